@@ -1,0 +1,61 @@
+"""Located input problems, gathered and reported all at once.
+
+An analyst who edits a table should see every mistake in one run, each with the file, the
+row and the column it sits in, and a hint for the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in the input, with its location."""
+
+    file: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        text = f"{', '.join(where)}: {self.message}"
+        if self.hint:
+            text += f" - {self.hint}"
+        return text
+
+
+class InputError(Exception):
+    """Bad input: carries every problem found, so the CLI can print them all."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class SolverError(Exception):
+    """The solver could not be run or returned no usable answer."""
+
+
+def suggest(name: str, choices: Iterable[str]) -> str | None:
+    """A 'did you mean X?' hint for a misspelt identifier, or None."""
+    match = difflib.get_close_matches(str(name), sorted(set(choices)), n=1, cutoff=0.6)
+    return f"did you mean {match[0]}?" if match else None
+
+
+def unknown(kind: str, name: str, choices: Iterable[str]) -> tuple[str, str]:
+    """Message and hint for a reference to something that does not exist."""
+    choices = sorted(set(choices))
+    hint = suggest(name, choices)
+    if hint is None:
+        shown = ", ".join(choices[:12]) + (", ..." if len(choices) > 12 else "")
+        hint = f"known {kind}s: {shown}" if choices else f"no {kind}s are defined"
+    return f"unknown {kind} '{name}'", hint

@@ -1,0 +1,236 @@
+"""Mission files: the YAML schema, loading with located errors, and checks against the tables.
+
+A mission says what the alliance must cover (requirements per task, region and phase) and
+how a shortfall is priced. Models are frozen and forbid unknown keys, so a misspelt key is
+an error rather than a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from planner import schema
+from planner.errors import InputError, Problem, suggest, unknown
+
+MAX_MISSION_BYTES = 2_000_000
+
+Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
+Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Requirement(Frozen):
+    """How much of a task the alliance must deliver in a region, in one or several phases.
+
+    Either ``phase`` with a single ``amount``, or ``amount`` as a mapping phase -> amount.
+    """
+
+    task: Identifier
+    region: Identifier
+    phase: Identifier | None = None
+    amount: Amount | dict[Identifier, Amount]
+    penalty: Amount | None = Field(
+        default=None,
+        description="USD m per unit of the task left uncovered; default: the objective's.",
+    )
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _phase_given_once(self) -> Requirement:
+        if isinstance(self.amount, dict):
+            if self.phase is not None:
+                raise ValueError("give either 'phase' with one amount, or amounts per phase")
+            if not self.amount:
+                raise ValueError("amount per phase is empty")
+        elif self.phase is None:
+            raise ValueError("'phase' is missing: give a phase, or amounts per phase "
+                             "like {peacetime: 2, crisis: 4}")
+        return self
+
+    def by_phase(self) -> dict[str, float]:
+        """The amount required in each phase this requirement names."""
+        if isinstance(self.amount, dict):
+            return dict(self.amount)
+        assert self.phase is not None
+        return {self.phase: self.amount}
+
+
+class Objective(Frozen):
+    """What the plan minimises: employment cost plus priced shortfalls."""
+
+    shortfall_penalty: Amount = Field(
+        default=1000.0,
+        description="USD m per unit of a requirement left uncovered, unless the requirement "
+        "sets its own penalty. Set it well above any unit cost so that shortfalls happen only "
+        "when capacity or policy leaves no other way.",
+    )
+
+
+class Mission(Frozen):
+    """A mission: requirements over phases, and the objective settings."""
+
+    name: Identifier
+    description: str
+    phases: list[Identifier] = Field(min_length=1)
+    requirements: list[Requirement] = Field(min_length=1)
+    objective: Objective = Objective()
+
+    @model_validator(mode="after")
+    def _phases_unique(self) -> Mission:
+        if len(set(self.phases)) != len(self.phases):
+            raise ValueError("phases are listed twice")
+        return self
+
+
+def key_lines(text: str) -> dict[tuple[Any, ...], int]:
+    """Line number (1-based) of every key path in a YAML document, for located messages."""
+    lines: dict[tuple[Any, ...], int] = {}
+
+    def walk(node: yaml.Node, path: tuple[Any, ...]) -> None:
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = (*path, key.value)
+                walk(value, child)
+                lines[child] = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, (*path, index))
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return lines
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def format_path(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def locate(label: str, lines: dict[tuple[Any, ...], int], path: tuple[Any, ...], message: str,
+           hint: str | None = None) -> Problem:
+    """A problem at a key path, with the nearest line that exists in the document."""
+    probe = path
+    while probe and probe not in lines:
+        probe = probe[:-1]
+    return Problem(label, message, row=lines.get(probe), column=format_path(path), hint=hint)
+
+
+def read_yaml(path: Path, label: str) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
+    """A mapping from a YAML file, loaded safely; InputError when it cannot be one."""
+    data = path.read_bytes()
+    if len(data) > MAX_MISSION_BYTES:
+        raise InputError([Problem(label, f"the file is {len(data):,} bytes; missions are "
+                                  f"limited to {MAX_MISSION_BYTES:,}",
+                                  hint="split the mission or use 'extends'")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError([Problem(label, "the file is not UTF-8 text",
+                                  hint="save it with UTF-8 encoding")]) from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError([Problem(label, f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                                  row=mark.line + 1 if mark else None,
+                                  hint="check indentation and quoting")]) from None
+    if not isinstance(document, dict):
+        raise InputError([Problem(label, "a mission must be a mapping of keys (name, "
+                                  "description, phases, requirements, ...)")])
+    return document, key_lines(text)
+
+
+def load_mission(path: Path, label: str | None = None) -> Mission:
+    """Read and validate one mission file's structure (not yet against the tables)."""
+    label = label or str(path)
+    document, lines = read_yaml(path, label)
+    try:
+        return Mission.model_validate(document)
+    except ValidationError as exc:
+        by_path: dict[tuple[Any, ...], list[str]] = {}
+        hints: dict[tuple[Any, ...], str | None] = {}
+        for error in exc.errors():
+            loc = clean_loc(error["loc"], lines)
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden":
+                message = f"unknown key '{loc[-1]}'"
+                hints[loc] = known_keys_hint(loc)
+            by_path.setdefault(loc, [])
+            if message not in by_path[loc]:
+                by_path[loc].append(message)
+        problems = [locate(label, lines, loc, "; or ".join(messages), hints.get(loc))
+                    for loc, messages in by_path.items()]
+        raise InputError(problems) from None
+
+
+FIELD_NAMES = {*Mission.model_fields, *Requirement.model_fields, *Objective.model_fields}
+
+
+def clean_loc(loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> tuple[Any, ...]:
+    """Pydantic's error path without its internal union and validator tags."""
+    kept: tuple[Any, ...] = ()
+    for part in loc:
+        if (*kept, part) in lines or isinstance(part, int) or part in FIELD_NAMES:
+            kept = (*kept, part)
+    return kept
+
+
+def known_keys_hint(loc: tuple[Any, ...]) -> str:
+    """Which keys are allowed where an unknown key was found."""
+    model: type[BaseModel] = Mission
+    for part in loc[:-1]:
+        if part == "requirements":
+            model = Requirement
+        elif part == "objective":
+            model = Objective
+    close = suggest(str(loc[-1]), model.model_fields)
+    return close or f"allowed keys: {', '.join(model.model_fields)}"
+
+
+def check_mission(mission: Mission, tasks: list[str], regions: list[str], phases: list[str],
+                  label: str, lines: dict[tuple[Any, ...], int] | None = None) -> list[Problem]:
+    """References to tasks, regions and phases exist; no requirement is given twice."""
+    lines = lines or {}
+    problems = []
+    for index, name in enumerate(mission.phases):
+        if name not in phases:
+            message, hint = unknown("phase", name, phases)
+            problems.append(locate(label, lines, ("phases", index), message, hint))
+    seen: dict[tuple[str, str, str], int] = {}
+    for index, req in enumerate(mission.requirements):
+        base = ("requirements", index)
+        if req.task not in tasks:
+            message, hint = unknown("task", req.task, tasks)
+            problems.append(locate(label, lines, (*base, "task"), message, hint))
+        if req.region not in regions:
+            message, hint = unknown("region", req.region, regions)
+            problems.append(locate(label, lines, (*base, "region"), message, hint))
+        for phase in req.by_phase():
+            path = (*base, "phase") if req.phase else (*base, "amount", phase)
+            if phase not in mission.phases:
+                message, hint = unknown("phase", phase, mission.phases)
+                problems.append(locate(label, lines, path, f"{message} (not among the "
+                                       "mission's phases)", hint))
+            key = (req.task, req.region, phase)
+            if key in seen:
+                problems.append(locate(label, lines, path, f"requirement {req.task} in "
+                                       f"{req.region}, {phase} is given twice (first in "
+                                       f"requirements[{seen[key]}])",
+                                       "merge the two into one amount"))
+            else:
+                seen[key] = index
+    return problems

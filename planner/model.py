@@ -1,0 +1,130 @@
+"""Build the linear program from an instance, with every row and column named by its domain.
+
+Sets: countries c, pools p of c, tasks t, regions r, phases h.
+Variables: ``units[c,p,t,r,h] >= 0``, units of pool p employed on task t in region r in
+phase h (only where the pool can do t, can serve r, and the mission requires t in r in h);
+``shortfall[t,r,h] >= 0``, the part of a requirement left uncovered.
+Rows:
+- ``pool[c,p,h]``: sum over t, r of units <= quantity * readiness (the pool is shared by
+  all its tasks and regions within a phase);
+- ``cover[t,r,h]``: sum over c, p of delivers * units + shortfall >= amount.
+Objective: minimise sum (cost_per_unit + task_cost) * units + sum penalty * shortfall.
+
+Expressions are built from grouped tables, one group per row, not by nested loops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pulp
+
+from planner.scenario import Instance
+
+
+@dataclass(frozen=True)
+class Row:
+    """One named constraint, with the sentence that explains it to an analyst."""
+
+    name: str  # the domain label, e.g. pool[JPN,aegis_ddg,conflict]
+    kind: str  # pool | cover
+    sentence: str
+    source: str
+
+
+@dataclass
+class PlanningModel:
+    """The LP with the tables that map its columns and rows back to the mission."""
+
+    problem: pulp.LpProblem
+    units: pd.DataFrame  # one row per units variable: keys, delivers, unit_cost, var
+    shortfalls: pd.DataFrame  # one row per requirement: keys, amount, penalty, var
+    rows: dict[str, Row] = field(default_factory=dict)
+    constraints: dict[str, pulp.LpConstraint] = field(default_factory=dict)
+
+    def add(self, row: Row, constraint: pulp.LpConstraint) -> None:
+        self.rows[row.name] = row
+        self.constraints[row.name] = constraint
+        self.problem.addConstraint(constraint, name=row.name)
+
+
+def label(kind: str, *keys: str) -> str:
+    """The domain name of a row or column, e.g. ``cover[isr,east_china_sea,crisis]``."""
+    return f"{kind}[{','.join(keys)}]"
+
+
+def unit_candidates(instance: Instance) -> pd.DataFrame:
+    """Every (pool, task, region, phase) where a unit could usefully be employed."""
+    caps = instance.capabilities
+    pools = caps.pools.assign(available=caps.pools["quantity"] * caps.pools["readiness"])
+    pools = pools[pools["available"] > 0]
+    candidates = (
+        caps.deliveries.merge(caps.pool_regions, on=["country", "pool"])
+        .merge(instance.requirements[["task", "region", "phase"]], on=["task", "region"])
+        .merge(pools[["country", "pool", "cost_per_unit", "available"]],
+               on=["country", "pool"])
+    )
+    candidates["unit_cost"] = candidates["cost_per_unit"] + candidates["task_cost"]
+    order = {
+        "phase": {p: i for i, p in enumerate(instance.phases)},
+        "region": {r: i for i, r in enumerate(caps.regions["region"])},
+        "task": {t: i for i, t in enumerate(caps.tasks["task"])},
+        "country": {c: i for i, c in enumerate(caps.countries["country"])},
+    }
+    candidates = candidates.sort_values(
+        ["phase", "region", "task", "country", "pool"],
+        key=lambda s: s.map(order[s.name]) if s.name in order else s,
+    ).reset_index(drop=True)
+    return candidates[["country", "pool", "task", "region", "phase", "delivers", "unit_cost",
+                       "available"]]
+
+
+def build_model(instance: Instance) -> PlanningModel:
+    """The LP for an instance: pure, no solving and no I/O."""
+    caps = instance.capabilities
+    names = dict(zip(caps.countries["country"], caps.countries["name"], strict=True))
+    pool_source = {(c, p): s for c, p, s in
+                   caps.pools[["country", "pool", "source"]].itertuples(index=False)}
+    problem = pulp.LpProblem(instance.mission.name, pulp.LpMinimize)
+
+    units = unit_candidates(instance)
+    keys = ["country", "pool", "task", "region", "phase"]
+    units["var"] = [pulp.LpVariable(label("units", *k), lowBound=0)
+                    for k in units[keys].itertuples(index=False)]
+
+    shortfalls = instance.requirements.copy()
+    shortfalls["var"] = [pulp.LpVariable(label("shortfall", t, r, h), lowBound=0)
+                         for t, r, h in shortfalls[["task", "region", "phase"]].itertuples(
+                             index=False)]
+
+    problem.setObjective(pulp.LpAffineExpression(
+        list(zip(units["var"], units["unit_cost"], strict=True))
+        + list(zip(shortfalls["var"], shortfalls["penalty"], strict=True))
+    ))
+    model = PlanningModel(problem, units, shortfalls)
+
+    for (country, pool, phase), group in units.groupby(["country", "pool", "phase"],
+                                                         sort=False):
+        available = float(group["available"].iloc[0])
+        expr = pulp.LpAffineExpression([(v, 1.0) for v in group["var"]])
+        model.add(
+            Row(label("pool", country, pool, phase), "pool",
+                f"{names[country]} can employ at most {available:g} units of {pool} in "
+                f"{phase}, shared among its tasks and regions.",
+                pool_source[(country, pool)]),
+            expr <= available,
+        )
+
+    delivered = {key: list(zip(g["var"], g["delivers"], strict=True))
+                 for key, g in units.groupby(["task", "region", "phase"], sort=False)}
+    for req in shortfalls.itertuples(index=False):
+        terms = [*delivered.get((req.task, req.region, req.phase), []), (req.var, 1.0)]
+        model.add(
+            Row(label("cover", req.task, req.region, req.phase), "cover",
+                f"The alliance must deliver {req.amount:g} of {req.task} in {req.region} in "
+                f"{req.phase}, or pay {req.penalty:g} per unit short.",
+                f"mission {instance.mission.name}" + (f": {req.note}" if req.note else "")),
+            pulp.LpAffineExpression(terms) >= float(req.amount),
+        )
+    return model

@@ -1,0 +1,79 @@
+"""Write a Plan as a folder, atomically, without ever touching anything the user wrote.
+
+The folder is written beside its destination under a temporary name and swapped in with a
+rename, so a reader sees the old plan or the new one, never half of one. An existing folder
+is only replaced when it is itself a plan folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from planner.errors import InputError, Problem
+from planner.plan import Plan
+
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def frames(plan: Plan) -> dict[str, pd.DataFrame]:
+    """The CSV files of a plan folder, by file name."""
+    def table(records: list, columns: list[str]) -> pd.DataFrame:
+        return pd.DataFrame([r.model_dump() for r in records], columns=columns)
+
+    return {
+        "allocations.csv": table(plan.allocations, ["country", "pool", "task", "region",
+                                                    "phase", "units", "delivered", "cost"]),
+        "countries.csv": table(plan.countries, ["country", "name", "cost", "cost_share",
+                                                "gdp_share", "budget_share", "burden_index"]),
+        "shortfalls.csv": table(plan.shortfalls, ["task", "region", "phase", "required",
+                                                  "delivered", "shortfall", "penalty"]),
+        "coverage.csv": table(plan.coverage, ["task", "region", "phase", "required",
+                                              "delivered", "shortfall", "penalty",
+                                              "marginal_cost"]),
+        "duals.csv": table(plan.constraints, ["name", "kind", "dual", "slack", "binding",
+                                              "sentence", "source"]),
+    }
+
+
+def protect(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula are written as plain text."""
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
+            out[name] = out[name].map(
+                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v)
+    return out
+
+
+def is_plan_folder(folder: Path) -> bool:
+    return (folder / "plan.json").is_file()
+
+
+def save_plan(plan: Plan, folder: Path) -> Path:
+    """Write plan.json and the CSV tables into ``folder``, replacing an older plan there."""
+    folder = Path(folder)
+    if folder.exists() and not (folder.is_dir() and is_plan_folder(folder)):
+        raise InputError([Problem(str(folder), "exists and is not a plan folder; it is left "
+                                  "untouched", hint="choose another --out folder")])
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        (staging / "plan.json").write_text(plan.model_dump_json(indent=2) + "\n",
+                                           encoding="utf-8")
+        for name, frame in frames(plan).items():
+            protect(frame).to_csv(staging / name, index=False, lineterminator="\n")
+        if folder.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
+            folder.rename(retired / folder.name)
+            staging.rename(folder)
+            shutil.rmtree(retired)
+        else:
+            staging.rename(folder)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return folder

@@ -1,0 +1,68 @@
+"""The data flow in one place: load -> validate -> apply mission -> build -> solve -> Plan.
+
+The CLI, the tests and later analyses call these functions; each step itself lives in its
+own module and stays pure.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from planner import paths
+from planner.errors import InputError
+from planner.mission import Mission, check_mission, key_lines, load_mission
+from planner.model import build_model
+from planner.plan import Plan, make_plan
+from planner.scenario import Instance, apply_mission
+from planner.solve import solve_model
+from planner.validate import Capabilities, load_capabilities
+
+
+def read_mission(path: Path, capabilities: Capabilities | None) -> Mission:
+    """A mission checked in structure and, when the tables loaded, against them."""
+    label = paths.display(path)
+    mission = load_mission(path, label)
+    if capabilities is not None:
+        problems = check_mission(
+            mission,
+            tasks=list(capabilities.tasks["task"]),
+            regions=list(capabilities.regions["region"]),
+            phases=list(capabilities.phases["phase"]),
+            label=label,
+            lines=key_lines(path.read_text(encoding="utf-8-sig")),
+        )
+        if problems:
+            raise InputError(problems)
+    return mission
+
+
+def prepare(mission: str | Path | None = None, data: Path | None = None) -> Instance:
+    """The instance for a mission name or path on a data folder; every input problem at once."""
+    problems = []
+    capabilities = None
+    try:
+        capabilities = load_capabilities(paths.data_dir(data))
+    except InputError as exc:
+        problems += exc.problems
+    try:
+        mission_file = paths.mission_path(str(mission) if mission else None)
+        loaded = read_mission(mission_file, capabilities)
+    except InputError as exc:
+        problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    assert capabilities is not None
+    return apply_mission(capabilities, loaded, paths.display(mission_file))
+
+
+def solve(mission: str | Path | None = None, data: Path | None = None, solver: str = "highs",
+          time_limit: float | None = None) -> Plan:
+    """Solve a mission end to end and return its Plan."""
+    return solve_instance(prepare(mission, data), solver, time_limit)
+
+
+def solve_instance(instance: Instance, solver: str = "highs",
+                   time_limit: float | None = None) -> Plan:
+    model = build_model(instance)
+    solution = solve_model(model, solver, time_limit)
+    return make_plan(instance, model, solution, data_dir=paths.display(instance.capabilities.root))

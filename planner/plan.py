@@ -1,0 +1,188 @@
+"""The Plan: the single result object every consumer reads (tables, files, reports).
+
+Built once from the instance, the model and the solution; nothing downstream re-solves or
+re-reads inputs. Lists are sorted in the tables' own order so two solves of the same
+inputs give identical plans apart from ``created_at``.
+"""
+
+from __future__ import annotations
+
+import platform
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from planner.model import PlanningModel
+from planner.scenario import Instance
+from planner.solve import Solution, clean
+
+SHORTFALL_TOLERANCE = 1e-6
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Allocation(Record):
+    """Units of one pool employed on one task, region and phase."""
+
+    country: str
+    pool: str
+    task: str
+    region: str
+    phase: str
+    units: float
+    delivered: float
+    cost: float
+
+
+class Coverage(Record):
+    """One requirement and how far the plan meets it."""
+
+    task: str
+    region: str
+    phase: str
+    required: float
+    delivered: float
+    shortfall: float
+    penalty: float
+    marginal_cost: float | None  # dual of the cover row: cost of one more unit required
+
+
+class CountryResult(Record):
+    """A country's burden in the plan next to its economic weight."""
+
+    country: str
+    name: str
+    cost: float
+    cost_share: float
+    gdp_share: float
+    budget_share: float
+    burden_index: float | None  # cost share / GDP share; None when GDP share is 0
+
+
+class ConstraintResult(Record):
+    """A named row of the LP, its sentence, and its value at the optimum."""
+
+    name: str
+    kind: str
+    sentence: str
+    source: str
+    slack: float
+    dual: float | None
+    binding: bool
+
+
+class Plan(Record):
+    """Everything one solve produced, with what it was solved from."""
+
+    mission: dict[str, Any]
+    mission_file: str
+    data_dir: str
+    input_digest: str
+    versions: dict[str, str]
+    solver: str
+    status: str
+    objective: float | None
+    total_cost: float
+    shortfall_penalty: float
+    allocations: list[Allocation]
+    coverage: list[Coverage]
+    countries: list[CountryResult]
+    constraints: list[ConstraintResult]
+    created_at: str
+
+    @property
+    def shortfalls(self) -> list[Coverage]:
+        return [c for c in self.coverage if c.shortfall > SHORTFALL_TOLERANCE]
+
+    @property
+    def covered(self) -> bool:
+        return self.status == "optimal" and not self.shortfalls
+
+
+def versions() -> dict[str, str]:
+    """Versions of everything that can change a result."""
+    found = {"python": platform.python_version()}
+    for dist in ("alliance-planner", "pulp", "highspy", "pandas", "pydantic"):
+        try:
+            found[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            found[dist] = "not installed"
+    return found
+
+
+def share(part: float, whole: float) -> float:
+    return clean(part / whole) if whole else 0.0
+
+
+def country_results(instance: Instance, allocations: pd.DataFrame) -> list[CountryResult]:
+    countries = instance.capabilities.countries
+    cost = allocations.groupby("country")["cost"].sum() if len(allocations) else pd.Series()
+    total_cost = float(cost.sum())
+    gdp, budget = countries["gdp_usd_bn"].sum(), countries["defense_budget_usd_bn"].sum()
+    results = []
+    for row in countries.itertuples(index=False):
+        own = float(cost.get(row.country, 0.0))
+        cost_share, gdp_share = share(own, total_cost), share(row.gdp_usd_bn, gdp)
+        results.append(CountryResult(
+            country=row.country, name=row.name, cost=clean(own), cost_share=cost_share,
+            gdp_share=gdp_share, budget_share=share(row.defense_budget_usd_bn, budget),
+            burden_index=clean(cost_share / gdp_share) if gdp_share else None,
+        ))
+    return results
+
+
+def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
+              data_dir: str) -> Plan:
+    """Assemble the Plan from a solved model."""
+    units = model.units.drop(columns="var").assign(
+        units=solution.units or [0.0] * len(model.units))
+    used = units[units["units"] > 0].copy()
+    used["delivered"] = (used["units"] * used["delivers"]).map(clean)
+    used["cost"] = (used["units"] * used["unit_cost"]).map(clean)
+    allocations = [Allocation(**r) for r in used[
+        ["country", "pool", "task", "region", "phase", "units", "delivered", "cost"]
+    ].to_dict("records")]
+
+    short = solution.shortfalls or [0.0] * len(model.shortfalls)
+    delivered = used.groupby(["task", "region", "phase"])["delivered"].sum()
+    coverage = []
+    for req, missing in zip(model.shortfalls.itertuples(index=False), short, strict=True):
+        name = f"cover[{req.task},{req.region},{req.phase}]"
+        coverage.append(Coverage(
+            task=req.task, region=req.region, phase=req.phase, required=clean(req.amount),
+            delivered=clean(delivered.get((req.task, req.region, req.phase), 0.0)),
+            shortfall=missing, penalty=clean(req.penalty),
+            marginal_cost=solution.duals.get(name),
+        ))
+
+    constraints = [
+        ConstraintResult(
+            name=name, kind=row.kind, sentence=row.sentence, source=row.source,
+            slack=solution.slacks.get(name, 0.0), dual=solution.duals.get(name),
+            binding=name in solution.slacks and abs(solution.slacks[name]) <= 1e-7,
+        )
+        for name, row in model.rows.items()
+    ]
+    total_cost = clean(used["cost"].sum())
+    return Plan(
+        mission=instance.mission.model_dump(mode="json"),
+        mission_file=instance.mission_file,
+        data_dir=data_dir,
+        input_digest=instance.digest,
+        versions=versions(),
+        solver=solution.solver,
+        status=solution.status,
+        objective=solution.objective,
+        total_cost=total_cost,
+        shortfall_penalty=clean(sum(c.shortfall * c.penalty for c in coverage)),
+        allocations=allocations,
+        coverage=coverage,
+        countries=country_results(instance, used),
+        constraints=constraints,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )

@@ -1,0 +1,87 @@
+"""Run a solver on a built model and read back the real status, values and duals.
+
+PuLP's ``status`` alone can mislead (a time-limited CBC run still says "Optimal"), so the
+solution status ``sol_status`` decides whether the numbers are an optimum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulp
+
+from planner.errors import SolverError
+from planner.model import PlanningModel
+
+SOLVERS = ("highs", "cbc")
+
+
+@dataclass(frozen=True)
+class Solution:
+    """What the solver returned, in plain numbers keyed like the model."""
+
+    solver: str
+    status: str  # optimal | not_solved | infeasible | unbounded | undefined | time_limit
+    objective: float | None
+    units: list[float]
+    shortfalls: list[float]
+    duals: dict[str, float]
+    slacks: dict[str, float]
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == "optimal"
+
+
+def make_solver(name: str, time_limit: float | None, msg: bool) -> pulp.LpSolver:
+    if name == "highs":
+        solver = pulp.HiGHS(msg=msg, timeLimit=time_limit)
+    elif name == "cbc":
+        solver = pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit)
+    else:
+        raise SolverError(f"unknown solver '{name}': choose one of {', '.join(SOLVERS)}")
+    if not solver.available():
+        raise SolverError(f"solver '{name}' is not available on this machine")
+    return solver
+
+
+def status_of(problem: pulp.LpProblem) -> str:
+    """One word for the outcome, from both of PuLP's status codes."""
+    if problem.sol_status == pulp.LpSolutionOptimal and problem.status == pulp.LpStatusOptimal:
+        return "optimal"
+    if problem.sol_status == pulp.LpSolutionIntegerFeasible:
+        return "time_limit"
+    return {
+        pulp.LpStatusInfeasible: "infeasible",
+        pulp.LpStatusUnbounded: "unbounded",
+        pulp.LpStatusNotSolved: "not_solved",
+    }.get(problem.status, "undefined")
+
+
+def clean(value: float | None) -> float:
+    """Solver noise below 1e-9 becomes 0 so plans compare exactly across runs."""
+    if value is None:
+        return 0.0
+    value = round(float(value), 9)
+    return 0.0 if value == 0 else value
+
+
+def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float | None = None,
+                msg: bool = False) -> Solution:
+    """Solve and read back; raises SolverError only when the solver cannot be run at all."""
+    try:
+        model.problem.solve(make_solver(solver, time_limit, msg))
+    except pulp.PulpSolverError as exc:
+        raise SolverError(f"{solver} failed: {exc}") from exc
+    status = status_of(model.problem)
+    has_values = status in ("optimal", "time_limit")
+    return Solution(
+        solver=solver,
+        status=status,
+        objective=clean(pulp.value(model.problem.objective)) if has_values else None,
+        units=[clean(v.varValue) for v in model.units["var"]] if has_values else [],
+        shortfalls=[clean(v.varValue) for v in model.shortfalls["var"]] if has_values else [],
+        duals={n: clean(c.pi) for n, c in model.constraints.items()} if status == "optimal"
+        else {},
+        slacks={n: clean(c.slack) for n, c in model.constraints.items()} if has_values else {},
+    )
