@@ -1,0 +1,145 @@
+"""The ``planner`` command line: the edge where files are read, tables printed, codes returned.
+
+Exit codes: 0 every requirement covered, 1 solved with shortfalls (or no optimum),
+2 bad input or usage. Input errors print one line each, with no traceback unless --debug.
+Heavy modules (pandas, PuLP) are imported inside the commands so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+EXIT_OK, EXIT_SHORT, EXIT_INPUT = 0, 1, 2
+
+app = typer.Typer(
+    help="Plan how allies divide the work of a common defense (a linear program).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option("--data", help="Capability folder (default: ./capabilities, else the shipped "
+                 "tables)."),
+]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+
+
+def stderr() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def guarded(debug: bool, action: Callable[[], int]) -> None:
+    """Run a command; turn input and solver errors into one line each and exit code 2."""
+    from planner.errors import InputError, SolverError
+
+    try:
+        code = action()
+    except InputError as exc:
+        if debug:
+            raise
+        console = stderr()
+        for problem in exc.problems:
+            console.print(f"[red]error:[/] {problem}", markup=True, highlight=False)
+        console.print(f"{len(exc.problems)} problem(s) found.")
+        raise typer.Exit(EXIT_INPUT) from None
+    except SolverError as exc:
+        if debug:
+            raise
+        stderr().print(f"[red]error:[/] {exc}")
+        raise typer.Exit(EXIT_INPUT) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def solve(
+    mission: Annotated[str | None, typer.Argument(
+        help="Mission name in missions/ or path to a mission file (default: baseline).")] = None,
+    data: DataOption = None,
+    solver: Annotated[str, typer.Option(help="Solver: highs (default) or cbc.")] = "highs",
+    out: Annotated[Path | None, typer.Option(
+        help="Plan folder to write (default: plans/<mission>).")] = None,
+    save: Annotated[bool, typer.Option(help="Write the plan folder.")] = True,
+    time_limit: Annotated[float | None, typer.Option(help="Solver time limit, seconds.")] = None,
+    detail: Annotated[bool, typer.Option(help="Also list every pool employed.")] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Solve a mission and print who does what, burden sharing and shortfalls."""
+
+    def run() -> int:
+        from rich.console import Console
+
+        from planner import pipeline
+        from planner.output import save_plan
+        from planner.paths import display
+        from planner.render import print_plan
+
+        plan = pipeline.solve(mission, data, solver=solver, time_limit=time_limit)
+        console = Console(highlight=False)
+        print_plan(plan, console, detail=detail)
+        if save:
+            folder = save_plan(plan, out or Path("plans") / plan.mission["name"])
+            console.print(f"\nPlan written to {display(folder)}/ (plan.json, allocations.csv, "
+                          "countries.csv, shortfalls.csv, coverage.csv, duals.csv)")
+        return EXIT_OK if plan.covered else EXIT_SHORT
+
+    guarded(debug, run)
+
+
+@app.command()
+def validate(
+    missions: Annotated[list[str] | None, typer.Argument(
+        help="Missions to check (names or paths; default: every mission in missions/).")] = None,
+    data: DataOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Check the capability tables and missions; report every problem at once."""
+
+    def run() -> int:
+        from planner import paths
+        from planner.errors import InputError
+        from planner.pipeline import read_mission
+        from planner.validate import load_capabilities
+
+        problems = []
+        capabilities = None
+        root = paths.data_dir(data)
+        try:
+            capabilities = load_capabilities(root)
+        except InputError as exc:
+            problems += exc.problems
+        names = missions or [str(p) for p in sorted(paths.missions_dir().glob("*.y*ml"))]
+        checked = []
+        for name in names:
+            try:
+                path = paths.mission_path(name)
+                read_mission(path, capabilities)
+                checked.append(paths.display(path))
+            except InputError as exc:
+                problems += exc.problems
+        if problems:
+            raise InputError(problems)
+        assert capabilities is not None
+        print(f"OK: {paths.display(root)} ({len(capabilities.countries)} countries, "
+              f"{len(capabilities.pools)} pools, {len(capabilities.tasks)} tasks, "
+              f"{len(capabilities.regions)} regions); missions: {', '.join(checked)}")
+        return EXIT_OK
+
+    guarded(debug, run)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,130 @@
+"""Terminal tables of a Plan, for an analyst reading the result of ``planner solve``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from planner.plan import SHORTFALL_TOLERANCE, Plan
+
+
+def number(value: float, digits: int = 1) -> str:
+    text = f"{value:,.{digits}f}"
+    return "0" if text in ("0.0", "-0.0", "0") else text
+
+
+def percent(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def titled(title: str, **kwargs: object) -> Table:
+    """A compact table: analysts read these in 80-column terminals."""
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                 **kwargs)  # type: ignore[arg-type]
+
+
+def headline(plan: Plan) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    status = "[green]optimal[/]" if plan.status == "optimal" else f"[red]{plan.status}[/]"
+    table.add_row("Mission", f"{plan.mission['name']} ({plan.mission_file})")
+    table.add_row("", plan.mission["description"])
+    table.add_row("Solver", f"{plan.solver}, status {status}")
+    if plan.objective is not None:
+        table.add_row("Objective", f"{number(plan.objective)} USD m (employment cost "
+                      f"{number(plan.total_cost)} + shortfall penalty "
+                      f"{number(plan.shortfall_penalty)})")
+    return table
+
+
+def who_does_what(plan: Plan, phase: str, countries: list[str]) -> Table:
+    """One row per requirement in the phase, one column per country's delivered amount."""
+    delivered: dict[tuple[str, str, str], float] = defaultdict(float)
+    for a in plan.allocations:
+        if a.phase == phase:
+            delivered[(a.task, a.region, a.country)] += a.delivered
+    table = titled(f"Who does what: {phase} (amounts in each task's unit)")
+    table.add_column("Region", no_wrap=True)
+    table.add_column("Task", no_wrap=True)
+    table.add_column("Need", justify="right")
+    for country in countries:
+        table.add_column(country, justify="right")
+    table.add_column("Short", justify="right")
+    last_region = None
+    for c in plan.coverage:
+        if c.phase != phase:
+            continue
+        cells = [number(delivered[(c.task, c.region, k)]) if delivered[(c.task, c.region, k)]
+                 else "[dim]-[/]" for k in countries]
+        short = f"[red]{number(c.shortfall)}[/]" if c.shortfall > SHORTFALL_TOLERANCE else ""
+        region = c.region if c.region != last_region else ""
+        last_region = c.region
+        table.add_row(region, c.task, number(c.required), *cells, short)
+    return table
+
+
+def allocations_detail(plan: Plan, phase: str) -> Table:
+    table = titled(f"Pools employed: {phase}")
+    for name, justify in [("Country", "left"), ("Pool", "left"), ("Task", "left"),
+                          ("Region", "left"), ("Units", "right"), ("Delivered", "right"),
+                          ("Cost USD m", "right")]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for a in plan.allocations:
+        if a.phase == phase:
+            table.add_row(a.country, a.pool, a.task, a.region, number(a.units, 2),
+                          number(a.delivered, 2), number(a.cost))
+    return table
+
+
+def burden(plan: Plan) -> Table:
+    table = titled("Burden sharing",
+                   caption="Burden index = share of cost / share of alliance GDP "
+                   "(above 1: carries more than its economic weight).", caption_justify="left")
+    for name, justify in [("Country", "left"), ("Cost USD m", "right"),
+                          ("Cost share", "right"), ("GDP share", "right"),
+                          ("Budget share", "right"), ("Burden index", "right")]:
+        table.add_column(name, justify=justify,  # type: ignore[arg-type]
+                         no_wrap=name == "Country")
+    for c in plan.countries:
+        table.add_row(c.name, number(c.cost), percent(c.cost_share),
+                      percent(c.gdp_share), percent(c.budget_share),
+                      "-" if c.burden_index is None else f"{c.burden_index:.2f}")
+    return table
+
+
+def shortfalls(plan: Plan) -> Table:
+    table = titled("Shortfalls: requirements the alliance cannot cover",
+                   title_style="bold red")
+    for name, justify in [("Phase", "left"), ("Region", "left"), ("Task", "left"),
+                          ("Required", "right"), ("Delivered", "right"), ("Short", "right"),
+                          ("Penalty USD m", "right")]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for c in plan.shortfalls:
+        table.add_row(c.phase, c.region, c.task, number(c.required), number(c.delivered),
+                      number(c.shortfall), number(c.shortfall * c.penalty))
+    return table
+
+
+def print_plan(plan: Plan, console: Console, detail: bool = False) -> None:
+    """The whole plan: headline, who does what per phase, burden sharing, shortfalls."""
+    console.print(headline(plan))
+    if plan.objective is None:
+        console.print(f"[red]No plan: the solver ended with status '{plan.status}'.[/]")
+        return
+    countries = [c.country for c in plan.countries]
+    for phase in plan.mission["phases"]:
+        console.print()
+        console.print(who_does_what(plan, phase, countries))
+        if detail:
+            console.print(allocations_detail(plan, phase))
+    console.print()
+    console.print(burden(plan))
+    console.print()
+    if plan.shortfalls:
+        console.print(shortfalls(plan))
+    else:
+        console.print("[green]Every requirement is covered.[/]")
