@@ -90,11 +90,11 @@ def build_model(instance: Instance) -> PlanningModel:
 
     units = unit_candidates(instance)
     keys = ["country", "pool", "task", "region", "phase"]
-    units["var"] = [pulp.LpVariable(label("units", *k), lowBound=0)
+    units["var"] = [problem.add_variable(label("units", *k), lowBound=0)
                     for k in units[keys].itertuples(index=False)]
 
     shortfalls = instance.requirements.copy()
-    shortfalls["var"] = [pulp.LpVariable(label("shortfall", t, r, h), lowBound=0)
+    shortfalls["var"] = [problem.add_variable(label("shortfall", t, r, h), lowBound=0)
                          for t, r, h in shortfalls[["task", "region", "phase"]].itertuples(
                              index=False)]
 

@@ -33,11 +33,20 @@ class Solution:
         return self.status == "optimal"
 
 
+def cbc_path() -> str | None:
+    """The CBC binary shipped by the ``cbcbox`` wheel (PuLP's own bundled CBC is deprecated)."""
+    try:
+        import cbcbox
+    except ImportError:
+        return None
+    return str(cbcbox.cbc_bin_path())
+
+
 def make_solver(name: str, time_limit: float | None, msg: bool) -> pulp.LpSolver:
     if name == "highs":
         solver = pulp.HiGHS(msg=msg, timeLimit=time_limit)
     elif name == "cbc":
-        solver = pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit)
+        solver = pulp.COIN_CMD(msg=msg, timeLimit=time_limit, path=cbc_path())
     else:
         raise SolverError(f"unknown solver '{name}': choose one of {', '.join(SOLVERS)}")
     if not solver.available():

@@ -1,0 +1,89 @@
+"""The command line run as a user runs it: exit codes, printed tables, files written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .conftest import REPO, run_planner, write_mission, write_tiny
+
+
+def test_solve_default_mission_prints_and_writes_plan(tmp_path: Path) -> None:
+    result = run_planner("solve", "--out", str(tmp_path / "plan"), cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    for text in ("Who does what: conflict", "Burden sharing", "Every requirement is covered",
+                 "South Korea", "ground_deterrence"):
+        assert text in result.stdout
+    folder = tmp_path / "plan"
+    assert {p.name for p in folder.iterdir()} == {
+        "plan.json", "allocations.csv", "countries.csv", "shortfalls.csv", "coverage.csv",
+        "duals.csv"}
+    plan = json.loads((folder / "plan.json").read_text())
+    assert plan["status"] == "optimal" and plan["mission"]["name"] == "baseline"
+    assert set(plan["versions"]) >= {"pulp", "highspy", "python"}
+    countries = pd.read_csv(folder / "countries.csv")
+    assert countries["cost"].sum() == sum(a["cost"] for a in plan["allocations"]) or abs(
+        countries["cost"].sum() - plan["total_cost"]) < 1e-6
+    assert len(pd.read_csv(folder / "allocations.csv")) == len(plan["allocations"])
+
+
+def test_same_inputs_give_identical_plan_files(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        assert run_planner("solve", "--out", str(tmp_path / name), cwd=REPO).returncode == 0
+    for file in ("allocations.csv", "countries.csv", "shortfalls.csv", "coverage.csv",
+                 "duals.csv"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes()
+    first, second = (json.loads((tmp_path / n / "plan.json").read_text()) for n in "ab")
+    first.pop("created_at"), second.pop("created_at")
+    assert first == second
+
+
+def test_installed_planner_finds_shipped_defaults_from_any_folder(tmp_path: Path) -> None:
+    result = run_planner("solve", "--no-save", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "baseline" in result.stdout
+    assert not (tmp_path / "plans").exists()
+    assert run_planner("validate", cwd=tmp_path).returncode == 0
+
+
+def test_shortfall_exits_1_and_lists_it(tmp_path: Path) -> None:
+    data = write_tiny(tmp_path / "data", {"JPN": (1, 1)}, ["isr"], ["japan"], ["crisis"],
+                      {"JPN": [dict(pool="p1", quantity=3, readiness=1, cost_per_unit=1,
+                                    regions="japan", isr=1)]})
+    mission = write_mission(tmp_path / "short.yaml", name="short", phases=["crisis"],
+                            requirements=[dict(task="isr", region="japan", phase="crisis",
+                                               amount=5)])
+    result = run_planner("solve", str(mission), "--data", str(data), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "Shortfalls" in result.stdout
+    shortfalls = pd.read_csv(tmp_path / "plans" / "short" / "shortfalls.csv")
+    assert shortfalls[["task", "region", "phase", "shortfall"]].values.tolist() == [
+        ["isr", "japan", "crisis", 2.0]]
+
+
+def test_cbc_solver_option_and_unknown_mission(tmp_path: Path) -> None:
+    result = run_planner("solve", "--solver", "cbc", "--no-save", cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert "cbc, status optimal" in result.stdout
+    result = run_planner("solve", "baselin", cwd=REPO)
+    assert result.returncode == 2
+    assert "did you mean baseline?" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_out_folder_that_is_not_a_plan_is_left_alone(tmp_path: Path) -> None:
+    precious = tmp_path / "notes"
+    precious.mkdir()
+    (precious / "draft.txt").write_text("mine")
+    result = run_planner("solve", "--out", str(precious), cwd=REPO)
+    assert result.returncode == 2
+    assert (precious / "draft.txt").read_text() == "mine"
+    assert sorted(p.name for p in precious.iterdir()) == ["draft.txt"]
+
+
+def test_help_lists_the_commands() -> None:
+    result = run_planner("--help", cwd=REPO)
+    assert result.returncode == 0
+    assert "solve" in result.stdout and "validate" in result.stdout
