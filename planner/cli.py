@@ -40,6 +40,8 @@ def stderr() -> Any:
 
 def guarded(debug: bool, action: Callable[[], int]) -> None:
     """Run a command; turn input and solver errors into one line each and exit code 2."""
+    from rich.text import Text
+
     from planner.errors import InputError, SolverError
 
     try:
@@ -49,13 +51,14 @@ def guarded(debug: bool, action: Callable[[], int]) -> None:
             raise
         console = stderr()
         for problem in exc.problems:
-            console.print(f"[red]error:[/] {problem}", markup=True, highlight=False)
+            # cell text is shown verbatim: never parsed as rich markup
+            console.print(Text.assemble(("error:", "red"), " ", str(problem)))
         console.print(f"{len(exc.problems)} problem(s) found.")
         raise typer.Exit(EXIT_INPUT) from None
     except SolverError as exc:
         if debug:
             raise
-        stderr().print(f"[red]error:[/] {exc}")
+        stderr().print(Text.assemble(("error:", "red"), " ", str(exc)))
         raise typer.Exit(EXIT_INPUT) from None
     raise typer.Exit(code)
 

@@ -25,6 +25,7 @@ class RawTable:
     label: str  # how messages name the file, e.g. capabilities/JPN.csv
     header: tuple[str, ...]
     rows: tuple[dict[str, str], ...]  # each row also carries ROW
+    header_row: int = 1
 
 
 def label_for(path: Path, root: Path) -> str:
@@ -56,10 +57,12 @@ def read_csv(path: Path, label: str) -> tuple[RawTable | None, list[Problem]]:
         return None, problems
     reader = csv.reader(io.StringIO(text, newline=""))
     records: list[tuple[int, list[str]]] = []
+    start = 1  # a record's first line: a quoted cell may span several lines
     for cells in reader:
         stripped = [c.strip() for c in cells]
         if any(stripped):
-            records.append((reader.line_num, stripped))
+            records.append((start, stripped))
+        start = reader.line_num + 1
     if not records:
         return None, [Problem(label, "the file is empty", hint="it needs a header row")]
     header_line, header = records[0]
@@ -100,7 +103,7 @@ def read_csv(path: Path, label: str) -> tuple[RawTable | None, list[Problem]]:
         row = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
         row[ROW] = str(line)
         rows.append(row)
-    return RawTable(path, label, tuple(header), tuple(rows)), problems
+    return RawTable(path, label, tuple(header), tuple(rows), header_line), problems
 
 
 def digest_files(paths: list[Path], root: Path) -> str:

@@ -91,13 +91,23 @@ class Mission(Frozen):
 
 def key_lines(text: str) -> dict[tuple[Any, ...], int]:
     """Line number (1-based) of every key path in a YAML document, for located messages."""
+    return yaml_structure(text)[0]
+
+
+def yaml_structure(text: str) -> tuple[dict[tuple[Any, ...], int], list[tuple[Any, ...]]]:
+    """Lines of every key path, and the key paths given twice (YAML keeps the last silently)."""
     lines: dict[tuple[Any, ...], int] = {}
+    duplicates: list[tuple[Any, ...]] = []
 
     def walk(node: yaml.Node, path: tuple[Any, ...]) -> None:
         lines[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
+            seen = set()
             for key, value in node.value:
                 child = (*path, key.value)
+                if key.value in seen:
+                    duplicates.append(child)
+                seen.add(key.value)
                 walk(value, child)
                 lines[child] = key.start_mark.line + 1
         elif isinstance(node, yaml.SequenceNode):
@@ -107,10 +117,10 @@ def key_lines(text: str) -> dict[tuple[Any, ...], int]:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
-        return lines
+        return lines, duplicates
     if root is not None:
         walk(root, ())
-    return lines
+    return lines, duplicates
 
 
 def format_path(path: tuple[Any, ...]) -> str:
@@ -151,7 +161,12 @@ def read_yaml(path: Path, label: str) -> tuple[dict[str, Any], dict[tuple[Any, .
     if not isinstance(document, dict):
         raise InputError([Problem(label, "a mission must be a mapping of keys (name, "
                                   "description, phases, requirements, ...)")])
-    return document, key_lines(text)
+    lines, duplicates = yaml_structure(text)
+    if duplicates:
+        raise InputError([locate(label, lines, path, f"key '{path[-1]}' is given twice",
+                                 "keep one: YAML would silently use the last")
+                          for path in duplicates])
+    return document, lines
 
 
 def load_mission(path: Path, label: str | None = None) -> Mission:

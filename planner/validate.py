@@ -51,6 +51,8 @@ def parse_number(text: str, column: schema.Column) -> tuple[float | None, str | 
         return (None if column.default is None else float(column.default)), None, None
     cleaned = text.replace(",", "") if THOUSANDS.match(text) else text
     try:
+        if "_" in cleaned:  # float() accepts 1_000, a spreadsheet does not
+            raise ValueError(cleaned)
         value = float(cleaned)
     except ValueError:
         return None, f"'{text}' is not a number", f"enter a number ({column.unit or 'a value'})"
@@ -70,7 +72,7 @@ def parse_number(text: str, column: schema.Column) -> tuple[float | None, str | 
 def check_columns(raw: RawTable, expected: tuple[str, ...], extra_ok: set[str]) -> list[Problem]:
     """Every required column present; every other column one the schema knows."""
     problems = []
-    header_row = int(raw.rows[0][ROW]) - 1 if raw.rows else 1
+    header_row = raw.header_row
     for name in expected:
         if name not in raw.header:
             problems.append(
@@ -277,6 +279,11 @@ def load_capabilities(root: Path) -> Capabilities:
 
     countries, tasks = keys("countries", "country"), keys("tasks", "task")
     regions = keys("regions", "region")
+    for table in schema.REFERENCE_TABLES:
+        raw = reference.get(table.name)
+        if raw is not None and not raw.rows:
+            problems.append(Problem(raw.label, "the table has a header but no rows",
+                                    hint=f"add at least one {table.key}"))
     problems += check_tables_present(root, countries)
 
     pool_parts = []
