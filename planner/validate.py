@@ -198,6 +198,13 @@ def pool_task_columns(raw: RawTable, tasks: list[str]) -> tuple[set[str], list[s
 def check_pool_tasks(raw: RawTable, tasks: list[str]) -> list[Problem]:
     """Task cells numeric; a task cost without a delivery is a mistake worth flagging."""
     problems = []
+    for task in tasks:
+        cost_name = f"{task}{schema.TASK_COST_SUFFIX}"
+        if cost_name in raw.header and task not in raw.header:
+            problems.append(Problem(raw.label, f"column '{cost_name}' has no '{task}' column "
+                                    "beside it", row=raw.header_row, column=cost_name,
+                                    hint=f"add a '{task}' column or remove '{cost_name}'"))
+    tasks = [t for t in tasks if t in raw.header]
     for row in raw.rows:
         line = int(row[ROW])
         for task in tasks:
@@ -305,7 +312,7 @@ def load_capabilities(root: Path) -> Capabilities:
         if not found:
             pool_parts.append(pool_frames(raw, country, tasks, regions))
     if problems:
-        raise InputError(problems)
+        raise InputError(sorted(problems, key=lambda p: (p.file, p.row or 0)))
 
     frames = {name: typed_frame(raw, t.columns) for t in schema.REFERENCE_TABLES
               for name, raw in reference.items() if t.name == name}
