@@ -11,9 +11,13 @@ import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from planner.errors import Problem
+import yaml
 
+from planner.errors import InputError, Problem
+
+MAX_YAML_BYTES = 2_000_000
 ROW = "_row"  # the line number a row came from, as a spreadsheet shows it
 
 
@@ -115,3 +119,82 @@ def digest_files(paths: list[Path], root: Path) -> str:
         sha.update(path.read_bytes())
         sha.update(b"\0")
     return sha.hexdigest()
+
+
+def key_lines(text: str) -> dict[tuple[Any, ...], int]:
+    """Line number (1-based) of every key path in a YAML document, for located messages."""
+    return yaml_structure(text)[0]
+
+
+def yaml_structure(text: str) -> tuple[dict[tuple[Any, ...], int], list[tuple[Any, ...]]]:
+    """Lines of every key path, and the key paths given twice (YAML keeps the last silently)."""
+    lines: dict[tuple[Any, ...], int] = {}
+    duplicates: list[tuple[Any, ...]] = []
+
+    def walk(node: yaml.Node, path: tuple[Any, ...]) -> None:
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key, value in node.value:
+                child = (*path, key.value)
+                if key.value in seen:
+                    duplicates.append(child)
+                seen.add(key.value)
+                walk(value, child)
+                lines[child] = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, (*path, index))
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return lines, duplicates
+    if root is not None:
+        walk(root, ())
+    return lines, duplicates
+
+
+def format_path(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def locate(label: str, lines: dict[tuple[Any, ...], int], path: tuple[Any, ...], message: str,
+           hint: str | None = None) -> Problem:
+    """A problem at a key path, with the nearest line that exists in the document."""
+    probe = path
+    while probe and probe not in lines:
+        probe = probe[:-1]
+    return Problem(label, message, row=lines.get(probe), column=format_path(path), hint=hint)
+
+
+def read_yaml(path: Path, label: str) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
+    """A mapping from a YAML file, loaded safely; InputError when it cannot be one."""
+    data = path.read_bytes()
+    if len(data) > MAX_YAML_BYTES:
+        raise InputError([Problem(label, f"the file is {len(data):,} bytes; YAML files are "
+                                  f"limited to {MAX_YAML_BYTES:,}",
+                                  hint="split the file")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError([Problem(label, "the file is not UTF-8 text",
+                                  hint="save it with UTF-8 encoding")]) from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError([Problem(label, f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                                  row=mark.line + 1 if mark else None,
+                                  hint="check indentation and quoting")]) from None
+    if not isinstance(document, dict):
+        raise InputError([Problem(label, "the file must be a mapping of keys (name: value)")])
+    lines, duplicates = yaml_structure(text)
+    if duplicates:
+        raise InputError([locate(label, lines, path, f"key '{path[-1]}' is given twice",
+                                 "keep one: YAML would silently use the last")
+                          for path in duplicates])
+    return document, lines

@@ -10,13 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from planner import schema
 from planner.errors import InputError, Problem, suggest, unknown
-
-MAX_MISSION_BYTES = 2_000_000
+from planner.load import locate, read_yaml
 
 Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
 Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -87,86 +85,6 @@ class Mission(Frozen):
         if len(set(self.phases)) != len(self.phases):
             raise ValueError("phases are listed twice")
         return self
-
-
-def key_lines(text: str) -> dict[tuple[Any, ...], int]:
-    """Line number (1-based) of every key path in a YAML document, for located messages."""
-    return yaml_structure(text)[0]
-
-
-def yaml_structure(text: str) -> tuple[dict[tuple[Any, ...], int], list[tuple[Any, ...]]]:
-    """Lines of every key path, and the key paths given twice (YAML keeps the last silently)."""
-    lines: dict[tuple[Any, ...], int] = {}
-    duplicates: list[tuple[Any, ...]] = []
-
-    def walk(node: yaml.Node, path: tuple[Any, ...]) -> None:
-        lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            seen = set()
-            for key, value in node.value:
-                child = (*path, key.value)
-                if key.value in seen:
-                    duplicates.append(child)
-                seen.add(key.value)
-                walk(value, child)
-                lines[child] = key.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                walk(item, (*path, index))
-
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return lines, duplicates
-    if root is not None:
-        walk(root, ())
-    return lines, duplicates
-
-
-def format_path(path: tuple[Any, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-def locate(label: str, lines: dict[tuple[Any, ...], int], path: tuple[Any, ...], message: str,
-           hint: str | None = None) -> Problem:
-    """A problem at a key path, with the nearest line that exists in the document."""
-    probe = path
-    while probe and probe not in lines:
-        probe = probe[:-1]
-    return Problem(label, message, row=lines.get(probe), column=format_path(path), hint=hint)
-
-
-def read_yaml(path: Path, label: str) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
-    """A mapping from a YAML file, loaded safely; InputError when it cannot be one."""
-    data = path.read_bytes()
-    if len(data) > MAX_MISSION_BYTES:
-        raise InputError([Problem(label, f"the file is {len(data):,} bytes; missions are "
-                                  f"limited to {MAX_MISSION_BYTES:,}",
-                                  hint="split the mission or use 'extends'")])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError([Problem(label, "the file is not UTF-8 text",
-                                  hint="save it with UTF-8 encoding")]) from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError([Problem(label, f"not valid YAML: {getattr(exc, 'problem', exc)}",
-                                  row=mark.line + 1 if mark else None,
-                                  hint="check indentation and quoting")]) from None
-    if not isinstance(document, dict):
-        raise InputError([Problem(label, "a mission must be a mapping of keys (name, "
-                                  "description, phases, requirements, ...)")])
-    lines, duplicates = yaml_structure(text)
-    if duplicates:
-        raise InputError([locate(label, lines, path, f"key '{path[-1]}' is given twice",
-                                 "keep one: YAML would silently use the last")
-                          for path in duplicates])
-    return document, lines
 
 
 def load_mission(path: Path, label: str | None = None) -> Mission:
