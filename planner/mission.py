@@ -8,14 +8,16 @@ an error rather than a silently ignored setting.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from planner import schema
 from planner.errors import InputError, Problem, suggest, unknown
 from planner.load import locate, read_yaml
+from planner.policy import Flag, Policy, Standing
 
+M = TypeVar("M", bound=BaseModel)
 Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
 Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
@@ -72,12 +74,18 @@ class Objective(Frozen):
 
 
 class Mission(Frozen):
-    """A mission: requirements over phases, and the objective settings."""
+    """A mission: requirements over phases, scenario flags, its own policies, the objective."""
 
     name: Identifier
     description: str
     phases: list[Identifier] = Field(min_length=1)
+    flags: dict[Identifier, Identifier] = Field(
+        default={}, description="Scenario flags, e.g. gsomia: suspended; unset flags take "
+        "their default from capabilities/policies.yaml.")
     requirements: list[Requirement] = Field(min_length=1)
+    policies: list[Policy] = Field(
+        default=[], description="Mission-specific policies, added to the standing ones; one "
+        "with the name of a standing policy replaces it.")
     objective: Objective = Objective()
 
     @model_validator(mode="after")
@@ -87,12 +95,11 @@ class Mission(Frozen):
         return self
 
 
-def load_mission(path: Path, label: str | None = None) -> Mission:
-    """Read and validate one mission file's structure (not yet against the tables)."""
-    label = label or str(path)
-    document, lines = read_yaml(path, label)
+def validated(model: type[M], document: dict[str, Any], label: str,
+              lines: dict[tuple[Any, ...], int]) -> M:
+    """A pydantic model from a YAML document; its errors located by line and key path."""
     try:
-        return Mission.model_validate(document)
+        return model.model_validate(document)
     except ValidationError as exc:
         by_path: dict[tuple[Any, ...], list[str]] = {}
         hints: dict[tuple[Any, ...], str | None] = {}
@@ -101,7 +108,7 @@ def load_mission(path: Path, label: str | None = None) -> Mission:
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "extra_forbidden":
                 message = f"unknown key '{loc[-1]}'"
-                hints[loc] = known_keys_hint(loc)
+                hints[loc] = known_keys_hint(model, loc)
             by_path.setdefault(loc, [])
             if message not in by_path[loc]:
                 by_path[loc].append(message)
@@ -110,7 +117,18 @@ def load_mission(path: Path, label: str | None = None) -> Mission:
         raise InputError(problems) from None
 
 
-FIELD_NAMES = {*Mission.model_fields, *Requirement.model_fields, *Objective.model_fields}
+def load_mission(path: Path, label: str | None = None) -> Mission:
+    """Read and validate one mission file's structure (not yet against the tables)."""
+    label = label or str(path)
+    document, lines = read_yaml(path, label)
+    return validated(Mission, document, label, lines)
+
+
+NESTED: dict[str, type[BaseModel]] = {
+    "requirements": Requirement, "objective": Objective, "policies": Policy, "flags": Flag,
+}
+FIELD_NAMES = {name for model in (Mission, Standing, *NESTED.values())
+               for name in model.model_fields}
 
 
 def clean_loc(loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> tuple[Any, ...]:
@@ -122,14 +140,12 @@ def clean_loc(loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> tuple[
     return kept
 
 
-def known_keys_hint(loc: tuple[Any, ...]) -> str:
+def known_keys_hint(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     """Which keys are allowed where an unknown key was found."""
-    model: type[BaseModel] = Mission
     for part in loc[:-1]:
-        if part == "requirements":
-            model = Requirement
-        elif part == "objective":
-            model = Objective
+        if isinstance(part, str) and part in NESTED and not (
+                model is Mission and part == "flags"):
+            model = NESTED[part]
     close = suggest(str(loc[-1]), model.model_fields)
     return close or f"allowed keys: {', '.join(model.model_fields)}"
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from planner import paths
 from planner.errors import InputError
-from planner.mission import Mission, check_mission, key_lines, load_mission
+from planner.load import key_lines
+from planner.mission import Mission, check_mission, load_mission
 from planner.model import build_model
 from planner.plan import Plan, make_plan
 from planner.scenario import Instance, apply_mission
