@@ -74,6 +74,9 @@ def solve(
     save: Annotated[bool, typer.Option(help="Write the plan folder.")] = True,
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit, seconds.")] = None,
     detail: Annotated[bool, typer.Option(help="Also list every pool employed.")] = False,
+    set_flags: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override a scenario flag, e.g. --set gsomia=suspended (repeatable).",
+    )] = None,
     debug: DebugOption = False,
 ) -> None:
     """Solve a mission and print who does what, burden sharing and shortfalls."""
@@ -85,8 +88,11 @@ def solve(
         from planner.output import save_plan
         from planner.paths import display
         from planner.render import print_plan
+        from planner.scenario import parse_settings
 
-        plan = pipeline.solve(mission, data, solver=solver, time_limit=time_limit)
+        settings = parse_settings(set_flags or [])
+        plan = pipeline.solve(mission, data, solver=solver, time_limit=time_limit,
+                              settings=settings)
         console = Console(highlight=False)
         print_plan(plan, console, detail=detail)
         if save:

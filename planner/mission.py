@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from planner import schema
 from planner.errors import InputError, Problem, suggest, unknown
 from planner.load import locate, read_yaml
-from planner.policy import Flag, Policy, Standing
+from planner.policy import Flag, Policy, Standing, check_flags, check_policies
 
 M = TypeVar("M", bound=BaseModel)
 Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
@@ -150,11 +150,15 @@ def known_keys_hint(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     return close or f"allowed keys: {', '.join(model.model_fields)}"
 
 
-def check_mission(mission: Mission, tasks: list[str], regions: list[str], phases: list[str],
-                  label: str, lines: dict[tuple[Any, ...], int] | None = None) -> list[Problem]:
-    """References to tasks, regions and phases exist; no requirement is given twice."""
+def check_mission(mission: Mission, vocabulary: dict[str, list[str]],
+                  declared: dict[str, Flag], label: str,
+                  lines: dict[tuple[Any, ...], int] | None = None) -> list[Problem]:
+    """References to tasks, regions, phases and flags exist; nothing is given twice."""
     lines = lines or {}
-    problems = []
+    tasks, regions, phases = vocabulary["task"], vocabulary["region"], vocabulary["phase"]
+    problems = check_flags(mission.flags, declared, label, lines, ("flags",))
+    problems += check_policies(mission.policies, vocabulary, declared, label, lines,
+                               ("policies",))
     for index, name in enumerate(mission.phases):
         if name not in phases:
             message, hint = unknown("phase", name, phases)

@@ -7,7 +7,9 @@ phase h (only where the pool can do t, can serve r, and the mission requires t i
 Rows:
 - ``pool[c,p,h]``: sum over t, r of units <= quantity * readiness (the pool is shared by
   all its tasks and regions within a phase);
-- ``cover[t,r,h]``: sum over c, p of delivers * units + shortfall >= amount.
+- ``cover[t,r,h]``: sum over c, p of delivers * units + shortfall >= amount;
+- ``policy[name]`` / ``policy[name,h]``: the legal and political constraints that hold
+  under the scenario flags (see ``planner.policy``).
 Objective: minimise sum (cost_per_unit + task_cost) * units + sum penalty * shortfall.
 
 Expressions are built from grouped tables, one group per row, not by nested loops.
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pulp
 
+from planner.policy import policy_rows
 from planner.scenario import Instance
 
 
@@ -28,7 +31,7 @@ class Row:
     """One named constraint, with the sentence that explains it to an analyst."""
 
     name: str  # the domain label, e.g. pool[JPN,aegis_ddg,conflict]
-    kind: str  # pool | cover
+    kind: str  # pool | cover | policy
     sentence: str
     source: str
 
@@ -127,4 +130,8 @@ def build_model(instance: Instance) -> PlanningModel:
                 f"mission {instance.mission.name}" + (f": {req.note}" if req.note else "")),
             pulp.LpAffineExpression(terms) >= float(req.amount),
         )
+
+    for policy in instance.policies:
+        for name, constraint in policy_rows(policy, units, instance.phases):
+            model.add(Row(name, "policy", policy.sentence, policy.source), constraint)
     return model

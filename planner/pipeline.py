@@ -26,9 +26,8 @@ def read_mission(path: Path, capabilities: Capabilities | None) -> Mission:
     if capabilities is not None:
         problems = check_mission(
             mission,
-            tasks=list(capabilities.tasks["task"]),
-            regions=list(capabilities.regions["region"]),
-            phases=list(capabilities.phases["phase"]),
+            capabilities.vocabulary(),
+            capabilities.standing.flags,
             label=label,
             lines=key_lines(path.read_text(encoding="utf-8-sig")),
         )
@@ -37,7 +36,8 @@ def read_mission(path: Path, capabilities: Capabilities | None) -> Mission:
     return mission
 
 
-def prepare(mission: str | Path | None = None, data: Path | None = None) -> Instance:
+def prepare(mission: str | Path | None = None, data: Path | None = None,
+            settings: dict[str, str] | None = None) -> Instance:
     """The instance for a mission name or path on a data folder; every input problem at once."""
     problems = []
     capabilities = None
@@ -53,13 +53,13 @@ def prepare(mission: str | Path | None = None, data: Path | None = None) -> Inst
     if problems:
         raise InputError(problems)
     assert capabilities is not None
-    return apply_mission(capabilities, loaded, paths.display(mission_file))
+    return apply_mission(capabilities, loaded, paths.display(mission_file), settings)
 
 
 def solve(mission: str | Path | None = None, data: Path | None = None, solver: str = "highs",
-          time_limit: float | None = None) -> Plan:
+          time_limit: float | None = None, settings: dict[str, str] | None = None) -> Plan:
     """Solve a mission end to end and return its Plan."""
-    return solve_instance(prepare(mission, data), solver, time_limit)
+    return solve_instance(prepare(mission, data, settings), solver, time_limit)
 
 
 def solve_instance(instance: Instance, solver: str = "highs",

@@ -82,6 +82,9 @@ class Plan(Record):
     mission: dict[str, Any]
     mission_file: str
     data_dir: str
+    flags: dict[str, str]
+    settings: dict[str, str]  # flags overridden on the command line (--set)
+    policies: list[str]  # names of the policies that held under the flags
     input_digest: str
     versions: dict[str, str]
     solver: str
@@ -98,6 +101,10 @@ class Plan(Record):
     @property
     def shortfalls(self) -> list[Coverage]:
         return [c for c in self.coverage if c.shortfall > SHORTFALL_TOLERANCE]
+
+    @property
+    def policy_rows(self) -> list[ConstraintResult]:
+        return [c for c in self.constraints if c.kind == "policy"]
 
     @property
     def covered(self) -> bool:
@@ -172,6 +179,9 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
     return Plan(
         mission=instance.mission.model_dump(mode="json"),
         mission_file=instance.mission_file,
+        flags=instance.flags,
+        settings=instance.settings,
+        policies=[p.name for p in instance.policies],
         data_dir=data_dir,
         input_digest=instance.digest,
         versions=versions(),

@@ -10,13 +10,15 @@ or a conflict between policies is reported in the analyst's words.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 import pulp
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from planner import schema
+from planner.errors import Problem, unknown
+from planner.load import locate
 
 Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
 CountryCode = Annotated[str, Field(pattern=schema.COUNTRY_PATTERN)]
@@ -164,3 +166,45 @@ def policy_rows(policy: Policy, units: pd.DataFrame,
     expr = affine(terms(units, own, weight)
                   + terms(units, every, weight, -float(policy.value or 0)))
     return [(name, expr <= 0 if policy.kind == "share_cap" else expr >= 0)]
+
+
+def check_flags(flags: dict[str, str], declared: dict[str, Flag], label: str,
+                lines: dict[tuple[Any, ...], int], base: tuple[Any, ...]) -> list[Problem]:
+    """Every flag set is declared, with one of its declared values."""
+    problems = []
+    for flag, value in flags.items():
+        path = (*base, flag)
+        if flag not in declared:
+            message, hint = unknown("flag", flag, declared)
+            problems.append(locate(label, lines, path, message, hint))
+        elif value not in declared[flag].values:
+            message, hint = unknown(f"value of flag {flag}", value, declared[flag].values)
+            problems.append(locate(label, lines, path, message, hint))
+    return problems
+
+
+def check_policies(policies: list[Policy], vocabulary: dict[str, list[str]],
+                   declared: dict[str, Flag], label: str,
+                   lines: dict[tuple[Any, ...], int], base: tuple[Any, ...]) -> list[Problem]:
+    """Policies name known countries, tasks, regions, phases and flags, each name once."""
+    problems = []
+    first: dict[str, int] = {}
+    for index, policy in enumerate(policies):
+        path = (*base, index)
+        for field in ("country", "task", "region", "phase"):
+            value = getattr(policy, field)
+            if value is not None and value not in vocabulary[field]:
+                message, hint = unknown(field, value, vocabulary[field])
+                problems.append(locate(label, lines, (*path, field), message, hint))
+        for key in ("when", "unless"):
+            condition = getattr(policy, key)
+            for flag, value in condition.items():
+                for one in [value] if isinstance(value, str) else value:
+                    problems += check_flags({flag: one}, declared, label, lines, (*path, key))
+        if policy.name in first:
+            problems.append(locate(label, lines, (*path, "name"),
+                                   f"policy '{policy.name}' is defined twice (first at "
+                                   f"{base[-1]}[{first[policy.name]}])", "rename one"))
+        else:
+            first[policy.name] = index
+    return problems

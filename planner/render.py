@@ -7,6 +7,7 @@ from collections import defaultdict
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from planner.plan import SHORTFALL_TOLERANCE, Plan
 
@@ -33,6 +34,10 @@ def headline(plan: Plan) -> Table:
     status = "[green]optimal[/]" if plan.status == "optimal" else f"[red]{plan.status}[/]"
     table.add_row("Mission", f"{plan.mission['name']} ({plan.mission_file})")
     table.add_row("", plan.mission["description"])
+    if plan.flags:
+        flags = ", ".join(f"{k}={v}" + (" (--set)" if k in plan.settings else "")
+                          for k, v in plan.flags.items())
+        table.add_row("Flags", flags)
     table.add_row("Solver", f"{plan.solver}, status {status}")
     if plan.objective is not None:
         table.add_row("Objective", f"{number(plan.objective)} USD m (employment cost "
@@ -109,11 +114,32 @@ def shortfalls(plan: Plan) -> Table:
     return table
 
 
+def policies(plan: Plan) -> Table:
+    """The legal and political constraints in force, binding ones first, with their price."""
+    table = titled("Policies in force (binding ones shaped the plan)",
+                   caption="Price: change in the objective (USD m) per unit of relaxation of "
+                   "the row's right-hand side.", caption_justify="left")
+    for name, justify in [("Policy row", "left"), ("Binding", "left"), ("Price", "right"),
+                          ("Sentence and source", "left")]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for c in sorted(plan.policy_rows, key=lambda c: not c.binding):
+        price = "-" if c.dual is None else number(c.dual, 2)
+        table.add_row(c.name, "[bold]yes[/]" if c.binding else "no", price,
+                      Text.assemble(c.sentence, "\n", (c.source, "dim")))
+    return table
+
+
 def print_plan(plan: Plan, console: Console, detail: bool = False) -> None:
     """The whole plan: headline, who does what per phase, burden sharing, shortfalls."""
     console.print(headline(plan))
     if plan.objective is None:
         console.print(f"[red]No plan: the solver ended with status '{plan.status}'.[/]")
+        if plan.status == "infeasible" and plan.policy_rows:
+            console.print("The hard policies below cannot all hold together; relax one of "
+                          "them (or change the flags that switch them on):")
+            for c in plan.policy_rows:
+                console.print(Text.assemble("  ", (c.name, "bold"), ": ", c.sentence, " ",
+                                            (f"[{c.source}]", "dim")))
         return
     countries = [c.country for c in plan.countries]
     for phase in plan.mission["phases"]:
@@ -121,6 +147,9 @@ def print_plan(plan: Plan, console: Console, detail: bool = False) -> None:
         console.print(who_does_what(plan, phase, countries))
         if detail:
             console.print(allocations_detail(plan, phase))
+    if plan.policy_rows:
+        console.print()
+        console.print(policies(plan))
     console.print()
     console.print(burden(plan))
     console.print()

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
+from planner.errors import InputError, Problem, unknown
 from planner.mission import Mission
+from planner.policy import Policy
 from planner.validate import Capabilities
 
 REQUIREMENT_COLUMNS = ["task", "region", "phase", "amount", "penalty", "note"]
@@ -26,6 +28,9 @@ class Instance:
     mission: Mission
     requirements: pd.DataFrame  # one row per (task, region, phase), in mission order
     mission_file: str = ""  # where the mission was read from, as shown to the user
+    flags: dict[str, str] = field(default_factory=dict)  # every declared flag, as applied
+    settings: dict[str, str] = field(default_factory=dict)  # --set overrides, as given
+    policies: tuple[Policy, ...] = ()  # the policies that hold under the flags
 
     @property
     def phases(self) -> list[str]:
@@ -34,8 +39,9 @@ class Instance:
     @property
     def digest(self) -> str:
         """One hash of the tables and the mission as applied: equal digests, equal inputs."""
-        mission = json.dumps(self.mission.model_dump(mode="json"), sort_keys=True)
-        return hashlib.sha256(f"{self.capabilities.digest}\n{mission}".encode()).hexdigest()
+        applied = {"mission": self.mission.model_dump(mode="json"), "settings": self.settings}
+        text = json.dumps(applied, sort_keys=True)
+        return hashlib.sha256(f"{self.capabilities.digest}\n{text}".encode()).hexdigest()
 
 
 def requirement_table(mission: Mission) -> pd.DataFrame:
@@ -54,6 +60,58 @@ def requirement_table(mission: Mission) -> pd.DataFrame:
     )
 
 
-def apply_mission(capabilities: Capabilities, mission: Mission, mission_file: str = "") -> Instance:
+def parse_settings(pairs: list[str]) -> dict[str, str]:
+    """``--set flag=value`` options as a mapping; a flag set twice is an error."""
+    settings: dict[str, str] = {}
+    problems = []
+    for pair in pairs:
+        flag, sep, value = pair.partition("=")
+        flag, value = flag.strip(), value.strip()
+        if not sep or not flag or not value:
+            problems.append(Problem("--set", f"'{pair}' is not flag=value",
+                                    hint="e.g. --set gsomia=suspended"))
+        elif flag in settings and settings[flag] != value:
+            problems.append(Problem("--set", f"flag '{flag}' is set twice ({settings[flag]} "
+                                    f"and {value})", hint="keep one"))
+        else:
+            settings[flag] = value
+    if problems:
+        raise InputError(problems)
+    return settings
+
+
+def effective_flags(capabilities: Capabilities, mission: Mission,
+                    settings: dict[str, str]) -> dict[str, str]:
+    """Declared defaults, then the mission's flags, then --set; unknown ones are errors."""
+    declared = capabilities.standing.flags
+    problems = []
+    for flag, value in settings.items():
+        if flag not in declared:
+            message, hint = unknown("flag", flag, declared)
+            problems.append(Problem("--set", message, column=flag, hint=hint))
+        elif value not in declared[flag].values:
+            message, hint = unknown(f"value of flag {flag}", value, declared[flag].values)
+            problems.append(Problem("--set", message, column=flag, hint=hint))
+    if problems:
+        raise InputError(problems)
+    return {name: settings.get(name, mission.flags.get(name, flag.default))
+            for name, flag in declared.items()}
+
+
+def applicable_policies(capabilities: Capabilities, mission: Mission,
+                        flags: dict[str, str]) -> tuple[Policy, ...]:
+    """Standing policies (a mission policy of the same name replaces one), then the
+    mission's, keeping those whose conditions hold under the flags."""
+    own = {p.name for p in mission.policies}
+    every = [p for p in capabilities.standing.policies if p.name not in own]
+    every += mission.policies
+    return tuple(p for p in every if p.applies(flags))
+
+
+def apply_mission(capabilities: Capabilities, mission: Mission, mission_file: str = "",
+                  settings: dict[str, str] | None = None) -> Instance:
     """The instance for a mission that has already been checked against the tables."""
-    return Instance(capabilities, mission, requirement_table(mission), mission_file)
+    settings = settings or {}
+    flags = effective_flags(capabilities, mission, settings)
+    return Instance(capabilities, mission, requirement_table(mission), mission_file, flags,
+                    settings, applicable_policies(capabilities, mission, flags))

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from planner import schema
 from planner.errors import InputError, Problem, suggest, unknown
-from planner.load import ROW, RawTable, digest_files, label_for, read_csv
+from planner.load import ROW, RawTable, digest_files, label_for, read_csv, read_yaml
+from planner.policy import Standing, check_policies
 
+POLICIES = "policies.yaml"
 THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
@@ -37,6 +39,13 @@ class Capabilities:
     deliveries: pd.DataFrame
     pool_regions: pd.DataFrame
     digest: str
+    standing: Standing = field(default_factory=Standing)
+
+    def vocabulary(self) -> dict[str, list[str]]:
+        """Known names by kind, for checking references in missions and policies."""
+        return {"country": list(self.countries["country"]), "task": list(self.tasks["task"]),
+                "region": list(self.regions["region"]), "phase": list(self.phases["phase"]),
+                "pool": list(self.pools["pool"].unique())}
 
     @property
     def country_codes(self) -> list[str]:
@@ -311,6 +320,9 @@ def load_capabilities(root: Path) -> Capabilities:
         problems += found
         if not found:
             pool_parts.append(pool_frames(raw, country, tasks, regions))
+    standing, found = load_standing(root, {"country": countries, "task": tasks,
+                                           "region": regions, "phase": keys("phases", "phase")})
+    problems += found
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.file, p.row or 0)))
 
@@ -318,6 +330,7 @@ def load_capabilities(root: Path) -> Capabilities:
               for name, raw in reference.items() if t.name == name}
     files = [root / t.filename for t in schema.REFERENCE_TABLES]
     files += [root / f"{c}.csv" for c in countries]
+    files += [root / POLICIES] if (root / POLICIES).exists() else []
     return Capabilities(
         root=root,
         countries=frames["countries"],
@@ -328,4 +341,22 @@ def load_capabilities(root: Path) -> Capabilities:
         deliveries=pd.concat([p[1] for p in pool_parts], ignore_index=True),
         pool_regions=pd.concat([p[2] for p in pool_parts], ignore_index=True),
         digest=digest_files(files, root),
+        standing=standing,
     )
+
+
+def load_standing(root: Path, vocabulary: dict[str, list[str]]) -> tuple[Standing, list[Problem]]:
+    """Scenario flags and standing policies from policies.yaml (optional: none if absent)."""
+    from planner.mission import validated
+
+    path = root / POLICIES
+    if not path.exists():
+        return Standing(), []
+    label = label_for(path, root)
+    try:
+        document, lines = read_yaml(path, label)
+        standing = validated(Standing, document, label, lines)
+    except InputError as exc:
+        return Standing(), exc.problems
+    return standing, check_policies(standing.policies, vocabulary, standing.flags, label, lines,
+                                    ("policies",))
