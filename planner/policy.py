@@ -34,8 +34,10 @@ class Frozen(BaseModel):
 class Policy(Frozen):
     """One legal or political constraint on a country.
 
-    - ``forbid``: the country delivers none of ``task`` (optionally only in ``region`` /
-      ``phase``);
+    - ``forbid``: the country delivers none of ``task`` (every task when omitted), optionally
+      only in ``region`` / ``phase``;
+
+    ``task``, ``region`` and ``phase`` each take one name or a list of names.
     - ``share_cap`` / ``share_floor``: the country's share of the delivered amount of ``task``
       (``of: delivered``) or of cost (``of: cost``; ``task`` optional) is at most / at least
       ``value`` (a fraction), within the optional ``region`` / ``phase``;
@@ -51,9 +53,9 @@ class Policy(Frozen):
     name: Identifier
     kind: PolicyKind
     country: CountryCode
-    task: Identifier | None = None
-    region: Identifier | None = None
-    phase: Identifier | None = None
+    task: Identifier | list[Identifier] | None = None
+    region: Identifier | list[Identifier] | None = None
+    phase: Identifier | list[Identifier] | None = None
     of: Literal["delivered", "cost"] = "delivered"
     value: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
     sentence: str
@@ -63,12 +65,13 @@ class Policy(Frozen):
 
     @model_validator(mode="after")
     def _fields_fit_kind(self) -> Policy:
-        needs_task = self.kind in ("forbid", "retain_at_home") or (
+        needs_task = self.kind == "retain_at_home" or (
             self.kind in ("share_cap", "share_floor") and self.of == "delivered")
         if needs_task and self.task is None:
             raise ValueError(f"a {self.kind} policy needs a 'task'")
-        if self.kind == "retain_at_home" and self.region is None:
-            raise ValueError("a retain_at_home policy needs a 'region'")
+        if self.kind == "retain_at_home" and (self.region is None or isinstance(
+                self.region, list) or isinstance(self.task, list)):
+            raise ValueError("a retain_at_home policy needs one 'task' and one 'region'")
         if self.kind != "forbid" and self.value is None:
             raise ValueError(f"a {self.kind} policy needs a 'value'")
         if self.kind == "forbid" and self.value is not None:
@@ -112,7 +115,11 @@ class Standing(Frozen):
     policies: list[Policy] = []
 
 
-def selection(units: pd.DataFrame, policy: Policy, phase: str | None,
+def names(value: str | list[str] | None) -> list[str]:
+    return [] if value is None else [value] if isinstance(value, str) else list(value)
+
+
+def selection(units: pd.DataFrame, policy: Policy, phase: str | list[str] | None,
               country: bool) -> pd.Series:
     """Which units variables a policy speaks about."""
     mask = pd.Series(True, index=units.index)
@@ -121,7 +128,7 @@ def selection(units: pd.DataFrame, policy: Policy, phase: str | None,
     for column, value in (("task", policy.task), ("region", policy.region),
                           ("phase", phase)):
         if value is not None:
-            mask &= units[column] == value
+            mask &= units[column].isin(names(value))
     return mask
 
 
@@ -155,7 +162,7 @@ def policy_rows(policy: Policy, units: pd.DataFrame,
                  <= float(policy.value or 0))]
     if policy.kind == "retain_at_home":
         rows = []
-        for phase in [policy.phase] if policy.phase else phases:
+        for phase in names(policy.phase) or phases:
             mask = selection(units, policy, phase, country=True)
             expr = affine(terms(units, mask, "delivers"))
             rows.append((f"policy[{policy.name},{phase}]", expr >= float(policy.value or 0)))
@@ -192,10 +199,10 @@ def check_policies(policies: list[Policy], vocabulary: dict[str, list[str]],
     for index, policy in enumerate(policies):
         path = (*base, index)
         for field in ("country", "task", "region", "phase"):
-            value = getattr(policy, field)
-            if value is not None and value not in vocabulary[field]:
-                message, hint = unknown(field, value, vocabulary[field])
-                problems.append(locate(label, lines, (*path, field), message, hint))
+            for value in names(getattr(policy, field)):
+                if value not in vocabulary[field]:
+                    message, hint = unknown(field, value, vocabulary[field])
+                    problems.append(locate(label, lines, (*path, field), message, hint))
         for key in ("when", "unless"):
             condition = getattr(policy, key)
             for flag, value in condition.items():

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from planner.plan import SHORTFALL_TOLERANCE, Plan
+from planner.plan import SHORTFALL_TOLERANCE, ConstraintResult, Plan
 
 
 def number(value: float, digits: int = 1) -> str:
@@ -114,19 +114,28 @@ def shortfalls(plan: Plan) -> Table:
     return table
 
 
-def policies(plan: Plan) -> Table:
-    """The legal and political constraints in force, binding ones first, with their price."""
-    table = titled("Policies in force (binding ones shaped the plan)",
-                   caption="Price: change in the objective (USD m) per unit of relaxation of "
-                   "the row's right-hand side.", caption_justify="left")
-    for name, justify in [("Policy row", "left"), ("Binding", "left"), ("Price", "right"),
-                          ("Sentence and source", "left")]:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for c in sorted(plan.policy_rows, key=lambda c: not c.binding):
-        price = "-" if c.dual is None else number(c.dual, 2)
-        table.add_row(c.name, "[bold]yes[/]" if c.binding else "no", price,
-                      Text.assemble(c.sentence, "\n", (c.source, "dim")))
-    return table
+def policy_state(c: ConstraintResult) -> str:
+    """binding: it changes the plan (non-zero price); tight: at its limit but free."""
+    if c.binding and c.dual:
+        return "binding"
+    return "tight" if c.binding else "slack"
+
+
+def print_policies(plan: Plan, console: Console) -> None:
+    """The legal and political constraints in force: the binding ones with their sentence,
+    source and price; the others by name."""
+    rows = sorted(plan.policy_rows, key=lambda c: -abs(c.dual or 0))
+    console.print(Text("Policies in force", style="italic"))
+    for c in rows:
+        if policy_state(c) != "binding":
+            continue
+        console.print(Text.assemble("  ", (c.name, "bold"), "  binding, price ",
+                                    number(c.dual or 0.0, 2), " USD m per unit"))
+        console.print(Text.assemble("    ", c.sentence, " ", (f"[{c.source}]", "dim")))
+    for state in ("tight", "slack"):
+        chosen = [c.name for c in rows if policy_state(c) == state]
+        if chosen:
+            console.print(Text.assemble(f"  {state}: ", ", ".join(chosen)))
 
 
 def print_plan(plan: Plan, console: Console, detail: bool = False) -> None:
@@ -149,7 +158,7 @@ def print_plan(plan: Plan, console: Console, detail: bool = False) -> None:
             console.print(allocations_detail(plan, phase))
     if plan.policy_rows:
         console.print()
-        console.print(policies(plan))
+        print_policies(plan, console)
     console.print()
     console.print(burden(plan))
     console.print()
