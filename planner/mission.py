@@ -78,6 +78,8 @@ class Mission(Frozen):
 
     name: Identifier
     description: str
+    extends: str | None = Field(
+        default=None, description="A mission this one starts from (a name beside this file).")
     phases: list[Identifier] = Field(min_length=1)
     flags: dict[Identifier, Identifier] = Field(
         default={}, description="Scenario flags, e.g. gsomia: suspended; unset flags take "
@@ -117,11 +119,65 @@ def validated(model: type[M], document: dict[str, Any], label: str,
         raise InputError(problems) from None
 
 
-def load_mission(path: Path, label: str | None = None) -> Mission:
-    """Read and validate one mission file's structure (not yet against the tables)."""
+def load_mission(path: Path, label: str | None = None,
+                 chain: tuple[Path, ...] = ()) -> Mission:
+    """Read and validate one mission file's structure (not yet against the tables).
+
+    A mission that ``extends`` another starts from it: its own keys replace the parent's,
+    except ``requirements`` (replaced per task and region), ``policies`` (replaced per name)
+    and ``flags`` (replaced per flag), which are merged.
+    """
     label = label or str(path)
     document, lines = read_yaml(path, label)
+    parent_name = document.get("extends")
+    if isinstance(parent_name, str):
+        parent_path = parent_file(path, parent_name)
+        here = path.resolve()
+        if parent_path is None:
+            raise InputError([locate(label, lines, ("extends",),
+                                     f"the mission '{parent_name}' it extends does not exist",
+                                     f"put {parent_name}.yaml beside {path.name}")])
+        if parent_path.resolve() in (*chain, here):
+            cycle = " -> ".join(p.stem for p in (*chain, here, parent_path.resolve()))
+            raise InputError([locate(label, lines, ("extends",),
+                                     f"'extends' makes a cycle: {cycle}",
+                                     "remove one of the 'extends' keys")])
+        parent = load_mission(parent_path, str(parent_path), (*chain, here))
+        document = inherit(parent.model_dump(mode="json"), document)
     return validated(Mission, document, label, lines)
+
+
+def parent_file(path: Path, name: str) -> Path | None:
+    """The mission a mission extends: a name beside it, or a path relative to it."""
+    candidates = [path.parent / name] if Path(name).suffix else [
+        path.parent / f"{name}{suffix}" for suffix in (".yaml", ".yml")]
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def inherit(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """The child's document on top of its parent's, merging the keyed lists."""
+    merged = {**parent, **child}
+
+    def keyed(items: Any, key: Any) -> dict[Any, Any]:
+        return {key(item): item for item in items} if isinstance(items, list) else {}
+
+    if isinstance(child.get("requirements"), list):
+        def req_key(r: Any) -> Any:
+            return (r.get("task"), r.get("region")) if isinstance(r, dict) else id(r)
+
+        own = keyed(child["requirements"], req_key)
+        merged["requirements"] = [r for r in parent["requirements"]
+                                  if req_key(r) not in own] + child["requirements"]
+    if isinstance(child.get("policies"), list):
+        def name_key(p: Any) -> Any:
+            return p.get("name") if isinstance(p, dict) else id(p)
+
+        own = keyed(child["policies"], name_key)
+        merged["policies"] = [p for p in parent["policies"]
+                              if name_key(p) not in own] + child["policies"]
+    if isinstance(child.get("flags"), dict):
+        merged["flags"] = {**parent["flags"], **child["flags"]}
+    return merged
 
 
 NESTED: dict[str, type[BaseModel]] = {

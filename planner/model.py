@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pulp
 
-from planner.policy import policy_rows
+from planner.policy import names, policy_rows
 from planner.scenario import Instance
 
 
@@ -57,6 +57,17 @@ def label(kind: str, *keys: str) -> str:
     return f"{kind}[{','.join(keys)}]"
 
 
+def demand_keys(instance: Instance) -> pd.DataFrame:
+    """(task, region, phase) where units may be employed: every requirement, and every
+    region a policy says a country must hold (even where the mission requires nothing)."""
+    retained = [(p.task, p.region, phase) for p in instance.policies
+                if p.kind == "retain_at_home"
+                for phase in names(p.phase) or instance.phases if phase in instance.phases]
+    keys = pd.concat([instance.requirements[["task", "region", "phase"]],
+                      pd.DataFrame(retained, columns=["task", "region", "phase"])])
+    return keys.drop_duplicates().reset_index(drop=True)
+
+
 def unit_candidates(instance: Instance) -> pd.DataFrame:
     """Every (pool, task, region, phase) where a unit could usefully be employed."""
     caps = instance.capabilities
@@ -64,7 +75,7 @@ def unit_candidates(instance: Instance) -> pd.DataFrame:
     pools = pools[pools["available"] > 0]
     candidates = (
         caps.deliveries.merge(caps.pool_regions, on=["country", "pool"])
-        .merge(instance.requirements[["task", "region", "phase"]], on=["task", "region"])
+        .merge(demand_keys(instance), on=["task", "region"])
         .merge(pools[["country", "pool", "cost_per_unit", "available"]],
                on=["country", "pool"])
     )
