@@ -1,0 +1,186 @@
+"""Each policy kind on a tiny mission solved by hand, flags and conditions, and the effect
+of each shipped scenario against the baseline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from planner import pipeline
+from planner.errors import InputError
+
+from .conftest import run_planner, write_mission, write_tiny
+
+FLAGS = {"gsomia": {"values": ["active", "suspended"], "default": "active",
+                    "description": "test flag", "source": "test"}}
+
+
+def tiny(tmp_path: Path, policies: list[dict[str, Any]], **mission: Any) -> tuple[Path, Path]:
+    """USA and JPN each have 10 ISR units delivering 1 each, costing 5 and 2. The mission
+    needs 4 ISR in Japan in a crisis (penalty 100). Without policies: JPN 4 units, cost 8."""
+    data = write_tiny(
+        tmp_path / "data", {"USA": (3, 3), "JPN": (1, 1)}, ["isr"],
+        ["japan", "korean_peninsula"], ["crisis"],
+        {"USA": [dict(pool="drone", quantity=10, readiness=1, cost_per_unit=5, regions="*",
+                      isr=1)],
+         "JPN": [dict(pool="drone", quantity=10, readiness=1, cost_per_unit=2, regions="*",
+                      isr=1)]})
+    (data / "policies.yaml").write_text(yaml.safe_dump({"flags": FLAGS}), encoding="utf-8")
+    path = write_mission(tmp_path / "m.yaml", name="tiny", phases=["crisis"],
+                         requirements=[dict(task="isr", region="japan", phase="crisis",
+                                            amount=4, penalty=100)],
+                         policies=policies, **mission)
+    return path, data
+
+
+def policy(name: str, kind: str, **fields: Any) -> dict[str, Any]:
+    return {"name": name, "kind": kind, "country": "JPN", "sentence": f"{name}.",
+            "source": "test", **fields}
+
+
+def units(plan: Any) -> dict[tuple[str, str], float]:
+    out: dict[tuple[str, str], float] = {}
+    for a in plan.allocations:
+        out[(a.country, a.region)] = out.get((a.country, a.region), 0) + a.units
+    return out
+
+
+def test_no_policy(tmp_path: Path) -> None:
+    plan = pipeline.solve(*tiny(tmp_path, []))
+    assert plan.objective == pytest.approx(8)
+
+
+def test_forbid_moves_the_task_and_prices_the_policy(tmp_path: Path) -> None:
+    plan = pipeline.solve(*tiny(tmp_path, [policy("no_jpn", "forbid", task="isr")]))
+    assert plan.objective == pytest.approx(20)  # USA 4 x 5
+    assert units(plan) == pytest.approx({("USA", "japan"): 4})
+    [row] = plan.policy_rows
+    assert row.name == "policy[no_jpn]" and row.binding
+    assert row.dual == pytest.approx(-3)  # each JPN unit allowed would save 5 - 2
+
+
+def test_share_cap_of_delivered(tmp_path: Path) -> None:
+    # JPN x <= 0.25 (x + y), x + y >= 4, min 2x + 5y: x = 1, y = 3, cost 17.
+    plan = pipeline.solve(*tiny(tmp_path, [policy("cap", "share_cap", task="isr", value=0.25)]))
+    assert plan.objective == pytest.approx(17)
+    assert units(plan) == pytest.approx({("JPN", "japan"): 1, ("USA", "japan"): 3})
+
+
+def test_share_floor_of_cost(tmp_path: Path) -> None:
+    # USA cost 5y >= 0.5 (2x + 5y), i.e. x <= 2.5y; x + y = 4: x = 20/7, y = 8/7, cost 80/7.
+    floor = policy("us_floor", "share_floor", of="cost", value=0.5) | {"country": "USA"}
+    plan = pipeline.solve(*tiny(tmp_path, [floor]))
+    assert plan.objective == pytest.approx(80 / 7)
+    us = next(c for c in plan.countries if c.country == "USA")
+    assert us.cost_share == pytest.approx(0.5)
+
+
+def test_retain_at_home_in_a_region_without_requirement(tmp_path: Path) -> None:
+    # JPN keeps 2 units in Korea (cost 4) besides 4 in Japan (cost 8).
+    hold = policy("hold", "retain_at_home", task="isr", region="korean_peninsula", value=2)
+    plan = pipeline.solve(*tiny(tmp_path, [hold]))
+    assert plan.objective == pytest.approx(12)
+    assert units(plan) == pytest.approx({("JPN", "japan"): 4, ("JPN", "korean_peninsula"): 2})
+    assert [r.name for r in plan.policy_rows] == ["policy[hold,crisis]"]
+
+
+def test_budget_cap(tmp_path: Path) -> None:
+    # JPN may spend 4: 2 units; USA the other 2 at 5 each. Cost 14.
+    plan = pipeline.solve(*tiny(tmp_path, [policy("budget", "budget_cap", value=4)]))
+    assert plan.objective == pytest.approx(14)
+
+
+def test_condition_on_flag_and_set_from_command_line(tmp_path: Path) -> None:
+    forbid = policy("no_jpn_without_gsomia", "forbid", task="isr", when={"gsomia": "suspended"})
+    mission, data = tiny(tmp_path, [forbid])
+    assert pipeline.solve(mission, data).objective == pytest.approx(8)
+    plan = pipeline.solve(mission, data, settings={"gsomia": "suspended"})
+    assert plan.objective == pytest.approx(20)
+    assert plan.flags == {"gsomia": "suspended"} and plan.settings == {"gsomia": "suspended"}
+    result = run_planner("solve", str(mission), "--data", str(data), "--set",
+                         "gsomia=suspended", "--out", str(tmp_path / "p"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "gsomia=suspended (--set)" in result.stdout
+    bad = run_planner("solve", str(mission), "--data", str(data), "--set", "gsomia=off",
+                      cwd=tmp_path)
+    assert bad.returncode == 2 and "did you mean" not in bad.stdout
+    assert "unknown value of flag gsomia 'off'" in bad.stderr
+
+
+def test_unknown_flag_and_reference_in_mission_are_located(tmp_path: Path) -> None:
+    mission, data = tiny(tmp_path, [policy("p", "forbid", task="isr", region="japn")],
+                         flags={"gsomai": "active"})
+    with pytest.raises(InputError) as info:
+        pipeline.prepare(mission, data)
+    messages = {(p.column, p.message, p.hint) for p in info.value.problems}
+    assert ("flags.gsomai", "unknown flag 'gsomai'", "did you mean gsomia?") in messages
+    assert ("policies[0].region", "unknown region 'japn'", "did you mean japan?") in messages
+
+
+def test_contradicting_hard_policies_exit_1_with_their_names(tmp_path: Path) -> None:
+    mission, data = tiny(tmp_path, [
+        policy("hold", "retain_at_home", task="isr", region="korean_peninsula", value=3),
+        policy("budget", "budget_cap", value=4),
+    ])
+    result = run_planner("solve", str(mission), "--data", str(data), "--no-save", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "infeasible" in result.stdout
+    assert "policy[hold,crisis]" in result.stdout and "policy[budget]" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_extends_cycle_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("name: a\ndescription: d\nextends: b\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("name: b\ndescription: d\nextends: a\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        pipeline.prepare(tmp_path / "a.yaml")
+    [problem] = info.value.problems
+    assert "cycle: a -> b -> a" in problem.message and problem.row == 3
+
+
+# --- the shipped scenarios against the baseline -------------------------------------------
+
+@pytest.fixture(scope="module")
+def baseline() -> Any:
+    return pipeline.solve("baseline")
+
+
+def delivered(plan: Any, country: str, region: str, tasks: set[str] | None = None) -> float:
+    return sum(a.delivered for a in plan.allocations if a.country == country
+               and a.region == region and (tasks is None or a.task in tasks))
+
+
+def test_baseline_respects_japans_thresholds(baseline: Any) -> None:
+    combat = {"sea_control", "asw", "air_missile_defense"}
+    assert delivered(baseline, "JPN", "korean_peninsula", combat) == 0
+    assert delivered(baseline, "JPN", "taiwan_strait", combat) == 0
+    assert baseline.flags["japan_situation"] == "important_influence"
+
+
+def test_hub_and_spokes_has_no_spoke_to_spoke_work(baseline: Any) -> None:
+    plan = pipeline.solve("hub-and-spokes")
+    assert delivered(baseline, "JPN", "korean_peninsula") > 0  # the baseline uses the link
+    assert delivered(plan, "JPN", "korean_peninsula") == 0
+    assert delivered(plan, "KOR", "japan") == 0
+    assert plan.objective > baseline.objective
+
+
+def test_gsomia_suspended_cuts_intelligence_sharing(baseline: Any) -> None:
+    plan = pipeline.solve("gsomia-suspended")
+    assert delivered(baseline, "JPN", "korean_peninsula", {"isr"}) > 0
+    assert delivered(plan, "JPN", "korean_peninsula", {"isr"}) == 0
+    assert delivered(plan, "KOR", "japan", {"isr"}) == 0
+    assert plan.objective > baseline.objective  # ISR costs more without the link
+
+
+def test_burden_shifting_caps_the_us_share(baseline: Any) -> None:
+    plan = pipeline.solve("burden-shifting")
+    us = {p.country: p.cost_share for p in plan.countries}
+    before = {p.country: p.cost_share for p in baseline.countries}
+    assert before["USA"] > 0.15
+    assert us["USA"] <= 0.15 + 1e-9
+    assert plan.objective > baseline.objective
+    assert "us_cost_share_cap" in plan.policies
