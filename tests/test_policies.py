@@ -184,3 +184,30 @@ def test_burden_shifting_caps_the_us_share(baseline: Any) -> None:
     assert us["USA"] <= 0.15 + 1e-9
     assert plan.objective > baseline.objective
     assert "us_cost_share_cap" in plan.policies
+
+
+def test_taiwan_contingency_effects(baseline: Any) -> None:
+    plan = pipeline.solve("taiwan-contingency")
+    combat = {"sea_control", "asw", "air_missile_defense"}
+    assert delivered(plan, "JPN", "taiwan_strait", combat) == 0
+    assert delivered(plan, "JPN", "taiwan_strait", {"rear_area_support"}) > 0
+    assert delivered(plan, "KOR", "taiwan_strait", combat | {"rear_area_support"}) == 0
+
+    def korea_ground_share(p: Any) -> float:
+        ground = [a for a in p.allocations if a.task == "ground_deterrence"]
+        return sum(a.delivered for a in ground if a.country == "KOR") / sum(
+            a.delivered for a in ground)
+
+    assert korea_ground_share(plan) > korea_ground_share(baseline)
+    # Korea supports from home: munitions and ship repair for the contingency
+    assert delivered(plan, "KOR", "taiwan_strait", {"munitions_supply", "ship_mro"}) > 0
+
+
+def test_survival_threatening_lets_japan_fight_and_lowers_the_cost() -> None:
+    limited = pipeline.solve("taiwan-contingency")
+    plan = pipeline.solve("taiwan-contingency-survival-threatening")
+    combat = {"sea_control", "asw", "air_missile_defense"}
+    assert delivered(plan, "JPN", "taiwan_strait", combat) > 0
+    assert "jpn_no_force_abroad" not in plan.policies
+    assert "jpn_no_force_abroad" in limited.policies
+    assert plan.objective < limited.objective
