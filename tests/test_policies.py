@@ -162,9 +162,11 @@ def test_baseline_respects_japans_thresholds(baseline: Any) -> None:
 
 def test_hub_and_spokes_has_no_spoke_to_spoke_work(baseline: Any) -> None:
     plan = pipeline.solve("hub-and-spokes")
-    assert delivered(baseline, "JPN", "korean_peninsula") > 0  # the baseline uses the link
-    assert delivered(plan, "JPN", "korean_peninsula") == 0
-    assert delivered(plan, "KOR", "japan") == 0
+    forces = {"sea_control", "asw", "isr", "air_missile_defense", "rear_area_support",
+              "ground_deterrence"}
+    assert delivered(baseline, "JPN", "korean_peninsula", forces) > 0  # the baseline's link
+    assert delivered(plan, "JPN", "korean_peninsula", forces) == 0
+    assert delivered(plan, "KOR", "japan", forces) == 0
     assert plan.objective > baseline.objective
 
 
