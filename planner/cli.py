@@ -126,7 +126,7 @@ def validate(
             capabilities = load_capabilities(root)
         except InputError as exc:
             problems += exc.problems
-        names = missions or [str(p) for p in sorted(paths.missions_dir().glob("*.y*ml"))]
+        names = missions or [str(p) for p in paths.mission_files(paths.missions_dir())]
         checked = []
         for name in names:
             try:

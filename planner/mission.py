@@ -157,27 +157,22 @@ def parent_file(path: Path, name: str) -> Path | None:
 def inherit(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     """The child's document on top of its parent's, merging the keyed lists."""
     merged = {**parent, **child}
-
-    def keyed(items: Any, key: Any) -> dict[Any, Any]:
-        return {key(item): item for item in items} if isinstance(items, list) else {}
-
-    if isinstance(child.get("requirements"), list):
-        def req_key(r: Any) -> Any:
-            return (r.get("task"), r.get("region")) if isinstance(r, dict) else id(r)
-
-        own = keyed(child["requirements"], req_key)
-        merged["requirements"] = [r for r in parent["requirements"]
-                                  if req_key(r) not in own] + child["requirements"]
-    if isinstance(child.get("policies"), list):
-        def name_key(p: Any) -> Any:
-            return p.get("name") if isinstance(p, dict) else id(p)
-
-        own = keyed(child["policies"], name_key)
-        merged["policies"] = [p for p in parent["policies"]
-                              if name_key(p) not in own] + child["policies"]
+    for field, key in (("requirements", ("task", "region")), ("policies", ("name",))):
+        if isinstance(child.get(field), list):
+            merged[field] = replace_by_key(parent[field], child[field], key)
     if isinstance(child.get("flags"), dict):
         merged["flags"] = {**parent["flags"], **child["flags"]}
     return merged
+
+
+def replace_by_key(inherited: list[Any], own: list[Any], key: tuple[str, ...]) -> list[Any]:
+    """The parent's items not replaced by one of the child's with the same key, then the
+    child's (malformed items are kept for validation to report)."""
+    def identity(item: Any) -> Any:
+        return tuple(item.get(k) for k in key) if isinstance(item, dict) else id(item)
+
+    replaced = {identity(item) for item in own}
+    return [item for item in inherited if identity(item) not in replaced] + own
 
 
 NESTED: dict[str, type[BaseModel]] = {

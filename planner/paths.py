@@ -35,8 +35,12 @@ def missions_dir() -> Path:
     return local if local.is_dir() else shipped("missions")
 
 
+def mission_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*") if p.suffix in MISSION_SUFFIXES)
+
+
 def mission_names(folder: Path) -> list[str]:
-    return sorted(p.stem for p in folder.glob("*") if p.suffix in MISSION_SUFFIXES)
+    return [p.stem for p in mission_files(folder)]
 
 
 def mission_path(name_or_path: str | None) -> Path:

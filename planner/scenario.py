@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from planner.errors import InputError, Problem, unknown
+from planner.errors import InputError, Problem
 from planner.mission import Mission
-from planner.policy import Policy
+from planner.policy import Policy, check_flags
 from planner.validate import Capabilities
 
 REQUIREMENT_COLUMNS = ["task", "region", "phase", "amount", "penalty", "note"]
@@ -84,14 +84,7 @@ def effective_flags(capabilities: Capabilities, mission: Mission,
                     settings: dict[str, str]) -> dict[str, str]:
     """Declared defaults, then the mission's flags, then --set; unknown ones are errors."""
     declared = capabilities.standing.flags
-    problems = []
-    for flag, value in settings.items():
-        if flag not in declared:
-            message, hint = unknown("flag", flag, declared)
-            problems.append(Problem("--set", message, column=flag, hint=hint))
-        elif value not in declared[flag].values:
-            message, hint = unknown(f"value of flag {flag}", value, declared[flag].values)
-            problems.append(Problem("--set", message, column=flag, hint=hint))
+    problems = check_flags(settings, declared, "--set", {}, ())
     if problems:
         raise InputError(problems)
     return {name: settings.get(name, mission.flags.get(name, flag.default))

@@ -198,10 +198,9 @@ def typed_frame(raw: RawTable, columns: tuple[schema.Column, ...]) -> pd.DataFra
     return pd.DataFrame.from_records(records, columns=[c.name for c in columns])
 
 
-def pool_task_columns(raw: RawTable, tasks: list[str]) -> tuple[set[str], list[str]]:
+def pool_task_columns(tasks: list[str]) -> set[str]:
     """The task and task-cost column names a pool table may carry."""
-    allowed = set(tasks) | {f"{t}{schema.TASK_COST_SUFFIX}" for t in tasks}
-    return allowed, [t for t in tasks if t in raw.header]
+    return set(tasks) | {f"{t}{schema.TASK_COST_SUFFIX}" for t in tasks}
 
 
 def check_pool_tasks(raw: RawTable, tasks: list[str]) -> list[Problem]:
@@ -311,8 +310,7 @@ def load_capabilities(root: Path) -> Capabilities:
         problems += found
         if raw is None:
             continue
-        allowed, _ = pool_task_columns(raw, tasks)
-        found = check_columns(raw, schema.POOLS.column_names, allowed)
+        found = check_columns(raw, schema.POOLS.column_names, pool_task_columns(tasks))
         found += check_cells(raw, schema.POOLS.columns)
         found += check_unique(raw, "pool")
         found += check_regions_cells(raw, set(regions))
