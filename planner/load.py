@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -121,11 +121,6 @@ def digest_files(paths: list[Path], root: Path) -> str:
     return sha.hexdigest()
 
 
-def key_lines(text: str) -> dict[tuple[Any, ...], int]:
-    """Line number (1-based) of every key path in a YAML document, for located messages."""
-    return yaml_structure(text)[0]
-
-
 def yaml_structure(text: str) -> tuple[dict[tuple[Any, ...], int], list[tuple[Any, ...]]]:
     """Lines of every key path, and the key paths given twice (YAML keeps the last silently)."""
     lines: dict[tuple[Any, ...], int] = {}
@@ -171,7 +166,25 @@ def locate(label: str, lines: dict[tuple[Any, ...], int], path: tuple[Any, ...],
     return Problem(label, message, row=lines.get(probe), column=format_path(path), hint=hint)
 
 
-def read_yaml(path: Path, label: str) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
+@dataclass(frozen=True)
+class Where:
+    """Where each key path of a YAML document was written, so a problem names its file and
+    line. A mission merged from the missions it extends redirects the inherited parts to the
+    file and key path they came from."""
+
+    label: str
+    lines: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    inherited: dict[tuple[Any, ...], tuple[Where, tuple[Any, ...]]] = field(
+        default_factory=dict)
+
+    def problem(self, path: tuple[Any, ...], message: str, hint: str | None = None) -> Problem:
+        for prefix, (origin, original) in self.inherited.items():
+            if path[:len(prefix)] == prefix:
+                return origin.problem((*original, *path[len(prefix):]), message, hint)
+        return locate(self.label, self.lines, path, message, hint)
+
+
+def read_yaml(path: Path, label: str) -> tuple[dict[str, Any], Where]:
     """A mapping from a YAML file, loaded safely; InputError when it cannot be one."""
     data = path.read_bytes()
     if len(data) > MAX_YAML_BYTES:
@@ -197,4 +210,4 @@ def read_yaml(path: Path, label: str) -> tuple[dict[str, Any], dict[tuple[Any, .
         raise InputError([locate(label, lines, path, f"key '{path[-1]}' is given twice",
                                  "keep one: YAML would silently use the last")
                           for path in duplicates])
-    return document, lines
+    return document, Where(label, lines)

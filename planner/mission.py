@@ -14,12 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from planner import schema
 from planner.errors import InputError, Problem, suggest, unknown
-from planner.load import locate, read_yaml
+from planner.load import Where, read_yaml
 from planner.policy import Flag, Policy, Standing, check_flags, check_policies
 
 M = TypeVar("M", bound=BaseModel)
 Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
 Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+PoolRef = Annotated[str, Field(pattern=r"^[A-Z]{3}/[a-z][a-z0-9_]*$")]
 
 
 class Frozen(BaseModel):
@@ -62,6 +63,49 @@ class Requirement(Frozen):
         return {self.phase: self.amount}
 
 
+class Override(Frozen):
+    """A change to one pool of the capability tables, for this mission only.
+
+    ``scale`` multiplies the quantity, ``quantity`` sets it; ``readiness`` and
+    ``cost_per_unit`` replace the table's value; ``remove: true`` takes the pool out. The
+    tables on disk are never modified, and the Plan records each change with its source.
+    """
+
+    country: Annotated[str, Field(pattern=schema.COUNTRY_PATTERN)]
+    pool: Identifier
+    scale: Amount | None = None
+    quantity: Amount | None = None
+    readiness: Annotated[float, Field(ge=0, le=1)] | None = None
+    cost_per_unit: Amount | None = None
+    remove: bool = False
+    source: str = Field(description="Why: a row of public_facts.md, or 'assumption: ...'.")
+
+    @model_validator(mode="after")
+    def _one_change_per_value(self) -> Override:
+        if self.scale is not None and self.quantity is not None:
+            raise ValueError("'scale' and 'quantity' both change the quantity: keep one")
+        if self.remove and self.changes():
+            raise ValueError("a removed pool takes no other change")
+        if not self.remove and not self.changes():
+            raise ValueError("an override needs a change: scale, quantity, readiness, "
+                             "cost_per_unit or remove: true")
+        return self
+
+    def changes(self) -> dict[str, tuple[str, float]]:
+        """Each changed column: (how it is given, the number)."""
+        given = {"quantity": ("scale", self.scale) if self.scale is not None
+                 else ("quantity", self.quantity),
+                 "readiness": ("readiness", self.readiness),
+                 "cost_per_unit": ("cost_per_unit", self.cost_per_unit)}
+        return {column: (how, value) for column, (how, value) in given.items()
+                if value is not None}
+
+    def values(self) -> set[str]:
+        """The values this override sets (all of them when it removes the pool)."""
+        return {"quantity", "readiness", "cost_per_unit"} if self.remove else set(
+            self.changes())
+
+
 class Objective(Frozen):
     """What the plan minimises: employment cost plus priced shortfalls."""
 
@@ -88,6 +132,11 @@ class Mission(Frozen):
     policies: list[Policy] = Field(
         default=[], description="Mission-specific policies, added to the standing ones; one "
         "with the name of a standing policy replaces it.")
+    overrides: list[Override] = Field(
+        default=[], description="Changes to the capability tables for this mission only.")
+    integer_units: bool | list[PoolRef] = Field(
+        default=False, description="Whole units (a MIP): true for every pool, or a list of "
+        "pools as COUNTRY/pool.")
     objective: Objective = Objective()
 
     @model_validator(mode="after")
@@ -97,16 +146,15 @@ class Mission(Frozen):
         return self
 
 
-def validated(model: type[M], document: dict[str, Any], label: str,
-              lines: dict[tuple[Any, ...], int]) -> M:
-    """A pydantic model from a YAML document; its errors located by line and key path."""
+def validated(model: type[M], document: dict[str, Any], where: Where) -> M:
+    """A pydantic model from a YAML document; its errors located by file, line and key."""
     try:
         return model.model_validate(document)
     except ValidationError as exc:
         by_path: dict[tuple[Any, ...], list[str]] = {}
         hints: dict[tuple[Any, ...], str | None] = {}
         for error in exc.errors():
-            loc = clean_loc(error["loc"], lines)
+            loc = clean_loc(error["loc"], where.lines)
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "extra_forbidden":
                 message = f"unknown key '{loc[-1]}'"
@@ -114,37 +162,46 @@ def validated(model: type[M], document: dict[str, Any], label: str,
             by_path.setdefault(loc, [])
             if message not in by_path[loc]:
                 by_path[loc].append(message)
-        problems = [locate(label, lines, loc, "; or ".join(messages), hints.get(loc))
+        problems = [where.problem(loc, "; or ".join(messages), hints.get(loc))
                     for loc, messages in by_path.items()]
         raise InputError(problems) from None
 
 
 def load_mission(path: Path, label: str | None = None,
-                 chain: tuple[Path, ...] = ()) -> Mission:
-    """Read and validate one mission file's structure (not yet against the tables).
+                 chain: tuple[Path, ...] = ()) -> tuple[Mission, Where]:
+    """Read and validate one mission file's structure (not yet against the tables), with
+    where each of its keys was written.
 
     A mission that ``extends`` another starts from it: its own keys replace the parent's,
-    except ``requirements`` (replaced per task and region), ``policies`` (replaced per name)
-    and ``flags`` (replaced per flag), which are merged.
+    except ``requirements`` (replaced per task and region), ``policies`` (replaced per name),
+    ``overrides`` (replaced per country and pool) and ``flags`` (replaced per flag), which
+    are merged. Problems in inherited parts point at the file they were written in.
     """
     label = label or str(path)
-    document, lines = read_yaml(path, label)
+    document, where = read_yaml(path, label)
     parent_name = document.get("extends")
     if isinstance(parent_name, str):
         parent_path = parent_file(path, parent_name)
         here = path.resolve()
         if parent_path is None:
-            raise InputError([locate(label, lines, ("extends",),
-                                     f"the mission '{parent_name}' it extends does not exist",
-                                     f"put {parent_name}.yaml beside {path.name}")])
+            raise InputError([where.problem(("extends",),
+                                            f"the mission '{parent_name}' it extends does "
+                                            "not exist",
+                                            f"put {parent_name}.yaml beside {path.name}")])
         if parent_path.resolve() in (*chain, here):
             cycle = " -> ".join(p.stem for p in (*chain, here, parent_path.resolve()))
-            raise InputError([locate(label, lines, ("extends",),
-                                     f"'extends' makes a cycle: {cycle}",
-                                     "remove one of the 'extends' keys")])
-        parent = load_mission(parent_path, str(parent_path), (*chain, here))
-        document = inherit(parent.model_dump(mode="json"), document)
-    return validated(Mission, document, label, lines)
+            raise InputError([where.problem(("extends",), f"'extends' makes a cycle: {cycle}",
+                                            "remove one of the 'extends' keys")])
+        parent, parent_where = load_mission(parent_path, sibling_label(label, parent_path),
+                                            (*chain, here))
+        document, where = inherit(parent.model_dump(mode="json"), parent_where, document,
+                                  where)
+    return validated(Mission, document, where), where
+
+
+def sibling_label(label: str, path: Path) -> str:
+    """How to name a parent mission file: beside the child's label."""
+    return str(Path(label).parent / path.name)
 
 
 def parent_file(path: Path, name: str) -> Path | None:
@@ -154,29 +211,44 @@ def parent_file(path: Path, name: str) -> Path | None:
     return next((c for c in candidates if c.is_file()), None)
 
 
-def inherit(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
-    """The child's document on top of its parent's, merging the keyed lists."""
+KEYED_LISTS = {"requirements": ("task", "region"), "policies": ("name",),
+               "overrides": ("country", "pool")}
+
+
+def inherit(parent: dict[str, Any], parent_where: Where, child: dict[str, Any],
+            child_where: Where) -> tuple[dict[str, Any], Where]:
+    """The child's document on top of its parent's, merging the keyed lists, and where each
+    part of the merged document was written."""
     merged = {**parent, **child}
-    for field, key in (("requirements", ("task", "region")), ("policies", ("name",))):
+    redirects = {(key,): (parent_where, (key,)) for key in parent if key not in child}
+    for field, key in KEYED_LISTS.items():
         if isinstance(child.get(field), list):
-            merged[field] = replace_by_key(parent[field], child[field], key)
+            kept = kept_by_key(parent[field], child[field], key)
+            merged[field] = [parent[field][i] for i in kept] + child[field]
+            redirects |= {(field, new): (parent_where, (field, old))
+                          for new, old in enumerate(kept)}
+            redirects |= {(field, len(kept) + i): (child_where, (field, i))
+                          for i in range(len(child[field]))}
     if isinstance(child.get("flags"), dict):
         merged["flags"] = {**parent["flags"], **child["flags"]}
-    return merged
+        redirects |= {("flags", flag): (parent_where, ("flags", flag))
+                      for flag in parent["flags"] if flag not in child["flags"]}
+    return merged, Where(child_where.label, child_where.lines, redirects)
 
 
-def replace_by_key(inherited: list[Any], own: list[Any], key: tuple[str, ...]) -> list[Any]:
-    """The parent's items not replaced by one of the child's with the same key, then the
-    child's (malformed items are kept for validation to report)."""
+def kept_by_key(inherited: list[Any], own: list[Any], key: tuple[str, ...]) -> list[int]:
+    """Indices of the parent's items not replaced by one of the child's with the same key
+    (malformed items are kept for validation to report)."""
     def identity(item: Any) -> Any:
         return tuple(item.get(k) for k in key) if isinstance(item, dict) else id(item)
 
     replaced = {identity(item) for item in own}
-    return [item for item in inherited if identity(item) not in replaced] + own
+    return [i for i, item in enumerate(inherited) if identity(item) not in replaced]
 
 
 NESTED: dict[str, type[BaseModel]] = {
     "requirements": Requirement, "objective": Objective, "policies": Policy, "flags": Flag,
+    "overrides": Override,
 }
 FIELD_NAMES = {name for model in (Mission, Standing, *NESTED.values())
                for name in model.model_fields}
@@ -202,39 +274,73 @@ def known_keys_hint(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
 
 
 def check_mission(mission: Mission, vocabulary: dict[str, list[str]],
-                  declared: dict[str, Flag], label: str,
-                  lines: dict[tuple[Any, ...], int] | None = None) -> list[Problem]:
-    """References to tasks, regions, phases and flags exist; nothing is given twice."""
-    lines = lines or {}
+                  declared: dict[str, Flag], where: Where) -> list[Problem]:
+    """References to tasks, regions, phases, flags and pools exist; nothing is given twice."""
     tasks, regions, phases = vocabulary["task"], vocabulary["region"], vocabulary["phase"]
-    problems = check_flags(mission.flags, declared, label, lines, ("flags",))
-    problems += check_policies(mission.policies, vocabulary, declared, label, lines,
-                               ("policies",))
+    problems = check_flags(mission.flags, declared, where, ("flags",))
+    problems += check_policies(mission.policies, vocabulary, declared, where, ("policies",))
+    problems += check_pools(mission, vocabulary, where)
     for index, name in enumerate(mission.phases):
         if name not in phases:
             message, hint = unknown("phase", name, phases)
-            problems.append(locate(label, lines, ("phases", index), message, hint))
-    seen: dict[tuple[str, str, str], int] = {}
+            problems.append(where.problem(("phases", index), message, hint))
+    seen: dict[tuple[str, str, str], tuple[Any, ...]] = {}
     for index, req in enumerate(mission.requirements):
         base = ("requirements", index)
         if req.task not in tasks:
             message, hint = unknown("task", req.task, tasks)
-            problems.append(locate(label, lines, (*base, "task"), message, hint))
+            problems.append(where.problem((*base, "task"), message, hint))
         if req.region not in regions:
             message, hint = unknown("region", req.region, regions)
-            problems.append(locate(label, lines, (*base, "region"), message, hint))
+            problems.append(where.problem((*base, "region"), message, hint))
         for phase in req.by_phase():
             path = (*base, "phase") if req.phase else (*base, "amount", phase)
             if phase not in mission.phases:
                 message, hint = unknown("phase", phase, mission.phases)
-                problems.append(locate(label, lines, path, f"{message} (not among the "
-                                       "mission's phases)", hint))
+                problems.append(where.problem(path, f"{message} (not among the mission's "
+                                              "phases)", hint))
             key = (req.task, req.region, phase)
             if key in seen:
-                problems.append(locate(label, lines, path, f"requirement {req.task} in "
-                                       f"{req.region}, {phase} is given twice (first in "
-                                       f"requirements[{seen[key]}])",
-                                       "merge the two into one amount"))
+                first = where.problem(seen[key], "")
+                problems.append(where.problem(path, f"requirement {req.task} in "
+                                              f"{req.region}, {phase} is given twice (first "
+                                              f"at {first.file} row {first.row})",
+                                              "merge the two into one amount"))
             else:
-                seen[key] = index
+                seen[key] = path
+    return problems
+
+
+def check_pools(mission: Mission, vocabulary: dict[str, list[str]],
+                where: Where) -> list[Problem]:
+    """Overrides and whole-unit pools name existing pools; no value is overridden twice."""
+    pools = vocabulary["country_pool"]
+    problems = []
+
+    def check(reference: str, path: tuple[Any, ...]) -> None:
+        country = reference.split("/")[0]
+        if country not in vocabulary["country"]:
+            message, hint = unknown("country", country, vocabulary["country"])
+            problems.append(where.problem(path, message, hint))
+        elif reference not in pools:
+            own = [p.split("/")[1] for p in pools if p.startswith(f"{country}/")]
+            message, hint = unknown(f"pool of {country}", reference.split("/")[1], own)
+            problems.append(where.problem(path, message, hint))
+
+    set_at: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+    for index, override in enumerate(mission.overrides):
+        path = ("overrides", index)
+        check(f"{override.country}/{override.pool}", (*path, "pool"))
+        for value in sorted(override.values()):
+            key = (override.country, override.pool, value)
+            if key in set_at:
+                first = where.problem(set_at[key], "")
+                problems.append(where.problem(
+                    path, f"the {value} of {override.country}/{override.pool} is overridden "
+                    f"twice (first at {first.file} row {first.row})",
+                    "keep one override of each value"))
+            set_at.setdefault(key, path)
+    if isinstance(mission.integer_units, list):
+        for index, reference in enumerate(mission.integer_units):
+            check(reference, ("integer_units", index))
     return problems

@@ -2,14 +2,16 @@
 
 Sets: countries c, pools p of c, tasks t, regions r, phases h.
 Variables: ``units[c,p,t,r,h] >= 0``, units of pool p employed on task t in region r in
-phase h (only where the pool can do t, can serve r, and the mission requires t in r in h);
-``shortfall[t,r,h] >= 0``, the part of a requirement left uncovered.
+phase h (only where the pool can do t, can serve r, and the mission requires t in r in h;
+integer for the pools a mission wants in whole units); ``shortfall[t,r,h] >= 0``, the part
+of a requirement left uncovered; ``lead[c,t,r]`` in {0, 1} for lead-nation policies.
 Rows:
 - ``pool[c,p,h]``: sum over t, r of units <= quantity * readiness (the pool is shared by
   all its tasks and regions within a phase);
 - ``cover[t,r,h]``: sum over c, p of delivers * units + shortfall >= amount;
 - ``policy[name]`` / ``policy[name,h]``: the legal and political constraints that hold
-  under the scenario flags (see ``planner.policy``).
+  under the scenario flags, links that are inactive, and lead-nation choices
+  ``policy[name,t,r]`` / ``policy[name,c,t,r]`` (see ``planner.policy``).
 Objective: minimise sum (cost_per_unit + task_cost) * units + sum penalty * shortfall.
 
 Expressions are built from grouped tables, one group per row, not by nested loops.
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pulp
 
-from planner.policy import names, policy_rows
+from planner.policy import lead_nation_rows, names, policy_rows
 from planner.scenario import Instance
 
 
@@ -45,6 +47,13 @@ class PlanningModel:
     shortfalls: pd.DataFrame  # one row per requirement: keys, amount, penalty, var
     rows: dict[str, Row] = field(default_factory=dict)
     constraints: dict[str, pulp.LpConstraint] = field(default_factory=dict)
+    leads: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["policy", "country", "task", "region", "var"]))
+
+    @property
+    def integer(self) -> bool:
+        """Whether the model has integer or binary columns (a MIP)."""
+        return bool(len(self.leads)) or any(v.cat == pulp.LpInteger for v in self.units["var"])
 
     def add(self, row: Row, constraint: pulp.LpConstraint) -> None:
         self.rows[row.name] = row
@@ -104,7 +113,9 @@ def build_model(instance: Instance) -> PlanningModel:
 
     units = unit_candidates(instance)
     keys = ["country", "pool", "task", "region", "phase"]
-    units["var"] = [problem.add_variable(label("units", *k), lowBound=0)
+    whole = instance.integer_pools
+    units["var"] = [problem.add_variable(label("units", *k), lowBound=0, cat=pulp.LpInteger
+                                         if (k[0], k[1]) in whole else pulp.LpContinuous)
                     for k in units[keys].itertuples(index=False)]
 
     shortfalls = instance.requirements.copy()
@@ -142,7 +153,21 @@ def build_model(instance: Instance) -> PlanningModel:
             pulp.LpAffineExpression(terms) >= float(req.amount),
         )
 
+    homes = instance.homes
+    countries = list(caps.countries["country"])
+    leads = []
     for policy in instance.policies:
-        for name, constraint in policy_rows(policy, units, instance.phases):
+        for name, constraint in policy_rows(policy, units, instance.phases, homes):
             model.add(Row(name, "policy", policy.sentence, policy.source), constraint)
+        if policy.kind == "lead_nation":
+            rows, chosen = lead_nation_rows(
+                policy, units, countries, list(instance.links),
+                lambda name: problem.add_variable(name, cat=pulp.LpBinary))
+            for name, constraint, sentence in rows:
+                model.add(Row(name, "policy", f"{sentence} {policy.sentence}",
+                              policy.source), constraint)
+            leads += [(policy.name, *lead) for lead in chosen]
+    if leads:
+        model.leads = pd.DataFrame(leads, columns=["policy", "country", "task", "region",
+                                                   "var"])
     return model

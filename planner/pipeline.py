@@ -10,7 +10,6 @@ from pathlib import Path
 
 from planner import paths
 from planner.errors import InputError
-from planner.load import key_lines
 from planner.mission import Mission, check_mission, load_mission
 from planner.model import build_model
 from planner.plan import Plan, make_plan
@@ -22,15 +21,10 @@ from planner.validate import Capabilities, load_capabilities
 def read_mission(path: Path, capabilities: Capabilities | None) -> Mission:
     """A mission checked in structure and, when the tables loaded, against them."""
     label = paths.display(path)
-    mission = load_mission(path, label)
+    mission, where = load_mission(path, label)
     if capabilities is not None:
-        problems = check_mission(
-            mission,
-            capabilities.vocabulary(),
-            capabilities.standing.flags,
-            label=label,
-            lines=key_lines(path.read_text(encoding="utf-8-sig")),
-        )
+        problems = check_mission(mission, capabilities.vocabulary(),
+                                 capabilities.standing.flags, where)
         if problems:
             raise InputError(problems)
     return mission

@@ -76,6 +76,27 @@ class ConstraintResult(Record):
     binding: bool
 
 
+class OverrideRecord(Record):
+    """A value of the capability tables this mission changed."""
+
+    country: str
+    pool: str
+    column: str  # quantity | readiness | cost_per_unit | removed
+    before: float
+    after: float
+    given_as: str
+    source: str
+
+
+class Lead(Record):
+    """The country chosen to lead a task in a region under a lead-nation policy."""
+
+    policy: str
+    task: str
+    region: str
+    country: str
+
+
 class Plan(Record):
     """Everything one solve produced, with what it was solved from."""
 
@@ -85,6 +106,10 @@ class Plan(Record):
     flags: dict[str, str]
     settings: dict[str, str]  # flags overridden on the command line (--set)
     policies: list[str]  # names of the policies that held under the flags
+    links: list[str] = []  # names of the links active under the flags
+    overrides: list[OverrideRecord] = []
+    problem_class: str = "LP"  # LP | MIP (whole units or lead-nation choices)
+    duals_from: str = "lp"  # lp | fixed_lp (the MIP's LP with integers fixed) | none
     input_digest: str
     versions: dict[str, str]
     solver: str
@@ -96,6 +121,7 @@ class Plan(Record):
     coverage: list[Coverage]
     countries: list[CountryResult]
     constraints: list[ConstraintResult]
+    leads: list[Lead] = []
     created_at: str
 
     @property
@@ -176,12 +202,19 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
         for name, row in model.rows.items()
     ]
     total_cost = clean(used["cost"].sum())
+    leads = [Lead(policy=row.policy, task=row.task, region=row.region, country=row.country)
+             for row, value in zip(model.leads.itertuples(index=False), solution.leads,
+                                   strict=False) if value > 0.5]
     return Plan(
         mission=instance.mission.model_dump(mode="json"),
         mission_file=instance.mission_file,
         flags=instance.flags,
         settings=instance.settings,
         policies=[p.name for p in instance.policies],
+        links=[link.name for link in instance.links],
+        overrides=[OverrideRecord(**vars(o)) for o in instance.overrides],
+        problem_class="MIP" if model.integer else "LP",
+        duals_from=solution.duals_from,
         data_dir=data_dir,
         input_digest=instance.digest,
         versions=versions(),
@@ -194,5 +227,6 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
         coverage=coverage,
         countries=country_results(instance, used),
         constraints=constraints,
+        leads=leads,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )

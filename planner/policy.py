@@ -10,6 +10,7 @@ or a conflict between policies is reported in the analyst's words.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import pandas as pd
@@ -18,13 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from planner import schema
 from planner.errors import Problem, unknown
-from planner.load import locate
+from planner.load import Where
 
 Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
 CountryCode = Annotated[str, Field(pattern=schema.COUNTRY_PATTERN)]
 Condition = dict[Identifier, Identifier | list[Identifier]]
 
-PolicyKind = Literal["forbid", "share_cap", "share_floor", "retain_at_home", "budget_cap"]
+PolicyKind = Literal["forbid", "share_cap", "share_floor", "retain_at_home", "budget_cap",
+                     "link", "lead_nation"]
 
 
 class Frozen(BaseModel):
@@ -34,17 +36,27 @@ class Frozen(BaseModel):
 class Policy(Frozen):
     """One legal or political constraint on a country.
 
+    ``task``, ``region`` and ``phase`` each take one name or a list of names.
+
     - ``forbid``: the country delivers none of ``task`` (every task when omitted), optionally
       only in ``region`` / ``phase``;
-
-    ``task``, ``region`` and ``phase`` each take one name or a list of names.
     - ``share_cap`` / ``share_floor``: the country's share of the delivered amount of ``task``
       (``of: delivered``) or of cost (``of: cost``; ``task`` optional) is at most / at least
       ``value`` (a fraction), within the optional ``region`` / ``phase``;
     - ``retain_at_home``: the country delivers at least ``value`` of ``task`` in ``region`` in
       every phase (or only ``phase``);
     - ``budget_cap``: the country's cost (optionally of one ``phase``) is at most ``value``
-      USD m.
+      USD m;
+    - ``link``: ``country`` and ``partner`` work together on ``task`` (every task when
+      omitted) only while the link is active, i.e. while the flags match ``active_when`` and
+      none of ``active_unless``. Working together means one delivering in the other's home
+      region (countries.csv ``home_region``): Korean ISR feeding Japan's missile warning,
+      Korean rear-area support to forces in Japan. An inactive link forbids that work;
+    - ``lead_nation``: exactly one of ``country`` (a list; every country when omitted) leads
+      each (``task``, ``region``) the mission requires (binary choice, so the mission
+      becomes a MIP), and only the lead delivers there (``delivered_by: lead``), or the lead
+      and the countries with an active link to it for that task
+      (``delivered_by: lead_and_linked``).
 
     ``when`` and ``unless`` are conditions on scenario flags: the policy holds only when every
     ``when`` flag has (one of) the given value(s), and no ``unless`` flag does.
@@ -52,44 +64,90 @@ class Policy(Frozen):
 
     name: Identifier
     kind: PolicyKind
-    country: CountryCode
+    country: CountryCode | list[CountryCode] | None = None
+    partner: CountryCode | None = None
     task: Identifier | list[Identifier] | None = None
     region: Identifier | list[Identifier] | None = None
     phase: Identifier | list[Identifier] | None = None
     of: Literal["delivered", "cost"] = "delivered"
     value: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    delivered_by: Literal["lead", "lead_and_linked"] = "lead"
     sentence: str
     source: str
     when: Condition = {}
     unless: Condition = {}
+    active_when: Condition = {}
+    active_unless: Condition = {}
 
     @model_validator(mode="after")
     def _fields_fit_kind(self) -> Policy:
-        needs_task = self.kind == "retain_at_home" or (
-            self.kind in ("share_cap", "share_floor") and self.of == "delivered")
+        kind = self.kind
+        if kind == "lead_nation":
+            if self.value is not None or self.phase is not None:
+                raise ValueError("a lead_nation policy takes no 'value' or 'phase': a lead "
+                                 "leads in every phase")
+        elif self.country is None or isinstance(self.country, list):
+            raise ValueError(f"a {kind} policy needs one 'country'")
+        if (kind == "link") != (self.partner is not None):
+            raise ValueError("a link needs a 'partner'" if kind == "link"
+                             else "'partner' applies to link policies only")
+        if kind == "link" and (self.value is not None or self.region is not None
+                               or self.phase is not None or self.when or self.unless):
+            raise ValueError("a link takes country, partner, task, active_when and "
+                             "active_unless (it always concerns the home regions)")
+        if kind != "link" and (self.active_when or self.active_unless):
+            raise ValueError("'active_when' / 'active_unless' apply to links; other "
+                             "policies use 'when' / 'unless'")
+        if kind == "link" and self.partner == self.country:
+            raise ValueError("a link joins two different countries")
+        if kind != "lead_nation" and self.delivered_by != "lead":
+            raise ValueError("'delivered_by' applies to lead_nation policies only")
+        needs_task = kind == "retain_at_home" or (
+            kind in ("share_cap", "share_floor") and self.of == "delivered")
         if needs_task and self.task is None:
-            raise ValueError(f"a {self.kind} policy needs a 'task'")
-        if self.kind == "retain_at_home" and (self.region is None or isinstance(
+            raise ValueError(f"a {kind} policy needs a 'task'")
+        if kind == "retain_at_home" and (self.region is None or isinstance(
                 self.region, list) or isinstance(self.task, list)):
             raise ValueError("a retain_at_home policy needs one 'task' and one 'region'")
-        if self.kind != "forbid" and self.value is None:
-            raise ValueError(f"a {self.kind} policy needs a 'value'")
-        if self.kind == "forbid" and self.value is not None:
+        if kind not in ("forbid", "link", "lead_nation") and self.value is None:
+            raise ValueError(f"a {kind} policy needs a 'value'")
+        if kind == "forbid" and self.value is not None:
             raise ValueError("a forbid policy takes no 'value'")
-        if self.kind in ("share_cap", "share_floor") and self.value is not None and (
+        if kind in ("share_cap", "share_floor") and self.value is not None and (
                 self.value > 1):
             raise ValueError("a share is a fraction between 0 and 1")
-        if self.of == "cost" and self.kind not in ("share_cap", "share_floor"):
+        if self.of == "cost" and kind not in ("share_cap", "share_floor"):
             raise ValueError("'of: cost' applies to share_cap and share_floor only")
         return self
 
-    def applies(self, flags: dict[str, str]) -> bool:
-        """Whether the policy holds under these scenario flags."""
-        def matches(condition: Condition) -> list[bool]:
-            return [flags.get(flag) in ([v] if isinstance(v, str) else v)
-                    for flag, v in condition.items()]
+    @property
+    def countries(self) -> list[str]:
+        """The country (or, for a link, both countries; for a lead, the candidates)."""
+        return names(self.country) + names(self.partner)
 
-        return all(matches(self.when)) and not any(matches(self.unless))
+    def active(self, flags: dict[str, str]) -> bool:
+        """For a link: whether it is active under these flags."""
+        return condition_holds(self.active_when, self.active_unless, flags)
+
+    def carries(self, task: str) -> bool:
+        """For a link: whether it carries this task."""
+        return self.task is None or task in names(self.task)
+
+    def applies(self, flags: dict[str, str]) -> bool:
+        """Whether the policy puts rows in the LP under these flags (a link does when it is
+        inactive)."""
+        if self.kind == "link":
+            return not self.active(flags)
+        return condition_holds(self.when, self.unless, flags)
+
+
+def condition_holds(when: Condition, unless: Condition, flags: dict[str, str]) -> bool:
+    """Every ``when`` flag has (one of) its values and no ``unless`` flag does."""
+    def matches(condition: Condition) -> list[bool]:
+        return [flags.get(flag) in ([v] if isinstance(v, str) else v)
+                for flag, v in condition.items()]
+
+    return all(matches(when)) and not any(matches(unless))
 
 
 class Flag(Frozen):
@@ -124,7 +182,7 @@ def selection(units: pd.DataFrame, policy: Policy, phase: str | list[str] | None
     """Which units variables a policy speaks about."""
     mask = pd.Series(True, index=units.index)
     if country:
-        mask &= units["country"] == policy.country
+        mask &= units["country"].isin(names(policy.country))
     for column, value in (("task", policy.task), ("region", policy.region),
                           ("phase", phase)):
         if value is not None:
@@ -147,15 +205,24 @@ def affine(pairs: list[tuple[pulp.LpVariable, float]]) -> pulp.LpAffineExpressio
     return pulp.LpAffineExpression(list(summed.items()))
 
 
-def policy_rows(policy: Policy, units: pd.DataFrame,
-                phases: list[str]) -> list[tuple[str, pulp.LpConstraint]]:
-    """The named LP rows of one applicable policy (none when no variable is concerned)."""
+def policy_rows(policy: Policy, units: pd.DataFrame, phases: list[str],
+                homes: dict[str, str]) -> list[tuple[str, pulp.LpConstraint]]:
+    """The named LP rows of one applicable policy (none when no variable is concerned).
+
+    ``homes`` maps a country to its home region, for links. Lead-nation rows need binary
+    variables and are built by ``lead_nation_rows``.
+    """
     name = f"policy[{policy.name}]"
     if policy.kind == "forbid":
         mask = selection(units, policy, policy.phase, country=True)
         if not mask.any():
             return []
         return [(name, affine(terms(units, mask, None)) <= 0)]
+    if policy.kind == "link":
+        mask = joint_work(units, policy, homes)
+        return [(name, affine(terms(units, mask, None)) <= 0)] if mask.any() else []
+    if policy.kind == "lead_nation":
+        return []
     if policy.kind == "budget_cap":
         mask = selection(units, policy, policy.phase, country=True)
         return [(name, affine(terms(units, mask, "unit_cost"))
@@ -175,43 +242,100 @@ def policy_rows(policy: Policy, units: pd.DataFrame,
     return [(name, expr <= 0 if policy.kind == "share_cap" else expr >= 0)]
 
 
-def check_flags(flags: dict[str, str], declared: dict[str, Flag], label: str,
-                lines: dict[tuple[Any, ...], int], base: tuple[Any, ...]) -> list[Problem]:
+def joint_work(units: pd.DataFrame, link: Policy, homes: dict[str, str]) -> pd.Series:
+    """Units of either country of a link working in the other's home region on the tasks
+    the link carries."""
+    carried = units["task"].isin(names(link.task)) if link.task is not None else True
+    one, other = link.countries
+    mask = pd.Series(False, index=units.index)
+    for country, partner in ((one, other), (other, one)):
+        if partner in homes:
+            mask |= (units["country"] == country) & (units["region"] == homes[partner])
+    return mask & carried
+
+
+def linked(one: str, other: str, task: str, links: list[Policy]) -> bool:
+    """Whether an active link joins two countries for a task."""
+    return any(set(link.countries) == {one, other} and link.carries(task) for link in links)
+
+
+def lead_nation_rows(
+    policy: Policy, units: pd.DataFrame, countries: list[str], links: list[Policy],
+    binary: Callable[[str], pulp.LpVariable],
+) -> tuple[list[tuple[str, pulp.LpConstraint, str]], list[tuple[str, str, str, Any]]]:
+    """Rows and binary ``lead[country,task,region]`` variables of a lead-nation policy.
+
+    ``policy[name,task,region]``: exactly one candidate leads. ``policy[name,country,task,
+    region]``: the country's units there are at most its available units times (it leads,
+    or, with ``delivered_by: lead_and_linked``, a country linked to it for the task leads);
+    the bound is the sum of its pools' availability, which the pool rows already impose, so
+    it cuts nothing when the country may deliver. Returns (name, row, sentence) triples and
+    (country, task, region, variable) leads.
+    """
+    candidates = [c for c in countries if c in (names(policy.country) or countries)]
+    scope = units[selection(units, policy, None, country=False)]
+    rows: list[tuple[str, pulp.LpConstraint, str]] = []
+    leads: list[tuple[str, str, str, Any]] = []
+    for (task, region), here in scope.groupby(["task", "region"], sort=False):
+        lead = {c: binary(f"lead[{c},{task},{region}]") for c in candidates}
+        leads += [(c, task, region, var) for c, var in lead.items()]
+        rows.append((f"policy[{policy.name},{task},{region}]",
+                     pulp.lpSum(lead.values()) == 1,
+                     f"Exactly one of {', '.join(candidates)} leads {task} in {region}."))
+        for country, own in here.groupby("country", sort=False):
+            allowed = [lead[country]] if country in lead else []
+            if policy.delivered_by == "lead_and_linked":
+                allowed += [var for other, var in lead.items()
+                            if other != country and linked(country, other, task, links)]
+            bound = float(own["available"].sum())
+            expr = affine([(var, 1.0) for var in own["var"]]
+                          + [(var, -bound) for var in allowed])
+            who = "it leads" + (" or a country linked to it leads"
+                                if policy.delivered_by == "lead_and_linked" else "")
+            rows.append((f"policy[{policy.name},{country},{task},{region}]", expr <= 0,
+                         f"{country} delivers {task} in {region} only if {who}."))
+    return rows, leads
+
+
+def check_flags(flags: dict[str, str], declared: dict[str, Flag], where: Where,
+                base: tuple[Any, ...]) -> list[Problem]:
     """Every flag set is declared, with one of its declared values."""
     problems = []
     for flag, value in flags.items():
         path = (*base, flag)
         if flag not in declared:
             message, hint = unknown("flag", flag, declared)
-            problems.append(locate(label, lines, path, message, hint))
+            problems.append(where.problem(path, message, hint))
         elif value not in declared[flag].values:
             message, hint = unknown(f"value of flag {flag}", value, declared[flag].values)
-            problems.append(locate(label, lines, path, message, hint))
+            problems.append(where.problem(path, message, hint))
     return problems
 
 
 def check_policies(policies: list[Policy], vocabulary: dict[str, list[str]],
-                   declared: dict[str, Flag], label: str,
-                   lines: dict[tuple[Any, ...], int], base: tuple[Any, ...]) -> list[Problem]:
+                   declared: dict[str, Flag], where: Where,
+                   base: tuple[Any, ...]) -> list[Problem]:
     """Policies name known countries, tasks, regions, phases and flags, each name once."""
     problems = []
     first: dict[str, int] = {}
     for index, policy in enumerate(policies):
         path = (*base, index)
-        for field in ("country", "task", "region", "phase"):
+        for field, kind in (("country", "country"), ("partner", "country"), ("task", "task"),
+                            ("region", "region"), ("phase", "phase")):
             for value in names(getattr(policy, field)):
-                if value not in vocabulary[field]:
-                    message, hint = unknown(field, value, vocabulary[field])
-                    problems.append(locate(label, lines, (*path, field), message, hint))
-        for key in ("when", "unless"):
+                if value not in vocabulary[kind]:
+                    message, hint = unknown(kind, value, vocabulary[kind])
+                    problems.append(where.problem((*path, field), message, hint))
+        for key in ("when", "unless", "active_when", "active_unless"):
             condition = getattr(policy, key)
             for flag, value in condition.items():
                 for one in [value] if isinstance(value, str) else value:
-                    problems += check_flags({flag: one}, declared, label, lines, (*path, key))
+                    problems += check_flags({flag: one}, declared, where, (*path, key))
         if policy.name in first:
-            problems.append(locate(label, lines, (*path, "name"),
-                                   f"policy '{policy.name}' is defined twice (first at "
-                                   f"{base[-1]}[{first[policy.name]}])", "rename one"))
+            problems.append(where.problem((*path, "name"),
+                                          f"policy '{policy.name}' is defined twice (first "
+                                          f"at {base[-1]}[{first[policy.name]}])",
+                                          "rename one"))
         else:
             first[policy.name] = index
     return problems

@@ -6,6 +6,7 @@ reused by sweeps without re-reading any file.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -13,7 +14,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from planner.errors import InputError, Problem
-from planner.mission import Mission
+from planner.load import Where
+from planner.mission import Mission, Override
 from planner.policy import Policy, check_flags
 from planner.validate import Capabilities
 
@@ -31,10 +33,30 @@ class Instance:
     flags: dict[str, str] = field(default_factory=dict)  # every declared flag, as applied
     settings: dict[str, str] = field(default_factory=dict)  # --set overrides, as given
     policies: tuple[Policy, ...] = ()  # the policies that hold under the flags
+    links: tuple[Policy, ...] = ()  # the links active under the flags
+    overrides: tuple[AppliedOverride, ...] = ()  # changes made to the tables
 
     @property
     def phases(self) -> list[str]:
         return list(self.mission.phases)
+
+    @property
+    def integer_pools(self) -> set[tuple[str, str]]:
+        """(country, pool) employed in whole units."""
+        whole = self.mission.integer_units
+        pools = self.capabilities.pools[["country", "pool"]].itertuples(index=False)
+        if whole is True:
+            return {(c, p) for c, p in pools}
+        if not whole:
+            return set()
+        return {tuple(ref.split("/", 1)) for ref in whole}  # type: ignore[misc]
+
+    @property
+    def homes(self) -> dict[str, str]:
+        """Each country's home region, where it has one."""
+        countries = self.capabilities.countries
+        return {c: h for c, h in zip(countries["country"], countries["home_region"],
+                                     strict=True) if h}
 
     @property
     def digest(self) -> str:
@@ -42,6 +64,52 @@ class Instance:
         applied = {"mission": self.mission.model_dump(mode="json"), "settings": self.settings}
         text = json.dumps(applied, sort_keys=True)
         return hashlib.sha256(f"{self.capabilities.digest}\n{text}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class AppliedOverride:
+    """One value of the tables a mission changed: before, after, and why."""
+
+    country: str
+    pool: str
+    column: str  # quantity | readiness | cost_per_unit | removed
+    before: float
+    after: float
+    given_as: str  # scale | quantity | readiness | cost_per_unit | remove
+    source: str
+
+
+def apply_overrides(capabilities: Capabilities, overrides: list[Override]
+                    ) -> tuple[Capabilities, tuple[AppliedOverride, ...]]:
+    """The tables with a mission's overrides applied (a new object: the loaded tables, like
+    the files, are never modified), and a record of each change."""
+    pools = capabilities.pools.copy()
+    removed: set[tuple[str, str]] = set()
+    applied = []
+    for override in overrides:
+        at = (pools["country"] == override.country) & (pools["pool"] == override.pool)
+        row = pools.index[at][0]
+        if override.remove:
+            removed.add((override.country, override.pool))
+            applied.append(AppliedOverride(override.country, override.pool, "removed",
+                                           float(pools.at[row, "quantity"]), 0.0, "remove",
+                                           override.source))
+            continue
+        for column, (how, value) in override.changes().items():
+            before = float(pools.at[row, column])
+            after = before * value if how == "scale" else value
+            pools.at[row, column] = after
+            applied.append(AppliedOverride(override.country, override.pool, column, before,
+                                           after, how, override.source))
+
+    def kept(frame: pd.DataFrame) -> pd.DataFrame:
+        keys = list(zip(frame["country"], frame["pool"], strict=True))
+        return frame[[k not in removed for k in keys]].reset_index(drop=True)
+
+    changed = dataclasses.replace(capabilities, pools=kept(pools),
+                                  deliveries=kept(capabilities.deliveries),
+                                  pool_regions=kept(capabilities.pool_regions))
+    return changed, tuple(applied)
 
 
 def requirement_table(mission: Mission) -> pd.DataFrame:
@@ -84,7 +152,7 @@ def effective_flags(capabilities: Capabilities, mission: Mission,
                     settings: dict[str, str]) -> dict[str, str]:
     """Declared defaults, then the mission's flags, then --set; unknown ones are errors."""
     declared = capabilities.standing.flags
-    problems = check_flags(settings, declared, "--set", {}, ())
+    problems = check_flags(settings, declared, Where("--set"), ())
     if problems:
         raise InputError(problems)
     return {name: settings.get(name, mission.flags.get(name, flag.default))
@@ -95,10 +163,22 @@ def applicable_policies(capabilities: Capabilities, mission: Mission,
                         flags: dict[str, str]) -> tuple[Policy, ...]:
     """Standing policies (a mission policy of the same name replaces one), then the
     mission's, keeping those whose conditions hold under the flags."""
+    return tuple(p for p in every_policy(capabilities, mission) if p.applies(flags))
+
+
+def every_policy(capabilities: Capabilities, mission: Mission) -> list[Policy]:
+    """Standing policies (a mission policy of the same name replaces one), then the
+    mission's."""
     own = {p.name for p in mission.policies}
-    every = [p for p in capabilities.standing.policies if p.name not in own]
-    every += mission.policies
-    return tuple(p for p in every if p.applies(flags))
+    return [p for p in capabilities.standing.policies if p.name not in own] + list(
+        mission.policies)
+
+
+def active_links(capabilities: Capabilities, mission: Mission,
+                 flags: dict[str, str]) -> tuple[Policy, ...]:
+    """The links whose conditions make them active under the flags."""
+    return tuple(p for p in every_policy(capabilities, mission)
+                 if p.kind == "link" and p.active(flags))
 
 
 def apply_mission(capabilities: Capabilities, mission: Mission, mission_file: str = "",
@@ -106,5 +186,7 @@ def apply_mission(capabilities: Capabilities, mission: Mission, mission_file: st
     """The instance for a mission that has already been checked against the tables."""
     settings = settings or {}
     flags = effective_flags(capabilities, mission, settings)
-    return Instance(capabilities, mission, requirement_table(mission), mission_file, flags,
-                    settings, applicable_policies(capabilities, mission, flags))
+    changed, overrides = apply_overrides(capabilities, list(mission.overrides))
+    return Instance(changed, mission, requirement_table(mission), mission_file, flags,
+                    settings, applicable_policies(capabilities, mission, flags),
+                    active_links(capabilities, mission, flags), overrides)

@@ -69,6 +69,14 @@ COUNTRIES = Table(
         Column(
             "defense_budget_usd_bn", "number", "Annual defense spending.", "USD bn", minimum=0
         ),
+        Column(
+            "home_region",
+            "id",
+            "The region that is the country's home (blank: none in the theatre). A link "
+            "policy between two countries governs each working in the other's home region.",
+            required=False,
+            default="",
+        ),
         SOURCE,
     ),
 )

@@ -1,12 +1,14 @@
 """Run a solver on a built model and read back the real status, values and duals.
 
 PuLP's ``status`` alone can mislead (a time-limited CBC run still says "Optimal"), so the
-solution status ``sol_status`` decides whether the numbers are an optimum.
+solution status ``sol_status`` decides whether the numbers are an optimum. A MIP has no
+duals of its own (PuLP's HiGHS path returns zeros): they come from the LP with every integer
+column fixed at its optimum, and the Solution says so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulp
 
@@ -27,6 +29,8 @@ class Solution:
     shortfalls: list[float]
     duals: dict[str, float]
     slacks: dict[str, float]
+    leads: list[float] = field(default_factory=list)
+    duals_from: str = "lp"  # lp | fixed_lp (a MIP's LP with its integers fixed) | none
 
     @property
     def optimal(self) -> bool:
@@ -78,19 +82,47 @@ def clean(value: float | None) -> float:
 def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float | None = None,
                 msg: bool = False) -> Solution:
     """Solve and read back; raises SolverError only when the solver cannot be run at all."""
-    try:
-        model.problem.solve(make_solver(solver, time_limit, msg))
-    except pulp.PulpSolverError as exc:
-        raise SolverError(f"{solver} failed: {exc}") from exc
+    run(model.problem, make_solver(solver, time_limit, msg), solver)
     status = status_of(model.problem)
     has_values = status in ("optimal", "time_limit")
-    return Solution(
-        solver=solver,
-        status=status,
-        objective=clean(pulp.value(model.problem.objective)) if has_values else None,
-        units=[clean(v.varValue) for v in model.units["var"]] if has_values else [],
-        shortfalls=[clean(v.varValue) for v in model.shortfalls["var"]] if has_values else [],
-        duals={n: clean(c.pi) for n, c in model.constraints.items()} if status == "optimal"
-        else {},
-        slacks={n: clean(c.slack) for n, c in model.constraints.items()} if has_values else {},
-    )
+    units = [clean(v.varValue) for v in model.units["var"]] if has_values else []
+    shortfalls = [clean(v.varValue) for v in model.shortfalls["var"]] if has_values else []
+    leads = [clean(v.varValue) for v in model.leads["var"]] if has_values else []
+    objective = clean(pulp.value(model.problem.objective)) if has_values else None
+    slacks = {n: clean(c.slack) for n, c in model.constraints.items()} if has_values else {}
+    duals: dict[str, float] = {}
+    duals_from = "none"
+    if status == "optimal" and model.integer:
+        duals = fixed_lp_duals(model, make_solver(solver, time_limit, msg), solver)
+        duals_from = "fixed_lp" if duals else "none"
+    elif status == "optimal":
+        duals = {n: clean(c.pi) for n, c in model.constraints.items()}
+        duals_from = "lp"
+    return Solution(solver, status, objective, units, shortfalls, duals, slacks, leads,
+                    duals_from)
+
+
+def run(problem: pulp.LpProblem, solver: pulp.LpSolver, name: str) -> None:
+    try:
+        problem.solve(solver)
+    except pulp.PulpSolverError as exc:
+        raise SolverError(f"{name} failed: {exc}") from exc
+
+
+def fixed_lp_duals(model: PlanningModel, solver: pulp.LpSolver, name: str) -> dict[str, float]:
+    """Duals of the LP left when every integer column is fixed at its MIP optimum: the
+    prices of the continuous decisions given the whole-unit and lead choices made. The
+    model's columns are restored afterwards; the MIP's values are read before this runs."""
+    fixed = [v for v in model.problem.variables() if v.cat == pulp.LpInteger]
+    saved = [(v, v.lowBound, v.upBound, v.varValue) for v in fixed]
+    for v in fixed:
+        v.lowBound = v.upBound = round(v.varValue or 0.0)
+        v.cat = pulp.LpContinuous
+    try:
+        run(model.problem, solver, name)
+        if status_of(model.problem) != "optimal":
+            return {}
+        return {n: clean(c.pi) for n, c in model.constraints.items()}
+    finally:
+        for v, low, up, value in saved:
+            v.lowBound, v.upBound, v.cat, v.varValue = low, up, pulp.LpInteger, value

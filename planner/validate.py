@@ -45,7 +45,9 @@ class Capabilities:
         """Known names by kind, for checking references in missions and policies."""
         return {"country": list(self.countries["country"]), "task": list(self.tasks["task"]),
                 "region": list(self.regions["region"]), "phase": list(self.phases["phase"]),
-                "pool": list(self.pools["pool"].unique())}
+                "pool": list(self.pools["pool"].unique()),
+                "country_pool": [f"{c}/{p}" for c, p in self.pools[["country", "pool"]]
+                                 .itertuples(index=False)]}
 
     @property
     def country_codes(self) -> list[str]:
@@ -111,10 +113,11 @@ def check_cells(raw: RawTable, columns: tuple[schema.Column, ...]) -> list[Probl
                 _, message, hint = parse_number(text, column)
                 if message:
                     problems.append(Problem(raw.label, message, hint=hint, **where))
-            elif text == "" and column.required:
-                problems.append(Problem(raw.label, "the cell is blank",
-                                        hint=f"enter {column.description[0].lower()}"
-                                        f"{column.description[1:]}", **where))
+            elif text == "":
+                if column.required:
+                    problems.append(Problem(raw.label, "the cell is blank",
+                                            hint=f"enter {column.description[0].lower()}"
+                                            f"{column.description[1:]}", **where))
             elif column.kind == "id" and not re.match(schema.ID_PATTERN, text):
                 problems.append(Problem(raw.label, f"'{text}' is not a valid identifier",
                                         hint="use lower_snake_case letters, digits and _",
@@ -177,6 +180,18 @@ def check_tables_present(root: Path, countries: list[str]) -> list[Problem]:
                                     "countries.csv",
                                     hint=hint or "add the country to countries.csv or remove "
                                     "the file"))
+    return problems
+
+
+def check_home_regions(raw: RawTable, regions: set[str]) -> list[Problem]:
+    """Each country's home region, when given, exists."""
+    problems = []
+    for row in raw.rows:
+        name = row.get("home_region", "")
+        if name and name not in regions:
+            message, hint = unknown("region", name, regions)
+            problems.append(Problem(raw.label, message, row=int(row[ROW]),
+                                    column="home_region", hint=hint))
     return problems
 
 
@@ -300,6 +315,8 @@ def load_capabilities(root: Path) -> Capabilities:
             problems.append(Problem(raw.label, "the table has a header but no rows",
                                     hint=f"add at least one {table.key}"))
     problems += check_tables_present(root, countries)
+    if "countries" in reference:
+        problems += check_home_regions(reference["countries"], set(regions))
 
     pool_parts = []
     for country in countries:
@@ -352,9 +369,9 @@ def load_standing(root: Path, vocabulary: dict[str, list[str]]) -> tuple[Standin
         return Standing(), []
     label = label_for(path, root)
     try:
-        document, lines = read_yaml(path, label)
-        standing = validated(Standing, document, label, lines)
+        document, where = read_yaml(path, label)
+        standing = validated(Standing, document, where)
     except InputError as exc:
         return Standing(), exc.problems
-    return standing, check_policies(standing.policies, vocabulary, standing.flags, label, lines,
+    return standing, check_policies(standing.policies, vocabulary, standing.flags, where,
                                     ("policies",))

@@ -27,12 +27,15 @@ def write_csv(path: Path, rows: list[dict[str, Any]], header: list[str] | None =
 
 def write_tiny(root: Path, countries: dict[str, tuple[float, float]], tasks: list[str],
                regions: list[str], phases: list[str],
-               pools: dict[str, list[dict[str, Any]]]) -> Path:
-    """A capability folder: countries {code: (gdp, budget)}, pools {code: [rows]}."""
+               pools: dict[str, list[dict[str, Any]]],
+               homes: dict[str, str] | None = None) -> Path:
+    """A capability folder: countries {code: (gdp, budget)}, pools {code: [rows]}, home
+    regions {code: region}."""
     root.mkdir(parents=True, exist_ok=True)
     write_csv(root / "countries.csv", [
         {"country": c, "name": f"Country {c}", "gdp_usd_bn": g, "defense_budget_usd_bn": b,
-         "source": "test"} for c, (g, b) in countries.items()])
+         "home_region": (homes or {}).get(c, ""), "source": "test"}
+        for c, (g, b) in countries.items()])
     write_csv(root / "tasks.csv", [{"task": t, "unit": "units", "description": t,
                                     "source": "test"} for t in tasks])
     write_csv(root / "regions.csv", [{"region": r, "description": r, "source": "test"}

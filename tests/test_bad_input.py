@@ -252,7 +252,7 @@ def test_unexpected_table_suggests_the_country(caps: Path) -> None:
 
 def test_country_without_pool_table(caps: Path) -> None:
     with (caps / "countries.csv").open("a", newline="", encoding="utf-8") as f:
-        f.write("AUS,Australia,1800,40,test\n")
+        f.write("AUS,Australia,1800,40,,test\n")
     assert problems_of(caps) == [
         Problem("capabilities/AUS.csv", "missing pool table for AUS",
                 hint="add AUS.csv or remove AUS from countries.csv"),
@@ -394,8 +394,9 @@ def test_mission_requirement_given_twice(caps: Path, write_mission) -> None:
                             "    region: japan\n"
                             "    amount: {crisis: 3, peacetime: 1}\n")
     assert prepare_problems(mission, caps) == [
-        Problem("mission.yaml", "requirement asw in japan, peacetime is given twice (first in "
-                "requirements[0])", row=yaml_line(mission, "{crisis: 3, peacetime: 1}"),
+        Problem("mission.yaml", "requirement asw in japan, peacetime is given twice (first at "
+                f"mission.yaml row {yaml_line(mission, 'phase: peacetime, amount: 2')})",
+                row=yaml_line(mission, "{crisis: 3, peacetime: 1}"),
                 column="requirements[1].amount.peacetime", hint="merge the two into one amount"),
     ]
 
