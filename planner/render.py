@@ -38,6 +38,19 @@ def headline(plan: Plan) -> Table:
         flags = ", ".join(f"{k}={v}" + (" (--set)" if k in plan.settings else "")
                           for k, v in plan.flags.items())
         table.add_row("Flags", flags)
+    if plan.links:
+        table.add_row("Links", ", ".join(plan.links) + " (active)")
+    for o in plan.overrides:
+        change = ("removed" if o.column == "removed"
+                  else f"{o.column} {number(o.before, 2)} -> {number(o.after, 2)}")
+        table.add_row("Override", Text.assemble(f"{o.country}/{o.pool}: {change} ",
+                                                (f"[{o.source}]", "dim")))
+    model = "LP"
+    if plan.problem_class == "MIP":
+        model = "MIP (whole units or lead-nation choices); " + (
+            "prices are duals of the LP with those choices fixed at the optimum"
+            if plan.duals_from == "fixed_lp" else "no prices")
+    table.add_row("Model", model)
     table.add_row("Solver", f"{plan.solver}, status {status}")
     if plan.objective is not None:
         table.add_row("Objective", f"{number(plan.objective)} USD m (employment cost "
@@ -69,6 +82,16 @@ def who_does_what(plan: Plan, phase: str, countries: list[str]) -> Table:
         region = c.region if c.region != last_region else ""
         last_region = c.region
         table.add_row(region, c.task, number(c.required), *cells, short)
+    return table
+
+
+def leads(plan: Plan) -> Table:
+    """The lead nation chosen for each task and region under lead-nation policies."""
+    table = titled("Lead nations")
+    for name in ("Region", "Task", "Lead", "Policy"):
+        table.add_column(name, no_wrap=True)
+    for lead in plan.leads:
+        table.add_row(lead.region, lead.task, lead.country, lead.policy)
     return table
 
 
@@ -156,6 +179,9 @@ def print_plan(plan: Plan, console: Console, detail: bool = False) -> None:
         console.print(who_does_what(plan, phase, countries))
         if detail:
             console.print(allocations_detail(plan, phase))
+    if plan.leads:
+        console.print()
+        console.print(leads(plan))
     if plan.policy_rows:
         console.print()
         print_policies(plan, console)

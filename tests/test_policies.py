@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
-from planner import pipeline
+from planner import paths, pipeline
 from planner.errors import InputError
+from planner.scenario import apply_mission
+from planner.validate import load_capabilities
 
 from .conftest import run_planner, write_mission, write_tiny
 
@@ -168,6 +170,9 @@ def test_hub_and_spokes_has_no_spoke_to_spoke_work(baseline: Any) -> None:
     assert delivered(plan, "JPN", "korean_peninsula", forces) == 0
     assert delivered(plan, "KOR", "japan", forces) == 0
     assert plan.objective > baseline.objective
+    assert "japan_korea_forces" in baseline.links
+    assert "japan_korea_forces" not in plan.links
+    assert {"us_japan_alliance", "us_korea_alliance"} <= set(plan.links)
 
 
 def test_gsomia_suspended_cuts_intelligence_sharing(baseline: Any) -> None:
@@ -176,6 +181,8 @@ def test_gsomia_suspended_cuts_intelligence_sharing(baseline: Any) -> None:
     assert delivered(plan, "JPN", "korean_peninsula", {"isr"}) == 0
     assert delivered(plan, "KOR", "japan", {"isr"}) == 0
     assert plan.objective > baseline.objective  # ISR costs more without the link
+    assert "japan_korea_intelligence" not in plan.links
+    assert "japan_korea_forces" in plan.links  # forces still work together
 
 
 def test_burden_shifting_caps_the_us_share(baseline: Any) -> None:
@@ -213,3 +220,51 @@ def test_survival_threatening_lets_japan_fight_and_lowers_the_cost() -> None:
     assert "jpn_no_force_abroad" not in plan.policies
     assert "jpn_no_force_abroad" in limited.policies
     assert plan.objective < limited.objective
+
+
+def test_industrial_surge_closes_repair_and_interceptor_gaps() -> None:
+    """Against the same mission without its overrides: allied yards and lines take the
+    extra demand (ship repair and interceptor shortfalls close, munitions narrow)."""
+    surge_instance = pipeline.prepare("industrial-surge")
+    surge = pipeline.solve_instance(surge_instance)
+    tables = load_capabilities(paths.data_dir(None))
+    without = pipeline.solve_instance(apply_mission(
+        tables, surge_instance.mission.model_copy(update={"overrides": []})))
+
+    def short(plan: Any, task: str) -> float:
+        return sum(c.shortfall for c in plan.coverage if c.task == task
+                   and c.phase == "conflict")
+
+    def pool(plan: Any, country: str, name: str, phase: str) -> float:
+        return sum(a.units for a in plan.allocations if a.country == country
+                   and a.pool == name and a.phase == phase)
+
+    assert short(without, "ship_mro") == pytest.approx(1.6)
+    assert short(surge, "ship_mro") == 0
+    assert short(without, "interceptor_supply") > 0
+    assert short(surge, "interceptor_supply") == 0
+    assert 0 < short(surge, "munitions_supply") < short(without, "munitions_supply")
+    assert pool(surge, "KOR", "shell_line_155mm", "conflict") == pytest.approx(21)
+    assert pool(without, "USA", "ship_repair_yard", "conflict") > 0
+    for phase in ("peacetime", "crisis", "conflict"):
+        assert pool(surge, "USA", "ship_repair_yard", phase) == 0
+        assert pool(surge, "JPN", "shipyard_mro", phase) == pytest.approx(4.8)
+    assert {(o.country, o.pool, o.column) for o in surge.overrides} == {
+        ("KOR", "shipyard_mro", "quantity"), ("JPN", "shipyard_mro", "quantity"),
+        ("JPN", "pac3_line", "quantity"), ("KOR", "shell_line_155mm", "quantity")}
+    assert without.overrides == []
+
+
+def test_lead_nation_has_one_lead_who_delivers_alone(baseline: Any) -> None:
+    plan = pipeline.solve("lead-nation")
+    assert plan.problem_class == "MIP" and plan.duals_from == "fixed_lp"
+    required = {(c.task, c.region) for c in plan.coverage
+                if c.task in {"sea_control", "asw", "air_missile_defense"}
+                and c.region in {"korean_peninsula", "japan", "east_china_sea"}}
+    leads = {(lead.task, lead.region): lead.country for lead in plan.leads}
+    assert len(plan.leads) == len(leads) == len(required) == 8
+    assert set(leads) == required
+    for a in plan.allocations:
+        if (a.task, a.region) in leads:
+            assert a.country == leads[(a.task, a.region)], a
+    assert plan.objective > baseline.objective  # giving up pooling costs something
