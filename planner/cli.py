@@ -105,6 +105,52 @@ def solve(
 
 
 @app.command()
+def explain(
+    mission: Annotated[str | None, typer.Argument(
+        help="Mission name in missions/ or path to a mission file (default: baseline).")] = None,
+    data: DataOption = None,
+    solver: Annotated[str, typer.Option(help="Solver: highs (default; gives ranges) or "
+                                        "cbc.")] = "highs",
+    time_limit: Annotated[float | None, typer.Option(help="Solver time limit, seconds, per "
+                                                     "solve.")] = None,
+    set_flags: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override a scenario flag, e.g. --set gsomia=suspended (repeatable).",
+    )] = None,
+    output_format: Annotated[str, typer.Option(
+        "--format", help="text (default) or json (every part, for scripts).")] = "text",
+    show_all: Annotated[bool, typer.Option(
+        "--all", help="List every binding row and range, not the first 12.")] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Explain a plan: binding rows and their prices, what each policy costs and each link is
+    worth, sensitivity ranges, why requirements fall short, which policies clash."""
+
+    def run() -> int:
+        from rich.console import Console
+
+        from planner import explain as explaining
+        from planner import paths, pipeline
+        from planner.errors import InputError, Problem
+        from planner.render import print_explanation
+        from planner.scenario import parse_settings
+
+        if output_format not in ("text", "json"):
+            raise InputError([Problem("--format", f"unknown format '{output_format}'",
+                                      hint="use text or json")])
+        instance = pipeline.prepare(mission, data, parse_settings(set_flags or []))
+        plan, explanation = explaining.explain(
+            instance, solver, time_limit, data_dir=paths.display(instance.capabilities.root))
+        if output_format == "json":
+            sys.stdout.write(explanation.model_dump_json(indent=2) + "\n")
+        else:
+            print_explanation(explanation, Console(highlight=False),
+                              limit=None if show_all else 12)
+        return EXIT_OK if plan.covered else EXIT_SHORT
+
+    guarded(debug, run)
+
+
+@app.command()
 def validate(
     missions: Annotated[list[str] | None, typer.Argument(
         help="Missions to check (names or paths; default: every mission in missions/).")] = None,

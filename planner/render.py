@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from planner.explain import Explanation, PolicyWorth
 from planner.plan import SHORTFALL_TOLERANCE, ConstraintResult, Plan
 
 
@@ -192,3 +193,106 @@ def print_plan(plan: Plan, console: Console, detail: bool = False) -> None:
         console.print(shortfalls(plan))
     else:
         console.print("[green]Every requirement is covered.[/]")
+
+
+def bound(value: float | None) -> str:
+    return "no limit" if value is None else number(value, 2)
+
+
+def price_sentence(kind: str, price: float) -> str:
+    """What the dual of a row means, in words."""
+    if kind == "pool":
+        return f"one more available unit would save {number(-price, 2)} USD m"
+    if kind == "cover":
+        return f"one more unit required would cost {number(price, 2)} USD m"
+    return f"price {number(price, 2)} USD m per unit of its bound"
+
+
+def worth_sentence(w: PolicyWorth) -> str:
+    """What re-solving without a policy, or with a link switched, says about it."""
+    if w.worth is None:
+        return ("without it there is no feasible plan" if w.kind != "link" or not w.in_force
+                else "switching it off leaves no feasible plan")
+    amount = number(abs(w.worth), 1)
+    if w.kind != "link":
+        return (f"costs {amount} USD m in this mission" if w.worth < 0
+                else f"lowers the objective by {amount} USD m (a side effect on penalties)")
+    if w.in_force:
+        return f"active; worth {amount} USD m (the rise in objective if it were off)" if (
+            w.worth > 0) else f"active; switching it off would lower the objective by {amount}"
+    return (f"inactive; switching it on would save {amount} USD m" if w.worth < 0
+            else f"inactive; switching it on would raise the objective by {amount}")
+
+
+def print_explanation(explanation: Explanation, console: Console, limit: int | None) -> None:
+    """The explanation as sentences and tables; ``limit`` rows per list (None: all)."""
+    def cut(items: list) -> list:
+        return items if limit is None else items[:limit]
+
+    def more(items: list, what: str) -> None:
+        if limit is not None and len(items) > limit:
+            console.print(Text(f"  ({len(items) - limit} more {what}: --all lists every one, "
+                               "--format json gives them to scripts)", style="dim"))
+
+    e = explanation
+    status = e.status if e.objective is None else (
+        f"{e.status}, objective {number(e.objective)} USD m")
+    console.print(Text.assemble(("Mission ", "bold"), e.mission, f" ({status})"))
+    console.print(Text(e.note, style="italic"))
+    if e.conflict is not None:
+        console.print()
+        console.print(Text("No plan: these policies cannot hold together", style="bold red"))
+        for name in e.conflict.policies:
+            console.print(Text.assemble("  ", (name, "bold"), ": ", e.conflict.sentences[name],
+                                        " ", (f"[{e.conflict.sources[name]}]", "dim")))
+        if e.conflict.relaxation:
+            console.print("The smallest relaxation that gives a plan:")
+            for r in e.conflict.relaxation:
+                console.print(Text.assemble("  relax ", (r.name, "bold"), " by ",
+                                            number(r.by, 2)))
+    if e.binding:
+        console.print()
+        console.print(Text("What shapes the plan (rows at their limit, by price)",
+                           style="bold"))
+        for b in cut(e.binding):
+            console.print(Text.assemble("  ", (b.name, "bold"), ": ",
+                                        price_sentence(b.kind, b.price)))
+            console.print(Text.assemble("    ", b.sentence, " ", (f"[{b.source}]", "dim")))
+        more(e.binding, "binding rows")
+    if e.policies:
+        console.print()
+        console.print(Text("What each policy costs and each link is worth (re-solved without "
+                           "the policy, or with the link switched)", style="bold"))
+        free = []
+        for w in e.policies:
+            if w.worth is not None and abs(w.worth) < 0.05:
+                free.append(w.name)
+                continue
+            console.print(Text.assemble("  ", (w.name, "bold"), ": ", worth_sentence(w)))
+            console.print(Text.assemble("    ", w.sentence, " ", (f"[{w.source}]", "dim")))
+        if free:
+            console.print(Text.assemble("  no effect on the objective: ", ", ".join(free)))
+    for title, ranges in (("Cost ranges: the same pools do the same work while each unit "
+                           "cost stays within", e.cost_ranges),
+                          ("Right-hand-side ranges: each binding row keeps its price while "
+                           "its bound stays within", e.rhs_ranges)):
+        if not ranges:
+            continue
+        console.print()
+        table = titled(title)
+        for name, justify in [("Row or column", "left"), ("Now", "right"),
+                              ("Low", "right"), ("High", "right")]:
+            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for r in cut(ranges):
+            table.add_row(r.name, number(r.value, 2), bound(r.low), bound(r.high))
+        console.print(table)
+        more(ranges, "ranges")
+    for trace in e.shortfalls:
+        console.print()
+        console.print(Text.assemble(("Short: ", "bold red"),
+                                    f"{trace.task} in {trace.region}, {trace.phase}, by "
+                                    f"{number(trace.shortfall, 2)}"))
+        for b in trace.blockers:
+            console.print(f"  {b.country} {b.pool}: {b.detail}")
+        if trace.incapable:
+            console.print(f"  no pool of {', '.join(trace.incapable)} can deliver it there")

@@ -31,10 +31,20 @@ class Solution:
     slacks: dict[str, float]
     leads: list[float] = field(default_factory=list)
     duals_from: str = "lp"  # lp | fixed_lp (a MIP's LP with its integers fixed) | none
+    ranging: Ranging | None = None  # HiGHS sensitivity ranges, when asked for
 
     @property
     def optimal(self) -> bool:
         return self.status == "optimal"
+
+
+@dataclass(frozen=True)
+class Ranging:
+    """How far each cost and each right-hand side may move before the optimal basis
+    changes (HiGHS ranging), keyed by column and row name: (low, high)."""
+
+    costs: dict[str, tuple[float, float]]
+    rhs: dict[str, tuple[float, float]]
 
 
 def cbc_path() -> str | None:
@@ -80,8 +90,9 @@ def clean(value: float | None) -> float:
 
 
 def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float | None = None,
-                msg: bool = False) -> Solution:
-    """Solve and read back; raises SolverError only when the solver cannot be run at all."""
+                msg: bool = False, ranging: bool = False) -> Solution:
+    """Solve and read back; raises SolverError only when the solver cannot be run at all.
+    ``ranging`` also reads HiGHS's sensitivity ranges (of the fixed LP for a MIP)."""
     run(model.problem, make_solver(solver, time_limit, msg), solver)
     status = status_of(model.problem)
     has_values = status in ("optimal", "time_limit")
@@ -98,8 +109,36 @@ def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float |
     elif status == "optimal":
         duals = {n: clean(c.pi) for n, c in model.constraints.items()}
         duals_from = "lp"
+    ranges = read_ranging(model) if ranging and duals and solver == "highs" else None
     return Solution(solver, status, objective, units, shortfalls, duals, slacks, leads,
-                    duals_from)
+                    duals_from, ranges)
+
+
+def read_ranging(model: PlanningModel) -> Ranging | None:
+    """HiGHS's ranges for the last LP it solved on this model. For a row that does not bind
+    HiGHS reports no useful range, so the range is its slack: the bound may move freely
+    on the loose side and up to its activity on the other."""
+    highs = getattr(model.problem, "solverModel", None)
+    if highs is None:
+        return None
+    ranges = highs.getRanging()[1]
+    if not ranges.valid:
+        return None
+    columns = [*model.units["var"], *model.shortfalls["var"]]
+    costs = {v.name: (clean(ranges.col_cost_dn.value_[v.index]),
+                      clean(ranges.col_cost_up.value_[v.index])) for v in columns}
+    rhs = {}
+    for name, row in model.constraints.items():
+        bound = -row.constant
+        slack = clean(row.slack)
+        if abs(slack) > 1e-9 and row.sense == pulp.LpConstraintLE:
+            rhs[name] = (clean(bound - slack), float("inf"))
+        elif abs(slack) > 1e-9 and row.sense == pulp.LpConstraintGE:
+            rhs[name] = (float("-inf"), clean(bound - slack))
+        else:
+            rhs[name] = (clean(ranges.row_bound_dn.value_[row.index]),
+                         clean(ranges.row_bound_up.value_[row.index]))
+    return Ranging(costs, rhs)
 
 
 def run(problem: pulp.LpProblem, solver: pulp.LpSolver, name: str) -> None:

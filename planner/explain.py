@@ -1,0 +1,373 @@
+"""Explain a plan: which rows bind, what they are worth, and why a mission cannot be met.
+
+Pure: it takes an instance, builds and solves models (the plan itself and the variants that
+price a policy or a link by re-solving without it), and returns an ``Explanation`` that the
+CLI prints or dumps as JSON. Every statement is about named rows, so it reads as sentences
+about the mission.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable
+
+import pulp
+from pydantic import BaseModel, ConfigDict
+
+from planner.model import PlanningModel, build_model, label
+from planner.plan import Plan, make_plan
+from planner.policy import Policy
+from planner.scenario import Instance
+from planner.solve import Solution, clean, solve_model
+
+TOLERANCE = 1e-7
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Binding(Record):
+    """A row at its limit that shapes the plan (non-zero price)."""
+
+    name: str
+    kind: str  # pool | cover | policy
+    sentence: str
+    source: str
+    price: float  # dual: change in objective per unit the row's bound moves up
+
+
+class PoolPrice(Record):
+    """What one more available unit of a pool in a phase would save."""
+
+    country: str
+    pool: str
+    phase: str
+    available: float
+    used: float
+    saving: float  # USD m per extra unit (minus the dual of the pool row)
+
+
+class RequirementPrice(Record):
+    """What one more unit of a requirement would cost."""
+
+    task: str
+    region: str
+    phase: str
+    required: float
+    shortfall: float
+    marginal_cost: float
+
+
+class PolicyWorth(Record):
+    """What a policy (or a link) costs or is worth in this mission, found by re-solving."""
+
+    name: str
+    kind: str
+    sentence: str
+    source: str
+    in_force: bool  # a policy that holds, or a link that is active
+    objective_now: float
+    objective_switched: float | None  # without the policy / with the link switched
+    worth: float | None  # objective_switched - objective_now (None: the switch is infeasible)
+
+
+class Range(Record):
+    """How far a cost or a right-hand side may move before the plan's basis changes."""
+
+    name: str
+    value: float
+    low: float | None  # None: no limit
+    high: float | None
+
+
+class Relaxation(Record):
+    """How much one row of a conflicting policy must give way for a plan to exist."""
+
+    name: str
+    sentence: str
+    source: str
+    by: float
+
+
+class Conflict(Record):
+    """A minimal set of policies that cannot hold together, and the smallest relaxation."""
+
+    policies: list[str]
+    sentences: dict[str, str]
+    sources: dict[str, str]
+    relaxation: list[Relaxation]
+
+
+class Blocker(Record):
+    """Why one pool does not cover more of a short requirement."""
+
+    country: str
+    pool: str
+    reason: str  # exhausted | policy | too_costly
+    detail: str
+
+
+class ShortfallTrace(Record):
+    task: str
+    region: str
+    phase: str
+    shortfall: float
+    blockers: list[Blocker]
+    incapable: list[str]  # countries with no pool that can deliver the task there
+
+
+class Explanation(Record):
+    mission: str
+    status: str
+    objective: float | None
+    problem_class: str
+    duals_from: str
+    note: str
+    binding: list[Binding]
+    pools: list[PoolPrice]
+    requirements: list[RequirementPrice]
+    policies: list[PolicyWorth]
+    cost_ranges: list[Range]
+    rhs_ranges: list[Range]
+    shortfalls: list[ShortfallTrace]
+    conflict: Conflict | None
+
+
+def solve(instance: Instance, solver: str, time_limit: float | None = None,
+          ranging: bool = False) -> tuple[PlanningModel, Solution]:
+    model = build_model(instance)
+    return model, solve_model(model, solver, time_limit, ranging=ranging)
+
+
+def finite(value: float) -> float | None:
+    return None if math.isinf(value) else value
+
+
+def explain(instance: Instance, solver: str = "highs", time_limit: float | None = None,
+            data_dir: str = "") -> tuple[Plan, Explanation]:
+    """The plan and its explanation."""
+    model, solution = solve(instance, solver, time_limit, ranging=True)
+    plan = make_plan(instance, model, solution, data_dir=data_dir)
+    conflict = None
+    if solution.status == "infeasible":
+        conflict = find_conflict(instance, solver, time_limit)
+    explanation = Explanation(
+        mission=instance.mission.name,
+        status=solution.status,
+        objective=solution.objective,
+        problem_class=plan.problem_class,
+        duals_from=solution.duals_from,
+        note=note(plan, solution),
+        binding=binding(plan),
+        pools=pool_prices(model, solution),
+        requirements=[RequirementPrice(task=c.task, region=c.region, phase=c.phase,
+                                       required=c.required, shortfall=c.shortfall,
+                                       marginal_cost=c.marginal_cost)
+                      for c in plan.coverage if c.marginal_cost],
+        policies=policy_worths(instance, plan, solver, time_limit)
+        if solution.objective is not None else [],
+        cost_ranges=cost_ranges(model, solution),
+        rhs_ranges=rhs_ranges(model, solution),
+        shortfalls=trace_shortfalls(instance, model, plan),
+        conflict=conflict,
+    )
+    return plan, explanation
+
+
+def note(plan: Plan, solution: Solution) -> str:
+    if solution.duals_from == "fixed_lp":
+        return ("This mission is a MIP (whole units or lead-nation choices). Its prices and "
+                "ranges are those of the LP re-solved with every integer choice fixed at the "
+                "optimum: they price the continuous decisions given those choices.")
+    if solution.duals_from == "none":
+        return "No prices: the solver did not prove an optimum."
+    if solution.ranging is None:
+        return "Prices are the LP duals; ranges need the HiGHS solver."
+    return "Prices are the LP duals; ranges are HiGHS's sensitivity ranges."
+
+
+def binding(plan: Plan) -> list[Binding]:
+    """Rows at their limit with a price: policies first, then pools, then requirements
+    (a requirement left short is priced at its penalty and traced separately)."""
+    short = {f"cover[{c.task},{c.region},{c.phase}]" for c in plan.shortfalls}
+    rows = [c for c in plan.constraints if c.binding and c.dual and abs(c.dual) > TOLERANCE
+            and c.name not in short]
+    order = {"policy": 0, "pool": 1, "cover": 2}
+    rows.sort(key=lambda c: (order.get(c.kind, 3), -abs(c.dual or 0)))
+    return [Binding(name=c.name, kind=c.kind, sentence=c.sentence, source=c.source,
+                    price=c.dual or 0.0) for c in rows]
+
+
+def pool_prices(model: PlanningModel, solution: Solution) -> list[PoolPrice]:
+    if not solution.duals:
+        return []
+    units = model.units.assign(units=solution.units)
+    used = units.groupby(["country", "pool", "phase"], sort=False).agg(
+        units=("units", "sum"), available=("available", "first"))
+    prices = []
+    for (country, pool, phase), row in used.iterrows():
+        dual = solution.duals.get(f"pool[{country},{pool},{phase}]", 0.0)
+        if abs(dual) > TOLERANCE:
+            prices.append(PoolPrice(country=country, pool=pool, phase=phase,
+                                    available=clean(row["available"]),
+                                    used=clean(row["units"]), saving=clean(-dual)))
+    return sorted(prices, key=lambda p: -p.saving)
+
+
+def switched(instance: Instance, policy: Policy) -> Instance:
+    """The instance without a policy in force, or with a link switched the other way."""
+    if policy.kind == "link":
+        if policy in instance.links:
+            return dataclasses.replace(instance, links=tuple(
+                p for p in instance.links if p != policy), policies=(*instance.policies, policy))
+        return dataclasses.replace(instance, links=(*instance.links, policy), policies=tuple(
+            p for p in instance.policies if p != policy))
+    return dataclasses.replace(instance, policies=tuple(
+        p for p in instance.policies if p != policy))
+
+
+def policy_worths(instance: Instance, plan: Plan, solver: str,
+                  time_limit: float | None) -> list[PolicyWorth]:
+    """Re-solve without each policy that binds (a policy with no row at its limit costs
+    nothing), and with each link switched: the objective difference is what the policy
+    costs, or what the link is worth, in this mission."""
+    at_limit = {c.name.split("[", 1)[1].split(",")[0].rstrip("]")
+                for c in plan.policy_rows if c.binding}
+    now = plan.objective or 0.0
+    worths = []
+    candidates = [p for p in instance.policies if p.kind != "link" and p.name in at_limit]
+    links = {p.name: p for p in (*instance.links, *instance.policies) if p.kind == "link"}
+    candidates += [links[name] for name in sorted(links)]
+    for policy in candidates:
+        solution = solve(switched(instance, policy), solver, time_limit)[1]
+        other = solution.objective if solution.status == "optimal" else None
+        active = policy.kind != "link" or policy in instance.links
+        worths.append(PolicyWorth(
+            name=policy.name, kind=policy.kind, sentence=policy.sentence,
+            source=policy.source, in_force=active, objective_now=now,
+            objective_switched=other,
+            worth=None if other is None else clean(other - now)))
+    return sorted(worths, key=lambda w: -abs(w.worth or 0))
+
+
+def cost_ranges(model: PlanningModel, solution: Solution) -> list[Range]:
+    """Cost ranges of the units in the plan: within them the same pools do the same work."""
+    if solution.ranging is None:
+        return []
+    ranges = []
+    for row, value in zip(model.units.itertuples(index=False), solution.units, strict=True):
+        if value > TOLERANCE:
+            low, high = solution.ranging.costs[row.var.name]
+            name = label("units", row.country, row.pool, row.task, row.region, row.phase)
+            ranges.append(Range(name=name, value=clean(row.unit_cost), low=finite(low),
+                                high=finite(high)))
+    return ranges
+
+
+def rhs_ranges(model: PlanningModel, solution: Solution) -> list[Range]:
+    """Right-hand-side ranges of the rows that bind: within them each keeps its price."""
+    if solution.ranging is None:
+        return []
+    ranges = []
+    for name, row in model.constraints.items():
+        if abs(solution.duals.get(name, 0.0)) > TOLERANCE:
+            low, high = solution.ranging.rhs[name]
+            ranges.append(Range(name=name, value=clean(-row.constant), low=finite(low),
+                                high=finite(high)))
+    return ranges
+
+
+def find_conflict(instance: Instance, solver: str, time_limit: float | None) -> Conflict:
+    """A deletion filter over the policies in force: drop each policy whose removal leaves
+    the rest still infeasible; what remains is a minimal conflicting set. Then elastic
+    variables on its rows find the smallest total relaxation that restores a plan."""
+    def infeasible(policies: Iterable[Policy]) -> bool:
+        trial = dataclasses.replace(instance, policies=tuple(policies))
+        return solve(trial, solver, time_limit)[1].status == "infeasible"
+
+    kept = list(instance.policies)
+    for policy in list(kept):
+        rest = [p for p in kept if p != policy]
+        if infeasible(rest):
+            kept = rest
+    return Conflict(policies=[p.name for p in kept],
+                    sentences={p.name: p.sentence for p in kept},
+                    sources={p.name: p.source for p in kept},
+                    relaxation=relax(dataclasses.replace(instance, policies=tuple(kept)),
+                                     solver))
+
+
+def relax(instance: Instance, solver: str) -> list[Relaxation]:
+    """Minimise the total violation of the policy rows: the smallest relaxation."""
+    model = build_model(instance)
+    problem = model.problem
+    elastic = {}
+    for name, row in model.rows.items():
+        if row.kind != "policy":
+            continue
+        constraint = model.constraints[name]
+        give = problem.add_variable(f"relax[{name}]", lowBound=0)
+        elastic[name] = give
+        sign = -1.0 if constraint.sense == pulp.LpConstraintLE else 1.0
+        if constraint.sense == pulp.LpConstraintEQ:
+            other = problem.add_variable(f"relax_down[{name}]", lowBound=0)
+            constraint.expr.addterm(other, -1.0)
+            elastic[f"{name}-"] = other
+        constraint.expr.addterm(give, sign)
+    problem.setObjective(pulp.lpSum(elastic.values()))
+    solve_model(model, solver)
+    relaxations = []
+    for name, var in elastic.items():
+        amount = clean(var.varValue)
+        if amount > TOLERANCE:
+            row = model.rows[name.rstrip("-")]
+            relaxations.append(Relaxation(name=row.name, sentence=row.sentence,
+                                          source=row.source, by=amount))
+    return relaxations
+
+
+def trace_shortfalls(instance: Instance, model: PlanningModel,
+                     plan: Plan) -> list[ShortfallTrace]:
+    """For each requirement left short: the pools that could deliver it and why they do
+    not deliver more (exhausted, held back by a policy, or dearer than the penalty), and
+    the countries with no pool able to do it there."""
+    if not plan.shortfalls:
+        return []
+    slack = {c.name: c.slack for c in plan.constraints}
+    binding_policy_rows = [(c.name, model.constraints[c.name]) for c in plan.policy_rows
+                           if c.binding]
+    blocked: dict[str, list[str]] = {}
+    for name, constraint in binding_policy_rows:
+        for var in constraint:
+            blocked.setdefault(var.name, []).append(name)
+    countries = list(instance.capabilities.countries["country"])
+    traces = []
+    for short in plan.shortfalls:
+        here = model.units[(model.units["task"] == short.task)
+                           & (model.units["region"] == short.region)
+                           & (model.units["phase"] == short.phase)]
+        blockers = []
+        for row in here.itertuples(index=False):
+            pool_row = f"pool[{row.country},{row.pool},{row.phase}]"
+            if row.var.name in blocked:
+                rows = ", ".join(blocked[row.var.name])
+                blockers.append(Blocker(country=row.country, pool=row.pool, reason="policy",
+                                        detail=f"held back by {rows}"))
+            elif abs(slack.get(pool_row, 1.0)) <= TOLERANCE:
+                blockers.append(Blocker(country=row.country, pool=row.pool,
+                                        reason="exhausted",
+                                        detail=f"all {row.available:g} available units "
+                                        f"employed ({pool_row} binds)"))
+            elif row.unit_cost / row.delivers >= short.penalty:
+                blockers.append(Blocker(country=row.country, pool=row.pool,
+                                        reason="too_costly",
+                                        detail=f"{row.unit_cost / row.delivers:g} USD m per "
+                                        f"unit delivered, not less than the penalty "
+                                        f"{short.penalty:g}"))
+        capable = set(here["country"])
+        traces.append(ShortfallTrace(task=short.task, region=short.region, phase=short.phase,
+                                     shortfall=short.shortfall, blockers=blockers,
+                                     incapable=[c for c in countries if c not in capable]))
+    return traces

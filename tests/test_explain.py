@@ -1,0 +1,160 @@
+"""`planner explain` on tiny missions whose prices, ranges, worths and conflicts were worked
+out by hand. Each case is built to be non-degenerate, so its duals are unique."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from planner import explain, pipeline
+
+from .conftest import run_planner, write_mission, write_tiny
+
+FLAGS = {"gsomia": {"values": ["active", "suspended"], "default": "active",
+                    "description": "test flag", "source": "test"}}
+LINK = {"name": "jk", "kind": "link", "country": "JPN", "partner": "KOR", "task": "isr",
+        "active_when": {"gsomia": "active"}, "sentence": "Japan and Korea share ISR.",
+        "source": "test"}
+
+
+def tiny(tmp_path: Path, amount: float = 4, policies: list[dict[str, Any]] | None = None,
+         standing: list[dict[str, Any]] | None = None, **mission: Any) -> tuple[Path, Path]:
+    """ISR in Japan from three drone pools: USA 10 at 5, JPN 10 at 2, KOR 2.5 at 1 (each
+    delivers 1); penalty 100. For 4 required: KOR 2.5 + JPN 1.5 = 5.5."""
+    data = write_tiny(
+        tmp_path / "data", {"USA": (3, 3), "JPN": (1, 1), "KOR": (1, 1)}, ["isr"],
+        ["japan", "korean_peninsula"], ["crisis"],
+        {"USA": [dict(pool="drone", quantity=10, readiness=1, cost_per_unit=5, regions="*",
+                      isr=1)],
+         "JPN": [dict(pool="drone", quantity=10, readiness=1, cost_per_unit=2, regions="*",
+                      isr=1)],
+         "KOR": [dict(pool="drone", quantity=2.5, readiness=1, cost_per_unit=1, regions="*",
+                      isr=1)]},
+        homes={"JPN": "japan", "KOR": "korean_peninsula"})
+    (data / "policies.yaml").write_text(
+        yaml.safe_dump({"flags": FLAGS, "policies": standing or []}), encoding="utf-8")
+    path = write_mission(tmp_path / "m.yaml", name="tiny", phases=["crisis"],
+                         requirements=[dict(task="isr", region="japan", phase="crisis",
+                                            amount=amount, penalty=100)],
+                         policies=policies or [], **mission)
+    return path, data
+
+
+def explained(path: Path, data: Path, **settings: str) -> explain.Explanation:
+    return explain.explain(pipeline.prepare(path, data, settings))[1]
+
+
+def ranges(items: list[explain.Range]) -> dict[str, tuple[float | None, float | None]]:
+    return {r.name: (r.low, r.high) for r in items}
+
+
+def test_prices_and_ranges_by_hand(tmp_path: Path) -> None:
+    e = explained(*tiny(tmp_path))
+    assert e.objective == pytest.approx(5.5)
+    # KOR's pool binds: one more KOR unit replaces a JPN unit, saving 2 - 1.
+    assert [(p.country, p.pool, p.saving) for p in e.pools] == [("KOR", "drone", 1.0)]
+    # one more unit required is bought from JPN at 2
+    assert [(r.task, r.marginal_cost) for r in e.requirements] == [("isr", 2.0)]
+    assert [b.name for b in e.binding] == ["pool[KOR,drone,crisis]", "cover[isr,japan,crisis]"]
+    # JPN stays the marginal supplier while its cost is between KOR's (1) and USA's (5);
+    # KOR stays at capacity for any cost below JPN's.
+    assert ranges(e.cost_ranges) == {"units[JPN,drone,isr,japan,crisis]": (1.0, 5.0),
+                                     "units[KOR,drone,isr,japan,crisis]": (None, 2.0)}
+    # the requirement keeps price 2 between KOR's 2.5 and KOR + JPN = 12.5;
+    # KOR's capacity keeps its price until it covers all 4.
+    assert ranges(e.rhs_ranges) == {"pool[KOR,drone,crisis]": (0.0, 4.0),
+                                    "cover[isr,japan,crisis]": (2.5, 12.5)}
+    assert e.conflict is None and e.shortfalls == []
+
+
+def test_what_a_link_is_worth_both_ways(tmp_path: Path) -> None:
+    path, data = tiny(tmp_path, standing=[LINK])
+    active = explained(path, data)
+    [worth] = active.policies
+    # off: KOR cannot serve Japan, JPN delivers 4 at 2 = 8, against 5.5
+    assert (worth.name, worth.in_force, worth.worth) == ("jk", True, pytest.approx(2.5))
+    suspended = explained(path, data, gsomia="suspended")
+    [worth] = suspended.policies
+    assert (worth.in_force, worth.objective_now, worth.worth) == (False, 8, -2.5)
+
+
+def test_what_a_policy_costs(tmp_path: Path) -> None:
+    forbid = {"name": "no_jpn", "kind": "forbid", "country": "JPN", "task": "isr",
+              "sentence": "No JPN ISR.", "source": "test"}
+    e = explained(*tiny(tmp_path, policies=[forbid]))
+    # KOR 2.5 at 1 + USA 1.5 at 5 = 10 against 5.5 without the policy
+    assert e.objective == pytest.approx(10)
+    [worth] = e.policies
+    assert (worth.name, worth.worth) == ("no_jpn", pytest.approx(-4.5))
+
+
+def test_shortfall_traced_to_exhausted_pools_and_policies(tmp_path: Path) -> None:
+    forbid = {"name": "no_kor", "kind": "forbid", "country": "KOR", "task": "isr",
+              "sentence": "No KOR ISR.", "source": "test"}
+    e = explained(*tiny(tmp_path, amount=25, policies=[forbid]))
+    [trace] = e.shortfalls
+    assert trace.shortfall == pytest.approx(5)  # 25 - USA 10 - JPN 10
+    reasons = {(b.country, b.reason) for b in trace.blockers}
+    assert reasons == {("USA", "exhausted"), ("JPN", "exhausted"), ("KOR", "policy")}
+    kor = next(b for b in trace.blockers if b.country == "KOR")
+    assert "policy[no_kor]" in kor.detail
+    assert trace.incapable == []
+
+
+def test_two_clashing_policies_are_the_conflict(tmp_path: Path) -> None:
+    keep = {"name": "jpn_keeps_isr", "kind": "retain_at_home", "country": "JPN",
+            "task": "isr", "region": "japan", "value": 3, "sentence": "JPN keeps 3 ISR.",
+            "source": "law A"}
+    forbid = {"name": "no_jpn", "kind": "forbid", "country": "JPN", "task": "isr",
+              "sentence": "No JPN ISR.", "source": "law B"}
+    harmless = {"name": "usa_budget", "kind": "budget_cap", "country": "USA", "value": 100,
+                "sentence": "USA spends at most 100.", "source": "law C"}
+    path, data = tiny(tmp_path, policies=[harmless, keep, forbid])
+    e = explained(path, data)
+    assert e.status == "infeasible" and e.conflict is not None
+    assert e.conflict.policies == ["jpn_keeps_isr", "no_jpn"]
+    assert e.conflict.sources == {"jpn_keeps_isr": "law A", "no_jpn": "law B"}
+    # either JPN keeps 3 units less, or the ban lets 3 through: 3 in total
+    assert sum(r.by for r in e.conflict.relaxation) == pytest.approx(3)
+
+    result = run_planner("explain", str(path), "--data", str(data), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "cannot hold together" in result.stdout
+    assert "jpn_keeps_isr" in result.stdout and "law B" in result.stdout
+    assert "usa_budget" not in result.stdout.split("cannot hold together")[1]
+
+
+def test_integer_mission_says_its_duals_come_from_the_fixed_lp(tmp_path: Path) -> None:
+    e = explained(*tiny(tmp_path, integer_units=True))
+    # KOR 2 whole units at 1 + JPN 2 at 2
+    assert e.objective == pytest.approx(6)
+    assert e.problem_class == "MIP" and e.duals_from == "fixed_lp"
+    assert "fixed" in e.note
+
+
+def test_json_format_for_scripts(tmp_path: Path) -> None:
+    path, data = tiny(tmp_path)
+    result = run_planner("explain", str(path), "--data", str(data), "--format", "json",
+                         cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["objective"] == 5.5
+    assert document["rhs_ranges"][1] == {"name": "cover[isr,japan,crisis]", "value": 4.0,
+                                         "low": 2.5, "high": 12.5}
+    bad = run_planner("explain", str(path), "--data", str(data), "--format", "xml",
+                      cwd=tmp_path)
+    assert bad.returncode == 2 and "unknown format" in bad.stderr
+
+
+def test_explain_taiwan_contingency_prices_japans_threshold() -> None:
+    e = explain.explain(pipeline.prepare("taiwan-contingency"))[1]
+    worth = {w.name: w for w in e.policies}
+    assert worth["jpn_no_force_abroad"].worth is not None
+    assert worth["jpn_no_force_abroad"].worth < 0  # the threshold costs the alliance
+    assert worth["japan_korea_intelligence"].in_force
+    assert e.shortfalls  # the contingency leaves requirements short, each traced
+    assert all(t.blockers or t.incapable for t in e.shortfalls)
