@@ -57,5 +57,6 @@ def unknown(kind: str, name: str, choices: Iterable[str]) -> tuple[str, str]:
     hint = suggest(name, choices)
     if hint is None:
         shown = ", ".join(choices[:12]) + (", ..." if len(choices) > 12 else "")
-        hint = f"known {kind}s: {shown}" if choices else f"no {kind}s are defined"
+        kinds = f"{kind[:-1]}ies" if kind.endswith("y") else f"{kind}s"
+        hint = f"known {kinds}: {shown}" if choices else f"no {kinds} are defined"
     return f"unknown {kind} '{name}'", hint

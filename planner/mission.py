@@ -317,20 +317,20 @@ def check_pools(mission: Mission, vocabulary: dict[str, list[str]],
     pools = vocabulary["country_pool"]
     problems = []
 
-    def check(reference: str, path: tuple[Any, ...]) -> None:
-        country = reference.split("/")[0]
+    def check(reference: str, path: tuple[Any, ...], country_path: tuple[Any, ...]) -> None:
+        country, pool = reference.split("/")
         if country not in vocabulary["country"]:
             message, hint = unknown("country", country, vocabulary["country"])
-            problems.append(where.problem(path, message, hint))
+            problems.append(where.problem(country_path, message, hint))
         elif reference not in pools:
             own = [p.split("/")[1] for p in pools if p.startswith(f"{country}/")]
-            message, hint = unknown(f"pool of {country}", reference.split("/")[1], own)
-            problems.append(where.problem(path, message, hint))
+            hint = unknown("pool", pool, own)[1]
+            problems.append(where.problem(path, f"{country} has no pool '{pool}'", hint))
 
     set_at: dict[tuple[str, str, str], tuple[Any, ...]] = {}
     for index, override in enumerate(mission.overrides):
         path = ("overrides", index)
-        check(f"{override.country}/{override.pool}", (*path, "pool"))
+        check(f"{override.country}/{override.pool}", (*path, "pool"), (*path, "country"))
         for value in sorted(override.values()):
             key = (override.country, override.pool, value)
             if key in set_at:
@@ -342,5 +342,5 @@ def check_pools(mission: Mission, vocabulary: dict[str, list[str]],
             set_at.setdefault(key, path)
     if isinstance(mission.integer_units, list):
         for index, reference in enumerate(mission.integer_units):
-            check(reference, ("integer_units", index))
+            check(reference, ("integer_units", index), ("integer_units", index))
     return problems

@@ -155,13 +155,14 @@ def build_model(instance: Instance) -> PlanningModel:
 
     homes = instance.homes
     countries = list(caps.countries["country"])
+    required = set(zip(shortfalls["task"], shortfalls["region"], strict=True))
     leads = []
     for policy in instance.policies:
         for name, constraint in policy_rows(policy, units, instance.phases, homes):
             model.add(Row(name, "policy", policy.sentence, policy.source), constraint)
         if policy.kind == "lead_nation":
             rows, chosen = lead_nation_rows(
-                policy, units, countries, list(instance.links),
+                policy, units, countries, list(instance.links), required,
                 lambda name: problem.add_variable(name, cat=pulp.LpBinary))
             for name, constraint, sentence in rows:
                 model.add(Row(name, "policy", f"{sentence} {policy.sentence}",

@@ -261,9 +261,10 @@ def linked(one: str, other: str, task: str, links: list[Policy]) -> bool:
 
 def lead_nation_rows(
     policy: Policy, units: pd.DataFrame, countries: list[str], links: list[Policy],
-    binary: Callable[[str], pulp.LpVariable],
+    required: set[tuple[str, str]], binary: Callable[[str], pulp.LpVariable],
 ) -> tuple[list[tuple[str, pulp.LpConstraint, str]], list[tuple[str, str, str, Any]]]:
-    """Rows and binary ``lead[country,task,region]`` variables of a lead-nation policy.
+    """Rows and binary ``lead[country,task,region]`` variables of a lead-nation policy, for
+    each (task, region) in its scope that the mission requires (``required``).
 
     ``policy[name,task,region]``: exactly one candidate leads. ``policy[name,country,task,
     region]``: the country's units there are at most its available units times (it leads,
@@ -273,7 +274,9 @@ def lead_nation_rows(
     (country, task, region, variable) leads.
     """
     candidates = [c for c in countries if c in (names(policy.country) or countries)]
-    scope = units[selection(units, policy, None, country=False)]
+    pairs = pd.Series(list(zip(units["task"], units["region"], strict=True)),
+                      index=units.index)
+    scope = units[selection(units, policy, None, country=False) & pairs.isin(required)]
     rows: list[tuple[str, pulp.LpConstraint, str]] = []
     leads: list[tuple[str, str, str, Any]] = []
     for (task, region), here in scope.groupby(["task", "region"], sort=False):
