@@ -91,10 +91,15 @@ def solve(
         from planner.scenario import parse_settings
 
         settings = parse_settings(set_flags or [])
-        plan = pipeline.solve(mission, data, solver=solver, time_limit=time_limit,
-                              settings=settings)
+        instance = pipeline.prepare(mission, data, settings)
+        plan = pipeline.solve_instance(instance, solver, time_limit)
         console = Console(highlight=False)
         print_plan(plan, console, detail=detail)
+        if plan.status == "infeasible":
+            from planner.explain import find_conflict
+            from planner.render import print_conflict
+
+            print_conflict(find_conflict(instance, solver, time_limit), console)
         if save:
             folder = save_plan(plan, out or Path("plans") / plan.mission["name"])
             console.print(f"\nPlan written to {display(folder)}/ (plan.json, allocations.csv, "
@@ -120,6 +125,10 @@ def explain(
         "--format", help="text (default) or json (every part, for scripts).")] = "text",
     show_all: Annotated[bool, typer.Option(
         "--all", help="List every binding row and range, not the first 12.")] = False,
+    out: Annotated[Path | None, typer.Option(
+        help="Plan folder to write (default: plans/<mission>).")] = None,
+    save: Annotated[bool, typer.Option(
+        help="Write the plan folder, with the explanation in plan.json.")] = True,
     debug: DebugOption = False,
 ) -> None:
     """Explain a plan: binding rows and their prices, what each policy costs and each link is
@@ -131,6 +140,7 @@ def explain(
         from planner import explain as explaining
         from planner import paths, pipeline
         from planner.errors import InputError, Problem
+        from planner.output import save_plan
         from planner.render import print_explanation
         from planner.scenario import parse_settings
 
@@ -140,11 +150,15 @@ def explain(
         instance = pipeline.prepare(mission, data, parse_settings(set_flags or []))
         plan, explanation = explaining.explain(
             instance, solver, time_limit, data_dir=paths.display(instance.capabilities.root))
+        console = Console(highlight=False)
         if output_format == "json":
             sys.stdout.write(explanation.model_dump_json(indent=2) + "\n")
         else:
-            print_explanation(explanation, Console(highlight=False),
-                              limit=None if show_all else 12)
+            print_explanation(explanation, console, limit=None if show_all else 12)
+        if save:
+            plan = plan.model_copy(update={"explanation": explanation.model_dump(mode="json")})
+            folder = save_plan(plan, out or Path("plans") / plan.mission["name"])
+            stderr().print(f"Plan with its explanation written to {paths.display(folder)}/")
         return EXIT_OK if plan.covered else EXIT_SHORT
 
     guarded(debug, run)

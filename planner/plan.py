@@ -122,6 +122,7 @@ class Plan(Record):
     countries: list[CountryResult]
     constraints: list[ConstraintResult]
     leads: list[Lead] = []
+    explanation: dict[str, Any] | None = None  # filled by `planner explain`
     created_at: str
 
     @property

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from planner.explain import Explanation, PolicyWorth
+from planner.explain import Conflict, Explanation, PolicyWorth
 from planner.plan import SHORTFALL_TOLERANCE, ConstraintResult, Plan
 
 
@@ -167,12 +167,6 @@ def print_plan(plan: Plan, console: Console, detail: bool = False) -> None:
     console.print(headline(plan))
     if plan.objective is None:
         console.print(f"[red]No plan: the solver ended with status '{plan.status}'.[/]")
-        if plan.status == "infeasible" and plan.policy_rows:
-            console.print("The hard policies below cannot all hold together; relax one of "
-                          "them (or change the flags that switch them on):")
-            for c in plan.policy_rows:
-                console.print(Text.assemble("  ", (c.name, "bold"), ": ", c.sentence, " ",
-                                            (f"[{c.source}]", "dim")))
         return
     countries = [c.country for c in plan.countries]
     for phase in plan.mission["phases"]:
@@ -208,6 +202,21 @@ def price_sentence(kind: str, price: float) -> str:
     return f"price {number(price, 2)} USD m per unit of its bound"
 
 
+def print_conflict(conflict: Conflict, console: Console) -> None:
+    """A minimal set of clashing policies with sources, and the smallest relaxation."""
+    console.print()
+    console.print(Text("No plan: these policies cannot hold together (a minimal set: drop "
+                       "any one and a plan exists)", style="bold red"))
+    for name in conflict.policies:
+        console.print(Text.assemble("  ", (name, "bold"), ": ", conflict.sentences[name],
+                                    " ", (f"[{conflict.sources[name]}]", "dim")))
+    if conflict.relaxation:
+        console.print("The smallest relaxation that gives a plan (or change the flags that "
+                      "switch these policies on):")
+        for r in conflict.relaxation:
+            console.print(Text.assemble("  relax ", (r.name, "bold"), " by ", number(r.by, 2)))
+
+
 def worth_sentence(w: PolicyWorth) -> str:
     """What re-solving without a policy, or with a link switched, says about it."""
     if w.worth is None:
@@ -240,16 +249,7 @@ def print_explanation(explanation: Explanation, console: Console, limit: int | N
     console.print(Text.assemble(("Mission ", "bold"), e.mission, f" ({status})"))
     console.print(Text(e.note, style="italic"))
     if e.conflict is not None:
-        console.print()
-        console.print(Text("No plan: these policies cannot hold together", style="bold red"))
-        for name in e.conflict.policies:
-            console.print(Text.assemble("  ", (name, "bold"), ": ", e.conflict.sentences[name],
-                                        " ", (f"[{e.conflict.sources[name]}]", "dim")))
-        if e.conflict.relaxation:
-            console.print("The smallest relaxation that gives a plan:")
-            for r in e.conflict.relaxation:
-                console.print(Text.assemble("  relax ", (r.name, "bold"), " by ",
-                                            number(r.by, 2)))
+        print_conflict(e.conflict, console)
     if e.binding:
         console.print()
         console.print(Text("What shapes the plan (rows at their limit, by price)",

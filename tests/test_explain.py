@@ -143,6 +143,8 @@ def test_json_format_for_scripts(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["objective"] == 5.5
+    saved = json.loads((tmp_path / "plans" / "tiny" / "plan.json").read_text(encoding="utf-8"))
+    assert saved["explanation"] == document  # the same content in the plan folder
     assert document["rhs_ranges"][1] == {"name": "cover[isr,japan,crisis]", "value": 4.0,
                                          "low": 2.5, "high": 12.5}
     bad = run_planner("explain", str(path), "--data", str(data), "--format", "xml",

@@ -130,7 +130,9 @@ def test_contradicting_hard_policies_exit_1_with_their_names(tmp_path: Path) -> 
     result = run_planner("solve", str(mission), "--data", str(data), "--no-save", cwd=tmp_path)
     assert result.returncode == 1
     assert "infeasible" in result.stdout
-    assert "policy[hold,crisis]" in result.stdout and "policy[budget]" in result.stdout
+    assert "  hold: hold. [test]" in result.stdout and "  budget: budget. [test]" in result.stdout
+    # JPN can afford 2 units at 2 within the budget of 4: hold 1 fewer
+    assert "relax policy[hold,crisis] by 1.00" in result.stdout
     assert "Traceback" not in result.stderr
 
 
