@@ -292,7 +292,8 @@ def print_explanation(explanation: Explanation, console: Console, limit: int | N
         console.print(Text.assemble(("Short: ", "bold red"),
                                     f"{trace.task} in {trace.region}, {trace.phase}, by "
                                     f"{number(trace.shortfall, 2)}"))
-        for b in trace.blockers:
-            console.print(f"  {b.country} {b.pool}: {b.detail}")
+        for b in trace.blockers:  # row names in brackets are text, not rich markup
+            console.print(Text(f"  {b.country} {b.pool}: {b.detail}"))
         if trace.incapable:
-            console.print(f"  no pool of {', '.join(trace.incapable)} can deliver it there")
+            console.print(Text(f"  no pool of {', '.join(trace.incapable)} can deliver it "
+                               "there"))

@@ -95,7 +95,8 @@ def test_what_a_policy_costs(tmp_path: Path) -> None:
 def test_shortfall_traced_to_exhausted_pools_and_policies(tmp_path: Path) -> None:
     forbid = {"name": "no_kor", "kind": "forbid", "country": "KOR", "task": "isr",
               "sentence": "No KOR ISR.", "source": "test"}
-    e = explained(*tiny(tmp_path, amount=25, policies=[forbid]))
+    path, data = tiny(tmp_path, amount=25, policies=[forbid])
+    e = explained(path, data)
     [trace] = e.shortfalls
     assert trace.shortfall == pytest.approx(5)  # 25 - USA 10 - JPN 10
     reasons = {(b.country, b.reason) for b in trace.blockers}
@@ -103,6 +104,10 @@ def test_shortfall_traced_to_exhausted_pools_and_policies(tmp_path: Path) -> Non
     kor = next(b for b in trace.blockers if b.country == "KOR")
     assert "policy[no_kor]" in kor.detail
     assert trace.incapable == []
+    printed = run_planner("explain", str(path), "--data", str(data), "--no-save",
+                          cwd=tmp_path)
+    assert printed.returncode == 1  # short
+    assert "KOR drone: held back by policy[no_kor]" in printed.stdout
 
 
 def test_two_clashing_policies_are_the_conflict(tmp_path: Path) -> None:
