@@ -83,6 +83,7 @@ def solve(
 
     def run() -> int:
         from rich.console import Console
+        from rich.text import Text
 
         from planner import pipeline
         from planner.output import save_plan
@@ -102,8 +103,9 @@ def solve(
             print_conflict(find_conflict(instance, solver, time_limit), console)
         if save:
             folder = save_plan(plan, out or Path("plans") / plan.mission["name"])
-            console.print(f"\nPlan written to {display(folder)}/ (plan.json, allocations.csv, "
-                          "countries.csv, shortfalls.csv, coverage.csv, duals.csv)")
+            console.print(Text(f"\nPlan written to {display(folder)}/ (plan.json, "
+                               "allocations.csv, countries.csv, shortfalls.csv, coverage.csv, "
+                               "duals.csv)"))
         return EXIT_OK if plan.covered else EXIT_SHORT
 
     guarded(debug, run)
@@ -136,6 +138,7 @@ def explain(
 
     def run() -> int:
         from rich.console import Console
+        from rich.text import Text
 
         from planner import explain as explaining
         from planner import paths, pipeline
@@ -158,7 +161,8 @@ def explain(
         if save:
             plan = plan.model_copy(update={"explanation": explanation.model_dump(mode="json")})
             folder = save_plan(plan, out or Path("plans") / plan.mission["name"])
-            stderr().print(f"Plan with its explanation written to {paths.display(folder)}/")
+            stderr().print(Text(f"Plan with its explanation written to "
+                                f"{paths.display(folder)}/"))
         return EXIT_OK if plan.covered else EXIT_SHORT
 
     guarded(debug, run)

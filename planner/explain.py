@@ -13,19 +13,14 @@ import math
 from collections.abc import Iterable
 
 import pulp
-from pydantic import BaseModel, ConfigDict
 
 from planner.model import PlanningModel, build_model, label
-from planner.plan import Plan, make_plan
+from planner.plan import Plan, Record, make_plan
 from planner.policy import Policy
 from planner.scenario import Instance
 from planner.solve import Solution, clean, solve_model
 
 TOLERANCE = 1e-7
-
-
-class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Binding(Record):
@@ -94,6 +89,7 @@ class Relaxation(Record):
 class Conflict(Record):
     """A minimal set of policies that cannot hold together, and the smallest relaxation."""
 
+    minimal: bool  # False when a trial solve ended without a verdict (e.g. a time limit)
     policies: list[str]
     sentences: dict[str, str]
     sources: dict[str, str]
@@ -136,9 +132,14 @@ class Explanation(Record):
 
 
 def solve(instance: Instance, solver: str, time_limit: float | None = None,
-          ranging: bool = False) -> tuple[PlanningModel, Solution]:
+          ranging: bool = False, duals: bool = True) -> tuple[PlanningModel, Solution]:
     model = build_model(instance)
-    return model, solve_model(model, solver, time_limit, ranging=ranging)
+    return model, solve_model(model, solver, time_limit, ranging=ranging, duals_wanted=duals)
+
+
+def what_if(instance: Instance, solver: str, time_limit: float | None) -> Solution:
+    """A re-solve for its objective and status only (no duals, no fixed-LP pass)."""
+    return solve(instance, solver, time_limit, duals=False)[1]
 
 
 def finite(value: float) -> float | None:
@@ -180,7 +181,9 @@ def note(plan: Plan, solution: Solution) -> str:
     if solution.duals_from == "fixed_lp":
         return ("This mission is a MIP (whole units or lead-nation choices). Its prices and "
                 "ranges are those of the LP re-solved with every integer choice fixed at the "
-                "optimum: they price the continuous decisions given those choices.")
+                "optimum: they price the continuous decisions given those choices, and a "
+                "price may be shared arbitrarily between rows that pin the same units. What "
+                "a policy costs is measured by re-solving the MIP without it.")
     if solution.duals_from == "none":
         return "No prices: the solver did not prove an optimum."
     if solution.ranging is None:
@@ -230,18 +233,19 @@ def switched(instance: Instance, policy: Policy) -> Instance:
 
 def policy_worths(instance: Instance, plan: Plan, solver: str,
                   time_limit: float | None) -> list[PolicyWorth]:
-    """Re-solve without each policy that binds (a policy with no row at its limit costs
-    nothing), and with each link switched: the objective difference is what the policy
-    costs, or what the link is worth, in this mission."""
+    """Re-solve without each policy that binds, and with each link switched: the objective
+    difference is what the policy costs, or what the link is worth, in this mission. In an
+    LP a policy with no row at its limit costs nothing; in a MIP it may still cut off a
+    better integer plan, so every policy in force is re-solved."""
     at_limit = {c.name.split("[", 1)[1].split(",")[0].rstrip("]")
-                for c in plan.policy_rows if c.binding}
+                for c in plan.policy_rows if c.binding or plan.problem_class == "MIP"}
     now = plan.objective or 0.0
     worths = []
     candidates = [p for p in instance.policies if p.kind != "link" and p.name in at_limit]
     links = {p.name: p for p in (*instance.links, *instance.policies) if p.kind == "link"}
     candidates += [links[name] for name in sorted(links)]
     for policy in candidates:
-        solution = solve(switched(instance, policy), solver, time_limit)[1]
+        solution = what_if(switched(instance, policy), solver, time_limit)
         other = solution.objective if solution.status == "optimal" else None
         active = policy.kind != "link" or policy in instance.links
         worths.append(PolicyWorth(
@@ -283,24 +287,29 @@ def find_conflict(instance: Instance, solver: str, time_limit: float | None) -> 
     """A deletion filter over the policies in force: drop each policy whose removal leaves
     the rest still infeasible; what remains is a minimal conflicting set. Then elastic
     variables on its rows find the smallest total relaxation that restores a plan."""
+    verdicts = []
+
     def infeasible(policies: Iterable[Policy]) -> bool:
         trial = dataclasses.replace(instance, policies=tuple(policies))
-        return solve(trial, solver, time_limit)[1].status == "infeasible"
+        status = what_if(trial, solver, time_limit).status
+        verdicts.append(status in ("infeasible", "optimal"))
+        return status == "infeasible"
 
     kept = list(instance.policies)
     for policy in list(kept):
         rest = [p for p in kept if p != policy]
         if infeasible(rest):
             kept = rest
-    return Conflict(policies=[p.name for p in kept],
+    return Conflict(minimal=all(verdicts), policies=[p.name for p in kept],
                     sentences={p.name: p.sentence for p in kept},
                     sources={p.name: p.source for p in kept},
                     relaxation=relax(dataclasses.replace(instance, policies=tuple(kept)),
-                                     solver))
+                                     solver, time_limit))
 
 
-def relax(instance: Instance, solver: str) -> list[Relaxation]:
-    """Minimise the total violation of the policy rows: the smallest relaxation."""
+def relax(instance: Instance, solver: str, time_limit: float | None) -> list[Relaxation]:
+    """Minimise the total violation of the policy rows: the smallest relaxation (the sum
+    mixes the rows' own units: units, USD m, shares). Empty when it cannot be solved."""
     model = build_model(instance)
     problem = model.problem
     elastic = {}
@@ -317,7 +326,8 @@ def relax(instance: Instance, solver: str) -> list[Relaxation]:
             elastic[f"{name}-"] = other
         constraint.expr.addterm(give, sign)
     problem.setObjective(pulp.lpSum(elastic.values()))
-    solve_model(model, solver)
+    if solve_model(model, solver, time_limit, duals_wanted=False).status != "optimal":
+        return []
     relaxations = []
     for name, var in elastic.items():
         amount = clean(var.varValue)
@@ -340,8 +350,12 @@ def trace_shortfalls(instance: Instance, model: PlanningModel,
                            if c.binding]
     blocked: dict[str, list[str]] = {}
     for name, constraint in binding_policy_rows:
-        for var in constraint:
-            blocked.setdefault(var.name, []).append(name)
+        for var, coefficient in constraint.items():
+            # a binding row holds a column back when more of it would break the row
+            holds_back = (constraint.sense == pulp.LpConstraintEQ
+                          or coefficient * constraint.sense < 0)
+            if holds_back:
+                blocked.setdefault(var.name, []).append(name)
     countries = list(instance.capabilities.countries["country"])
     traces = []
     for short in plan.shortfalls:
@@ -351,15 +365,15 @@ def trace_shortfalls(instance: Instance, model: PlanningModel,
         blockers = []
         for row in here.itertuples(index=False):
             pool_row = f"pool[{row.country},{row.pool},{row.phase}]"
-            if row.var.name in blocked:
-                rows = ", ".join(blocked[row.var.name])
-                blockers.append(Blocker(country=row.country, pool=row.pool, reason="policy",
-                                        detail=f"held back by {rows}"))
-            elif abs(slack.get(pool_row, 1.0)) <= TOLERANCE:
+            if abs(slack.get(pool_row, 1.0)) <= TOLERANCE:
                 blockers.append(Blocker(country=row.country, pool=row.pool,
                                         reason="exhausted",
                                         detail=f"all {row.available:g} available units "
                                         f"employed ({pool_row} binds)"))
+            elif row.var.name in blocked:
+                rows = ", ".join(blocked[row.var.name])
+                blockers.append(Blocker(country=row.country, pool=row.pool, reason="policy",
+                                        detail=f"held back by {rows}"))
             elif row.unit_cost / row.delivers >= short.penalty:
                 blockers.append(Blocker(country=row.country, pool=row.pool,
                                         reason="too_costly",

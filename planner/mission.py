@@ -174,8 +174,9 @@ def load_mission(path: Path, label: str | None = None,
 
     A mission that ``extends`` another starts from it: its own keys replace the parent's,
     except ``requirements`` (replaced per task and region), ``policies`` (replaced per name),
-    ``overrides`` (replaced per country and pool) and ``flags`` (replaced per flag), which
-    are merged. Problems in inherited parts point at the file they were written in.
+    ``overrides`` (replaced per pool and value: quantity, readiness, cost) and ``flags``
+    (replaced per flag), which are merged. Problems in inherited parts point at the file
+    they were written in.
     """
     label = label or str(path)
     document, where = read_yaml(path, label)
@@ -211,8 +212,9 @@ def parent_file(path: Path, name: str) -> Path | None:
     return next((c for c in candidates if c.is_file()), None)
 
 
-KEYED_LISTS = {"requirements": ("task", "region"), "policies": ("name",),
-               "overrides": ("country", "pool")}
+KEYED_LISTS = {"requirements": ("task", "region"), "policies": ("name",)}
+OVERRIDE_KEYS = {"quantity": ("scale", "quantity"), "readiness": ("readiness",),
+                 "cost_per_unit": ("cost_per_unit",)}
 
 
 def inherit(parent: dict[str, Any], parent_where: Where, child: dict[str, Any],
@@ -229,11 +231,55 @@ def inherit(parent: dict[str, Any], parent_where: Where, child: dict[str, Any],
                           for new, old in enumerate(kept)}
             redirects |= {(field, len(kept) + i): (child_where, (field, i))
                           for i in range(len(child[field]))}
+    if isinstance(child.get("overrides"), list):
+        kept, trimmed = kept_overrides(parent["overrides"], child["overrides"])
+        merged["overrides"] = trimmed + child["overrides"]
+        redirects |= {("overrides", new): (parent_where, ("overrides", old))
+                      for new, old in enumerate(kept)}
+        redirects |= {("overrides", len(kept) + i): (child_where, ("overrides", i))
+                      for i in range(len(child["overrides"]))}
     if isinstance(child.get("flags"), dict):
         merged["flags"] = {**parent["flags"], **child["flags"]}
         redirects |= {("flags", flag): (parent_where, ("flags", flag))
                       for flag in parent["flags"] if flag not in child["flags"]}
     return merged, Where(child_where.label, child_where.lines, redirects)
+
+
+def override_values(entry: Any) -> set[str]:
+    """The table values a raw override entry sets (all of them when it removes the pool)."""
+    if not isinstance(entry, dict):
+        return set()
+    if entry.get("remove"):
+        return set(OVERRIDE_KEYS)
+    return {value for value, keys in OVERRIDE_KEYS.items()
+            if any(entry.get(k) is not None for k in keys)}
+
+
+def kept_overrides(inherited: list[Any], own: list[Any]) -> tuple[list[int], list[Any]]:
+    """The parent's overrides, each without the values the child sets again for the same
+    pool (a child re-scaling a pool keeps the parent's readiness change of it); entries
+    left with nothing to change are dropped. Returns their indices and trimmed entries."""
+    def pool(entry: Any) -> Any:
+        return (entry.get("country"), entry.get("pool")) if isinstance(entry, dict) else None
+
+    taken: dict[Any, set[str]] = {}
+    for entry in own:
+        taken.setdefault(pool(entry), set()).update(override_values(entry))
+    kept, trimmed = [], []
+    for index, entry in enumerate(inherited):
+        again = taken.get(pool(entry), set())
+        if not isinstance(entry, dict) or not again:
+            kept.append(index)
+            trimmed.append(entry)
+            continue
+        if entry.get("remove"):
+            continue  # the child changes a pool its parent removed: the pool is back
+        rest = {k: v for k, v in entry.items()
+                if not any(k in OVERRIDE_KEYS[value] for value in again)}
+        if override_values(rest):
+            kept.append(index)
+            trimmed.append(rest)
+    return kept, trimmed
 
 
 def kept_by_key(inherited: list[Any], own: list[Any], key: tuple[str, ...]) -> list[int]:

@@ -263,7 +263,7 @@ def lead_nation_rows(
     policy: Policy, units: pd.DataFrame, countries: list[str], links: list[Policy],
     required: set[tuple[str, str]], binary: Callable[[str], pulp.LpVariable],
 ) -> tuple[list[tuple[str, pulp.LpConstraint, str]], list[tuple[str, str, str, Any]]]:
-    """Rows and binary ``lead[country,task,region]`` variables of a lead-nation policy, for
+    """Rows and binary ``lead[policy,country,task,region]`` variables of a lead-nation policy, for
     each (task, region) in its scope that the mission requires (``required``).
 
     ``policy[name,task,region]``: exactly one candidate leads. ``policy[name,country,task,
@@ -280,7 +280,7 @@ def lead_nation_rows(
     rows: list[tuple[str, pulp.LpConstraint, str]] = []
     leads: list[tuple[str, str, str, Any]] = []
     for (task, region), here in scope.groupby(["task", "region"], sort=False):
-        lead = {c: binary(f"lead[{c},{task},{region}]") for c in candidates}
+        lead = {c: binary(f"lead[{policy.name},{c},{task},{region}]") for c in candidates}
         leads += [(c, task, region, var) for c, var in lead.items()]
         rows.append((f"policy[{policy.name},{task},{region}]",
                      pulp.lpSum(lead.values()) == 1,
@@ -320,7 +320,7 @@ def check_policies(policies: list[Policy], vocabulary: dict[str, list[str]],
                    base: tuple[Any, ...]) -> list[Problem]:
     """Policies name known countries, tasks, regions, phases and flags, each name once."""
     problems = []
-    first: dict[str, int] = {}
+    first: dict[str, tuple[Any, ...]] = {}
     for index, policy in enumerate(policies):
         path = (*base, index)
         for field, kind in (("country", "country"), ("partner", "country"), ("task", "task"),
@@ -335,10 +335,11 @@ def check_policies(policies: list[Policy], vocabulary: dict[str, list[str]],
                 for one in [value] if isinstance(value, str) else value:
                     problems += check_flags({flag: one}, declared, where, (*path, key))
         if policy.name in first:
+            earlier = where.problem(first[policy.name], "")
             problems.append(where.problem((*path, "name"),
                                           f"policy '{policy.name}' is defined twice (first "
-                                          f"at {base[-1]}[{first[policy.name]}])",
+                                          f"at {earlier.file} row {earlier.row})",
                                           "rename one"))
         else:
-            first[policy.name] = index
+            first[policy.name] = (*path, "name")
     return problems

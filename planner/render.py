@@ -33,8 +33,9 @@ def headline(plan: Plan) -> Table:
     table.add_column(style="bold")
     table.add_column()
     status = "[green]optimal[/]" if plan.status == "optimal" else f"[red]{plan.status}[/]"
-    table.add_row("Mission", f"{plan.mission['name']} ({plan.mission_file})")
-    table.add_row("", plan.mission["description"])
+    # text from input files is shown verbatim: never parsed as rich markup
+    table.add_row("Mission", Text(f"{plan.mission['name']} ({plan.mission_file})"))
+    table.add_row("", Text(plan.mission["description"]))
     if plan.flags:
         flags = ", ".join(f"{k}={v}" + (" (--set)" if k in plan.settings else "")
                           for k, v in plan.flags.items())
@@ -119,7 +120,7 @@ def burden(plan: Plan) -> Table:
         table.add_column(name, justify=justify,  # type: ignore[arg-type]
                          no_wrap=name == "Country")
     for c in plan.countries:
-        table.add_row(c.name, number(c.cost), percent(c.cost_share),
+        table.add_row(Text(c.name), number(c.cost), percent(c.cost_share),
                       percent(c.gdp_share), percent(c.budget_share),
                       "-" if c.burden_index is None else f"{c.burden_index:.2f}")
     return table
@@ -205,8 +206,10 @@ def price_sentence(kind: str, price: float) -> str:
 def print_conflict(conflict: Conflict, console: Console) -> None:
     """A minimal set of clashing policies with sources, and the smallest relaxation."""
     console.print()
-    console.print(Text("No plan: these policies cannot hold together (a minimal set: drop "
-                       "any one and a plan exists)", style="bold red"))
+    console.print(Text("No plan: these policies cannot hold together" + (
+        " (a minimal set: drop any one and a plan exists)" if conflict.minimal else
+        " (a trial solve ended without a verdict, so the set may not be minimal)"),
+        style="bold red"))
     for name in conflict.policies:
         console.print(Text.assemble("  ", (name, "bold"), ": ", conflict.sentences[name],
                                     " ", (f"[{conflict.sources[name]}]", "dim")))
@@ -284,7 +287,7 @@ def print_explanation(explanation: Explanation, console: Console, limit: int | N
                               ("Low", "right"), ("High", "right")]:
             table.add_column(name, justify=justify)  # type: ignore[arg-type]
         for r in cut(ranges):
-            table.add_row(r.name, number(r.value, 2), bound(r.low), bound(r.high))
+            table.add_row(Text(r.name), number(r.value, 2), bound(r.low), bound(r.high))
         console.print(table)
         more(ranges, "ranges")
     for trace in e.shortfalls:

@@ -90,9 +90,11 @@ def clean(value: float | None) -> float:
 
 
 def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float | None = None,
-                msg: bool = False, ranging: bool = False) -> Solution:
+                msg: bool = False, ranging: bool = False,
+                duals_wanted: bool = True) -> Solution:
     """Solve and read back; raises SolverError only when the solver cannot be run at all.
-    ``ranging`` also reads HiGHS's sensitivity ranges (of the fixed LP for a MIP)."""
+    ``ranging`` also reads HiGHS's sensitivity ranges (of the fixed LP for a MIP); without
+    ``duals_wanted`` a MIP skips its fixed-LP re-solve (for what-if re-solves)."""
     run(model.problem, make_solver(solver, time_limit, msg), solver)
     status = status_of(model.problem)
     has_values = status in ("optimal", "time_limit")
@@ -100,13 +102,13 @@ def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float |
     shortfalls = [clean(v.varValue) for v in model.shortfalls["var"]] if has_values else []
     leads = [clean(v.varValue) for v in model.leads["var"]] if has_values else []
     objective = clean(pulp.value(model.problem.objective)) if has_values else None
-    slacks = {n: clean(c.slack) for n, c in model.constraints.items()} if has_values else {}
+    slacks = {n: slack(c) for n, c in model.constraints.items()} if has_values else {}
     duals: dict[str, float] = {}
     duals_from = "none"
-    if status == "optimal" and model.integer:
+    if status == "optimal" and duals_wanted and model.integer:
         duals = fixed_lp_duals(model, make_solver(solver, time_limit, msg), solver)
         duals_from = "fixed_lp" if duals else "none"
-    elif status == "optimal":
+    elif status == "optimal" and duals_wanted:
         duals = {n: clean(c.pi) for n, c in model.constraints.items()}
         duals_from = "lp"
     ranges = read_ranging(model) if ranging and duals and solver == "highs" else None
@@ -116,8 +118,7 @@ def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float |
 
 def read_ranging(model: PlanningModel) -> Ranging | None:
     """HiGHS's ranges for the last LP it solved on this model. For a row that does not bind
-    HiGHS reports no useful range, so the range is its slack: the bound may move freely
-    on the loose side and up to its activity on the other."""
+    HiGHS reports no useful range, so the range runs from its activity to the loose side."""
     highs = getattr(model.problem, "solverModel", None)
     if highs is None:
         return None
@@ -129,16 +130,23 @@ def read_ranging(model: PlanningModel) -> Ranging | None:
                       clean(ranges.col_cost_up.value_[v.index])) for v in columns}
     rhs = {}
     for name, row in model.constraints.items():
-        bound = -row.constant
-        slack = clean(row.slack)
-        if abs(slack) > 1e-9 and row.sense == pulp.LpConstraintLE:
-            rhs[name] = (clean(bound - slack), float("inf"))
-        elif abs(slack) > 1e-9 and row.sense == pulp.LpConstraintGE:
-            rhs[name] = (float("-inf"), clean(bound - slack))
+        activity = clean((row.value() or 0.0) - row.constant)
+        loose = slack(row) > 1e-9
+        if loose and row.sense == pulp.LpConstraintLE:
+            rhs[name] = (activity, float("inf"))
+        elif loose and row.sense == pulp.LpConstraintGE:
+            rhs[name] = (float("-inf"), activity)
         else:
             rhs[name] = (clean(ranges.row_bound_dn.value_[row.index]),
                          clean(ranges.row_bound_up.value_[row.index]))
     return Ranging(costs, rhs)
+
+
+def slack(row: pulp.LpConstraint) -> float:
+    """Distance of a row's activity from its bound, >= 0 when the row holds, the same for
+    every solver (PuLP's HiGHS and CBC paths disagree on the sign for >= rows)."""
+    excess = row.value() or 0.0  # activity - bound
+    return clean(-excess if row.sense == pulp.LpConstraintLE else excess)
 
 
 def run(problem: pulp.LpProblem, solver: pulp.LpSolver, name: str) -> None:
@@ -151,7 +159,8 @@ def run(problem: pulp.LpProblem, solver: pulp.LpSolver, name: str) -> None:
 def fixed_lp_duals(model: PlanningModel, solver: pulp.LpSolver, name: str) -> dict[str, float]:
     """Duals of the LP left when every integer column is fixed at its MIP optimum: the
     prices of the continuous decisions given the whole-unit and lead choices made. The
-    model's columns are restored afterwards; the MIP's values are read before this runs."""
+    columns' bounds, types and MIP values are restored afterwards; row slacks and prices
+    on the problem are the fixed LP's, so the MIP's slacks must be read before this runs."""
     fixed = [v for v in model.problem.variables() if v.cat == pulp.LpInteger]
     saved = [(v, v.lowBound, v.upBound, v.varValue) for v in fixed]
     for v in fixed:

@@ -165,3 +165,36 @@ def test_explain_taiwan_contingency_prices_japans_threshold() -> None:
     assert worth["japan_korea_intelligence"].in_force
     assert e.shortfalls  # the contingency leaves requirements short, each traced
     assert all(t.blockers or t.incapable for t in e.shortfalls)
+
+
+def test_mip_prices_a_policy_that_is_not_tight(tmp_path: Path) -> None:
+    """5 ISR in whole units: KOR 2 at 1 + JPN 3 at 2 = 8. A JPN budget of 5 allows 2 JPN
+    units, so USA adds 1 at 5: 11. The budget row keeps a slack of 1, yet the policy costs
+    3; in a MIP it must be found by re-solving."""
+    budget = {"name": "jpn_budget", "kind": "budget_cap", "country": "JPN", "value": 5,
+              "sentence": "JPN spends at most 5.", "source": "test"}
+    e = explained(*tiny(tmp_path, amount=5, policies=[budget], integer_units=True))
+    assert e.objective == pytest.approx(11)
+    worth = {w.name: w.worth for w in e.policies}
+    assert worth["jpn_budget"] == pytest.approx(-3)
+
+
+def test_a_cap_does_not_blame_the_countries_it_pushes_up(tmp_path: Path) -> None:
+    """USA may deliver at most 20% of the ISR: with 20 required, JPN (10) and KOR (2.5) are
+    exhausted and USA is held back by the cap; JPN and KOR are not 'held back'."""
+    cap = {"name": "usa_cap", "kind": "share_cap", "country": "USA", "task": "isr",
+           "value": 0.2, "sentence": "USA delivers at most 20%.", "source": "test"}
+    e = explained(*tiny(tmp_path, amount=20, policies=[cap]))
+    [trace] = e.shortfalls
+    assert {(b.country, b.reason) for b in trace.blockers} == {
+        ("USA", "policy"), ("JPN", "exhausted"), ("KOR", "exhausted")}
+
+
+def test_markup_in_a_description_is_printed_verbatim(tmp_path: Path) -> None:
+    path, data = tiny(tmp_path)
+    text = path.read_text(encoding="utf-8").replace(
+        "description: test mission", "description: '[bold]Plan[/bold] for [/red] ISR'")
+    path.write_text(text, encoding="utf-8")
+    result = run_planner("solve", str(path), "--data", str(data), "--no-save", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "[bold]Plan[/bold] for [/red] ISR" in result.stdout

@@ -345,18 +345,35 @@ def test_child_inherits_the_parents_override(tmp_path: Path) -> None:
     assert pipeline.solve(child, tiny_data(tmp_path)).objective == pytest.approx(4)
 
 
-def test_childs_override_replaces_the_parents_for_the_same_pool(tmp_path: Path) -> None:
-    """The child's readiness 0.4 replaces the parent's scale 2 entirely: KOR 2.5 x 0.4 = 1
-    unit, JPN 3: 7 (merged per value it would be 5 x 0.4 = 2 units: 6)."""
+def test_childs_override_merges_with_the_parents_per_value(tmp_path: Path) -> None:
+    """The child's readiness 0.4 joins the parent's scale 2 on the same pool: KOR 5 x 0.4 =
+    2 units at 1, JPN 2 at 2: 6."""
     (tmp_path / "parent.yaml").write_text(PARENT, encoding="utf-8")
     child = tmp_path / "child.yaml"
     child.write_text("name: child\ndescription: d\nextends: parent\noverrides:\n"
                      "- {country: KOR, pool: drone, readiness: 0.4, source: child}\n",
                      encoding="utf-8")
     plan = pipeline.solve(child, tiny_data(tmp_path))
-    assert plan.objective == pytest.approx(7)
+    assert plan.objective == pytest.approx(6)
     assert [(o.column, o.after, o.source) for o in plan.overrides] == [
-        ("readiness", 0.4, "child")]
+        ("quantity", 5.0, "parent"), ("readiness", 0.4, "child")]
+
+
+def test_childs_override_of_the_same_value_replaces_the_parents(tmp_path: Path) -> None:
+    """The child sets KOR's quantity to 1 where the parent scaled it by 2: KOR 1 at 1, JPN 3
+    at 2: 7. A child may remove a pool its parent changed."""
+    (tmp_path / "parent.yaml").write_text(PARENT, encoding="utf-8")
+    child = tmp_path / "child.yaml"
+    child.write_text("name: child\ndescription: d\nextends: parent\noverrides:\n"
+                     "- {country: KOR, pool: drone, quantity: 1, source: child}\n",
+                     encoding="utf-8")
+    plan = pipeline.solve(child, tiny_data(tmp_path))
+    assert plan.objective == pytest.approx(7)
+    assert [(o.column, o.before, o.after) for o in plan.overrides] == [("quantity", 2.5, 1.0)]
+    child.write_text("name: child\ndescription: d\nextends: parent\noverrides:\n"
+                     "- {country: KOR, pool: drone, remove: true, source: child}\n",
+                     encoding="utf-8")
+    assert pipeline.solve(child, tiny_data(tmp_path)).objective == pytest.approx(8)
 
 
 def test_inherited_problems_point_at_the_file_they_were_written_in(
@@ -421,3 +438,41 @@ def test_standing_link_without_partner(tmp_path: Path) -> None:
     [problem] = problems(mission(tmp_path), data)
     assert problem.file.endswith("data/policies.yaml")
     assert (problem.column, problem.message) == ("policies[0]", "a link needs a 'partner'")
+
+
+# --- review fixes ---------------------------------------------------------------------------
+
+def test_two_lead_policies_on_one_task_and_region_solve_with_cbc(tmp_path: Path) -> None:
+    """Each policy has its own lead variables, so CBC (which reads columns by name) sees no
+    duplicate: both policies pick JPN, and the plan is JPN 4 at 2."""
+    path = mission(tmp_path, policies=[lead(name="ln_a"), lead(name="ln_b", region="japan")])
+    plan = pipeline.solve(path, tiny_data(tmp_path), solver="cbc")
+    assert plan.objective == pytest.approx(8)
+    assert sorted((lead.policy, lead.country) for lead in plan.leads) == [
+        ("ln_a", "JPN"), ("ln_b", "JPN")]
+
+
+def test_slacks_are_distances_from_the_bound_for_both_solvers(tmp_path: Path) -> None:
+    """A >= row with surplus: JPN must keep 6 in Japan where 4 are required, so the cover
+    row has 2 to spare; both solvers report +2."""
+    keep = {"name": "keep", "kind": "retain_at_home", "country": "JPN", "task": "isr",
+            "region": "japan", "value": 6, "sentence": "JPN keeps 6.", "source": "test"}
+    path = mission(tmp_path, policies=[keep])
+    for solver in ("highs", "cbc"):
+        plan = pipeline.solve(path, tiny_data(tmp_path), solver=solver)
+        assert row(plan, "cover[isr,japan,crisis]").slack == pytest.approx(2), solver
+        assert row(plan, "pool[USA,drone,crisis]").slack == pytest.approx(10), solver
+
+
+def test_duplicate_policy_in_a_child_points_at_both_of_its_lines(tmp_path: Path) -> None:
+    (tmp_path / "parent.yaml").write_text(
+        "name: parent\ndescription: d\nphases: [crisis]\nrequirements:\n"
+        "- {task: isr, region: japan, phase: crisis, amount: 4}\n", encoding="utf-8")
+    child = tmp_path / "child.yaml"
+    child.write_text("name: child\ndescription: d\nextends: parent\npolicies:\n"
+                     "- {name: p1, kind: forbid, country: USA, sentence: s, source: t}\n"
+                     "- {name: p1, kind: forbid, country: JPN, sentence: s, source: t}\n",
+                     encoding="utf-8")
+    [problem] = problems(child, tiny_data(tmp_path))
+    assert (problem.file, problem.row) == (str(child), 6)
+    assert problem.message == f"policy 'p1' is defined twice (first at {child} row 5)"
