@@ -341,8 +341,10 @@ def relax(instance: Instance, solver: str, time_limit: float | None) -> list[Rel
 def trace_shortfalls(instance: Instance, model: PlanningModel,
                      plan: Plan) -> list[ShortfallTrace]:
     """For each requirement left short: the pools that could deliver it and why they do
-    not deliver more (exhausted, held back by a policy, or dearer than the penalty), and
-    the countries with no pool able to do it there."""
+    not deliver more (held back by a policy, exhausted, or dearer than the penalty), and
+    the countries with no pool able to do it there. A column counts as held back only by a
+    binding row that more of it would break (its coefficient's sign), so a share cap on
+    one country does not blame the others."""
     if not plan.shortfalls:
         return []
     slack = {c.name: c.slack for c in plan.constraints}
@@ -365,15 +367,18 @@ def trace_shortfalls(instance: Instance, model: PlanningModel,
         blockers = []
         for row in here.itertuples(index=False):
             pool_row = f"pool[{row.country},{row.pool},{row.phase}]"
-            if abs(slack.get(pool_row, 1.0)) <= TOLERANCE:
+            exhausted = abs(slack.get(pool_row, 1.0)) <= TOLERANCE
+            if row.var.name in blocked:
+                rows = ", ".join(blocked[row.var.name])
+                also = (f" (and all {row.available:g} available units are employed "
+                        "elsewhere)" if exhausted else "")
+                blockers.append(Blocker(country=row.country, pool=row.pool, reason="policy",
+                                        detail=f"held back by {rows}{also}"))
+            elif exhausted:
                 blockers.append(Blocker(country=row.country, pool=row.pool,
                                         reason="exhausted",
                                         detail=f"all {row.available:g} available units "
                                         f"employed ({pool_row} binds)"))
-            elif row.var.name in blocked:
-                rows = ", ".join(blocked[row.var.name])
-                blockers.append(Blocker(country=row.country, pool=row.pool, reason="policy",
-                                        detail=f"held back by {rows}"))
             elif row.unit_cost / row.delivers >= short.penalty:
                 blockers.append(Blocker(country=row.country, pool=row.pool,
                                         reason="too_costly",
