@@ -88,6 +88,17 @@ class OverrideRecord(Record):
     source: str
 
 
+class PoolRecord(Record):
+    """A pool as the plan was solved with it (after the mission's overrides), so that two
+    plans can be compared row by row."""
+
+    country: str
+    pool: str
+    quantity: float
+    readiness: float
+    cost_per_unit: float
+
+
 class Lead(Record):
     """The country chosen to lead a task in a region under a lead-nation policy."""
 
@@ -122,6 +133,7 @@ class Plan(Record):
     countries: list[CountryResult]
     constraints: list[ConstraintResult]
     leads: list[Lead] = []
+    pools: list[PoolRecord] = []
     explanation: dict[str, Any] | None = None  # filled by `planner explain`
     created_at: str
 
@@ -229,5 +241,7 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
         countries=country_results(instance, used),
         constraints=constraints,
         leads=leads,
+        pools=[PoolRecord(**r) for r in instance.capabilities.pools[
+            ["country", "pool", "quantity", "readiness", "cost_per_unit"]].to_dict("records")],
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
