@@ -168,6 +168,72 @@ def explain(
     guarded(debug, run)
 
 
+FormatOption = Annotated[str, typer.Option(
+    "--format", help="html (default: a self-contained file) or md (Markdown).")]
+SetOption = Annotated[list[str] | None, typer.Option(
+    "--set", help="Override a scenario flag for the missions solved on the fly "
+    "(repeatable).")]
+
+
+@app.command()
+def report(
+    plan: Annotated[str | None, typer.Argument(
+        help="A saved plan folder, or a mission to solve (default: baseline).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="File to write (default: reports/<mission>.<format>).")] = None,
+    output_format: FormatOption = "html",
+    data: DataOption = None,
+    set_flags: SetOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Write a report of one plan: what was solved, headline, who does what, burden sharing,
+    shortfalls and the constraints that shaped it."""
+
+    def run() -> int:
+        from planner import publish
+
+        chosen = publish.check_format(output_format)
+        [solved] = publish.gather([plan or "baseline"], data, set_flags or [])
+        written = publish.write_report(solved, out, chosen)
+        print(f"Report written to {written}")
+        return EXIT_OK
+
+    guarded(debug, run)
+
+
+@app.command()
+def compare(
+    plans: Annotated[list[str], typer.Argument(
+        help="Two or more saved plan folders or missions; changes are against the first.")],
+    out: Annotated[Path | None, typer.Option(
+        help="File to write (default: reports/<first>-vs-<second>.<format>).")] = None,
+    output_format: FormatOption = "html",
+    csv: Annotated[Path | None, typer.Option(
+        help="Also write the comparison tables as CSV files into this folder.")] = None,
+    data: DataOption = None,
+    set_flags: SetOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Compare plans side by side: deltas in cost, shares and allocations, and what differs
+    in their inputs."""
+
+    def run() -> int:
+        from planner import publish
+
+        chosen = publish.check_format(output_format)
+        if len(plans) < 2:
+            from planner.errors import InputError, Problem
+
+            raise InputError([Problem("compare", "give at least two plans or missions",
+                                      hint="e.g. planner compare baseline gsomia-suspended")])
+        solved = publish.gather(plans, data, set_flags or [])
+        written = publish.write_comparison(solved, out, chosen, csv)
+        print(f"Comparison written to {written}" + (f" (tables in {csv}/)" if csv else ""))
+        return EXIT_OK
+
+    guarded(debug, run)
+
+
 @app.command()
 def validate(
     missions: Annotated[list[str] | None, typer.Argument(

@@ -1,0 +1,95 @@
+"""The edge of reporting: find or solve the plans, write documents and CSV atomically.
+
+``report.py`` builds documents from Plans and stays pure; this module reads plan folders,
+solves missions named on the command line, and writes files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from planner import pipeline
+from planner.errors import InputError, Problem
+from planner.output import is_plan_folder, protect
+from planner.plan import Plan
+from planner.scenario import parse_settings
+
+FORMATS = {"html": "html", "md": "md", "markdown": "md"}
+
+
+def check_format(name: str) -> str:
+    if name.lower() not in FORMATS:
+        raise InputError([Problem("--format", f"unknown format '{name}'",
+                                  hint="use html or md")])
+    return FORMATS[name.lower()]
+
+
+def load_plan(folder: Path) -> Plan:
+    """A saved plan folder's plan.json, checked against the Plan schema."""
+    path = folder / "plan.json"
+    try:
+        return Plan.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (json.JSONDecodeError, UnicodeDecodeError, ValidationError) as exc:
+        raise InputError([Problem(str(path), "not a plan this planner can read "
+                                  f"({exc.__class__.__name__})",
+                                  hint="solve the mission again to rewrite the folder")]) from None
+
+
+def gather(arguments: list[str], data: Path | None, pairs: list[str]) -> list[Plan]:
+    """Each argument as a Plan: a saved plan folder is read, a mission is solved. Every
+    input problem of every argument is reported at once."""
+    settings = parse_settings(pairs)
+    plans, problems = [], []
+    for argument in arguments:
+        folder = Path(argument)
+        try:
+            if folder.is_dir() and is_plan_folder(folder):
+                plans.append(load_plan(folder))
+            else:
+                plans.append(pipeline.solve(argument, data, settings=settings))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    return plans
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write a file through a temporary name and a rename: never half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return path
+
+
+def write_report(plan: Plan, out: Path | None, output_format: str) -> Path:
+    from planner import report
+
+    path = out or Path("reports") / f"{plan.mission['name']}.{output_format}"
+    text = report.render(report.report_document(plan), "report", output_format)
+    return write_text(path, text)
+
+
+def write_comparison(plans: list[Plan], out: Path | None, output_format: str,
+                     csv_folder: Path | None) -> Path:
+    from planner import report
+
+    names = "-vs-".join(p.mission["name"] for p in plans[:2])
+    path = out or Path("reports") / f"{names}.{output_format}"
+    document = report.compare_document(plans)
+    if csv_folder is not None:
+        for name, frame in report.comparison_tables(document).items():
+            write_text(csv_folder / name, protect(frame).to_csv(index=False,
+                                                                lineterminator="\n"))
+    return write_text(path, report.render(document, "compare", output_format))

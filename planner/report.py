@@ -1,0 +1,386 @@
+"""Reports of one plan and comparisons of several, as self-contained HTML or Markdown.
+
+The tables are built here from Plans (pure pandas), the charts are inline SVG from
+matplotlib, and Jinja2 templates with autoescape turn them into a document: every name,
+note and source from an input file is escaped, and nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from planner.plan import SHORTFALL_TOLERANCE, Plan
+
+# Okabe-Ito: distinguishable by colour-blind readers and in greyscale print
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442",
+           "#000000"]
+CHANGE_TOLERANCE = 1e-6
+
+
+def country_colours(plans: list[Plan]) -> dict[str, str]:
+    """One colour per country, the same in every chart of a document."""
+    order: list[str] = []
+    for plan in plans:
+        order += [c.country for c in plan.countries if c.country not in order]
+    return {country: PALETTE[i % len(PALETTE)] for i, country in enumerate(order)}
+
+
+def label(plan: Plan) -> str:
+    flags = ", ".join(f"{k}={v}" for k, v in plan.settings.items())
+    return plan.mission["name"] + (f" ({flags})" if flags else "")
+
+
+# --- tables ------------------------------------------------------------------------------
+
+def delivered(plan: Plan) -> pd.DataFrame:
+    """Delivered amount per (phase, region, task, country)."""
+    rows = [(a.phase, a.region, a.task, a.country, a.delivered) for a in plan.allocations]
+    table = pd.DataFrame(rows, columns=["phase", "region", "task", "country", "delivered"])
+    return table.groupby(["phase", "region", "task", "country"], sort=False,
+                         as_index=False)["delivered"].sum()
+
+
+def who_does_what(plan: Plan, phase: str) -> pd.DataFrame:
+    """One row per requirement of the phase: required, each country's delivery, short."""
+    amounts = delivered(plan)
+    amounts = amounts[amounts["phase"] == phase]
+    countries = [c.country for c in plan.countries]
+    rows = []
+    for c in plan.coverage:
+        if c.phase != phase:
+            continue
+        here = amounts[(amounts["region"] == c.region) & (amounts["task"] == c.task)]
+        by_country = dict(zip(here["country"], here["delivered"], strict=True))
+        rows.append({"region": c.region, "task": c.task, "required": c.required,
+                     **{k: by_country.get(k, 0.0) for k in countries},
+                     "short": c.shortfall})
+    return pd.DataFrame(rows, columns=["region", "task", "required", *countries, "short"])
+
+
+def burden(plan: Plan) -> pd.DataFrame:
+    return pd.DataFrame([{"country": c.country, "name": c.name, "cost": c.cost,
+                          "cost_share": c.cost_share, "gdp_share": c.gdp_share,
+                          "budget_share": c.budget_share, "burden_index": c.burden_index}
+                         for c in plan.countries])
+
+
+def shaping_constraints(plan: Plan) -> pd.DataFrame:
+    """Policy rows at their limit with a price, with sentence and source (for a plan with
+    no prices, every policy row at its limit)."""
+    priced = plan.duals_from != "none"
+    rows = [{"name": c.name, "sentence": c.sentence, "source": c.source, "price": c.dual}
+            for c in plan.policy_rows
+            if c.binding and (not priced or abs(c.dual or 0) > CHANGE_TOLERANCE)]
+    rows.sort(key=lambda r: -abs(r["price"] or 0))
+    return pd.DataFrame(rows, columns=["name", "sentence", "source", "price"])
+
+
+def headline(plans: list[Plan]) -> pd.DataFrame:
+    """Objective, cost, shortfall and coverage of each plan, and the change from the first."""
+    rows = []
+    for plan in plans:
+        met = sum(c.shortfall <= SHORTFALL_TOLERANCE for c in plan.coverage)
+        rows.append({"plan": label(plan), "status": plan.status,
+                     "objective": plan.objective, "total_cost": plan.total_cost,
+                     "shortfall_penalty": plan.shortfall_penalty,
+                     "requirements_met": f"{met} of {len(plan.coverage)}",
+                     "us_cost_share": next((c.cost_share for c in plan.countries
+                                            if c.country == "USA"), None)})
+    table = pd.DataFrame(rows)
+    first = table["objective"].iloc[0]
+    table["objective_change"] = [None if o is None or first is None else o - first
+                                 for o in table["objective"]]
+    return table
+
+
+def share_changes(plans: list[Plan]) -> pd.DataFrame:
+    """Each country's cost share in each plan, and its change from the first plan."""
+    table = pd.DataFrame([{"country": c.country, "plan": label(p), "cost_share": c.cost_share}
+                          for p in plans for c in p.countries])
+    wide = table.pivot_table(index="country", columns="plan", values="cost_share",
+                             sort=False).reindex(columns=[label(p) for p in plans])
+    for plan in plans[1:]:
+        wide[f"change: {label(plan)}"] = wide[label(plan)] - wide[label(plans[0])]
+    return wide.reset_index()
+
+
+def allocation_changes(plans: list[Plan]) -> pd.DataFrame:
+    """Delivered amounts that differ between the first plan and any other."""
+    keys = ["phase", "region", "task", "country"]
+    merged = None
+    for plan in plans:
+        amounts = delivered(plan).rename(columns={"delivered": label(plan)})
+        merged = amounts if merged is None else merged.merge(amounts, on=keys, how="outer")
+    assert merged is not None
+    merged = merged.fillna(0.0)
+    first = label(plans[0])
+    changed = pd.Series(False, index=merged.index)
+    for plan in plans[1:]:
+        merged[f"change: {label(plan)}"] = merged[label(plan)] - merged[first]
+        changed |= merged[f"change: {label(plan)}"].abs() > CHANGE_TOLERANCE
+    return merged[changed].reset_index(drop=True)
+
+
+def input_differences(plans: list[Plan]) -> pd.DataFrame:
+    """What differs in the inputs: flags, links, policies in force, overrides, pools."""
+    rows: list[dict[str, str]] = []
+
+    def add(kind: str, item: str, values: list[str]) -> None:
+        if len(set(values)) > 1:
+            rows.append({"kind": kind, "item": item,
+                         **{label(p): v for p, v in zip(plans, values, strict=True)}})
+
+    for flag in sorted({f for p in plans for f in p.flags}):
+        add("flag", flag, [p.flags.get(flag, "-") for p in plans])
+    for link in sorted({n for p in plans for n in p.links}):
+        add("link", link, ["active" if link in p.links else "inactive" for p in plans])
+    for name in sorted({n for p in plans for n in p.policies}):
+        add("policy", name, ["in force" if name in p.policies else "-" for p in plans])
+    for key in sorted({(o.country, o.pool, o.column) for p in plans for o in p.overrides}):
+        add("override", "/".join(key), [next((f"{o.before:g} -> {o.after:g}"
+                                              for o in p.overrides
+                                              if (o.country, o.pool, o.column) == key), "-")
+                                        for p in plans])
+    for key in sorted({(r.country, r.pool) for p in plans for r in p.pools}):
+        for column in ("quantity", "readiness", "cost_per_unit"):
+            add("capability", f"{key[0]}/{key[1]} {column}", [next(
+                (f"{getattr(r, column):g}" for r in p.pools if (r.country, r.pool) == key),
+                "absent") for p in plans])
+    if len({p.input_digest for p in plans}) > 1 and not rows:
+        rows.append({"kind": "inputs", "item": "requirements or other mission keys",
+                     **{label(p): p.input_digest[:12] for p in plans}})
+    return pd.DataFrame(rows, columns=["kind", "item", *[label(p) for p in plans]])
+
+
+# --- charts ------------------------------------------------------------------------------
+
+def svg(figure: Any) -> Markup:
+    """A matplotlib figure as inline SVG text (our own markup: text inside it is escaped
+    by matplotlib's SVG writer)."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    text = buffer.getvalue()
+    return Markup(text[text.index("<svg"):])
+
+
+def pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update({"svg.fonttype": "none", "font.size": 9,
+                                "svg.hashsalt": "planner"})
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def burden_chart(plan: Plan, colours: dict[str, str]) -> Markup:
+    """Cost, GDP and budget shares, grouped by measure, one colour per country."""
+    plt = pyplot()
+    table = burden(plan)
+    measures = [("cost_share", "cost share"), ("gdp_share", "GDP share"),
+                ("budget_share", "defense budget share")]
+    figure, axes = plt.subplots(figsize=(6.5, 2.8))
+    width = 0.8 / max(len(table), 1)
+    for i, row in table.iterrows():
+        xs = [m + (i - (len(table) - 1) / 2) * width for m in range(len(measures))]
+        axes.bar(xs, [100 * row[m] for m, _ in measures], width,
+                 color=colours[row["country"]], label=row["name"])
+    axes.set_xticks(range(len(measures)), [name for _, name in measures])
+    axes.set_ylabel("% of alliance")
+    axes.legend(frameon=False, fontsize=8)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_title("Burden sharing: share of plan cost against economic weight", loc="left")
+    return svg(figure)
+
+
+def heatmap(plan: Plan, phase: str) -> Markup:
+    """Share of each requirement delivered by each country (rows: region / task)."""
+    plt = pyplot()
+    table = who_does_what(plan, phase)
+    countries = [c.country for c in plan.countries]
+    shares = table[countries].div(table["required"].where(table["required"] > 0), axis=0)
+    shares = shares.fillna(0.0)
+    figure, axes = plt.subplots(figsize=(1.6 + 0.9 * len(countries),
+                                         0.6 + 0.28 * max(len(table), 1)))
+    axes.imshow(shares.to_numpy(), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    axes.set_xticks(range(len(countries)), countries)
+    axes.set_yticks(range(len(table)), [f"{r} / {t}" for r, t in
+                                        zip(table["region"], table["task"], strict=True)])
+    for (i, j), value in pd.DataFrame(shares.to_numpy()).stack().items():
+        if value > 0.005:
+            axes.text(j, i, f"{100 * value:.0f}%", ha="center", va="center", fontsize=7,
+                      color="white" if value > 0.6 else "black")
+    axes.set_title(f"Who does what in {phase}: share of each requirement", loc="left")
+    axes.tick_params(length=0)
+    return svg(figure)
+
+
+def share_change_chart(plans: list[Plan], colours: dict[str, str]) -> Markup:
+    """Change of each country's cost share from the first plan, in percentage points."""
+    plt = pyplot()
+    table = share_changes(plans)
+    changes = [c for c in table.columns if c.startswith("change: ")]
+    figure, axes = plt.subplots(figsize=(6.5, 0.9 + 0.5 * len(table) * len(changes)))
+    labels, values, bar_colours = [], [], []
+    for _, row in table.iterrows():
+        for column in changes:
+            suffix = f" ({column.removeprefix('change: ')})" if len(changes) > 1 else ""
+            labels.append(f"{row['country']}{suffix}")
+            values.append(100 * row[column])
+            bar_colours.append(colours[row["country"]])
+    axes.barh(range(len(values)), values, color=bar_colours)
+    axes.set_yticks(range(len(values)), labels)
+    axes.invert_yaxis()
+    axes.axvline(0, color="black", linewidth=0.8)
+    for y, value in enumerate(values):
+        axes.text(value, y, f" {value:+.1f} pp ", va="center",
+                  ha="left" if value >= 0 else "right", fontsize=8)
+    axes.margins(x=0.3)
+    axes.set_xlabel(f"change in share of plan cost from {label(plans[0])} (percentage points)")
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_title("Who pays more, who pays less", loc="left")
+    return svg(figure)
+
+
+def allocation_change_chart(plans: list[Plan], colours: dict[str, str],
+                            top: int = 15) -> Markup | None:
+    """The largest changes in delivered amounts (second plan against the first)."""
+    changes = allocation_changes(plans[:2])
+    if changes.empty:
+        return None
+    plt = pyplot()
+    column = f"change: {label(plans[1])}"
+    changes = changes.reindex(changes[column].abs().sort_values(ascending=False).index)[:top]
+    figure, axes = plt.subplots(figsize=(6.5, 0.8 + 0.3 * len(changes)))
+    axes.barh(range(len(changes)), changes[column],
+              color=[colours[c] for c in changes["country"]])
+    axes.set_yticks(range(len(changes)), [f"{c} {t} in {r}, {h}" for c, t, r, h in zip(
+        changes["country"], changes["task"], changes["region"], changes["phase"],
+        strict=True)])
+    axes.invert_yaxis()
+    axes.axvline(0, color="black", linewidth=0.8)
+    axes.set_xlabel(f"change in delivered amount, {label(plans[1])} against "
+                    f"{label(plans[0])} (task units)")
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_title(f"Largest changes in who does what (top {len(changes)})", loc="left")
+    return svg(figure)
+
+
+# --- documents ---------------------------------------------------------------------------
+
+@dataclass
+class Document:
+    """What a template renders: plans, tables and charts."""
+
+    title: str
+    plans: list[Plan]
+    colours: dict[str, str]
+    tables: dict[str, Any] = field(default_factory=dict)
+    charts: dict[str, Markup | None] = field(default_factory=dict)
+
+
+def report_document(plan: Plan) -> Document:
+    colours = country_colours([plan])
+    phases = list(plan.mission["phases"])
+    document = Document(f"Plan: {plan.mission['name']}", [plan], colours)
+    document.tables = {
+        "headline": headline([plan]),
+        "who": {phase: who_does_what(plan, phase) for phase in phases},
+        "burden": burden(plan),
+        "shortfalls": pd.DataFrame([c.model_dump() for c in plan.shortfalls]),
+        "constraints": shaping_constraints(plan),
+        "worths": pd.DataFrame((plan.explanation or {}).get("policies", [])),
+    }
+    document.charts = {"burden": burden_chart(plan, colours),
+                       **{f"heatmap:{phase}": heatmap(plan, phase) for phase in phases}}
+    return document
+
+
+def compare_document(plans: list[Plan]) -> Document:
+    colours = country_colours(plans)
+    title = "Comparison: " + " vs ".join(label(p) for p in plans)
+    document = Document(title, plans, colours)
+    document.tables = {
+        "headline": headline(plans),
+        "inputs": input_differences(plans),
+        "shares": share_changes(plans),
+        "allocations": allocation_changes(plans),
+        "burden": {label(p): burden(p) for p in plans},
+        "shortfalls": {label(p): pd.DataFrame([c.model_dump() for c in p.shortfalls])
+                       for p in plans},
+        "constraints": {label(p): shaping_constraints(p) for p in plans},
+    }
+    document.charts = {"shares": share_change_chart(plans, colours),
+                       "allocations": allocation_change_chart(plans, colours),
+                       **{f"burden:{label(p)}": burden_chart(p, colours) for p in plans}}
+    return document
+
+
+def comparison_tables(document: Document) -> dict[str, pd.DataFrame]:
+    """The comparison's tables as CSV-ready frames, by file name."""
+    tables = document.tables
+    return {"headline.csv": tables["headline"], "inputs.csv": tables["inputs"],
+            "cost_shares.csv": tables["shares"], "allocation_changes.csv": tables["allocations"]}
+
+
+def fmt(value: Any, kind: str = "number") -> str:
+    """A cell as text: shares in %, changes signed, missing as a dash."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "-"
+    if isinstance(value, str):
+        return value
+    if kind == "share":
+        return f"{100 * value:.1f}%"
+    if kind == "pp":
+        return f"{100 * value:+.1f} pp"
+    if kind == "change":
+        return f"{value:+,.1f}"
+    return f"{value:,.1f}" if abs(value) >= 0.05 or value == 0 else f"{value:,.3f}"
+
+
+def data_uri(chart: Markup) -> str:
+    """An inline SVG as a data: URI image, for Markdown viewers that drop raw SVG."""
+    return "data:image/svg+xml;base64," + base64.b64encode(str(chart).encode()).decode()
+
+
+def cell(value: Any) -> str:
+    """A Markdown table cell: pipes and line breaks would break the table."""
+    return str(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def share_formats(plans: list[Plan]) -> dict[str, str]:
+    return {**{label(p): "share" for p in plans},
+            **{f"change: {label(p)}": "pp" for p in plans}}
+
+
+def environment() -> Environment:
+    """Templates with autoescape on for HTML and Markdown alike: in Markdown, escaped
+    entities show as the text that was written, never as live HTML."""
+    env = Environment(loader=PackageLoader("planner", "templates"),
+                      autoescape=select_autoescape(["html", "md"], default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["fmt"] = fmt
+    env.filters["data_uri"] = data_uri
+    env.filters["cell"] = cell
+    env.globals["label"] = label
+    env.globals["share_formats"] = share_formats
+    return env
+
+
+def render(document: Document, kind: str, output_format: str) -> str:
+    """The document as HTML or Markdown text."""
+    suffix = "html" if output_format == "html" else "md"
+    template = environment().get_template(f"{kind}.{suffix}.j2")
+    return template.render(doc=document, tables=document.tables, charts=document.charts,
+                           plans=document.plans)
