@@ -344,6 +344,8 @@ def fmt(value: Any, kind: str = "number") -> str:
         return f"{100 * value:.1f}%"
     if kind == "pp":
         return f"{100 * value:+.1f} pp"
+    if kind == "ratio":
+        return f"{value:.2f}"
     if kind == "change":
         return f"{value:+,.1f}"
     return f"{value:,.1f}" if abs(value) >= 0.05 or value == 0 else f"{value:,.3f}"
