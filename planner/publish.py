@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -48,7 +49,11 @@ def gather(arguments: list[str], data: Path | None, pairs: list[str]) -> list[Pl
     for argument in arguments:
         folder = Path(argument)
         try:
-            if folder.is_dir() and is_plan_folder(folder):
+            if folder.is_dir() and is_plan_folder(folder) and settings:
+                problems.append(Problem("--set", f"{argument} is a saved plan: --set applies "
+                                        "only to missions solved on the fly",
+                                        hint="solve the mission again with --set"))
+            elif folder.is_dir() and is_plan_folder(folder):
                 plans.append(load_plan(folder))
             else:
                 plans.append(pipeline.solve(argument, data, settings=settings))
@@ -73,12 +78,24 @@ def write_text(path: Path, text: str) -> Path:
     return path
 
 
+def write_document(document: Any, kind: str, path: Path, output_format: str) -> Path:
+    """HTML in one file; Markdown with its charts as SVG files in ``<name>_charts/``."""
+    from planner import report
+
+    links = None
+    if output_format == "md":
+        files = report.chart_files(document, f"{path.stem}_charts")
+        for relative, text in files.values():
+            write_text(path.parent / relative, text)
+        links = {key: relative for key, (relative, _) in files.items()}
+    return write_text(path, report.render(document, kind, output_format, links))
+
+
 def write_report(plan: Plan, out: Path | None, output_format: str) -> Path:
     from planner import report
 
     path = out or Path("reports") / f"{plan.mission['name']}.{output_format}"
-    text = report.render(report.report_document(plan), "report", output_format)
-    return write_text(path, text)
+    return write_document(report.report_document(plan), "report", path, output_format)
 
 
 def write_comparison(plans: list[Plan], out: Path | None, output_format: str,
@@ -92,4 +109,4 @@ def write_comparison(plans: list[Plan], out: Path | None, output_format: str,
         for name, frame in report.comparison_tables(document).items():
             write_text(csv_folder / name, protect(frame).to_csv(index=False,
                                                                 lineterminator="\n"))
-    return write_text(path, report.render(document, "compare", output_format))
+    return write_document(document, "compare", path, output_format)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +91,8 @@ def headline(plans: list[Plan]) -> pd.DataFrame:
         rows.append({"plan": label(plan), "status": plan.status,
                      "objective": plan.objective, "total_cost": plan.total_cost,
                      "shortfall_penalty": plan.shortfall_penalty,
-                     "requirements_met": f"{met} of {len(plan.coverage)}",
+                     "requirements_met": f"{met} of {len(plan.coverage)}"
+                     if plan.objective is not None else "no plan",
                      "us_cost_share": next((c.cost_share for c in plan.countries
                                             if c.country == "USA"), None)})
     table = pd.DataFrame(rows)
@@ -307,7 +309,23 @@ def report_document(plan: Plan) -> Document:
     return document
 
 
+def distinct(plans: list[Plan]) -> list[Plan]:
+    """Plans with unique labels: a second plan of the same mission (a saved one against a
+    fresh solve, say) is told apart by a number."""
+    seen: dict[str, int] = {}
+    out = []
+    for plan in plans:
+        name = label(plan)
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            mission = {**plan.mission, "name": f"{plan.mission['name']} #{seen[name]}"}
+            plan = plan.model_copy(update={"mission": mission})
+        out.append(plan)
+    return out
+
+
 def compare_document(plans: list[Plan]) -> Document:
+    plans = distinct(plans)
     colours = country_colours(plans)
     title = "Comparison: " + " vs ".join(label(p) for p in plans)
     document = Document(title, plans, colours)
@@ -356,6 +374,15 @@ def data_uri(chart: Markup) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(str(chart).encode()).decode()
 
 
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!~])")  # < > & autoescaped; | by cell
+
+
+def md(value: Any) -> str:
+    """Free text for Markdown: its syntax characters escaped, so a description cannot add a
+    link, an image fetched from the network, or emphasis."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
+
+
 def cell(value: Any) -> str:
     """A Markdown table cell: pipes and line breaks would break the table."""
     return str(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
@@ -375,14 +402,34 @@ def environment() -> Environment:
     env.filters["fmt"] = fmt
     env.filters["data_uri"] = data_uri
     env.filters["cell"] = cell
+    env.filters["md"] = md
     env.globals["label"] = label
     env.globals["share_formats"] = share_formats
     return env
 
 
-def render(document: Document, kind: str, output_format: str) -> str:
-    """The document as HTML or Markdown text."""
+def chart_files(document: Document, folder: str) -> dict[str, tuple[str, str]]:
+    """For Markdown: each chart as a file name in ``folder`` and its SVG text (Markdown
+    viewers refuse SVG data URIs)."""
+    files = {}
+    for key, chart in document.charts.items():
+        if chart is not None:
+            files[key] = (f"{folder}/{re.sub(r'[^A-Za-z0-9_.-]+', '_', key)}.svg", str(chart))
+    return files
+
+
+def render(document: Document, kind: str, output_format: str,
+           links: dict[str, str] | None = None) -> str:
+    """The document as HTML or Markdown text. In Markdown a chart is an image link (from
+    ``links``, chart key -> relative path) or, without links, an SVG data URI."""
     suffix = "html" if output_format == "html" else "md"
     template = environment().get_template(f"{kind}.{suffix}.j2")
+
+    def image(key: str) -> str:
+        if links and key in links:
+            return links[key]
+        chart = document.charts.get(key)
+        return data_uri(chart) if chart is not None else ""
+
     return template.render(doc=document, tables=document.tables, charts=document.charts,
-                           plans=document.plans)
+                           plans=document.plans, image=image)
