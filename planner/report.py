@@ -246,7 +246,8 @@ def share_change_chart(plans: list[Plan], colours: dict[str, str]) -> Markup:
     axes.invert_yaxis()
     axes.axvline(0, color="black", linewidth=0.8)
     for y, value in enumerate(values):
-        axes.text(value, y, f" {value:+.1f} pp ", va="center",
+        text = "0.0 pp" if abs(value) < 0.05 else f"{value:+.1f} pp"
+        axes.text(value, y, f" {text} ", va="center",
                   ha="left" if value >= 0 else "right", fontsize=8)
     axes.margins(x=0.3)
     axes.set_xlabel(f"change in share of plan cost from {label(plans[0])} (percentage points)")
@@ -361,11 +362,11 @@ def fmt(value: Any, kind: str = "number") -> str:
     if kind == "share":
         return f"{100 * value:.1f}%"
     if kind == "pp":
-        return f"{100 * value:+.1f} pp"
+        return "0.0 pp" if abs(value) < 0.0005 else f"{100 * value:+.1f} pp"
     if kind == "ratio":
         return f"{value:.2f}"
     if kind == "change":
-        return f"{value:+,.1f}"
+        return "0.0" if abs(value) < 0.05 else f"{value:+,.1f}"
     return f"{value:,.1f}" if abs(value) >= 0.05 or value == 0 else f"{value:,.3f}"
 
 
