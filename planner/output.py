@@ -7,6 +7,7 @@ is only replaced when it is itself a plan folder.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -49,6 +50,12 @@ def protect(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def is_plan_folder(folder: Path) -> bool:
     return (folder / "plan.json").is_file()
 
@@ -61,6 +68,7 @@ def save_plan(plan: Plan, folder: Path) -> Path:
                                   "untouched", hint="choose another --out folder")])
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    staging.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; a plan is not
     try:
         (staging / "plan.json").write_text(plan.model_dump_json(indent=2) + "\n",
                                            encoding="utf-8")

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from planner import pipeline
 from planner.errors import InputError, Problem
-from planner.output import is_plan_folder, protect
+from planner.output import current_umask, is_plan_folder, protect
 from planner.plan import Plan
 from planner.scenario import parse_settings
 
@@ -71,6 +71,7 @@ def write_text(path: Path, text: str) -> Path:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(temporary, 0o666 & ~current_umask())  # as a plain open() would create it
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):

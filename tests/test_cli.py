@@ -87,3 +87,16 @@ def test_help_lists_the_commands() -> None:
     result = run_planner("--help", cwd=REPO)
     assert result.returncode == 0
     assert "solve" in result.stdout and "validate" in result.stdout
+
+
+def test_outputs_get_the_usual_permissions(tmp_path: Path) -> None:
+    """Files are written through private temporary names; the results must not stay
+    private (a report is handed to readers)."""
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    assert run_planner("solve", "--out", "p", cwd=tmp_path).returncode == 0
+    assert run_planner("report", "p", "--out", "r.html", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "p").stat().st_mode & 0o777 == 0o777 & ~mask
+    assert (tmp_path / "r.html").stat().st_mode & 0o777 == 0o666 & ~mask
