@@ -30,6 +30,8 @@ DataOption = Annotated[
                  "tables)."),
 ]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+ForceOption = Annotated[bool, typer.Option(
+    "--force", help="Replace the plan folder if it already holds a plan.")]
 
 
 def stderr() -> Any:
@@ -72,6 +74,7 @@ def solve(
     out: Annotated[Path | None, typer.Option(
         help="Plan folder to write (default: plans/<mission>).")] = None,
     save: Annotated[bool, typer.Option(help="Write the plan folder.")] = True,
+    force: ForceOption = False,
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit, seconds.")] = None,
     detail: Annotated[bool, typer.Option(help="Also list every pool employed.")] = False,
     set_flags: Annotated[list[str] | None, typer.Option(
@@ -86,14 +89,20 @@ def solve(
         from rich.text import Text
 
         from planner import pipeline
-        from planner.output import save_plan
+        from planner.output import check_destination, save_plan
         from planner.paths import display
         from planner.render import print_plan
         from planner.scenario import parse_settings
 
         settings = parse_settings(set_flags or [])
         instance = pipeline.prepare(mission, data, settings)
+        destination = out or Path("plans") / instance.mission.name
+        if save:
+            check_destination(destination, force)
         plan = pipeline.solve_instance(instance, solver, time_limit)
+        if plan.solver != solver:
+            stderr().print(Text(f"warning: {solver} is not available here; solved with "
+                                f"{plan.solver}"))
         console = Console(highlight=False)
         print_plan(plan, console, detail=detail)
         if plan.status == "infeasible":
@@ -102,7 +111,7 @@ def solve(
 
             print_conflict(find_conflict(instance, solver, time_limit), console)
         if save:
-            folder = save_plan(plan, out or Path("plans") / plan.mission["name"])
+            folder = save_plan(plan, destination, force)
             console.print(Text(f"\nPlan written to {display(folder)}/ (plan.json, "
                                "allocations.csv, countries.csv, shortfalls.csv, coverage.csv, "
                                "duals.csv)"))
@@ -131,6 +140,7 @@ def explain(
         help="Plan folder to write (default: plans/<mission>).")] = None,
     save: Annotated[bool, typer.Option(
         help="Write the plan folder, with the explanation in plan.json.")] = True,
+    force: ForceOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Explain a plan: binding rows and their prices, what each policy costs and each link is
@@ -143,7 +153,7 @@ def explain(
         from planner import explain as explaining
         from planner import paths, pipeline
         from planner.errors import InputError, Problem
-        from planner.output import save_plan
+        from planner.output import check_destination, save_plan
         from planner.render import print_explanation
         from planner.scenario import parse_settings
 
@@ -151,6 +161,9 @@ def explain(
             raise InputError([Problem("--format", f"unknown format '{output_format}'",
                                       hint="use text or json")])
         instance = pipeline.prepare(mission, data, parse_settings(set_flags or []))
+        destination = out or Path("plans") / instance.mission.name
+        if save:
+            check_destination(destination, force)
         plan, explanation = explaining.explain(
             instance, solver, time_limit, data_dir=paths.display(instance.capabilities.root))
         console = Console(highlight=False)
@@ -160,7 +173,7 @@ def explain(
             print_explanation(explanation, console, limit=None if show_all else 12)
         if save:
             plan = plan.model_copy(update={"explanation": explanation.model_dump(mode="json")})
-            folder = save_plan(plan, out or Path("plans") / plan.mission["name"])
+            folder = save_plan(plan, destination, force)
             stderr().print(Text(f"Plan with its explanation written to "
                                 f"{paths.display(folder)}/"))
         return EXIT_OK if plan.covered else EXIT_SHORT

@@ -60,12 +60,23 @@ def is_plan_folder(folder: Path) -> bool:
     return (folder / "plan.json").is_file()
 
 
-def save_plan(plan: Plan, folder: Path) -> Path:
-    """Write plan.json and the CSV tables into ``folder``, replacing an older plan there."""
-    folder = Path(folder)
+def check_destination(folder: Path, force: bool) -> None:
+    """Refuse, before any work, a destination that is not a plan folder, or an existing plan
+    without ``force``."""
     if folder.exists() and not (folder.is_dir() and is_plan_folder(folder)):
         raise InputError([Problem(str(folder), "exists and is not a plan folder; it is left "
                                   "untouched", hint="choose another --out folder")])
+    if folder.exists() and not force:
+        raise InputError([Problem(str(folder), "already holds a plan; it is left untouched",
+                                  hint="pass --force to replace it, --out to write "
+                                  "elsewhere, or --no-save")])
+
+
+def save_plan(plan: Plan, folder: Path, force: bool = False) -> Path:
+    """Write plan.json and the CSV tables into ``folder``; an older plan there is replaced
+    only with ``force``, and a folder that is not a plan never."""
+    folder = Path(folder)
+    check_destination(folder, force)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     staging.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; a plan is not

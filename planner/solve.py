@@ -89,12 +89,21 @@ def clean(value: float | None) -> float:
     return 0.0 if value == 0 else value
 
 
+def available_solver(name: str) -> str:
+    """The solver to use: HiGHS falls back to CBC when highspy cannot be loaded (the Plan
+    then records cbc, and the command line says so)."""
+    if name == "highs" and not pulp.HiGHS(msg=False).available():
+        return "cbc"
+    return name
+
+
 def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float | None = None,
                 msg: bool = False, ranging: bool = False,
                 duals_wanted: bool = True) -> Solution:
     """Solve and read back; raises SolverError only when the solver cannot be run at all.
     ``ranging`` also reads HiGHS's sensitivity ranges (of the fixed LP for a MIP); without
     ``duals_wanted`` a MIP skips its fixed-LP re-solve (for what-if re-solves)."""
+    solver = available_solver(solver)
     run(model.problem, make_solver(solver, time_limit, msg), solver)
     status = status_of(model.problem)
     has_values = status in ("optimal", "time_limit")
@@ -153,7 +162,7 @@ def run(problem: pulp.LpProblem, solver: pulp.LpSolver, name: str) -> None:
     try:
         problem.solve(solver)
     except pulp.PulpSolverError as exc:
-        raise SolverError(f"{name} failed: {exc}") from exc
+        raise SolverError(f"{name} failed on mission {problem.name}: {exc}") from exc
 
 
 def fixed_lp_duals(model: PlanningModel, solver: pulp.LpSolver, name: str) -> dict[str, float]:

@@ -100,3 +100,40 @@ def test_outputs_get_the_usual_permissions(tmp_path: Path) -> None:
     assert run_planner("report", "p", "--out", "r.html", cwd=tmp_path).returncode == 0
     assert (tmp_path / "p").stat().st_mode & 0o777 == 0o777 & ~mask
     assert (tmp_path / "r.html").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_an_existing_plan_is_replaced_only_with_force(tmp_path: Path) -> None:
+    assert run_planner("solve", "--out", "p", cwd=tmp_path).returncode == 0
+    before = (tmp_path / "p" / "plan.json").read_bytes()
+    again = run_planner("solve", "--out", "p", cwd=tmp_path)
+    assert again.returncode == 2
+    assert "p: already holds a plan" in again.stderr and "--force" in again.stderr
+    assert "Who does what" not in again.stdout  # refused before solving
+    assert (tmp_path / "p" / "plan.json").read_bytes() == before
+    assert run_planner("solve", "--out", "p", "--force", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "p" / "plan.json").read_bytes() != before  # a new created_at
+
+
+def test_highs_missing_falls_back_to_cbc(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pulp
+
+    from planner import pipeline
+
+    monkeypatch.setattr(pulp.HiGHS, "available", lambda self: False)
+    plan = pipeline.solve("baseline")
+    assert plan.solver == "cbc" and plan.status == "optimal"
+
+
+def test_a_solver_crash_names_the_mission(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pulp
+    import pytest
+
+    from planner import pipeline
+    from planner.errors import SolverError
+
+    def crash(self, problem):  # type: ignore[no-untyped-def]
+        raise pulp.PulpSolverError("segmentation fault")
+
+    monkeypatch.setattr(pulp.HiGHS, "actualSolve", crash)
+    with pytest.raises(SolverError, match="highs failed on mission baseline: segmentation"):
+        pipeline.solve("baseline")
