@@ -18,6 +18,7 @@ import yaml
 from planner.errors import InputError, Problem
 
 MAX_YAML_BYTES = 2_000_000
+MAX_YAML_DEPTH = 32  # PyYAML builds documents recursively: refuse before it overflows
 ROW = "_row"  # the line number a row came from, as a spreadsheet shows it
 
 
@@ -184,6 +185,21 @@ class Where:
         return locate(self.label, self.lines, path, message, hint)
 
 
+def shape(text: str) -> tuple[int, int | None]:
+    """The deepest nesting of mappings and sequences, and the line of the first alias, from
+    the parser's event stream (which, unlike building the document, does not recurse)."""
+    depth = deepest = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            return deepest, event.start_mark.line + 1
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return deepest, None
+
+
 def read_yaml(path: Path, label: str) -> tuple[dict[str, Any], Where]:
     """A mapping from a YAML file, loaded safely; InputError when it cannot be one."""
     data = path.read_bytes()
@@ -197,6 +213,15 @@ def read_yaml(path: Path, label: str) -> tuple[dict[str, Any], Where]:
         raise InputError([Problem(label, "the file is not UTF-8 text",
                                   hint="save it with UTF-8 encoding")]) from None
     try:
+        depth, alias = shape(text)
+        if depth > MAX_YAML_DEPTH:
+            raise InputError([Problem(label, f"the document is nested {depth} levels deep; "
+                                      f"at most {MAX_YAML_DEPTH} are allowed",
+                                      hint="a mission needs only a few levels")])
+        if alias is not None:
+            raise InputError([Problem(label, "YAML aliases (*name) are not accepted: a few "
+                                      "of them can expand into a huge document",
+                                      row=alias, hint="write the values out in full")])
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

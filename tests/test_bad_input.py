@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -555,3 +556,43 @@ def test_number_with_underscore_is_rejected(caps: Path) -> None:
     [problem] = info.value.problems
     assert (problem.row, problem.column, problem.message) == (
         2, "quantity", "'1_000' is not a number")
+
+
+def test_deeply_nested_yaml_is_refused_cleanly(tmp_path: Path) -> None:
+    mission = tmp_path / "deep.yaml"
+    mission.write_text("name: deep\ndescription: " + "[" * 3000 + "]" * 3000 + "\n",
+                       encoding="utf-8")
+    result = run_planner("validate", str(mission), cwd=tmp_path)
+    assert result.returncode == 2
+    # the top-level mapping counts as one level
+    assert "nested 3001 levels deep; at most 32 are allowed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_yaml_aliases_are_refused_before_they_expand(tmp_path: Path) -> None:
+    laughs = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    laughs += [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]"
+               for i in range(8)]
+    mission = tmp_path / "laughs.yaml"
+    mission.write_text("\n".join(laughs) + "\n", encoding="utf-8")
+    result = run_planner("validate", str(mission), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "laughs.yaml, row 2: YAML aliases (*name) are not accepted" in result.stderr
+
+
+def test_interrupted_plan_write_leaves_the_previous_plan_intact(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from planner import output, pipeline
+
+    plan = pipeline.solve("baseline")
+    folder = output.save_plan(plan, tmp_path / "plan")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def fail_midway(frame: Any, *args: Any, **kwargs: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", fail_midway)  # after plan.json is written
+    with pytest.raises(OSError, match="disk full"):
+        output.save_plan(plan, folder, force=True)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["plan"]  # no staging folder left behind
