@@ -289,6 +289,105 @@ def validate(
     guarded(debug, run)
 
 
+@app.command("schema")
+def show_schema(
+    table: Annotated[str | None, typer.Argument(
+        help="countries, tasks, regions, phases or pools (a country code means its pool "
+        "table); default: every table.")] = None,
+    data: DataOption = None,
+    output_format: Annotated[str, typer.Option(
+        "--format", help="text (default) or json.")] = "text",
+    debug: DebugOption = False,
+) -> None:
+    """Print the columns of the capability tables: kind, unit, whether required, the allowed
+    range and what each means (from planner/schema.py, the schema the loader uses)."""
+
+    def run() -> int:
+        import json
+
+        from rich.console import Console
+
+        from planner import edit, paths
+        from planner.errors import InputError, Problem
+
+        if output_format not in ("text", "json"):
+            raise InputError([Problem("--format", f"unknown format '{output_format}'",
+                                      hint="use text or json")])
+        tables = [edit.find_table(table)] if table else list(edit.all_tables())
+        root = paths.data_dir(data)
+        if output_format == "json":
+            sys.stdout.write(json.dumps(edit.schema_document(tables, root), indent=2) + "\n")
+        else:
+            edit.print_schema(tables, root, Console(highlight=False))
+        return EXIT_OK
+
+    guarded(debug, run)
+
+
+@app.command("new-country")
+def new_country(
+    code: Annotated[str, typer.Argument(help="ISO 3166 alpha-3 code, e.g. PHL.")],
+    gdp: Annotated[str, typer.Option("--gdp", help="GDP, USD bn.")],
+    budget: Annotated[str, typer.Option("--budget", help="Annual defense budget, USD bn.")],
+    source: Annotated[str, typer.Option(
+        "--source", help="Where the numbers come from, or 'assumption: <why>'.")],
+    name: Annotated[str | None, typer.Option(
+        "--name", help="Name shown in reports (default: the code).")] = None,
+    home_region: Annotated[str, typer.Option(
+        "--home-region", help="The country's home region, if in the theatre.")] = "",
+    data: DataOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Add a country: a row in countries.csv and a template pool table <CODE>.csv with every
+    column and one example pool (zero units) to replace."""
+
+    def run() -> int:
+        from planner import edit
+
+        root = edit.editable_root(data)
+        done = edit.new_country(root, code, name, gdp, budget, source, home_region)
+        print(f"Added {done.code} to {done.countries} (previous version in {done.backup}) "
+              f"and wrote {done.table} with one example pool of zero units: replace it with "
+              "the country's pools (planner schema pools lists the columns).")
+        edit.warn_remaining(done.remaining, stderr())
+        return EXIT_OK
+
+    guarded(debug, run)
+
+
+@app.command("set")
+def set_cells(
+    table: Annotated[str, typer.Argument(
+        help="A country code for its pool table, or countries, tasks, regions, phases.")],
+    key: Annotated[str, typer.Argument(help="The row's key: a pool, country, task, region "
+                                       "or phase.")],
+    assignments: Annotated[list[str], typer.Argument(
+        help="COLUMN=VALUE, e.g. quantity=10 readiness=0.7.", show_default=False)],
+    data: DataOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Change cells of one row, e.g. planner set JPN aegis_ddg quantity=10. The change is
+    validated first; only the changed cells' text is rewritten, and the previous file is
+    kept as <file>.bak."""
+
+    def run() -> int:
+        from planner import edit
+
+        root = edit.editable_root(data)
+        done = edit.set_cells(root, table, key, assignments)
+        if done is None:
+            print(f"Nothing to change: {key} already has those values.")
+            return EXIT_OK
+        changes = ", ".join(f"{c.column} {c.before or '(blank)'} -> {c.after or '(blank)'}"
+                            for c in done.changes)
+        print(f"{done.label}, row {done.row} ({done.key}): {changes} (previous version in "
+              f"{done.backup})")
+        edit.warn_remaining(done.remaining, stderr())
+        return EXIT_OK
+
+    guarded(debug, run)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

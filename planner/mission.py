@@ -146,6 +146,9 @@ class Mission(Frozen):
         return self
 
 
+MISSING = "required key is missing"
+
+
 def validated(model: type[M], document: dict[str, Any], where: Where) -> M:
     """A pydantic model from a YAML document; its errors located by file, line and key."""
     try:
@@ -156,12 +159,19 @@ def validated(model: type[M], document: dict[str, Any], where: Where) -> M:
         for error in exc.errors():
             loc = clean_loc(error["loc"], where.lines)
             message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "missing":
+                message = MISSING
             if error["type"] == "extra_forbidden":
                 message = f"unknown key '{loc[-1]}'"
                 hints[loc] = known_keys_hint(model, loc)
             by_path.setdefault(loc, [])
             if message not in by_path[loc]:
                 by_path[loc].append(message)
+        for loc in [loc for loc, messages in by_path.items() if messages == [MISSING]]:
+            siblings = [other for other in by_path if other[:-1] == loc[:-1]
+                        and other != loc and isinstance(other[-1], str)]
+            if any(suggest(str(other[-1]), [str(loc[-1])]) for other in siblings):
+                del by_path[loc]  # a misspelt key: its "unknown key" message says it all
         problems = [where.problem(loc, "; or ".join(messages), hints.get(loc))
                     for loc, messages in by_path.items()]
         raise InputError(problems) from None

@@ -310,8 +310,8 @@ def check_flags(flags: dict[str, str], declared: dict[str, Flag], where: Where,
             message, hint = unknown("flag", flag, declared)
             problems.append(where.problem(path, message, hint))
         elif value not in declared[flag].values:
-            message, hint = unknown(f"value of flag {flag}", value, declared[flag].values)
-            problems.append(where.problem(path, message, hint))
+            hint = unknown("value", value, declared[flag].values)[1]
+            problems.append(where.problem(path, f"flag {flag} has no value '{value}'", hint))
     return problems
 
 

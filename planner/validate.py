@@ -84,13 +84,25 @@ def check_columns(raw: RawTable, expected: tuple[str, ...], extra_ok: set[str]) 
     """Every required column present; every other column one the schema knows."""
     problems = []
     header_row = raw.header_row
+    unknown_names = [n for n in raw.header if n and n not in expected and n not in extra_ok]
+    renamed: set[str] = set()
     for name in expected:
         if name not in raw.header:
+            typo = next((n for n in unknown_names if n not in renamed
+                         and suggest(n, [name]) is not None), None)
+            if typo is not None:  # one message for a misspelt header, not two
+                renamed.add(typo)
+                problems.append(Problem(raw.label, f"column '{typo}' should be '{name}'",
+                                        row=header_row, column=typo,
+                                        hint=f"rename the header to {name}"))
+                continue
             problems.append(
                 Problem(raw.label, f"missing required column '{name}'", row=header_row,
                         hint=f"add a column named '{name}'")
             )
     for name in raw.header:
+        if name in renamed:
+            continue
         if name and name not in expected and name not in extra_ok:
             problems.append(
                 Problem(raw.label, f"unknown column '{name}'", row=header_row, column=name,
@@ -302,6 +314,13 @@ def load_capabilities(root: Path) -> Capabilities:
         problems += check_cells(raw, table.columns)
         problems += check_unique(raw, table.key)
         reference[table.name] = raw
+
+    unreadable = [t for t in schema.REFERENCE_TABLES
+                  if t.name not in reference or t.key not in reference[t.name].header]
+    if unreadable:
+        # every other table is checked against these names: without them each reference
+        # would be reported as unknown, burying the one mistake that matters
+        raise InputError(sorted(problems, key=lambda p: (p.file, p.row or 0)))
 
     def keys(name: str, key: str) -> list[str]:
         raw = reference.get(name)

@@ -371,10 +371,18 @@ def test_mission_unknown_key_is_located_with_path_and_hint(caps: Path, write_mis
                    column="requirements[0].amout", hint="did you mean amount?") in problems
     assert str(problems[-1]) == ("mission.yaml, row 8, column requirements[0].amout: unknown "
                                  "key 'amout' - did you mean amount?")
-    # The key it stands for is then missing: located at the requirement itself.
-    assert Problem("mission.yaml", "Field required", row=yaml_line(mission, "- task:"),
-                   column="requirements[0].amount") in problems
-    assert len(problems) == 2
+    # One message: the key it stands for being missing is not reported a second time.
+    assert len(problems) == 1
+
+
+def test_mission_missing_key_without_a_typo_is_reported(caps: Path, write_mission) -> None:
+    mission = write_mission(HEAD + "requirements:\n"
+                            "  - task: sea_control\n"
+                            "    region: japan\n"
+                            "    phase: peacetime\n")
+    assert prepare_problems(mission, caps) == [
+        Problem("mission.yaml", "required key is missing", row=yaml_line(mission, "- task:"),
+                column="requirements[0].amount")]
 
 
 def test_mission_unknown_task_suggests_the_close_one(caps: Path, write_mission) -> None:
@@ -596,3 +604,29 @@ def test_interrupted_plan_write_leaves_the_previous_plan_intact(
         output.save_plan(plan, folder, force=True)
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["plan"]  # no staging folder left behind
+
+
+def test_misspelt_header_is_one_message(caps: Path) -> None:
+    path = caps / "JPN.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("quantity", "quantty", 1),
+                    encoding="utf-8")
+    assert problems_of(caps) == [
+        Problem(JPN, "column 'quantty' should be 'quantity'", row=1, column="quantty",
+                hint="rename the header to quantity")]
+
+
+@pytest.mark.parametrize("mistake", ["latin1", "semicolons"])
+def test_an_unreadable_reference_table_is_the_only_message(caps: Path, mistake: str) -> None:
+    """Every other table names countries and tasks: while countries.csv or tasks.csv cannot
+    be read, those references are not reported as unknown, one by one."""
+    if mistake == "latin1":
+        path = caps / "countries.csv"
+        text = path.read_text(encoding="utf-8").replace("South Korea", "Corée du Sud")
+        path.write_bytes(text.encode("latin-1"))
+        expected = "the file is not UTF-8 text"
+    else:
+        path = caps / "tasks.csv"
+        path.write_text(path.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
+        expected = "the file is separated by semicolons, not commas"
+    [problem] = problems_of(caps)
+    assert problem.file == f"capabilities/{path.name}" and expected in problem.message
