@@ -312,7 +312,9 @@ def check_rewrite(file: CsvFile, record: Record, changes: dict[int, str], data: 
                 cells[index] = value
         expected.append(cells)
     if [r.cells for r in after] != expected or data.startswith(BOM) != file.bom:
-        raise AssertionError(f"rewriting {file.label} would change more than the asked cells")
+        raise InputError([Problem(file.label, "this row cannot be edited in place: the "
+                                  "rewrite would change more than the asked cells",
+                                  row=record.row, hint="edit it in a spreadsheet")])
 
 
 def append_record(file: CsvFile, cells: list[str]) -> bytes:
