@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ import yaml
 from planner.errors import InputError, Problem
 
 MAX_YAML_BYTES = 2_000_000
+SURROGATE_ESCAPE = re.compile(  # a YAML escape of half a UTF-16 pair
+    r"\\(?:u|U0000)[dD][89a-fA-F][0-9a-fA-F]{2}")
 MAX_YAML_DEPTH = 32  # PyYAML builds documents recursively: refuse before it overflows
 ROW = "_row"  # the line number a row came from, as a spreadsheet shows it
 
@@ -63,11 +66,16 @@ def read_csv(path: Path, label: str) -> tuple[RawTable | None, list[Problem]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     records: list[tuple[int, list[str]]] = []
     start = 1  # a record's first line: a quoted cell may span several lines
-    for cells in reader:
-        stripped = [c.strip() for c in cells]
-        if any(stripped):
-            records.append((start, stripped))
-        start = reader.line_num + 1
+    try:
+        for cells in reader:
+            stripped = [c.strip() for c in cells]
+            if any(stripped):
+                records.append((start, stripped))
+            start = reader.line_num + 1
+    except csv.Error as exc:  # a NUL byte, a cell over the csv module's size limit...
+        return None, [Problem(label, f"the file cannot be read as CSV here ({exc})", row=start,
+                              hint="check this row for a stray quote or binary content, "
+                              "or save the table again as CSV UTF-8")]
     if not records:
         return None, [Problem(label, "the file is empty", hint="it needs a header row")]
     header_line, header = records[0]
@@ -230,6 +238,11 @@ def read_yaml(path: Path, label: str) -> tuple[dict[str, Any], Where]:
                                   hint="check indentation and quoting")]) from None
     if not isinstance(document, dict):
         raise InputError([Problem(label, "the file must be a mapping of keys (name: value)")])
+    surrogate = SURROGATE_ESCAPE.search(text)
+    if surrogate:  # "\ud800" loads as half a character that cannot be written back out
+        line = text.count("\n", 0, surrogate.start()) + 1
+        raise InputError([Problem(label, f"'{surrogate.group()}' is half of a character, not "
+                                  "text", row=line, hint="write the character itself")])
     lines, duplicates = yaml_structure(text)
     if duplicates:
         raise InputError([locate(label, lines, path, f"key '{path[-1]}' is given twice",

@@ -323,8 +323,11 @@ def load_capabilities(root: Path) -> Capabilities:
         raise InputError(sorted(problems, key=lambda p: (p.file, p.row or 0)))
 
     def keys(name: str, key: str) -> list[str]:
+        """The well-formed keys of a table (a malformed one is already reported, and must not
+        become a file name to look for)."""
         raw = reference.get(name)
-        return [r[key] for r in raw.rows if r.get(key)] if raw else []
+        pattern = schema.COUNTRY_PATTERN if key == "country" else schema.ID_PATTERN
+        return [r[key] for r in raw.rows if re.match(pattern, r.get(key, ""))] if raw else []
 
     countries, tasks = keys("countries", "country"), keys("tasks", "task")
     regions = keys("regions", "region")
