@@ -7,6 +7,7 @@ an error rather than a silently ignored setting.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -203,16 +204,17 @@ def load_mission(path: Path, label: str | None = None,
             cycle = " -> ".join(p.stem for p in (*chain, here, parent_path.resolve()))
             raise InputError([where.problem(("extends",), f"'extends' makes a cycle: {cycle}",
                                             "remove one of the 'extends' keys")])
-        parent, parent_where = load_mission(parent_path, sibling_label(label, parent_path),
+        parent, parent_where = load_mission(parent_path, sibling_label(label, path, parent_path),
                                             (*chain, here))
         document, where = inherit(parent.model_dump(mode="json"), parent_where, document,
                                   where)
     return validated(Mission, document, where), where
 
 
-def sibling_label(label: str, path: Path) -> str:
-    """How to name a parent mission file: beside the child's label."""
-    return str(Path(label).parent / path.name)
+def sibling_label(label: str, child: Path, parent: Path) -> str:
+    """How to name a parent mission file: where it is from the child's label, so that
+    ``extends: ../other/m.yaml`` is named by the path the user wrote."""
+    return os.path.normpath(Path(label).parent / os.path.relpath(parent, child.parent))
 
 
 def parent_file(path: Path, name: str) -> Path | None:
