@@ -231,6 +231,10 @@ def read_yaml(path: Path, label: str) -> tuple[dict[str, Any], Where]:
                                       "of them can expand into a huge document",
                                       row=alias, hint="write the values out in full")])
         document = yaml.safe_load(text)
+    except (ValueError, IndexError, KeyError, TypeError, OverflowError) as exc:
+        # a value PyYAML recognises but cannot build: 2024-02-30, !!int abc, !!bool maybe
+        raise InputError([Problem(label, f"a value cannot be read ({exc})",
+                                  hint="quote it to keep it as text, or correct it")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError([Problem(label, f"not valid YAML: {getattr(exc, 'problem', exc)}",

@@ -163,13 +163,15 @@ def validated(model: type[M], document: dict[str, Any], where: Where) -> M:
             if error["type"] == "missing":
                 message = MISSING
             if error["type"] == "extra_forbidden":
-                message = f"unknown key '{loc[-1]}'"
-                hints[loc] = known_keys_hint(model, loc)
+                key = error["loc"][-1] if error["loc"] else ""
+                message = f"unknown key '{key}'"
+                if loc:
+                    hints[loc] = known_keys_hint(model, loc)
             by_path.setdefault(loc, [])
             if message not in by_path[loc]:
                 by_path[loc].append(message)
-        for loc in [loc for loc, messages in by_path.items() if messages == [MISSING]]:
-            siblings = [other for other in by_path if other[:-1] == loc[:-1]
+        for loc in [loc for loc, messages in by_path.items() if messages == [MISSING] and loc]:
+            siblings = [other for other in by_path if other and other[:-1] == loc[:-1]
                         and other != loc and isinstance(other[-1], str)]
             if any(suggest(str(other[-1]), [str(loc[-1])]) for other in siblings):
                 del by_path[loc]  # a misspelt key: its "unknown key" message says it all
@@ -272,7 +274,8 @@ def kept_overrides(inherited: list[Any], own: list[Any]) -> tuple[list[int], lis
     pool (a child re-scaling a pool keeps the parent's readiness change of it); entries
     left with nothing to change are dropped. Returns their indices and trimmed entries."""
     def pool(entry: Any) -> Any:
-        return (entry.get("country"), entry.get("pool")) if isinstance(entry, dict) else None
+        return (hashable(entry.get("country")), hashable(entry.get("pool"))) if isinstance(
+            entry, dict) else None
 
     taken: dict[Any, set[str]] = {}
     for entry in own:
@@ -294,11 +297,17 @@ def kept_overrides(inherited: list[Any], own: list[Any]) -> tuple[list[int], lis
     return kept, trimmed
 
 
+def hashable(value: Any) -> Any:
+    """A key value usable in a set: a malformed one (a list, a mapping) by its text, so that
+    validation, not merging, reports it."""
+    return value if isinstance(value, str | int | float | bool | None) else repr(value)
+
+
 def kept_by_key(inherited: list[Any], own: list[Any], key: tuple[str, ...]) -> list[int]:
     """Indices of the parent's items not replaced by one of the child's with the same key
     (malformed items are kept for validation to report)."""
     def identity(item: Any) -> Any:
-        return tuple(item.get(k) for k in key) if isinstance(item, dict) else id(item)
+        return tuple(hashable(item.get(k)) for k in key) if isinstance(item, dict) else id(item)
 
     replaced = {identity(item) for item in own}
     return [i for i, item in enumerate(inherited) if identity(item) not in replaced]

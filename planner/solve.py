@@ -163,6 +163,9 @@ def run(problem: pulp.LpProblem, solver: pulp.LpSolver, name: str) -> None:
         problem.solve(solver)
     except pulp.PulpSolverError as exc:
         raise SolverError(f"{name} failed on mission {problem.name}: {exc}") from exc
+    except (IndexError, ValueError, OverflowError) as exc:  # PuLP reading a model HiGHS refused
+        raise SolverError(f"{name} could not solve mission {problem.name} ({exc}); a number "
+                          "in the tables or the mission may be too large for it") from exc
 
 
 def fixed_lp_duals(model: PlanningModel, solver: pulp.LpSolver, name: str) -> dict[str, float]:
