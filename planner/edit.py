@@ -14,7 +14,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import os
 import re
 import shutil
 import tempfile
@@ -26,10 +25,10 @@ from typing import Any
 from planner import paths, schema
 from planner.errors import InputError, Problem, unknown
 from planner.load import label_for, read_csv
+from planner.output import protect_cell, write_atomic
 
 BOM = codecs.BOM_UTF8
 NEEDS_QUOTES = re.compile(r'[,"\r\n]')
-FORMULA_START = ("=", "+", "-", "@")  # as planner.output.protect: text a spreadsheet would run
 TEMPLATE_SOURCE = "assumption: template row, replace it"
 TEMPLATE_POOL = "example_pool"
 
@@ -388,27 +387,6 @@ def check_change(root: Path, changed: dict[str, bytes]) -> list[Problem]:
     return after
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace (or create) a file in one step: a reader sees the old bytes or the new."""
-    from planner.output import current_umask
-
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                         dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if path.exists():
-            shutil.copymode(path, temporary)
-        else:
-            os.chmod(temporary, 0o666 & ~current_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
@@ -440,7 +418,7 @@ def warn_remaining(problems: list[Problem], console: Any) -> None:
 
 def as_text(value: str) -> str:
     """A text cell a spreadsheet would run as a formula is written as text (as protect())."""
-    return f"'{value}" if value.startswith(FORMULA_START) else value
+    return str(protect_cell(value))
 
 
 def clean_value(value: str, column: str) -> str:

@@ -192,6 +192,11 @@ class Where:
                 return origin.problem((*original, *path[len(prefix):]), message, hint)
         return locate(self.label, self.lines, path, message, hint)
 
+    def place(self, path: tuple[Any, ...]) -> str:
+        """Where a key path was written, for messages that point back to it."""
+        found = self.problem(path, "")
+        return f"{found.file} row {found.row}"
+
 
 def shape(text: str) -> tuple[int, int | None]:
     """The deepest nesting of mappings and sequences, and the line of the first alias, from

@@ -11,21 +11,17 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from planner import schema
 from planner.errors import InputError, Problem, suggest, unknown
 from planner.load import Where, read_yaml
-from planner.policy import Flag, Policy, Standing, check_flags, check_policies
+from planner.policy import Flag, Frozen, Policy, Standing, check_flags, check_policies
 
 M = TypeVar("M", bound=BaseModel)
 Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
 Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 PoolRef = Annotated[str, Field(pattern=r"^[A-Z]{3}/[a-z][a-z0-9_]*$")]
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Requirement(Frozen):
@@ -368,10 +364,9 @@ def check_mission(mission: Mission, vocabulary: dict[str, list[str]],
                                               "phases)", hint))
             key = (req.task, req.region, phase)
             if key in seen:
-                first = where.problem(seen[key], "")
                 problems.append(where.problem(path, f"requirement {req.task} in "
                                               f"{req.region}, {phase} is given twice (first "
-                                              f"at {first.file} row {first.row})",
+                                              f"at {where.place(seen[key])})",
                                               "merge the two into one amount"))
             else:
                 seen[key] = path
@@ -401,10 +396,9 @@ def check_pools(mission: Mission, vocabulary: dict[str, list[str]],
         for value in sorted(override.values()):
             key = (override.country, override.pool, value)
             if key in set_at:
-                first = where.problem(set_at[key], "")
                 problems.append(where.problem(
                     path, f"the {value} of {override.country}/{override.pool} is overridden "
-                    f"twice (first at {first.file} row {first.row})",
+                    f"twice (first at {where.place(set_at[key])})",
                     "keep one override of each value"))
             set_at.setdefault(key, path)
     if isinstance(mission.integer_units, list):

@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -40,14 +41,38 @@ def frames(plan: Plan) -> dict[str, pd.DataFrame]:
     }
 
 
+def protect_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, as plain text."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def protect(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells that a spreadsheet would run as a formula are written as plain text."""
     out = frame.copy()
     for name in out.columns:
         if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
-            out[name] = out[name].map(
-                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v)
+            out[name] = out[name].map(protect_cell)
     return out
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace (or create) a file in one step: a reader sees the old bytes or the new. A new
+    file gets the permissions a plain open() would give it, a replaced one keeps its own."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                         dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if path.exists():
+            shutil.copymode(path, temporary)
+        else:
+            os.chmod(temporary, 0o666 & ~current_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def current_umask() -> int:

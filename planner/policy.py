@@ -335,10 +335,9 @@ def check_policies(policies: list[Policy], vocabulary: dict[str, list[str]],
                 for one in [value] if isinstance(value, str) else value:
                     problems += check_flags({flag: one}, declared, where, (*path, key))
         if policy.name in first:
-            earlier = where.problem(first[policy.name], "")
             problems.append(where.problem((*path, "name"),
                                           f"policy '{policy.name}' is defined twice (first "
-                                          f"at {earlier.file} row {earlier.row})",
+                                          f"at {where.place(first[policy.name])})",
                                           "rename one"))
         else:
             first[policy.name] = (*path, "name")

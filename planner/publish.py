@@ -7,8 +7,6 @@ solves missions named on the command line, and writes files.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,7 @@ from pydantic import ValidationError
 
 from planner import pipeline
 from planner.errors import InputError, Problem
-from planner.output import current_umask, is_plan_folder, protect
+from planner.output import is_plan_folder, protect, write_atomic
 from planner.plan import Plan
 from planner.scenario import parse_settings
 
@@ -67,15 +65,7 @@ def gather(arguments: list[str], data: Path | None, pairs: list[str]) -> list[Pl
 def write_text(path: Path, text: str) -> Path:
     """Write a file through a temporary name and a rename: never half a report."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(temporary, 0o666 & ~current_umask())  # as a plain open() would create it
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    write_atomic(path, text.encode("utf-8"))
     return path
 
 
