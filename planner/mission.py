@@ -121,6 +121,10 @@ class Mission(Frozen):
     description: str
     extends: str | None = Field(
         default=None, description="A mission this one starts from (a name beside this file).")
+    countries: list[Annotated[str, Field(pattern=schema.COUNTRY_PATTERN)]] | None = Field(
+        default=None, min_length=1, description="The allies taking part, e.g. [USA, JPN, KOR]; "
+        "default: every country in the tables. Policies naming a country not taking part are "
+        "set aside.")
     phases: list[Identifier] = Field(min_length=1)
     flags: dict[Identifier, Identifier] = Field(
         default={}, description="Scenario flags, e.g. gsomia: suspended; unset flags take "
@@ -140,6 +144,8 @@ class Mission(Frozen):
     def _phases_unique(self) -> Mission:
         if len(set(self.phases)) != len(self.phases):
             raise ValueError("phases are listed twice")
+        if self.countries and len(set(self.countries)) != len(self.countries):
+            raise ValueError("countries are listed twice")
         return self
 
 
@@ -343,6 +349,10 @@ def check_mission(mission: Mission, vocabulary: dict[str, list[str]],
     problems = check_flags(mission.flags, declared, where, ("flags",))
     problems += check_policies(mission.policies, vocabulary, declared, where, ("policies",))
     problems += check_pools(mission, vocabulary, where)
+    for index, code in enumerate(mission.countries or []):
+        if code not in vocabulary["country"]:
+            message, hint = unknown("country", code, vocabulary["country"])
+            problems.append(where.problem(("countries", index), message, hint))
     for index, name in enumerate(mission.phases):
         if name not in phases:
             message, hint = unknown("phase", name, phases)

@@ -55,6 +55,11 @@ class PlanningModel:
         """Whether the model has integer or binary columns (a MIP)."""
         return bool(len(self.leads)) or any(v.cat == pulp.LpInteger for v in self.units["var"])
 
+    @property
+    def columns(self) -> list[pulp.LpVariable]:
+        """Every column, in a fixed order: units, shortfalls, leads."""
+        return [*self.units["var"], *self.shortfalls["var"], *self.leads["var"]]
+
     def add(self, row: Row, constraint: pulp.LpConstraint) -> None:
         self.rows[row.name] = row
         self.constraints[row.name] = constraint

@@ -112,6 +112,31 @@ def apply_overrides(capabilities: Capabilities, overrides: list[Override]
     return changed, tuple(applied)
 
 
+def taking_part(capabilities: Capabilities, countries: list[str] | None) -> Capabilities:
+    """The tables with only the countries a mission names (all of them when it names none):
+    a new object, the loaded tables are left as they were."""
+    if not countries:
+        return capabilities
+    chosen = set(countries)
+
+    def kept(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["country"].isin(chosen)].reset_index(drop=True)
+
+    return dataclasses.replace(capabilities, countries=kept(capabilities.countries),
+                               pools=kept(capabilities.pools),
+                               deliveries=kept(capabilities.deliveries),
+                               pool_regions=kept(capabilities.pool_regions))
+
+
+def concerns_only(policy: Policy, countries: set[str]) -> bool:
+    """Whether a policy is about countries taking part: every country it names does (a
+    lead-nation policy needs one candidate; it chooses among those taking part)."""
+    named = policy.countries
+    if policy.kind == "lead_nation":
+        return not named or any(c in countries for c in named)
+    return all(c in countries for c in named)
+
+
 def requirement_table(mission: Mission) -> pd.DataFrame:
     """One row per (task, region, phase) with its amount and shortfall penalty."""
     default = mission.objective.shortfall_penalty
@@ -162,16 +187,18 @@ def effective_flags(capabilities: Capabilities, mission: Mission,
 def applicable_policies(capabilities: Capabilities, mission: Mission,
                         flags: dict[str, str]) -> tuple[Policy, ...]:
     """Standing policies (a mission policy of the same name replaces one), then the
-    mission's, keeping those whose conditions hold under the flags."""
+    mission's, keeping those whose conditions hold under the flags and whose countries take
+    part."""
     return tuple(p for p in every_policy(capabilities, mission) if p.applies(flags))
 
 
 def every_policy(capabilities: Capabilities, mission: Mission) -> list[Policy]:
     """Standing policies (a mission policy of the same name replaces one), then the
-    mission's."""
+    mission's; those naming a country that does not take part are set aside."""
     own = {p.name for p in mission.policies}
-    return [p for p in capabilities.standing.policies if p.name not in own] + list(
-        mission.policies)
+    present = set(capabilities.countries["country"])
+    return [p for p in [*(p for p in capabilities.standing.policies if p.name not in own),
+                        *mission.policies] if concerns_only(p, present)]
 
 
 def active_links(capabilities: Capabilities, mission: Mission,
@@ -186,7 +213,10 @@ def apply_mission(capabilities: Capabilities, mission: Mission, mission_file: st
     """The instance for a mission that has already been checked against the tables."""
     settings = settings or {}
     flags = effective_flags(capabilities, mission, settings)
-    changed, overrides = apply_overrides(capabilities, list(mission.overrides))
+    capabilities = taking_part(capabilities, mission.countries)
+    present = set(capabilities.countries["country"])
+    changed, overrides = apply_overrides(
+        capabilities, [o for o in mission.overrides if o.country in present])
     return Instance(changed, mission, requirement_table(mission), mission_file, flags,
                     settings, applicable_policies(capabilities, mission, flags),
                     active_links(capabilities, mission, flags), overrides)

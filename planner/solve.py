@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import highspy
+import numpy as np
 import pulp
 
 from planner.errors import SolverError
+from planner.highs import INF, HighsModel, Result
 from planner.model import PlanningModel
 
 SOLVERS = ("highs", "cbc")
@@ -99,11 +102,15 @@ def available_solver(name: str) -> str:
 
 def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float | None = None,
                 msg: bool = False, ranging: bool = False,
-                duals_wanted: bool = True) -> Solution:
+                duals_wanted: bool = True, fast: bool = True) -> Solution:
     """Solve and read back; raises SolverError only when the solver cannot be run at all.
     ``ranging`` also reads HiGHS's sensitivity ranges (of the fixed LP for a MIP); without
-    ``duals_wanted`` a MIP skips its fixed-LP re-solve (for what-if re-solves)."""
+    ``duals_wanted`` a MIP skips its fixed-LP re-solve (for what-if re-solves). The model's
+    PuLP columns and rows carry the values afterwards, whichever solver ran. Without
+    ``fast``, HiGHS runs through PuLP's own interface (the plain path, for comparison)."""
     solver = available_solver(solver)
+    if solver == "highs" and fast:
+        return solve_highs(model, time_limit, msg, ranging, duals_wanted)
     run(model.problem, make_solver(solver, time_limit, msg), solver)
     status = status_of(model.problem)
     has_values = status in ("optimal", "time_limit")
@@ -120,34 +127,67 @@ def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float |
     elif status == "optimal" and duals_wanted:
         duals = {n: clean(c.pi) for n, c in model.constraints.items()}
         duals_from = "lp"
-    ranges = read_ranging(model) if ranging and duals and solver == "highs" else None
     return Solution(solver, status, objective, units, shortfalls, duals, slacks, leads,
-                    duals_from, ranges)
+                    duals_from, None)
 
 
-def read_ranging(model: PlanningModel) -> Ranging | None:
-    """HiGHS's ranges for the last LP it solved on this model. For a row that does not bind
-    HiGHS reports no useful range, so the range runs from its activity to the loose side."""
-    highs = getattr(model.problem, "solverModel", None)
-    if highs is None:
-        return None
-    ranges = highs.getRanging()[1]
-    if not ranges.valid:
-        return None
-    columns = [*model.units["var"], *model.shortfalls["var"]]
-    costs = {v.name: (clean(ranges.col_cost_dn.value_[v.index]),
-                      clean(ranges.col_cost_up.value_[v.index])) for v in columns}
+def solve_highs(model: PlanningModel, time_limit: float | None, msg: bool, ranging: bool,
+                duals_wanted: bool) -> Solution:
+    """HiGHS fed the model's arrays in one call (``planner.highs``), not row by row."""
+    fast = HighsModel.of(model.problem, sorted(model.columns, key=lambda v: v.name),
+                         model.constraints, time_limit=time_limit, msg=msg)
+    result = fast.run()
+    if result.status not in ("optimal", "time_limit"):
+        return Solution("highs", result.status, None, [], [], {}, {}, [], "none", None)
+    every = np.round(result.values, 9) + 0.0
+    for var, value in zip(fast.arrays.columns, every.tolist(), strict=True):
+        var.varValue = value
+    values = every[fast.columns(v.name for v in model.columns)]
+    n_units, n_short = len(model.units), len(model.shortfalls)
+    a = fast.arrays
+    loose_le = a.row_upper - result.row_values
+    loose_ge = result.row_values - a.row_lower
+    gaps = np.where(a.row_lower <= -INF, loose_le,
+                    np.where(a.row_upper >= INF, loose_ge, np.abs(loose_le)))
+    slacks = dict(zip(a.rows, (np.round(gaps, 9) + 0.0).tolist(), strict=True))
+    duals, duals_from, ranges = np.zeros(0), "none", None
+    if result.optimal and duals_wanted:
+        priced, ranges = (fast.fixed_lp(result.values, ranging) if fast.integer
+                          else (result, fast.ranging() if ranging else None))
+        duals = priced.duals
+        duals_from = ("fixed_lp" if fast.integer else "lp") if len(duals) else "none"
+        ranges = read_ranging(fast, priced, ranges, model.columns[:n_units + n_short]
+                              ) if ranges else None
+    for constraint, dual in zip(model.constraints.values(), duals.tolist(), strict=False):
+        constraint.pi = dual
+    return Solution(
+        "highs", result.status, clean(result.objective), values[:n_units].tolist(),
+        values[n_units:n_units + n_short].tolist(),
+        dict(zip(a.rows, (np.round(duals, 9) + 0.0).tolist(), strict=True)) if len(duals)
+        else {},
+        slacks, values[n_units + n_short:n_units + n_short + len(model.leads)].tolist(),
+        duals_from, ranges)
+
+
+def read_ranging(fast: HighsModel, result: Result, ranges: highspy.HighsRanging,
+                 columns: list[pulp.LpVariable]) -> Ranging:
+    """HiGHS's ranges of an LP (the fixed LP, for a MIP) over the units and shortfall
+    columns, keyed by name. For a row that does not bind HiGHS reports no useful range, so
+    the range runs from its activity to the loose side."""
+    a = fast.arrays
+    at = fast.column
+    costs = {v.name: (clean(ranges.col_cost_dn.value_[at[v.name]]),
+                      clean(ranges.col_cost_up.value_[at[v.name]])) for v in columns}
     rhs = {}
-    for name, row in model.constraints.items():
-        activity = clean((row.value() or 0.0) - row.constant)
-        loose = slack(row) > 1e-9
-        if loose and row.sense == pulp.LpConstraintLE:
+    for i, name in enumerate(a.rows):
+        activity = clean(result.row_values[i])
+        if a.row_lower[i] <= -INF and a.row_upper[i] - activity > 1e-9:
             rhs[name] = (activity, float("inf"))
-        elif loose and row.sense == pulp.LpConstraintGE:
+        elif a.row_upper[i] >= INF and activity - a.row_lower[i] > 1e-9:
             rhs[name] = (float("-inf"), activity)
         else:
-            rhs[name] = (clean(ranges.row_bound_dn.value_[row.index]),
-                         clean(ranges.row_bound_up.value_[row.index]))
+            rhs[name] = (clean(ranges.row_bound_dn.value_[i]),
+                         clean(ranges.row_bound_up.value_[i]))
     return Ranging(costs, rhs)
 
 

@@ -125,15 +125,15 @@ def test_highs_missing_falls_back_to_cbc(monkeypatch) -> None:  # type: ignore[n
 
 
 def test_a_solver_crash_names_the_mission(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import pulp
     import pytest
 
-    from planner import pipeline
+    from planner import highs, pipeline
     from planner.errors import SolverError
 
-    def crash(self, problem):  # type: ignore[no-untyped-def]
-        raise pulp.PulpSolverError("segmentation fault")
+    class Crashing(highs.highspy.Highs):  # type: ignore[misc]
+        def run(self):  # type: ignore[no-untyped-def]
+            raise RuntimeError("segmentation fault")
 
-    monkeypatch.setattr(pulp.HiGHS, "actualSolve", crash)
+    monkeypatch.setattr(highs.highspy, "Highs", Crashing)
     with pytest.raises(SolverError, match="highs failed on mission baseline: segmentation"):
         pipeline.solve("baseline")

@@ -270,3 +270,24 @@ def test_lead_nation_has_one_lead_who_delivers_alone(baseline: Any) -> None:
         if (a.task, a.region) in leads:
             assert a.country == leads[(a.task, a.region)], a
     assert plan.objective > baseline.objective  # giving up pooling costs something
+
+
+def test_countries_key_selects_the_allies_and_sets_aside_their_policies(
+        tmp_path: Path) -> None:
+    # Without JPN, USA covers the 4 units at 5 each; JPN's forbid policy is set aside.
+    mission, data = tiny(tmp_path, [policy("no_jpn", "forbid", task="isr")],
+                         countries=["USA"])
+    plan = pipeline.solve(mission, data)
+    assert plan.objective == pytest.approx(20)
+    assert [c.country for c in plan.countries] == ["USA"]
+    assert plan.policy_rows == []
+
+
+def test_countries_key_names_unknown_and_repeated_countries(tmp_path: Path) -> None:
+    mission, data = tiny(tmp_path, [], countries=["USA", "JPM"])
+    result = run_planner("solve", str(mission), "--data", str(data), "--no-save", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "countries" in result.stderr and "JPN" in result.stderr  # the suggestion
+    mission, data = tiny(tmp_path, [], countries=["USA", "USA"])
+    result = run_planner("solve", str(mission), "--data", str(data), "--no-save", cwd=tmp_path)
+    assert result.returncode == 2 and "listed twice" in result.stderr

@@ -1,0 +1,236 @@
+"""Hand a built model to HiGHS once, as arrays, and re-solve it in place.
+
+PuLP's HiGHS class adds the model one row at a time and rebuilds it on every solve, so a
+sweep of a thousand solves pays a thousand builds. Here the PuLP model (the one formulation,
+built by ``planner.model``) is read once into compressed-row arrays and passed to HiGHS in a
+single ``passModel`` call; a sweep then changes column bounds, row bounds or costs and
+re-solves from the previous basis. Results are keyed by the model's own row and column
+names, so the rest of the planner reads them like any other solve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import pulp
+
+from planner.errors import SolverError
+
+INF = highspy.kHighsInf
+Status = highspy.HighsModelStatus
+STOPPED = (Status.kTimeLimit, Status.kIterationLimit, Status.kInterrupt,
+           Status.kHighsInterrupt, Status.kSolutionLimit, Status.kObjectiveBound,
+           Status.kObjectiveTarget, Status.kMemoryLimit)
+
+
+@dataclass(frozen=True)
+class Arrays:
+    """An LP (or MIP) as HiGHS reads it: columns, rows and the matrix by rows (CSR)."""
+
+    columns: list[pulp.LpVariable]
+    rows: list[str]
+    cost: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: np.ndarray  # 1 where a column is integer, else 0
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    offset: float
+
+
+def bound(value: float | None, infinite: float) -> float:
+    return infinite if value is None else float(value)
+
+
+def to_arrays(problem: pulp.LpProblem, columns: Sequence[pulp.LpVariable],
+              rows: dict[str, pulp.LpConstraint]) -> Arrays:
+    """The arrays of a PuLP model: columns in the order given, then any other column the
+    objective or a row uses (e.g. the elastic columns of a conflict search); rows in the
+    order of ``rows``."""
+    columns = list(columns)
+    position = {id(v): i for i, v in enumerate(columns)}
+
+    def place(var: pulp.LpVariable) -> int:
+        at = position.get(id(var))
+        if at is None:
+            at = position[id(var)] = len(columns)
+            columns.append(var)
+        return at
+
+    objective = [(place(var), coefficient) for var, coefficient in problem.objective.items()]
+    lengths = np.fromiter((len(c) for c in rows.values()), dtype=np.int32, count=len(rows))
+    start = np.zeros(len(rows) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=start[1:])
+    index = np.fromiter((place(v) for c in rows.values() for v in c), dtype=np.int32,
+                        count=int(start[-1]))
+    value = np.fromiter((a for c in rows.values() for a in c.values()), dtype=np.float64,
+                        count=int(start[-1]))
+    rhs = np.fromiter((-c.constant for c in rows.values()), dtype=np.float64, count=len(rows))
+    sense = np.fromiter((c.sense for c in rows.values()), dtype=np.int8, count=len(rows))
+    cost = np.zeros(len(columns))
+    for at, coefficient in objective:
+        cost[at] += coefficient
+    return Arrays(
+        columns=columns, rows=list(rows), cost=cost,
+        col_lower=np.array([bound(v.lowBound, -INF) for v in columns]),
+        col_upper=np.array([bound(v.upBound, INF) for v in columns]),
+        integer=np.array([v.cat == pulp.LpInteger for v in columns], dtype=np.uint8),
+        row_lower=np.where(sense == pulp.LpConstraintLE, -INF, rhs),
+        row_upper=np.where(sense == pulp.LpConstraintGE, INF, rhs),
+        start=start, index=index, value=value,
+        offset=float(problem.objective.constant),
+    )
+
+
+@dataclass(frozen=True)
+class Result:
+    """One solve: status word, objective and the raw vectors in column and row order."""
+
+    status: str  # optimal | infeasible | unbounded | time_limit | not_solved | undefined
+    objective: float | None
+    values: np.ndarray  # column values (empty without a solution)
+    row_values: np.ndarray  # row activities
+    duals: np.ndarray  # row duals (empty for a MIP or without an optimum)
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == "optimal"
+
+
+class HighsModel:
+    """A model living inside HiGHS: solve, change numbers, solve again from the last basis.
+
+    Column and row positions are looked up by the model's domain names
+    (``units[JPN,aegis_ddg,...]``, ``pool[JPN,aegis_ddg,conflict]``), so a sweep is written
+    in the mission's words.
+    """
+
+    def __init__(self, arrays: Arrays, name: str = "model",
+                 time_limit: float | None = None, msg: bool = False) -> None:
+        self.arrays = arrays
+        self.name = name
+        self.column = {v.name: i for i, v in enumerate(arrays.columns)}
+        self.row = {n: i for i, n in enumerate(arrays.rows)}
+        self.integer = bool(arrays.integer.any())
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", bool(msg))
+        if time_limit is not None:
+            self.highs.setOptionValue("time_limit", float(time_limit))
+        a = arrays
+        status = self.highs.passModel(
+            len(a.columns), len(a.rows), len(a.value), int(highspy.MatrixFormat.kRowwise),
+            int(highspy.ObjSense.kMinimize), a.offset, a.cost, a.col_lower, a.col_upper,
+            a.row_lower, a.row_upper, a.start, a.index, a.value,
+            a.integer.astype(np.int32))
+        if status == highspy.HighsStatus.kError:
+            raise SolverError(f"highs refused mission {name}: a number in the tables or the "
+                              "mission may be too large for it")
+
+    @classmethod
+    def of(cls, problem: pulp.LpProblem, columns: Sequence[pulp.LpVariable],
+           rows: dict[str, pulp.LpConstraint], **options: object) -> HighsModel:
+        return cls(to_arrays(problem, columns, rows), problem.name, **options)  # type: ignore[arg-type]
+
+    def columns(self, names: Iterable[str]) -> np.ndarray:
+        return np.array([self.column[n] for n in names], dtype=np.int32)
+
+    def rows(self, names: Iterable[str]) -> np.ndarray:
+        return np.array([self.row[n] for n in names], dtype=np.int32)
+
+    def set_column_bounds(self, columns: np.ndarray, lower: np.ndarray | float,
+                          upper: np.ndarray | float) -> None:
+        lower = np.broadcast_to(np.asarray(lower, float), columns.shape).astype(float)
+        upper = np.broadcast_to(upper, columns.shape).astype(float)
+        self.highs.changeColsBounds(len(columns), columns, lower, upper)
+
+    def set_row_bounds(self, rows: np.ndarray, lower: np.ndarray | float,
+                       upper: np.ndarray | float) -> None:
+        lower = np.broadcast_to(np.asarray(lower, float), rows.shape).astype(float)
+        upper = np.broadcast_to(np.asarray(upper, float), rows.shape).astype(float)
+        self.highs.changeRowsBounds(len(rows), rows, lower, upper)
+
+    def set_costs(self, columns: np.ndarray, costs: np.ndarray | float) -> None:
+        costs = np.broadcast_to(np.asarray(costs, float), columns.shape).astype(float)
+        self.highs.changeColsCost(len(columns), columns, costs)
+
+    def set_integer(self, columns: np.ndarray, integer: bool) -> None:
+        kinds = np.full(len(columns), 1 if integer else 0, dtype=np.uint8)
+        self.highs.changeColsIntegrality(len(columns), columns, kinds)
+
+    def restore(self) -> None:
+        """Every bound, cost and integrality back to the model as built (the basis is kept,
+        so the next solve still starts warm)."""
+        a = self.arrays
+        every_col = np.arange(len(a.columns), dtype=np.int32)
+        self.highs.changeColsBounds(len(every_col), every_col, a.col_lower, a.col_upper)
+        self.highs.changeColsCost(len(every_col), every_col, a.cost)
+        self.highs.changeColsIntegrality(len(every_col), every_col, a.integer)
+        every_row = np.arange(len(a.rows), dtype=np.int32)
+        self.highs.changeRowsBounds(len(every_row), every_row, a.row_lower, a.row_upper)
+
+    def run(self) -> Result:
+        """Solve (warm from the last basis when there is one) and read the result."""
+        try:
+            status = self.highs.run()
+        except RuntimeError as exc:  # highspy raises what HiGHS reports as a crash
+            raise SolverError(f"highs failed on mission {self.name}: {exc}") from exc
+        if status == highspy.HighsStatus.kError and self.highs.getModelStatus() in (
+                Status.kNotset, Status.kModelError, Status.kSolveError,
+                Status.kPresolveError, Status.kPostsolveError, Status.kLoadError):
+            raise SolverError(f"highs failed on mission {self.name} "
+                              f"({self.highs.modelStatusToString(self.highs.getModelStatus())})")
+        return self.result()
+
+    def result(self) -> Result:
+        model_status = self.highs.getModelStatus()
+        info = self.highs.getInfo()
+        feasible = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        if model_status in (Status.kOptimal, Status.kModelEmpty):
+            status = "optimal"
+        elif model_status in (Status.kInfeasible, Status.kUnboundedOrInfeasible):
+            status = "infeasible"
+        elif model_status == Status.kUnbounded:
+            status = "unbounded"
+        elif model_status in STOPPED:
+            status = "time_limit" if feasible else "not_solved"
+        else:
+            status = "undefined"
+        empty = np.zeros(0)
+        if status not in ("optimal", "time_limit"):
+            return Result(status, None, empty, empty, empty)
+        solution = self.highs.getSolution()
+        values = np.asarray(solution.col_value, dtype=float)
+        row_values = np.asarray(solution.row_value, dtype=float)
+        duals = (np.asarray(solution.row_dual, dtype=float)
+                 if status == "optimal" and not self.integer and solution.dual_valid else empty)
+        return Result(status, float(info.objective_function_value), values, row_values, duals)
+
+    def fixed_lp(self, values: np.ndarray, ranging: bool = False
+                 ) -> tuple[Result, highspy.HighsRanging | None]:
+        """The LP left when every integer column is fixed at its value in ``values``: its
+        duals are a MIP's prices given its whole-unit and lead choices. Ranges, when asked
+        for, are read before the MIP is put back."""
+        whole = np.flatnonzero(self.arrays.integer).astype(np.int32)
+        fixed = np.round(values[whole])
+        self.set_integer(whole, False)
+        self.set_column_bounds(whole, fixed, fixed)
+        self.integer = False
+        try:
+            result = self.run()
+            return result, self.ranging() if ranging and result.optimal else None
+        finally:
+            self.integer = True
+            self.set_integer(whole, True)
+            self.set_column_bounds(whole, self.arrays.col_lower[whole],
+                                   self.arrays.col_upper[whole])
+
+    def ranging(self) -> highspy.HighsRanging | None:
+        """HiGHS's cost and bound ranges for the last LP solved, when it has them."""
+        status, ranges = self.highs.getRanging()
+        return ranges if status != highspy.HighsStatus.kError and ranges.valid else None
