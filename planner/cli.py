@@ -388,6 +388,15 @@ def set_cells(
     guarded(debug, run)
 
 
+def add_analyze() -> None:
+    from planner.analyze.cli import analyze_app
+
+    app.add_typer(analyze_app, name="analyze")
+
+
+add_analyze()
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

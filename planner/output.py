@@ -81,35 +81,54 @@ def current_umask() -> int:
     return mask
 
 
-def is_plan_folder(folder: Path) -> bool:
-    return (folder / "plan.json").is_file()
+def is_plan_folder(folder: Path, marker: str = "plan.json") -> bool:
+    return (folder / marker).is_file()
 
 
-def check_destination(folder: Path, force: bool) -> None:
-    """Refuse, before any work, a destination that is not a plan folder, or an existing plan
-    without ``force``."""
-    if folder.exists() and not (folder.is_dir() and is_plan_folder(folder)):
-        raise InputError([Problem(str(folder), "exists and is not a plan folder; it is left "
-                                  "untouched", hint="choose another --out folder")])
+KIND = {"plan.json": "plan", "analysis.json": "analysis"}
+
+
+def check_destination(folder: Path, force: bool, marker: str = "plan.json") -> None:
+    """Refuse, before any work, a destination that is not a folder of this kind (a plan, or
+    an analysis), or an existing one without ``force``."""
+    kind = KIND.get(marker, "plan")
+    if folder.exists() and not (folder.is_dir() and is_plan_folder(folder, marker)):
+        raise InputError([Problem(str(folder), f"exists and is not {article(kind)} folder; "
+                                  "it is left untouched", hint="choose another --out folder")])
     if folder.exists() and not force:
-        raise InputError([Problem(str(folder), "already holds a plan; it is left untouched",
-                                  hint="pass --force to replace it, --out to write "
-                                  "elsewhere, or --no-save")])
+        raise InputError([Problem(str(folder), f"already holds {article(kind)}; it is left "
+                                  "untouched", hint="pass --force to replace it, --out to "
+                                  "write elsewhere, or --no-save")])
+
+
+def article(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
 def save_plan(plan: Plan, folder: Path, force: bool = False) -> Path:
     """Write plan.json and the CSV tables into ``folder``; an older plan there is replaced
     only with ``force``, and a folder that is not a plan never."""
-    folder = Path(folder)
-    check_destination(folder, force)
+    files = {"plan.json": (plan.model_dump_json(indent=2) + "\n").encode()}
+    files |= {name: csv_bytes(frame) for name, frame in frames(plan).items()}
+    return save_folder(files, Path(folder), "plan.json", force)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as CSV, with text a spreadsheet would run as a formula made plain text."""
+    return protect(frame).to_csv(index=False, lineterminator="\n").encode()
+
+
+def save_folder(files: dict[str, bytes], folder: Path, marker: str, force: bool) -> Path:
+    """Write files into ``folder`` at once: staged beside it and swapped in, so a reader
+    sees the old folder or the new one. ``marker`` names the file that makes a folder ours
+    (plan.json, analysis.json); only such a folder is replaced, and only with ``force``."""
+    check_destination(folder, force, marker)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    staging.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; a plan is not
+    staging.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; results are not
     try:
-        (staging / "plan.json").write_text(plan.model_dump_json(indent=2) + "\n",
-                                           encoding="utf-8")
-        for name, frame in frames(plan).items():
-            protect(frame).to_csv(staging / name, index=False, lineterminator="\n")
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
         if folder.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
             folder.rename(retired / folder.name)

@@ -131,11 +131,18 @@ def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float |
                     duals_from, None)
 
 
+def fast_model(model: PlanningModel, time_limit: float | None = None,
+               msg: bool = False) -> HighsModel:
+    """The model inside HiGHS, columns in name order as PuLP's own HiGHS interface passes
+    them, so that both paths land on the same optimum when several are equally cheap."""
+    return HighsModel.of(model.problem, sorted(model.columns, key=lambda v: v.name),
+                         model.constraints, time_limit=time_limit, msg=msg)
+
+
 def solve_highs(model: PlanningModel, time_limit: float | None, msg: bool, ranging: bool,
                 duals_wanted: bool) -> Solution:
     """HiGHS fed the model's arrays in one call (``planner.highs``), not row by row."""
-    fast = HighsModel.of(model.problem, sorted(model.columns, key=lambda v: v.name),
-                         model.constraints, time_limit=time_limit, msg=msg)
+    fast = fast_model(model, time_limit, msg)
     result = fast.run()
     if result.status not in ("optimal", "time_limit"):
         return Solution("highs", result.status, None, [], [], {}, {}, [], "none", None)

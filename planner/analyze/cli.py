@@ -1,0 +1,108 @@
+"""``planner analyze <kind> [MISSION]``: the command-line edge of the analytics.
+
+Heavy modules are imported inside the commands, so ``planner --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+analyze_app = typer.Typer(
+    help="Sweeps of many solves: resilience (N-1), fairness (Shapley, core), pareto "
+    "(trade-off fronts), montecarlo (readiness uncertainty).",
+    no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+)
+
+MissionArgument = Annotated[str | None, typer.Argument(
+    help="Mission name in missions/ or path to a mission file (default: baseline).")]
+DataOption = Annotated[Path | None, typer.Option(
+    "--data", help="Capability folder (default: ./capabilities, else the shipped tables).")]
+SetOption = Annotated[list[str] | None, typer.Option(
+    "--set", help="Override a scenario flag, e.g. --set gsomia=suspended (repeatable).")]
+WorkersOption = Annotated[int | None, typer.Option(
+    "--workers", min=1, help="Local processes (default: one per CPU; 1: this process).")]
+SchedulerOption = Annotated[str | None, typer.Option(
+    "--scheduler", help="Run on a Dask cluster: its scheduler address, e.g. "
+    "tcp://10.0.0.5:8786.")]
+OutOption = Annotated[Path | None, typer.Option(
+    "--out", help="Folder to write (default: analyses/<kind>-<mission>).")]
+SaveOption = Annotated[bool, typer.Option(help="Write the analysis folder.")]
+ForceOption = Annotated[bool, typer.Option(
+    "--force", help="Replace the folder if it already holds an analysis.")]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+
+
+def run_analysis(kind: str, mission: str | None, data: Path | None,
+                 set_flags: list[str] | None, workers: int | None, scheduler: str | None,
+                 out: Path | None, save: bool, force: bool, debug: bool,
+                 compute: Callable[[Any, Any], Any]) -> None:
+    """Prepare the mission, refuse a bad destination before any solve, run, print, save."""
+    from planner.cli import EXIT_OK, guarded
+
+    def run() -> int:
+        from rich.console import Console
+        from rich.text import Text
+
+        from planner import pipeline
+        from planner.analyze.results import print_analysis, save_analysis
+        from planner.analyze.sweep import Execution
+        from planner.output import check_destination
+        from planner.paths import display
+        from planner.scenario import parse_settings
+
+        instance = pipeline.prepare(mission, data, parse_settings(set_flags or []))
+        destination = out or Path("analyses") / f"{kind}-{instance.mission.name}"
+        if save:
+            check_destination(destination, force, "analysis.json")
+        analysis = compute(instance, Execution(workers=workers, scheduler=scheduler))
+        console = Console(highlight=False)
+        print_analysis(analysis, console)
+        if save:
+            folder = save_analysis(analysis, destination, force)
+            console.print(Text(f"\nAnalysis written to {display(folder)}/"))
+        return EXIT_OK
+
+    guarded(debug, run)
+
+
+@analyze_app.command()
+def resilience(
+    mission: MissionArgument = None,
+    pools: Annotated[bool, typer.Option("--pools", help="Also take out each pool.")] = False,
+    links: Annotated[bool, typer.Option("--links", help="Also cut each active link.")] = False,
+    robust: Annotated[bool, typer.Option(
+        "--robust", help="Also find one plan that holds if any single ally withholds, and "
+        "its premium.")] = False,
+    data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
+    scheduler: SchedulerOption = None, out: OutOption = None, save: SaveOption = True,
+    force: ForceOption = False, debug: DebugOption = False,
+) -> None:
+    """N-1: remove each ally (and pool, link) in turn, re-solve, rank by criticality."""
+    def compute(instance: Any, execution: Any) -> Any:
+        from planner.analyze.resilience import resilience as analyse
+
+        return analyse(instance, execution, pools=pools, links=links, robust=robust)
+
+    run_analysis("resilience", mission, data, set_flags, workers, scheduler, out, save, force,
+                 debug, compute)
+
+
+@analyze_app.command()
+def fairness(
+    mission: MissionArgument = None,
+    data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
+    scheduler: SchedulerOption = None, out: OutOption = None, save: SaveOption = True,
+    force: ForceOption = False, debug: DebugOption = False,
+) -> None:
+    """Coalition values of every group of allies; Shapley, nucleolus, core, Olson-Zeckhauser."""
+    def compute(instance: Any, execution: Any) -> Any:
+        from planner.analyze.fairness import fairness as analyse
+
+        return analyse(instance, execution)
+
+    run_analysis("fairness", mission, data, set_flags, workers, scheduler, out, save, force,
+                 debug, compute)

@@ -1,0 +1,261 @@
+"""Fair shares from the model itself: coalition values, Shapley, nucleolus, core, and the
+Olson-Zeckhauser view.
+
+The cost game: c(S) is the least cost, shortfall penalties included, at which coalition S
+alone meets the mission (the others' units at zero, policies naming them set aside, exactly
+as a mission whose ``countries`` is S), with c(empty) = 0. It takes one solve per coalition,
+2^n - 1 in all, each a warm re-solve of one model.
+
+- Shapley cost share: each ally's average marginal cost c(S + i) - c(S) over the orders in
+  which the alliance could have formed. Negative means the others should pay this ally: it
+  saves them more than it costs.
+- Core: cost splits x with x(N) = c(N) and x(S) <= c(S) for every S (no group pays more than
+  it would alone). Least core: the smallest e with x(S) <= c(S) + e; e <= 0 means the core is
+  not empty. Nucleolus: the split that makes the largest excess x(S) - c(S) as small as
+  possible, then the next largest, and so on (sequential linear programs).
+- The plan's actual split: each ally's employment cost in the grand coalition's plan, plus a
+  share of its shortfall penalty in proportion to GDP (nobody pays a penalty; it stands for
+  the risk all carry).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from math import factorial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from planner.analyze.results import Analysis, money
+from planner.analyze.sweep import Execution, Prepared, Record, sweep
+from planner.highs import HighsModel
+from planner.scenario import Instance
+
+Coalition = tuple[str, ...]
+TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class StandAlone:
+    """The sweep task: the cost of the mission to one coalition acting alone."""
+
+    def prepare(self, instance: Instance) -> Prepared:
+        return Prepared.of(instance)
+
+    def evaluate(self, prepared: Prepared, coalition: Coalition) -> Record:
+        with prepared.without(set(prepared.countries) - set(coalition)):
+            outcome = prepared.outcome(prepared.fast.run())
+        return {"coalition": list(coalition), **outcome}
+
+
+def coalitions(allies: list[str]) -> list[Coalition]:
+    """Every non-empty coalition, smallest first, each in the allies' order."""
+    return [c for size in range(1, len(allies) + 1) for c in combinations(allies, size)]
+
+
+def shapley(allies: list[str], value: dict[frozenset[str], float]) -> dict[str, float]:
+    """Shapley values of a game given on every coalition (the empty one may be left out:
+    it is worth 0)."""
+    n = len(allies)
+    worth = {frozenset(): 0.0, **value}
+    result = {}
+    for ally in allies:
+        others = [a for a in allies if a != ally]
+        total = 0.0
+        for size in range(n):
+            weight = factorial(size) * factorial(n - size - 1) / factorial(n)
+            for group in combinations(others, size):
+                s = frozenset(group)
+                total += weight * (worth[s | {ally}] - worth[s])
+        result[ally] = total
+    return result
+
+
+def excess_lp(allies: list[str], value: dict[frozenset[str], float],
+              fixed: dict[frozenset[str], float], free: list[frozenset[str]],
+              epsilon: float | None = None, target: frozenset[str] | None = None
+              ) -> tuple[float, np.ndarray] | None:
+    """min e s.t. x(S) - c(S) <= e for free S, = fixed[S] for fixed S, x(N) = c(N).
+    With ``epsilon`` and ``target``: e is held at ``epsilon`` and x(target) is minimised
+    instead (to learn whether target's excess must be e on every optimal split)."""
+    problem = pulp.LpProblem("least_core", pulp.LpMinimize)
+    x = {a: problem.add_variable(f"x[{a}]") for a in allies}
+    e = problem.add_variable("excess")
+    grand = frozenset(allies)
+    rows: dict[str, pulp.LpConstraint] = {
+        "grand": pulp.lpSum(x.values()) == value[grand]}
+    for s in free:
+        rows[f"free[{','.join(sorted(s))}]"] = pulp.lpSum(x[a] for a in s) - e <= value[s]
+    for s, level in fixed.items():
+        rows[f"fixed[{','.join(sorted(s))}]"] = pulp.lpSum(x[a] for a in s) == value[s] + level
+    if epsilon is None:
+        problem.setObjective(pulp.LpAffineExpression([(e, 1.0)]))
+    else:
+        rows["level"] = pulp.LpAffineExpression([(e, 1.0)]) == epsilon
+        assert target is not None
+        problem.setObjective(pulp.lpSum(x[a] for a in target))
+    for name, row in rows.items():
+        problem.addConstraint(row, name)
+    fast = HighsModel.of(problem, [*x.values(), e], rows)
+    result = fast.run()
+    if not result.optimal:
+        return None
+    return float(result.objective or 0.0), result.values[:len(allies)]
+
+
+def nucleolus(allies: list[str], value: dict[frozenset[str], float]
+              ) -> tuple[dict[str, float], float]:
+    """The nucleolus of a cost game and its least-core excess (the first e found)."""
+    proper = [frozenset(c) for c in coalitions(allies) if len(c) < len(allies)]
+    fixed: dict[frozenset[str], float] = {}
+    free = list(proper)
+    least: float | None = None
+    x = np.zeros(len(allies))
+    index = {a: i for i, a in enumerate(allies)}
+
+    def rank(groups: list[frozenset[str]]) -> int:
+        rows = [np.ones(len(allies))] + [
+            np.array([1.0 if a in g else 0.0 for a in allies]) for g in groups]
+        return int(np.linalg.matrix_rank(np.array(rows)))
+
+    while free and rank(list(fixed)) < len(allies):
+        found = excess_lp(allies, value, fixed, free)
+        if found is None:
+            break
+        level, x = found
+        least = level if least is None else least
+        newly = []
+        for s in free:
+            low = excess_lp(allies, value, fixed, free, level, s)
+            if low is not None and low[0] - value[s] >= level - TOLERANCE:
+                newly.append(s)
+        if not newly:  # numerical safety: fix the coalitions tight at this optimum
+            newly = [s for s in free if x[[index[a] for a in s]].sum() - value[s]
+                     >= level - TOLERANCE]
+        for s in newly:
+            fixed[s] = level
+        free = [s for s in free if s not in fixed]
+    if least is None:  # a one-ally alliance: it pays everything
+        least = 0.0
+        x = np.array([value[frozenset(allies)]])
+    return {a: float(x[index[a]]) for a in allies}, least
+
+
+def core_violations(split: dict[str, float], value: dict[frozenset[str], float]
+                    ) -> list[tuple[frozenset[str], float]]:
+    """Coalitions paying more in ``split`` than they would alone, with by how much."""
+    found = []
+    for s, worth in value.items():
+        paid = sum(split[a] for a in s)
+        if len(s) < len(split) and paid > worth + TOLERANCE * max(1.0, abs(worth)):
+            found.append((s, paid - worth))
+    return sorted(found, key=lambda item: -item[1])
+
+
+def spearman(x: pd.Series, y: pd.Series) -> float | None:
+    """Spearman's rank correlation (average ranks for ties); None when a side is constant."""
+    rx, ry = x.rank().to_numpy(float), y.rank().to_numpy(float)
+    if len(rx) < 2 or rx.std() == 0 or ry.std() == 0:
+        return None
+    return float(np.corrcoef(rx, ry)[0, 1])
+
+
+def fairness(instance: Instance, execution: Execution) -> Analysis:
+    """Every coalition's stand-alone cost, and the shares that follow from them."""
+    allies = list(instance.capabilities.countries["country"])
+    run = sweep(instance, StandAlone(), coalitions(allies), "coalition solves", execution)
+    value = {}
+    for record in run.records:
+        if record["objective"] is None:
+            raise RuntimeError(f"coalition {'+'.join(record['coalition'])} could not be "
+                               f"solved ({record['status']})")
+        value[frozenset(record["coalition"])] = record["objective"]
+    grand = run.records[-1]
+    countries = instance.capabilities.countries.set_index("country")
+    gdp = countries.loc[allies, "gdp_usd_bn"].astype(float)
+    budget = countries.loc[allies, "defense_budget_usd_bn"].astype(float)
+    gdp_share = gdp / gdp.sum()
+    employment = pd.Series(grand["cost"]).loc[allies]
+    actual = employment + gdp_share * grand["penalty"]
+    phi = shapley(allies, value)
+    nucl, least = nucleolus(allies, value)
+    violations = core_violations(actual.to_dict(), value)
+    total = value[frozenset(allies)]
+    cost_share = employment / employment.sum() if employment.sum() else employment * 0
+    shares = pd.DataFrame({
+        "ally": allies,
+        "stand_alone_cost": [value[frozenset([a])] for a in allies],
+        "plan_cost": actual.round(6).to_numpy(),
+        "shapley": [round(phi[a], 6) for a in allies],
+        "nucleolus": [round(nucl[a], 6) for a in allies],
+        "plan_minus_shapley": [round(actual[a] - phi[a], 6) for a in allies],
+        "cost_share": cost_share.round(6).to_numpy(),
+        "gdp_share": gdp_share.round(6).to_numpy(),
+        "budget_share": (budget / budget.sum()).round(6).to_numpy(),
+        "burden_index": (cost_share / gdp_share).round(6).to_numpy(),
+    })
+    games = pd.DataFrame({
+        "coalition": ["+".join(r["coalition"]) for r in run.records],
+        "allies": [len(r["coalition"]) for r in run.records],
+        "cost": [round(r["objective"], 6) for r in run.records],
+        "employment_cost": [round(r["employment_cost"], 6) for r in run.records],
+        "penalty": [round(r["penalty"], 6) for r in run.records],
+        "plan_pays": [round(sum(actual[a] for a in r["coalition"]), 6) for r in run.records],
+    })
+    rho_shares = spearman(gdp_share, cost_share)
+    rho_burden = spearman(gdp, cost_share / gdp_share)
+    findings = [
+        f"The whole alliance meets the mission for {money(total)} (employment "
+        f"{money(grand['employment_cost'])} + penalty {money(grand['penalty'])}); "
+        f"{len(value)} coalitions solved.",
+    ]
+    for a in allies:
+        owed = (" (negative: the others would owe it this; it saves them more than it "
+                "costs)") if phi[a] < 0 else ""
+        findings.append(
+            f"{a}: alone {money(value[frozenset([a])])}; Shapley share {money(phi[a])}{owed}, "
+            f"nucleolus {money(nucl[a])}; in the plan it pays {money(actual[a])} "
+            f"({signed_words(actual[a] - phi[a])} its Shapley share).")
+    if least <= TOLERANCE:
+        findings.append(f"The core is not empty (least-core excess {least:,.1f}).")
+    else:
+        findings.append(f"The core is empty: some group always pays at least {least:,.1f} "
+                        "more than it would alone (least-core excess).")
+    if violations:
+        worst = "; ".join(f"{'+'.join(sorted(s, key=allies.index))} by {money(over)}"
+                          for s, over in violations[:3])
+        findings.append(f"The plan's split is not in the core: {len(violations)} group(s) "
+                        f"pay more than alone ({worst}).")
+    else:
+        findings.append("The plan's split lies in the core: no group of allies pays more "
+                        "than it would to meet the mission alone.")
+    findings.append(
+        "Olson-Zeckhauser: Spearman rank correlation of GDP share and cost share "
+        f"{fmt(rho_shares)}; of GDP and burden index (cost share / GDP share) "
+        f"{fmt(rho_burden)} (positive: the larger allies carry more than their size).")
+    facts: dict[str, Any] = {
+        "solves": run.solves, "seconds": round(run.seconds, 3), "ran_on": run.where,
+        "coalitions": len(value), "grand_coalition_cost": total,
+        "least_core_excess": round(least, 6), "plan_in_core": not violations,
+        "shapley_in_core": not core_violations(phi, value),
+        "spearman_gdp_share_cost_share": rho_shares,
+        "spearman_gdp_burden_index": rho_burden,
+    }
+    shown = {"shares": ["ally", "stand_alone_cost", "plan_cost", "shapley", "nucleolus",
+                        "cost_share", "gdp_share", "burden_index"]}
+    return Analysis("fairness", instance.mission.name,
+                    f"Fair shares of {instance.mission.name}", findings,
+                    {"shares": shares, "coalitions": games}, facts, shown=shown)
+
+
+def signed_words(difference: float) -> str:
+    if abs(difference) < 0.05:
+        return "equal to"
+    return f"{money(abs(difference))} {'above' if difference > 0 else 'below'}"
+
+
+def fmt(value: float | None) -> str:
+    return "undefined (a constant side)" if value is None else f"{value:+.2f}"

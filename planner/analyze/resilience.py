@@ -1,0 +1,234 @@
+"""N-1 of allies: what the mission loses when one ally, pool or link is not there.
+
+Each case takes one thing out and re-solves: an ally withholds (its units at zero, its
+policies set aside, exactly as a mission whose ``countries`` leaves it out), a pool is lost,
+or a link is cut (its partners may no longer work in each other's home regions). The rise in
+cost and in shortfall penalty is the criticality of what was taken out.
+
+The robust plan (``--robust``) borrows the security-constrained N-1 idea from power systems:
+one plan, fixed in advance, that still covers every requirement when any single ally
+withholds its units, as far as the others' capacity allows. Its premium is the extra
+employment cost over the ordinary plan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from planner.analyze.results import Analysis, money, requirement_names
+from planner.analyze.sweep import Execution, Prepared, Record, sweep
+from planner.model import PlanningModel, Row, build_model, label
+from planner.scenario import Instance
+from planner.solve import fast_model
+
+Case = tuple[str, str]  # (what: base | ally | pool | link, name)
+
+
+@dataclass(frozen=True)
+class Withhold:
+    """The sweep task: take one ally, pool or link out, re-solve, put it back."""
+
+    def prepare(self, instance: Instance) -> Prepared:
+        return Prepared.of(instance)
+
+    def evaluate(self, prepared: Prepared, case: Case) -> Record:
+        what, name = case
+        fast = prepared.fast
+        if what == "ally":
+            with prepared.without({name}):
+                outcome = prepared.outcome(fast.run())
+        elif what == "pool":
+            country, pool = name.split("/")
+            units = prepared.model.units
+            mine = units[(units["country"] == country) & (units["pool"] == pool)]
+            columns = fast.columns(v.name for v in mine["var"])
+            fast.set_column_bounds(columns, 0.0, 0.0)
+            outcome = prepared.outcome(fast.run())
+            fast.set_column_bounds(columns, fast.arrays.col_lower[columns],
+                                   fast.arrays.col_upper[columns])
+        elif what == "link":
+            outcome = solve_without_link(prepared.instance, name)
+        else:
+            outcome = prepared.outcome(fast.run())
+        return {"what": what, "name": name, **outcome}
+
+
+def without_link(instance: Instance, name: str) -> Instance:
+    """The instance with one active link cut: its rows (an inactive link's) come in."""
+    link = next(p for p in instance.links if p.name == name)
+    return dataclasses.replace(instance, links=tuple(p for p in instance.links if p is not link),
+                               policies=(*instance.policies, link))
+
+
+def solve_without_link(instance: Instance, name: str) -> Record:
+    prepared = Prepared.of(without_link(instance, name))
+    return prepared.outcome(prepared.fast.run())
+
+
+def cases(instance: Instance, pools: bool, links: bool) -> list[Case]:
+    """The base case, then each ally, and each pool and active link when asked for."""
+    found: list[Case] = [("base", "")]
+    found += [("ally", c) for c in instance.capabilities.countries["country"]]
+    if pools:
+        table = instance.capabilities.pools
+        found += [("pool", f"{c}/{p}") for c, p in table[["country", "pool"]].itertuples(
+            index=False)]
+    if links:
+        found += [("link", p.name) for p in instance.links]
+    return found
+
+
+def resilience(instance: Instance, execution: Execution, pools: bool = False,
+               links: bool = False, robust: bool = False) -> Analysis:
+    """Criticality of each ally (and pool, link): the N-1 sweep, and the robust plan."""
+    run = sweep(instance, Withhold(), cases(instance, pools, links), "N-1 re-solves",
+                execution)
+    base, rest = run.records[0], run.records[1:]
+    requirements = requirement_names(instance)
+    rows = []
+    for record in rest:
+        rows.append(criticality_row(record, base, requirements))
+    table = pd.DataFrame(rows).sort_values(["criticality", "what", "name"],
+                                           ascending=[False, True, True], kind="stable")
+    findings = [f"Base plan: {money(base['objective'])} (employment "
+                f"{money(base['employment_cost'])} + shortfall penalty {money(base['penalty'])})."]
+    for row in table.itertuples(index=False):
+        findings.append(sentence(row))
+    facts: dict[str, Any] = {"solves": run.solves, "seconds": round(run.seconds, 3),
+                             "ran_on": run.where, "base_objective": base["objective"]}
+    tables = {"criticality": table.reset_index(drop=True)}
+    if robust:
+        replanned = {r["name"]: r["penalty"] for r in rest
+                     if r["what"] == "ally" and r["objective"] is not None}
+        premium, contingencies = robust_plan(instance, base, replanned)
+        facts |= premium
+        solves_note = " (two more solves: the ordinary and the robust plan)"
+        facts["solves"] += 2
+        tables["robust"] = contingencies
+        findings.append(
+            f"Robust plan{solves_note}: employment {money(premium['robust_employment_cost'])}, "
+            f"a premium of {money(premium['premium'])} "
+            f"({premium['premium_percent']:.1f}%) over the ordinary plan's "
+            f"{money(base['employment_cost'])}.")
+        for row in contingencies.itertuples(index=False):
+            findings.append(
+                f"  If {row.ally} withholds: the ordinary plan as it stands leaves "
+                f"{money(row.ordinary_plan_penalty)} of penalty uncovered, the robust plan "
+                f"{money(row.robust_plan_penalty)}; re-planning without {row.ally} costs "
+                f"{money(row.replanned_penalty)} of penalty.")
+    shown = {"criticality": ["what", "name", "objective", "criticality", "extra_employment",
+                             "extra_penalty", "requirements_short"]}
+    return Analysis("resilience", instance.mission.name,
+                    f"Resilience (N-1) of {instance.mission.name}", findings, tables, facts,
+                    shown=shown)
+
+
+def criticality_row(record: Record, base: Record, requirements: list[str]) -> dict[str, Any]:
+    if record["objective"] is None:
+        return {"what": record["what"], "name": record["name"], "status": record["status"],
+                "objective": None, "criticality": float("inf"), "extra_employment": None,
+                "extra_penalty": None, "requirements_short": None, "newly_short": ""}
+    before = np.array(base["shortfall"])
+    after = np.array(record["shortfall"])
+    newly = [f"{requirements[i]} {after[i] - before[i]:.4g}"
+             for i in np.flatnonzero(after - before > 1e-6)]
+    return {"what": record["what"], "name": record["name"], "status": record["status"],
+            "objective": round(record["objective"], 6),
+            "criticality": round(record["objective"] - base["objective"], 6),
+            "extra_employment": round(record["employment_cost"] - base["employment_cost"], 6),
+            "extra_penalty": round(record["penalty"] - base["penalty"], 6),
+            "requirements_short": int((after > 1e-6).sum()),
+            "newly_short": "; ".join(newly)}
+
+
+WHAT = {"ally": "Without {}", "pool": "Without the pool {}", "link": "With the link {} cut"}
+
+
+def sentence(row: Any, listed: int = 4) -> str:
+    if pd.isna(row.objective):
+        return (f"{WHAT[row.what].format(row.name)} the mission cannot be solved "
+                f"({row.status}): a policy cannot hold without it.")
+    text = (f"{WHAT[row.what].format(row.name)} the mission costs {money(row.criticality)} "
+            f"more: employment {signed(row.extra_employment)}, shortfall penalty "
+            f"{signed(row.extra_penalty)}")
+    if row.newly_short:
+        short = row.newly_short.split("; ")
+        more = f" and {len(short) - listed} more" if len(short) > listed else ""
+        text += (f"; {len(short)} requirement(s) newly short: "
+                 f"{'; '.join(short[:listed])}{more}")
+    return text + "."
+
+
+def signed(value: float) -> str:
+    return ("+" if value >= 0 else "-") + money(abs(value))
+
+
+def robust_plan(instance: Instance, base: Record, replanned: dict[str, float]
+                ) -> tuple[dict[str, float], pd.DataFrame]:
+    """The preventive N-1 plan: units fixed in advance so that, for each ally withholding
+    in turn, the others' units already employed still cover each requirement (what they
+    cannot cover is priced like any shortfall). Returns its premium and, per ally, the
+    penalty the ordinary plan, the robust plan and a re-plan leave when that ally withholds.
+    """
+    ordinary = Prepared.of(instance)
+    plain = ordinary.fast.run()
+    ordinary_units = plain.values[ordinary.units_at]
+    model = build_model(instance)
+    problem = model.problem
+    countries = list(instance.capabilities.countries["country"])
+    units = model.units
+    extra = []
+    for ally in countries:
+        others = units[units["country"] != ally]
+        delivered = {key: list(zip(g["var"], g["delivers"], strict=True))
+                     for key, g in others.groupby(["task", "region", "phase"], sort=False)}
+        for req in model.shortfalls.itertuples(index=False):
+            short = problem.add_variable(
+                label("shortfall_if_withheld", ally, req.task, req.region, req.phase),
+                lowBound=0)
+            extra.append((short, float(req.penalty)))
+            terms = [*delivered.get((req.task, req.region, req.phase), []), (short, 1.0)]
+            model.add(Row(label("cover_if_withheld", ally, req.task, req.region, req.phase),
+                          "cover", f"If {ally} withholds its units, the others' units in the "
+                          f"plan must still deliver {req.amount:g} of {req.task} in "
+                          f"{req.region} in {req.phase}.", "analysis: robust N-1 plan"),
+                      pulp.LpAffineExpression(terms) >= float(req.amount))
+    problem.setObjective(problem.objective + pulp.LpAffineExpression(extra))
+    fast = fast_model(model)
+    result = fast.run()
+    if not result.optimal:
+        raise RuntimeError(f"the robust plan could not be solved ({result.status})")
+    values = result.values[fast.columns(v.name for v in units["var"])]
+    robust_cost = float(values @ units["unit_cost"].to_numpy(float))
+    penalty = model.shortfalls["penalty"].to_numpy(float)
+    rows = []
+    for ally in countries:
+        keep = (units["country"] != ally).to_numpy()
+        rows.append({
+            "ally": ally,
+            "ordinary_plan_penalty": round(
+                float(left_short(model, keep, ordinary_units) @ penalty), 6),
+            "robust_plan_penalty": round(float(left_short(model, keep, values) @ penalty), 6),
+            "replanned_penalty": replanned.get(ally),
+        })
+    premium = robust_cost - base["employment_cost"]
+    return ({"robust_employment_cost": round(robust_cost, 6), "premium": round(premium, 6),
+             "premium_percent": round(100 * premium / base["employment_cost"], 3)
+             if base["employment_cost"] else 0.0}, pd.DataFrame(rows))
+
+
+def left_short(model: PlanningModel, keep: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per requirement, what a fixed plan leaves uncovered when only ``keep`` units serve."""
+    units = model.units
+    delivered = pd.Series(np.where(keep, values, 0.0) * units["delivers"].to_numpy(float))
+    by_key = delivered.groupby([units["task"], units["region"], units["phase"]]).sum()
+    short = model.shortfalls
+    got = [by_key.get((t, r, h), 0.0) for t, r, h in short[["task", "region", "phase"]]
+           .itertuples(index=False)]
+    return np.maximum(short["amount"].to_numpy(float) - np.array(got), 0.0)

@@ -1,0 +1,112 @@
+"""What an analysis returns, how it is printed, and how it is saved like a plan.
+
+An analysis is findings (sentences a reader can act on), tables (saved as CSV, shown in the
+terminal and in reports), optional charts (SVG) and facts (the numbers behind the run: how
+many solves, how long, where they ran). Saved, it is a folder with ``analysis.json``, one CSV
+per table and one SVG per chart, written atomically like a plan folder.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner.output import csv_bytes, save_folder
+from planner.scenario import Instance
+
+
+@dataclass
+class Analysis:
+    kind: str  # resilience | fairness | pareto | montecarlo
+    mission: str
+    title: str
+    findings: list[str]
+    tables: dict[str, pd.DataFrame]
+    facts: dict[str, Any] = field(default_factory=dict)
+    charts: dict[str, str] = field(default_factory=dict)  # name -> SVG text
+    shown: dict[str, list[str]] = field(default_factory=dict)  # terminal columns per table
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "mission": self.mission, "title": self.title,
+                "findings": self.findings, "facts": jsonable(self.facts),
+                "tables": {name: jsonable(table.to_dict(orient="records"))
+                           for name, table in self.tables.items()},
+                "charts": sorted(f"{name}.svg" for name in self.charts)}
+
+
+def jsonable(value: Any) -> Any:
+    """JSON without NaN or infinities (written as null), and numpy numbers as plain ones."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def save_analysis(analysis: Analysis, folder: Path, force: bool = False) -> Path:
+    """``analysis.json``, a CSV per table and an SVG per chart, swapped in at once."""
+    files = {"analysis.json": (json.dumps(analysis.to_json(), indent=2) + "\n").encode()}
+    files |= {f"{name}.csv": csv_bytes(table) for name, table in analysis.tables.items()}
+    files |= {f"{name}.svg": svg.encode() for name, svg in analysis.charts.items()}
+    return save_folder(files, Path(folder), "analysis.json", force)
+
+
+def load_analysis(folder: Path) -> Analysis:
+    """An analysis folder read back (for reports)."""
+    data = json.loads((Path(folder) / "analysis.json").read_text(encoding="utf-8"))
+    charts = {Path(name).stem: (Path(folder) / name).read_text(encoding="utf-8")
+              for name in data.get("charts", []) if (Path(folder) / name).is_file()}
+    return Analysis(data["kind"], data["mission"], data["title"], data["findings"],
+                    {name: pd.DataFrame(rows) for name, rows in data["tables"].items()},
+                    data["facts"], charts)
+
+
+def money(value: float | None) -> str:
+    """USD m, thousands separated, one decimal."""
+    return "n/a" if value is None else f"{value:,.1f}"
+
+
+def requirement_names(instance: Instance) -> list[str]:
+    """Each requirement row as a reader names it: ``isr in east_china_sea (crisis)``."""
+    return [f"{t} in {r} ({h})" for t, r, h in
+            instance.requirements[["task", "region", "phase"]].itertuples(index=False)]
+
+
+def print_analysis(analysis: Analysis, console: Any) -> None:
+    """Findings first, then each table, then how the run went."""
+    from rich.table import Table
+    from rich.text import Text
+
+    console.print(Text(analysis.title, style="bold"))
+    for line in analysis.findings:
+        console.print(Text(line))
+    for name, frame in analysis.tables.items():
+        frame = frame[analysis.shown.get(name, list(frame.columns))]
+        table = Table(title=name.replace("_", " "), title_justify="left")
+        for column in frame.columns:
+            numeric = pd.api.types.is_numeric_dtype(frame[column])
+            table.add_column(str(column), justify="right" if numeric else "left")
+        for row in frame.itertuples(index=False):
+            table.add_row(*[cell(v) for v in row])
+        console.print(table)
+    facts = analysis.facts
+    if "solves" in facts:
+        console.print(Text(f"{facts['solves']} solves in {facts['seconds']:.2f} s on "
+                           f"{facts.get('ran_on', 'this process')}."))
+
+
+def cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.1f}"
+    return str(value)

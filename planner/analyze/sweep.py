@@ -1,0 +1,248 @@
+"""Run many solves of one mission: in this process, on a local process pool, or on Dask.
+
+A sweep is a list of cases and a task that sets the model up once per worker (build it, hand
+it to HiGHS as arrays) and evaluates a case on it (change bounds or costs, re-solve from the
+last basis, put the numbers back). Cases travel in chunks, so a worker builds the model once
+per chunk rather than once per solve, and results come back in the order of the cases
+whichever way they were computed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from planner.errors import InputError, Problem
+from planner.highs import INF, HighsModel, Result
+from planner.model import PlanningModel, build_model
+from planner.scenario import Instance, concerns_only
+from planner.solve import fast_model
+
+Record = dict[str, Any]
+
+
+class Task(Protocol):
+    """What a sweep runs: picklable, so that it can travel to another process or machine."""
+
+    def prepare(self, instance: Instance) -> Any: ...
+
+    def evaluate(self, state: Any, case: Any) -> Record: ...
+
+
+def run_chunk(instance: Instance, task: Task, cases: Sequence[Any]) -> list[Record]:
+    """One worker's share: set the model up once, evaluate each case on it."""
+    state = task.prepare(instance)
+    return [task.evaluate(state, case) for case in cases]
+
+
+SMALL_SWEEP = 64  # below this many cases, starting worker processes costs more than it saves
+
+
+@dataclass(frozen=True)
+class Execution:
+    """Where a sweep runs: ``workers`` local processes (1: this process; None: one per CPU,
+    or this process for a sweep of fewer than SMALL_SWEEP cases), or the Dask cluster whose
+    scheduler is at ``scheduler``."""
+
+    workers: int | None = None
+    scheduler: Any = None  # an address like tcp://10.0.0.5:8786, or a dask Client
+    progress: bool = True
+
+
+@dataclass
+class SweepRun:
+    """The records of a sweep in case order, and how it ran."""
+
+    records: list[Record]
+    seconds: float
+    where: str
+    solves: int = field(default=0)
+
+
+def sweep(instance: Instance, task: Task, cases: Sequence[Any], label: str,
+          execution: Execution = Execution()) -> SweepRun:
+    """Evaluate every case; records carry a ``solves`` count, summed into the run's."""
+    started = time.perf_counter()
+    workers = execution.workers or (
+        os.cpu_count() or 1 if len(cases) >= SMALL_SWEEP else 1)
+    if execution.scheduler is not None:
+        records, where = on_dask(instance, task, cases, label, execution)
+    elif workers <= 1 or len(cases) <= 1:
+        records, where = in_process(instance, task, cases, label, execution.progress)
+    else:
+        records, where = on_pool(instance, task, cases, label, min(workers, len(cases)),
+                                 execution.progress)
+    solves = sum(int(r.pop("solves", 1)) for r in records)
+    return SweepRun(records, time.perf_counter() - started, where, solves)
+
+
+def chunks(cases: Sequence[Any], count: int) -> list[list[int]]:
+    """Case positions cut into ``count`` nearly equal runs (fewer when there are few cases)."""
+    count = max(1, min(count, len(cases)))
+    return [list(part) for part in np.array_split(np.arange(len(cases)), count) if len(part)]
+
+
+@contextmanager
+def progress_bar(label: str, total: int, shown: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar on the error stream when it is a terminal; silent otherwise."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+                  disable=not (shown and console.is_terminal), transient=True) as bar:
+        job = bar.add_task(label, total=total)
+        yield lambda done: bar.advance(job, done)
+
+
+def in_process(instance: Instance, task: Task, cases: Sequence[Any], label: str,
+               shown: bool) -> tuple[list[Record], str]:
+    state = task.prepare(instance)
+    records = []
+    with progress_bar(label, len(cases), shown) as advance:
+        for case in cases:
+            records.append(task.evaluate(state, case))
+            advance(1)
+    return records, "this process"
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """Workers started from a server that has already imported the planner (fork server),
+    where the platform has one; fresh interpreters otherwise."""
+    if sys.platform != "win32" and "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["planner.analyze.sweep"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def on_pool(instance: Instance, task: Task, cases: Sequence[Any], label: str, workers: int,
+            shown: bool) -> tuple[list[Record], str]:
+    parts = chunks(cases, workers * 4)
+    records: list[Record | None] = [None] * len(cases)
+    with progress_bar(label, len(cases), shown) as advance, ProcessPoolExecutor(
+            max_workers=workers, mp_context=pool_context()) as pool:
+        pending = {pool.submit(run_chunk, instance, task, [cases[i] for i in part]): part
+                   for part in parts}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                part = pending.pop(future)
+                for i, record in zip(part, future.result(), strict=True):
+                    records[i] = record
+                advance(len(part))
+    return [r for r in records if r is not None], f"{workers} local processes"
+
+
+def on_dask(instance: Instance, task: Task, cases: Sequence[Any], label: str,
+            execution: Execution) -> tuple[list[Record], str]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise InputError([Problem("--scheduler", "Dask is not installed here",
+                                  hint='pip install "dask[distributed]"')]) from None
+    given = execution.scheduler
+    client = given if isinstance(given, Client) else Client(given, timeout="10s")
+    try:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        parts = chunks(cases, workers * 4)
+        shared = client.scatter(instance, broadcast=True)
+        futures = {client.submit(run_chunk, shared, task, [cases[i] for i in part],
+                                 pure=False): part for part in parts}
+        records: list[Record | None] = [None] * len(cases)
+        with progress_bar(label, len(cases), execution.progress) as advance:
+            for future in as_completed(futures):
+                part = futures[future]
+                for i, record in zip(part, future.result(), strict=True):
+                    records[i] = record
+                advance(len(part))
+        return [r for r in records if r is not None], (
+            f"Dask at {client.scheduler.address} ({workers} workers)")
+    finally:
+        if client is not given:
+            client.close()
+
+
+def policy_of(row_name: str) -> str:
+    """The policy a row belongs to: ``policy[name,...]`` -> ``name``."""
+    return row_name.removeprefix("policy[").split(",")[0].rstrip("]")
+
+
+@dataclass
+class Prepared:
+    """A mission's model inside HiGHS, with the positions a sweep needs to read costs and
+    shortfalls and to take allies out."""
+
+    instance: Instance
+    model: PlanningModel
+    fast: HighsModel
+    units_at: np.ndarray
+    shortfalls_at: np.ndarray
+    unit_cost: np.ndarray
+    unit_country: np.ndarray
+    penalty: np.ndarray
+    countries: list[str]
+
+    @classmethod
+    def of(cls, instance: Instance, model: PlanningModel | None = None) -> Prepared:
+        model = model or build_model(instance)
+        fast = fast_model(model)
+        return cls(instance, model, fast,
+                   fast.columns(v.name for v in model.units["var"]),
+                   fast.columns(v.name for v in model.shortfalls["var"]),
+                   model.units["unit_cost"].to_numpy(float),
+                   model.units["country"].to_numpy(str),
+                   model.shortfalls["penalty"].to_numpy(float),
+                   list(instance.capabilities.countries["country"]))
+
+    def outcome(self, result: Result) -> Record:
+        """Objective, its two parts, each ally's employment cost and the shortfalls."""
+        if result.status not in ("optimal", "time_limit"):
+            return {"status": result.status, "objective": None}
+        units = result.values[self.units_at]
+        short = np.maximum(result.values[self.shortfalls_at], 0.0)
+        spent = units * self.unit_cost
+        cost = {c: float(spent[self.unit_country == c].sum()) for c in self.countries}
+        penalty = float(short @ self.penalty)
+        return {"status": result.status, "objective": float(result.objective or 0.0),
+                "employment_cost": float(spent.sum()), "penalty": penalty,
+                "cost": cost, "shortfall": short.tolist()}
+
+    def switched_off(self, absent: set[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Columns of the absent allies, and rows of policies that name one of them."""
+        model = self.model
+        columns = [v.name for v, c in zip(model.units["var"], model.units["country"],
+                                          strict=True) if c in absent]
+        columns += [v.name for v, c in zip(model.leads["var"], model.leads["country"],
+                                           strict=True) if c in absent]
+        present = set(self.countries) - absent
+        policies = {p.name: p for p in self.instance.policies}
+        rows = [name for name, row in model.rows.items() if row.kind == "policy"
+                and policy_of(name) in policies
+                and not concerns_only(policies[policy_of(name)], present)]
+        return self.fast.columns(columns), self.fast.rows(rows)
+
+    @contextmanager
+    def without(self, absent: set[str]) -> Iterator[None]:
+        """The model as if the absent allies did not take part (their units at zero, their
+        policies set aside: as a mission whose ``countries`` leaves them out), for the
+        duration of a ``with`` block."""
+        columns, rows = self.switched_off(absent)
+        fast, arrays = self.fast, self.fast.arrays
+        fast.set_column_bounds(columns, 0.0, 0.0)
+        fast.set_row_bounds(rows, -INF, INF)
+        try:
+            yield
+        finally:
+            fast.set_column_bounds(columns, arrays.col_lower[columns], arrays.col_upper[columns])
+            fast.set_row_bounds(rows, arrays.row_lower[rows], arrays.row_upper[rows])

@@ -1,0 +1,129 @@
+"""Analytics: N-1 resilience, coalition values and fair shares, and where sweeps run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from planner import pipeline
+from planner.analyze.fairness import coalitions, fairness, nucleolus, shapley
+from planner.analyze.resilience import resilience
+from planner.analyze.sweep import Execution
+
+from .conftest import REPO, run_planner, write_mission, write_tiny
+
+HERE = Execution(workers=1, progress=False)
+FLAGS = {"gsomia": {"values": ["active", "suspended"], "default": "active",
+                    "description": "test flag", "source": "test"}}
+
+
+def toy(tmp_path: Path, pools: dict[str, list[dict[str, Any]]],
+        requirements: list[dict[str, Any]]) -> Any:
+    countries = {"USA": (20, 8), "JPN": (4, 1), "KOR": (2, 1)}
+    data = write_tiny(tmp_path / "data", {c: countries[c] for c in pools}, ["isr", "asw"],
+                      ["japan"], ["crisis"], pools)
+    (data / "policies.yaml").write_text(yaml.safe_dump({"flags": FLAGS}), encoding="utf-8")
+    mission = write_mission(tmp_path / "toy.yaml", name="toy", phases=["crisis"],
+                            requirements=requirements)
+    return pipeline.prepare(mission, data)
+
+
+def drone(cost: float, quantity: float, task: str = "isr") -> dict[str, Any]:
+    return {"pool": "drone" if task == "isr" else "sub", "quantity": quantity,
+            "readiness": 1, "cost_per_unit": cost, "regions": "*", task: 1}
+
+
+def isr(amount: float) -> dict[str, Any]:
+    return {"task": "isr", "region": "japan", "phase": "crisis", "amount": amount,
+            "penalty": 100}
+
+
+def test_a_sole_provider_is_as_critical_as_the_whole_shortfall(tmp_path: Path) -> None:
+    # JPN alone does ASW (2 needed, 3 each); USA does ISR. Without JPN the 2 ASW are short:
+    # +200 penalty, -6 employment.
+    instance = toy(tmp_path, {"USA": [drone(5, 10)], "JPN": [drone(3, 10, "asw")]},
+                   [isr(4), {"task": "asw", "region": "japan", "phase": "crisis",
+                             "amount": 2, "penalty": 100}])
+    analysis = resilience(instance, HERE)
+    table = analysis.tables["criticality"].set_index("name")
+    assert table.loc["JPN", "extra_penalty"] == pytest.approx(200)
+    assert table.loc["JPN", "criticality"] == pytest.approx(194)
+    assert table.loc["JPN", "newly_short"] == "asw in japan (crisis) 2"
+    assert table.loc["USA", "criticality"] == pytest.approx(400 - 20)
+    assert analysis.facts["solves"] == 3  # the base and one per ally
+
+
+GAME = {"USA": [drone(5, 10)], "JPN": [drone(2, 3)], "KOR": [drone(3, 2)]}
+# By hand, 4 ISR needed at 100 a unit short: c(U) = 20, c(J) = 6 + 100, c(K) = 6 + 200,
+# c(UJ) = 6 + 5, c(UK) = 6 + 10, c(JK) = 6 + 3, c(UJK) = 9.
+HAND = {("USA",): 20, ("JPN",): 106, ("KOR",): 206, ("USA", "JPN"): 11, ("USA", "KOR"): 16,
+        ("JPN", "KOR"): 9, ("USA", "JPN", "KOR"): 9}
+
+
+def test_coalition_values_and_shapley_by_hand(tmp_path: Path) -> None:
+    analysis = fairness(toy(tmp_path, GAME, [isr(4)]), HERE)
+    games = analysis.tables["coalitions"].set_index("coalition")["cost"].to_dict()
+    assert games == pytest.approx({"+".join(k): v for k, v in HAND.items()})
+    shares = analysis.tables["shares"].set_index("ally")
+    # Shapley over the 6 orders: USA (2*20 - 95 - 190 + 0)/6, JPN (212 - 9 - 197 - 14)/6,
+    # KOR (412 - 4 - 97 - 4)/6.
+    assert shares["shapley"].to_dict() == pytest.approx(
+        {"USA": -245 / 6, "JPN": -8 / 6, "KOR": 307 / 6})
+    assert shares["plan_cost"].to_dict() == pytest.approx({"USA": 0, "JPN": 6, "KOR": 3})
+    assert analysis.facts["plan_in_core"]  # JPN+KOR pay 9, exactly what they would alone
+    assert analysis.facts["solves"] == 7
+
+
+def test_shapley_and_nucleolus_of_the_glove_game() -> None:
+    # One left glove (L), two right gloves: a pair is worth 1. Shapley (2/3, 1/6, 1/6);
+    # nucleolus (1, 0, 0). As a cost game (the negative of the worth), the same negated.
+    allies = ["L", "R1", "R2"]
+    worth = {frozenset(c): float("L" in c and len(c) > 1) for c in coalitions(allies)}
+    assert shapley(allies, worth) == pytest.approx({"L": 2 / 3, "R1": 1 / 6, "R2": 1 / 6})
+    split, least = nucleolus(allies, {s: -w for s, w in worth.items()})
+    assert split == pytest.approx({"L": -1, "R1": 0, "R2": 0}, abs=1e-9)
+    assert least == pytest.approx(0, abs=1e-9)
+
+
+def test_coalition_values_equal_missions_that_leave_allies_out(tmp_path: Path) -> None:
+    """Switching allies off in place gives what a mission naming only the others gives."""
+    analysis = fairness(pipeline.prepare("baseline"), HERE)
+    values = analysis.tables["coalitions"].set_index("coalition")["cost"]
+    for coalition in ("USA", "JPN+KOR", "USA+KOR"):
+        mission = tmp_path / f"{coalition}.yaml"
+        mission.write_text(f"name: only\nextends: {REPO / 'missions' / 'baseline.yaml'}\n"
+                           f"countries: [{', '.join(coalition.split('+'))}]\n",
+                           encoding="utf-8")
+        assert pipeline.solve(mission).objective == pytest.approx(values[coalition], rel=1e-9)
+
+
+def test_a_process_pool_and_dask_give_what_one_process_gives(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    instance = toy(tmp_path, GAME, [isr(4)])
+    here = fairness(instance, HERE)
+    pool = fairness(instance, Execution(workers=2, progress=False))
+    assert pool.facts["ran_on"] == "2 local processes"
+    with distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cl:
+        dask = fairness(instance, Execution(scheduler=cl.scheduler_address, progress=False))
+    assert dask.facts["ran_on"].startswith("Dask at")
+    for other in (pool, dask):
+        for name, table in here.tables.items():
+            assert other.tables[name].equals(table), name
+
+
+def test_analyze_from_the_command_line(tmp_path: Path) -> None:
+    result = run_planner("analyze", "fairness", "baseline", "--out", "fair", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "The plan's split lies in the core" in result.stdout
+    assert {p.name for p in (tmp_path / "fair").iterdir()} == {
+        "analysis.json", "shares.csv", "coalitions.csv"}
+    again = run_planner("analyze", "fairness", "baseline", "--out", "fair", cwd=tmp_path)
+    assert again.returncode == 2 and "already holds an analysis" in again.stderr
+    result = run_planner("analyze", "resilience", "taiwan-contingency", "--robust",
+                         "--no-save", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Without USA the mission costs" in result.stdout
+    assert "Robust plan" in result.stdout
