@@ -10,6 +10,7 @@ import yaml
 
 from planner import pipeline
 from planner.analyze.fairness import coalitions, fairness, nucleolus, shapley
+from planner.analyze.pareto import persistence_front, share_front
 from planner.analyze.resilience import resilience
 from planner.analyze.sweep import Execution
 
@@ -127,3 +128,44 @@ def test_analyze_from_the_command_line(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Without USA the mission costs" in result.stdout
     assert "Robust plan" in result.stdout
+
+
+def test_us_share_front_ends_at_the_two_single_objective_optima(tmp_path: Path) -> None:
+    # 4 ISR: USA at 2 a unit, JPN at 5. Least cost: USA does all (8, share 1). Least US
+    # share: JPN does all (20, share 0). Between, with share cap e: USA u = 20e / (2 + 3e)
+    # units, cost 20 - 3u; at e = 1/2, 80/7.
+    instance = toy(tmp_path, {"USA": [drone(2, 10)], "JPN": [drone(5, 10)]}, [isr(4)])
+    analysis = share_front(instance, HERE, points=3)
+    front = analysis.tables["front"]
+    assert list(front["us_share"]) == pytest.approx([0, 0.5, 1])
+    assert list(front["objective"]) == pytest.approx([20, 80 / 7, 8])
+    assert analysis.facts["least_cost"] == pytest.approx(8)
+    assert "front" in analysis.charts and analysis.charts["front"].lstrip().startswith("<")
+
+
+def test_persistence_front_from_an_agreed_plan(tmp_path: Path) -> None:
+    # Agreed: USA does the 4 ISR (at 2). Now USA costs 10 a unit: least cost moves all 4 to
+    # JPN (20, 8 units moved: 4 off USA, 4 onto JPN); keeping the agreed plan costs 40.
+    from planner.output import save_plan
+
+    agreed = toy(tmp_path / "agreed", {"USA": [drone(2, 10)], "JPN": [drone(5, 10)]},
+                 [isr(4)])
+    save_plan(pipeline.solve_instance(agreed), tmp_path / "agreed_plan")
+    now = toy(tmp_path / "now", {"USA": [drone(10, 10)], "JPN": [drone(5, 10)]}, [isr(4)])
+    analysis = persistence_front(now, HERE, points=3, folder=tmp_path / "agreed_plan")
+    front = analysis.tables["front"]
+    assert list(front["units_moved"]) == pytest.approx([0, 4, 8], abs=1e-6)
+    assert list(front["objective"]) == pytest.approx([40, 30, 20])
+
+
+def test_pareto_from_the_command_line(tmp_path: Path) -> None:
+    result = run_planner("analyze", "pareto", "baseline", "--points", "3", "--out", "front",
+                         cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Least-cost plan: 5,388.7" in result.stdout
+    assert {p.name for p in (tmp_path / "front").iterdir()} == {
+        "analysis.json", "front.csv", "front.svg"}
+    missing = run_planner("analyze", "pareto", "--against", "persistence", "--no-save",
+                          cwd=tmp_path)
+    assert missing.returncode == 2 and "--plan" in missing.stderr
+    assert "Traceback" not in missing.stderr
