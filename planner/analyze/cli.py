@@ -106,3 +106,35 @@ def fairness(
 
     run_analysis("fairness", mission, data, set_flags, workers, scheduler, out, save, force,
                  debug, compute)
+
+
+@analyze_app.command()
+def pareto(
+    mission: MissionArgument = None,
+    against: Annotated[str, typer.Option(
+        "--against", help="us-share (default): cost against the US share of cost; "
+        "persistence: cost against the units moved from --plan.")] = "us-share",
+    plan: Annotated[Path | None, typer.Option(
+        "--plan", help="The agreed plan folder, for --against persistence.")] = None,
+    points: Annotated[int, typer.Option("--points", min=2, help="Points on the front.")] = 11,
+    data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
+    scheduler: SchedulerOption = None, out: OutOption = None, save: SaveOption = True,
+    force: ForceOption = False, debug: DebugOption = False,
+) -> None:
+    """Trade-off fronts: total cost against the US share of cost, or against persistence."""
+    def compute(instance: Any, execution: Any) -> Any:
+        from planner.analyze import pareto as fronts
+        from planner.errors import InputError, Problem
+
+        if against == "us-share":
+            return fronts.share_front(instance, execution, points)
+        if against != "persistence":
+            raise InputError([Problem("--against", f"unknown front '{against}'",
+                                      hint="use us-share or persistence")])
+        if plan is None:
+            raise InputError([Problem("--plan", "persistence needs the agreed plan",
+                                      hint="e.g. --plan plans/baseline (from planner solve)")])
+        return fronts.persistence_front(instance, execution, points, plan)
+
+    run_analysis("pareto", mission, data, set_flags, workers, scheduler, out, save, force,
+                 debug, compute)
