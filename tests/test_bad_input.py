@@ -253,10 +253,10 @@ def test_unexpected_table_suggests_the_country(caps: Path) -> None:
 
 def test_country_without_pool_table(caps: Path) -> None:
     with (caps / "countries.csv").open("a", newline="", encoding="utf-8") as f:
-        f.write("AUS,Australia,1800,40,,test\n")
+        f.write("NZL,New Zealand,250,4,,test\n")
     assert problems_of(caps) == [
-        Problem("capabilities/AUS.csv", "missing pool table for AUS",
-                hint="add AUS.csv or remove AUS from countries.csv"),
+        Problem("capabilities/NZL.csv", "missing pool table for NZL",
+                hint="add NZL.csv or remove NZL from countries.csv"),
     ]
 
 

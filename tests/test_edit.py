@@ -112,14 +112,14 @@ def test_schema_of_one_table_and_unknown_table(shipped_copy: Path) -> None:
 
 def test_new_country_validates_and_solves(shipped_copy: Path, tmp_path: Path) -> None:
     before = (shipped_copy / "countries.csv").read_bytes()
-    result = run_planner("new-country", "PHL", "--name", "Philippines", "--gdp", "470",
+    result = run_planner("new-country", "NZL", "--name", "New Zealand", "--gdp", "470",
                          "--budget", "4.2", "--source", "assumption: test",
                          "--data", str(shipped_copy), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     after = (shipped_copy / "countries.csv").read_bytes()
-    assert after == before + b"PHL,Philippines,470,4.2,,assumption: test\n"
+    assert after == before + b"NZL,New Zealand,470,4.2,,assumption: test\n"
     assert (shipped_copy / "countries.csv.bak").read_bytes() == before
-    with (shipped_copy / "PHL.csv").open(newline="", encoding="utf-8") as f:
+    with (shipped_copy / "NZL.csv").open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     header = list(rows[0])
     tasks = tasks_of(shipped_copy)
@@ -134,15 +134,15 @@ def test_new_country_validates_and_solves(shipped_copy: Path, tmp_path: Path) ->
 def test_new_country_keeps_an_excel_folder_excel_style(shipped_copy: Path,
                                                        tmp_path: Path) -> None:
     before = excel_style(shipped_copy / "countries.csv")
-    result = run_planner("new-country", "AUS", "--gdp", "1,800", "--budget", "33",
+    result = run_planner("new-country", "NZL", "--gdp", "1,800", "--budget", "33",
                          "--source", "assumption: test, with a comma", "--data",
                          str(shipped_copy), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     after = (shipped_copy / "countries.csv").read_bytes()
     head, blank = before[:-2], before[-2:]  # the new row goes before the trailing blank line
     assert blank == b"\r\n"
-    assert after == head + b'AUS,AUS,"1,800",33,,"assumption: test, with a comma"\r\n' + blank
-    table = (shipped_copy / "AUS.csv").read_bytes()
+    assert after == head + b'NZL,NZL,"1,800",33,,"assumption: test, with a comma"\r\n' + blank
+    table = (shipped_copy / "NZL.csv").read_bytes()
     assert table.startswith(BOM) and table.count(b"\r\n") == 2
     assert b"\n" not in table.replace(b"\r\n", b"")
     assert run_planner("validate", "--data", str(shipped_copy), cwd=tmp_path).returncode == 0
@@ -150,11 +150,11 @@ def test_new_country_keeps_an_excel_folder_excel_style(shipped_copy: Path,
 
 @pytest.mark.parametrize(("code", "options", "message"), [
     ("JPN", [], "country JPN already exists"),
-    ("phl", [], "did you mean PHL?"),
+    ("nzl", [], "did you mean NZL?"),
     ("PH", [], "is not an ISO 3166 alpha-3 code"),
-    ("PHL", ["--gdp", "abc"], "column gdp_usd_bn: 'abc' is not a number"),
-    ("PHL", ["--budget", "-3"], "column defense_budget_usd_bn: -3 is below the minimum 0"),
-    ("PHL", ["--home-region", "luzon"], "unknown region 'luzon'"),
+    ("NZL", ["--gdp", "abc"], "column gdp_usd_bn: 'abc' is not a number"),
+    ("NZL", ["--budget", "-3"], "column defense_budget_usd_bn: -3 is below the minimum 0"),
+    ("NZL", ["--home-region", "luzon"], "unknown region 'luzon'"),
 ])
 def test_new_country_refuses_and_writes_nothing(shipped_copy: Path, tmp_path: Path, code: str,
                                                 options: list[str], message: str) -> None:
@@ -169,10 +169,10 @@ def test_new_country_refuses_and_writes_nothing(shipped_copy: Path, tmp_path: Pa
 
 
 def test_new_country_needs_its_numbers(shipped_copy: Path, tmp_path: Path) -> None:
-    result = run_planner("new-country", "PHL", "--data", str(shipped_copy), cwd=tmp_path)
+    result = run_planner("new-country", "NZL", "--data", str(shipped_copy), cwd=tmp_path)
     assert result.returncode == 2
     assert "--gdp" in result.stderr
-    assert not (shipped_copy / "PHL.csv").exists()
+    assert not (shipped_copy / "NZL.csv").exists()
 
 
 # --- planner set ---------------------------------------------------------------------------
@@ -300,14 +300,14 @@ def test_set_refuses_the_shipped_tables(tmp_path: Path) -> None:
     value given is the current one, so even a wrong acceptance could not change them."""
     before = (REPO / "capabilities" / "JPN.csv").read_bytes()
     for args in (["set", "JPN", "aegis_ddg", "quantity=8"],
-                 ["new-country", "PHL", "--gdp", "1", "--budget", "1", "--source", "x"]):
+                 ["new-country", "NZL", "--gdp", "1", "--budget", "1", "--source", "x"]):
         result = run_planner(*args, cwd=tmp_path)
         assert result.returncode == 2, result.stdout
         assert "tables shipped with the planner" in result.stderr
         assert "--data" in result.stderr
     assert (REPO / "capabilities" / "JPN.csv").read_bytes() == before
     assert not (REPO / "capabilities" / "JPN.csv.bak").exists()
-    assert not (REPO / "capabilities" / "PHL.csv").exists()
+    assert not (REPO / "capabilities" / "NZL.csv").exists()
 
 
 def test_packaged_tables_are_refused_even_with_data(tmp_path: Path,
