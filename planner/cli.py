@@ -191,7 +191,8 @@ SetOption = Annotated[list[str] | None, typer.Option(
 @app.command()
 def report(
     plan: Annotated[str | None, typer.Argument(
-        help="A saved plan folder, or a mission to solve (default: baseline).")] = None,
+        help="A saved plan folder, a saved analysis folder (planner analyze), or a mission "
+        "to solve (default: baseline).")] = None,
     out: Annotated[Path | None, typer.Option(
         help="File to write (default: reports/<mission>.<format>).")] = None,
     output_format: FormatOption = "html",
@@ -199,13 +200,19 @@ def report(
     set_flags: SetOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Write a report of one plan: what was solved, headline, who does what, burden sharing,
-    shortfalls and the constraints that shaped it."""
+    """Write a report of one plan (what was solved, headline, who does what, burden sharing,
+    shortfalls, the constraints that shaped it) or of a saved analysis."""
 
     def run() -> int:
         from planner import publish
 
+        from planner.output import is_plan_folder
+
         chosen = publish.check_format(output_format)
+        if plan and Path(plan).is_dir() and is_plan_folder(Path(plan), "analysis.json"):
+            written = publish.write_analysis_report(Path(plan), out, chosen)
+            print(f"Report written to {written}")
+            return EXIT_OK
         [solved] = publish.gather([plan or "baseline"], data, set_flags or [])
         written = publish.write_report(solved, out, chosen)
         print(f"Report written to {written}")

@@ -89,6 +89,23 @@ def write_report(plan: Plan, out: Path | None, output_format: str) -> Path:
     return write_document(report.report_document(plan), "report", path, output_format)
 
 
+def write_analysis_report(folder: Path, out: Path | None, output_format: str) -> Path:
+    """A report of a saved analysis folder (``planner analyze ... --out FOLDER``)."""
+    from planner import report
+    from planner.analyze.results import load_analysis
+
+    try:
+        analysis = load_analysis(folder)
+    except (ValueError, KeyError, OSError) as exc:
+        raise InputError([Problem(str(folder / "analysis.json"), "not an analysis this "
+                                  f"planner can read ({exc.__class__.__name__})",
+                                  hint="run the analysis again to rewrite the folder")]
+                         ) from None
+    path = out or Path("reports") / f"{analysis.kind}-{analysis.mission}.{output_format}"
+    return write_document(report.analysis_document(analysis), "analysis", path,
+                          output_format)
+
+
 def write_comparison(plans: list[Plan], out: Path | None, output_format: str,
                      csv_folder: Path | None) -> Path:
     from planner import report

@@ -291,6 +291,32 @@ class Document:
     colours: dict[str, str]
     tables: dict[str, Any] = field(default_factory=dict)
     charts: dict[str, Markup | None] = field(default_factory=dict)
+    findings: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def column_formats(frame: pd.DataFrame) -> dict[str, str]:
+    """Shares and probabilities in %, ratios with two decimals, by column name."""
+    formats = {}
+    for column in frame.columns:
+        if column.endswith("share") or column.startswith("probability") or (
+                column == "epsilon" and "us_share" in frame.columns):
+            formats[column] = "share"
+        elif column in ("burden_index", "spearman"):
+            formats[column] = "ratio"
+    return formats
+
+
+def analysis_document(analysis: Any) -> Document:
+    """A saved analysis (``planner analyze``) as a document: findings, charts, tables. The
+    charts are the SVG files the analysis wrote itself, drawn by matplotlib."""
+    facts = {"solves": "?", "seconds": "?", "ran_on": "?", **analysis.facts,
+             "mission": analysis.mission, "kind": analysis.kind,
+             "formats": {name: column_formats(frame) for name, frame in
+                         analysis.tables.items()}}
+    return Document(analysis.title, [], {}, dict(analysis.tables),
+                    {name: Markup(svg) for name, svg in analysis.charts.items()},
+                    list(analysis.findings), facts)
 
 
 def report_document(plan: Plan) -> Document:
@@ -359,6 +385,8 @@ def fmt(value: Any, kind: str = "number") -> str:
         return "-"
     if isinstance(value, str):
         return value
+    if isinstance(value, int) and not isinstance(value, bool) and kind == "number":
+        return f"{value:,}"
     if kind == "share":
         return f"{100 * value:.1f}%"
     if kind == "pp":

@@ -123,6 +123,12 @@ def test_analyze_from_the_command_line(tmp_path: Path) -> None:
         "analysis.json", "shares.csv", "coalitions.csv"}
     again = run_planner("analyze", "fairness", "baseline", "--out", "fair", cwd=tmp_path)
     assert again.returncode == 2 and "already holds an analysis" in again.stderr
+    for name in ("fair.html", "fair.md"):
+        report = run_planner("report", "fair", "--out", name, "--format",
+                             name.split(".")[1], cwd=tmp_path)
+        assert report.returncode == 0, report.stderr
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert "Fair shares of baseline" in text and "Olson-Zeckhauser" in text
     result = run_planner("analyze", "resilience", "taiwan-contingency", "--robust",
                          "--no-save", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
