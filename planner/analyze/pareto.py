@@ -235,12 +235,12 @@ class Deviation:
 
     agreed: pd.DataFrame
 
-    def prepare(self, instance: Instance) -> tuple[Prepared, np.ndarray]:
-        model, agreed_here, _ = persistence_model(instance, self.agreed)
-        return Prepared.of(instance, with_cost_row(model)), agreed_here
+    def prepare(self, instance: Instance) -> tuple[Prepared, np.ndarray, float]:
+        model, agreed_here, unmatched = persistence_model(instance, self.agreed)
+        return Prepared.of(instance, with_cost_row(model)), agreed_here, unmatched
 
-    def evaluate(self, state: tuple[Prepared, np.ndarray], bound: float) -> Record:
-        prepared, agreed_here = state
+    def evaluate(self, state: tuple[Prepared, np.ndarray, float], bound: float) -> Record:
+        prepared, agreed_here, _ = state
         fast = prepared.fast
         row = fast.rows(["deviation[total]"])
         fast.set_row_bounds(row, -INF, bound)
@@ -282,7 +282,7 @@ def persistence_front(instance: Instance, execution: Execution, points: int,
     bounds[0] = low * (1 + 1e-9) + 1e-9  # the least deviation, with room for rounding
     run = sweep(instance, task, bounds, "Pareto points", execution)
     records = run.records
-    _, _, unmatched = persistence_model(instance, agreed)
+    unmatched = state[2]
     front = front_table(records, "units_moved", [r["deviation"] + unmatched for r in records])
     findings = [
         f"Least-cost plan: {money(cheapest['objective'])}, moving "
