@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
@@ -22,6 +22,7 @@ M = TypeVar("M", bound=BaseModel)
 Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
 Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 PoolRef = Annotated[str, Field(pattern=r"^[A-Z]{3}/[a-z][a-z0-9_]*$")]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 
 class Requirement(Frozen):
@@ -103,6 +104,84 @@ class Override(Frozen):
             self.changes())
 
 
+# The parameters each distribution needs and those it takes.
+SHAPES: dict[str, tuple[set[str], set[str]]] = {
+    "uniform": ({"low", "high"}, {"low", "high"}),
+    "triangular": ({"low", "high"}, {"low", "high", "mode"}),
+    "beta": ({"concentration"}, {"mean", "concentration"}),
+}
+PARAMETERS = ("low", "high", "mode", "mean", "concentration")
+
+
+class Spread(Frozen):
+    """How uncertain the readiness of a pool is: of one pool, of every pool of a country, or
+    of every pool. ``planner analyze montecarlo`` draws each pool's readiness from the last
+    spread that covers it; a table's single readiness hides how far it can fall."""
+
+    pool: PoolRef | None = Field(
+        default=None, description="The pool as COUNTRY/pool; leave out (with country) for "
+        "every pool.")
+    country: Annotated[str, Field(pattern=schema.COUNTRY_PATTERN)] | None = Field(
+        default=None, description="Every pool of this country (instead of pool).")
+    distribution: Literal["uniform", "triangular", "beta"] = Field(
+        description="uniform on [low, high]; triangular on [low, high] peaking at mode; beta "
+        "on [0, 1] with a mean and a concentration.")
+    low: Share | None = Field(default=None, description="Lowest readiness (uniform, "
+                              "triangular).")
+    high: Share | None = Field(default=None, description="Highest readiness (uniform, "
+                               "triangular).")
+    mode: Share | None = Field(
+        default=None, description="Most likely readiness (triangular); default: the pool's "
+        "readiness in the tables, after the mission's overrides.")
+    mean: Annotated[float, Field(gt=0, lt=1)] | None = Field(
+        default=None, description="Mean readiness (beta), strictly between 0 and 1; default: "
+        "the pool's readiness in the tables.")
+    concentration: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] | None = Field(
+        default=None, description="alpha + beta of the beta distribution: the larger, the "
+        "narrower around the mean (the variance is mean (1 - mean) / (concentration + 1)).")
+    source: str = Field(description="Where the spread comes from: a row of public_facts.md, "
+                        "or 'assumption: ...'.")
+
+    @model_validator(mode="after")
+    def _parameters_fit(self) -> Spread:
+        if self.pool is not None and self.country is not None:
+            raise ValueError("give 'pool' or 'country', not both")
+        needed, taken = SHAPES[self.distribution]
+        given = {name for name in PARAMETERS if getattr(self, name) is not None}
+        if needed - given:
+            raise ValueError(f"a {self.distribution} spread needs "
+                             f"{' and '.join(sorted(needed - given))}")
+        if given - taken:
+            raise ValueError(f"a {self.distribution} spread takes no "
+                             f"{' or '.join(sorted(given - taken))} (it takes "
+                             f"{', '.join(sorted(taken))})")
+        if self.low is not None and self.high is not None:
+            if self.low > self.high:
+                raise ValueError(f"low ({self.low:g}) is above high ({self.high:g})")
+            if self.mode is not None and not self.low <= self.mode <= self.high:
+                raise ValueError(f"mode ({self.mode:g}) lies outside [low, high] = "
+                                 f"[{self.low:g}, {self.high:g}]")
+        return self
+
+    @property
+    def covers(self) -> str:
+        """What the spread is about, as a reader names it."""
+        return self.pool or (f"every pool of {self.country}" if self.country else "every pool")
+
+    def applies_to(self, country: str, pool: str) -> bool:
+        if self.pool is not None:
+            return self.pool == f"{country}/{pool}"
+        return self.country is None or self.country == country
+
+
+class Uncertainty(Frozen):
+    """What a mission is unsure of, for ``planner analyze montecarlo``."""
+
+    readiness: list[Spread] = Field(
+        min_length=1, description="Readiness spreads; a later one replaces an earlier one "
+        "for the pools both cover. Pools no spread covers keep the tables' readiness.")
+
+
 class Objective(Frozen):
     """What the plan minimises: employment cost plus priced shortfalls."""
 
@@ -139,6 +218,9 @@ class Mission(Frozen):
         default=False, description="Whole units (a MIP): true for every pool, or a list of "
         "pools as COUNTRY/pool.")
     objective: Objective = Objective()
+    uncertainty: Uncertainty | None = Field(
+        default=None, description="Readiness spreads for planner analyze montecarlo; a "
+        "mission that extends another replaces its parent's uncertainty whole.")
 
     @model_validator(mode="after")
     def _phases_unique(self) -> Mission:
@@ -317,7 +399,7 @@ def kept_by_key(inherited: list[Any], own: list[Any], key: tuple[str, ...]) -> l
 
 NESTED: dict[str, type[BaseModel]] = {
     "requirements": Requirement, "objective": Objective, "policies": Policy, "flags": Flag,
-    "overrides": Override,
+    "overrides": Override, "uncertainty": Uncertainty, "readiness": Spread,
 }
 FIELD_NAMES = {name for model in (Mission, Standing, *NESTED.values())
                for name in model.model_fields}
@@ -385,7 +467,8 @@ def check_mission(mission: Mission, vocabulary: dict[str, list[str]],
 
 def check_pools(mission: Mission, vocabulary: dict[str, list[str]],
                 where: Where) -> list[Problem]:
-    """Overrides and whole-unit pools name existing pools; no value is overridden twice."""
+    """Overrides, whole-unit pools and readiness spreads name existing pools and countries;
+    no value is overridden twice."""
     pools = vocabulary["country_pool"]
     problems = []
 
@@ -414,4 +497,12 @@ def check_pools(mission: Mission, vocabulary: dict[str, list[str]],
     if isinstance(mission.integer_units, list):
         for index, reference in enumerate(mission.integer_units):
             check(reference, ("integer_units", index), ("integer_units", index))
+    for index, spread in enumerate(mission.uncertainty.readiness if mission.uncertainty
+                                   else []):
+        path = ("uncertainty", "readiness", index)
+        if spread.pool is not None:
+            check(spread.pool, (*path, "pool"), (*path, "pool"))
+        elif spread.country is not None and spread.country not in vocabulary["country"]:
+            message, hint = unknown("country", spread.country, vocabulary["country"])
+            problems.append(where.problem((*path, "country"), message, hint))
     return problems

@@ -165,11 +165,12 @@ def input_differences(plans: list[Plan]) -> pd.DataFrame:
 
 def svg(figure: Any) -> Markup:
     """A matplotlib figure as inline SVG text (our own markup: text inside it is escaped
-    by matplotlib's SVG writer)."""
+    by matplotlib's SVG writer). No date in its metadata: the same figure gives the same
+    bytes on every run."""
     import matplotlib.pyplot as plt
 
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(figure)
     text = buffer.getvalue()
     return Markup(text[text.index("<svg"):])

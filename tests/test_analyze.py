@@ -175,3 +175,17 @@ def test_pareto_from_the_command_line(tmp_path: Path) -> None:
                           cwd=tmp_path)
     assert missing.returncode == 2 and "--plan" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_a_sweep_probed_here_and_finished_on_a_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """By default the first cases run here; slow ones send the rest to worker processes."""
+    from planner.analyze import sweep as sweeping
+
+    instance = pipeline.prepare("baseline")
+    here = resilience(instance, HERE, pools=True)
+    monkeypatch.setattr(sweeping, "POOL_WORTH", 0.0)  # any remaining work is worth a pool
+    monkeypatch.setattr(sweeping.os, "cpu_count", lambda: 2)
+    probed = resilience(instance, Execution(progress=False), pools=True)
+    assert probed.facts["ran_on"] == "this process (8 cases) and 2 local processes"
+    columns = ["what", "name", "objective", "criticality"]
+    assert probed.tables["criticality"][columns].equals(here.tables["criticality"][columns])

@@ -5,6 +5,7 @@ Heavy modules are imported inside the commands, so ``planner --help`` stays fast
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -58,7 +59,9 @@ def run_analysis(kind: str, mission: str | None, data: Path | None,
         destination = out or Path("analyses") / f"{kind}-{instance.mission.name}"
         if save:
             check_destination(destination, force, "analysis.json")
+        started = time.perf_counter()
         analysis = compute(instance, Execution(workers=workers, scheduler=scheduler))
+        analysis.facts["wall_seconds"] = round(time.perf_counter() - started, 3)
         console = Console(highlight=False)
         print_analysis(analysis, console)
         if save:
@@ -137,4 +140,25 @@ def pareto(
         return fronts.persistence_front(instance, execution, points, plan)
 
     run_analysis("pareto", mission, data, set_flags, workers, scheduler, out, save, force,
+                 debug, compute)
+
+
+@analyze_app.command()
+def montecarlo(
+    mission: MissionArgument = None,
+    draws: Annotated[int, typer.Option("--draws", min=1, help="Readiness draws.")] = 200,
+    seed: Annotated[int, typer.Option(
+        "--seed", min=0, help="Seed of the draws: the same seed gives the same draws.")] = 0,
+    data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
+    scheduler: SchedulerOption = None, out: OutOption = None, save: SaveOption = True,
+    force: ForceOption = False, debug: DebugOption = False,
+) -> None:
+    """Readiness drawn from the mission's spreads: how often each requirement is fully
+    covered, and the cost distribution."""
+    def compute(instance: Any, execution: Any) -> Any:
+        from planner.analyze.montecarlo import montecarlo as analyse
+
+        return analyse(instance, execution, draws=draws, seed=seed)
+
+    run_analysis("montecarlo", mission, data, set_flags, workers, scheduler, out, save, force,
                  debug, compute)

@@ -100,8 +100,10 @@ def print_analysis(analysis: Analysis, console: Any) -> None:
         console.print(table)
     facts = analysis.facts
     if "solves" in facts:
-        console.print(Text(f"{facts['solves']} solves in {facts['seconds']:.2f} s on "
-                           f"{facts.get('ran_on', 'this process')}."))
+        whole = (f"; the whole analysis {facts['wall_seconds']:.2f} s"
+                 if "wall_seconds" in facts else "")
+        console.print(Text(f"{facts['solves']} solves; the sweep took {facts['seconds']:.2f} s "
+                           f"on {facts.get('ran_on', 'this process')}{whole}."))
 
 
 def cell(value: Any) -> str:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -38,20 +40,30 @@ class Task(Protocol):
     def evaluate(self, state: Any, case: Any) -> Record: ...
 
 
+PREPARED = threading.local()  # per worker thread: (key, state) of the last task set up
+
+
 def run_chunk(instance: Instance, task: Task, cases: Sequence[Any]) -> list[Record]:
-    """One worker's share: set the model up once, evaluate each case on it."""
-    state = task.prepare(instance)
-    return [task.evaluate(state, case) for case in cases]
+    """One worker's share: evaluate each case on the task's model, set up once per worker
+    (a worker given several chunks of one sweep builds the model for the first only)."""
+    key = (instance.digest, pickle.dumps(task))
+    cached = getattr(PREPARED, "last", None)
+    if cached is None or cached[0] != key:
+        cached = PREPARED.last = (key, task.prepare(instance))
+    return [task.evaluate(cached[1], case) for case in cases]
 
 
-SMALL_SWEEP = 64  # below this many cases, starting worker processes costs more than it saves
+POOL_WORTH = 3.0  # seconds of work in this process below which workers cost more than they save
+PROBE = 8  # cases solved in this process to estimate the rest
 
 
 @dataclass(frozen=True)
 class Execution:
-    """Where a sweep runs: ``workers`` local processes (1: this process; None: one per CPU,
-    or this process for a sweep of fewer than SMALL_SWEEP cases), or the Dask cluster whose
-    scheduler is at ``scheduler``."""
+    """Where a sweep runs: ``workers`` local processes (1: this process), or the Dask
+    cluster whose scheduler is at ``scheduler``. By default (None) the first cases run in
+    this process, and the rest go to one worker per CPU when they would take more than
+    POOL_WORTH seconds here (starting workers and building the model in each costs about a
+    second)."""
 
     workers: int | None = None
     scheduler: Any = None  # an address like tcp://10.0.0.5:8786, or a dask Client
@@ -72,17 +84,36 @@ def sweep(instance: Instance, task: Task, cases: Sequence[Any], label: str,
           execution: Execution = Execution()) -> SweepRun:
     """Evaluate every case; records carry a ``solves`` count, summed into the run's."""
     started = time.perf_counter()
-    workers = execution.workers or (
-        os.cpu_count() or 1 if len(cases) >= SMALL_SWEEP else 1)
+    cpus = os.cpu_count() or 1
     if execution.scheduler is not None:
         records, where = on_dask(instance, task, cases, label, execution)
-    elif workers <= 1 or len(cases) <= 1:
-        records, where = in_process(instance, task, cases, label, execution.progress)
+    elif execution.workers is not None and execution.workers > 1 and len(cases) > 1:
+        records, where = on_pool(instance, task, cases, label,
+                                 min(execution.workers, len(cases)), execution.progress)
+    elif execution.workers == 1 or len(cases) <= PROBE or cpus == 1:
+        with progress_bar(label, len(cases), execution.progress) as advance:
+            records = in_process(task.prepare(instance), task, cases, advance)
+        where = "this process"
     else:
-        records, where = on_pool(instance, task, cases, label, min(workers, len(cases)),
-                                 execution.progress)
+        records, where = probed(instance, task, cases, label, execution.progress, cpus)
     solves = sum(int(r.pop("solves", 1)) for r in records)
     return SweepRun(records, time.perf_counter() - started, where, solves)
+
+
+def probed(instance: Instance, task: Task, cases: Sequence[Any], label: str, shown: bool,
+           cpus: int) -> tuple[list[Record], str]:
+    """The first cases in this process; the rest here too when they are quick, else on a
+    pool of one worker per CPU."""
+    with progress_bar(label, len(cases), shown) as advance:
+        state = task.prepare(instance)
+        begun = time.perf_counter()
+        records = in_process(state, task, cases[:PROBE], advance)
+        rest = cases[PROBE:]
+        if (time.perf_counter() - begun) / PROBE * len(rest) < POOL_WORTH:
+            return records + in_process(state, task, rest, advance), "this process"
+    workers = min(cpus, len(rest))
+    more, _ = on_pool(instance, task, rest, label, workers, shown)
+    return records + more, f"this process ({PROBE} cases) and {workers} local processes"
 
 
 def chunks(cases: Sequence[Any], count: int) -> list[list[int]]:
@@ -105,15 +136,13 @@ def progress_bar(label: str, total: int, shown: bool) -> Iterator[Callable[[int]
         yield lambda done: bar.advance(job, done)
 
 
-def in_process(instance: Instance, task: Task, cases: Sequence[Any], label: str,
-               shown: bool) -> tuple[list[Record], str]:
-    state = task.prepare(instance)
+def in_process(state: Any, task: Task, cases: Sequence[Any],
+               advance: Callable[[int], None]) -> list[Record]:
     records = []
-    with progress_bar(label, len(cases), shown) as advance:
-        for case in cases:
-            records.append(task.evaluate(state, case))
-            advance(1)
-    return records, "this process"
+    for case in cases:
+        records.append(task.evaluate(state, case))
+        advance(1)
+    return records
 
 
 def pool_context() -> multiprocessing.context.BaseContext:
