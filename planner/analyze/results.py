@@ -29,7 +29,8 @@ class Analysis:
     tables: dict[str, pd.DataFrame]
     facts: dict[str, Any] = field(default_factory=dict)
     charts: dict[str, str] = field(default_factory=dict)  # name -> SVG text
-    shown: dict[str, list[str]] = field(default_factory=dict)  # terminal columns per table
+    # the columns printed in the terminal, per table (all by default; none: saved only)
+    shown: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "mission": self.mission, "title": self.title,
@@ -91,6 +92,8 @@ def print_analysis(analysis: Analysis, console: Any) -> None:
         console.print(Text(line))
     for name, frame in analysis.tables.items():
         frame = frame[analysis.shown.get(name, list(frame.columns))]
+        if frame.columns.empty:  # saved for the record (e.g. one row per draw), not printed
+            continue
         table = Table(title=name.replace("_", " "), title_justify="left")
         for column in frame.columns:
             numeric = pd.api.types.is_numeric_dtype(frame[column])
