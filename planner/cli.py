@@ -205,7 +205,6 @@ def report(
 
     def run() -> int:
         from planner import publish
-
         from planner.output import is_plan_folder
 
         chosen = publish.check_format(output_format)

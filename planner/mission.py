@@ -20,7 +20,7 @@ from planner.policy import Flag, Frozen, Policy, Standing, check_flags, check_po
 
 M = TypeVar("M", bound=BaseModel)
 Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
-Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Amount = Annotated[float, Field(ge=0, le=schema.LARGEST, allow_inf_nan=False)]
 PoolRef = Annotated[str, Field(pattern=r"^[A-Z]{3}/[a-z][a-z0-9_]*$")]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 

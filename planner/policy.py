@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
+import numpy as np
 import pandas as pd
 import pulp
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -70,7 +71,7 @@ class Policy(Frozen):
     region: Identifier | list[Identifier] | None = None
     phase: Identifier | list[Identifier] | None = None
     of: Literal["delivered", "cost"] = "delivered"
-    value: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    value: Annotated[float, Field(ge=0, le=schema.LARGEST, allow_inf_nan=False)] | None = None
     delivered_by: Literal["lead", "lead_and_linked"] = "lead"
     sentence: str
     source: str
@@ -193,8 +194,9 @@ def selection(units: pd.DataFrame, policy: Policy, phase: str | list[str] | None
 def terms(units: pd.DataFrame, mask: pd.Series, weight: str | None,
           factor: float = 1.0) -> list[tuple[pulp.LpVariable, float]]:
     chosen = units[mask]
-    weights = chosen[weight] if weight else pd.Series(1.0, index=chosen.index)
-    return [(v, factor * float(w)) for v, w in zip(chosen["var"], weights, strict=True)]
+    weights = (chosen[weight].to_numpy(dtype=float) if weight
+               else np.ones(len(chosen))) * factor
+    return list(zip(chosen["var"].tolist(), weights.tolist(), strict=True))
 
 
 def affine(pairs: list[tuple[pulp.LpVariable, float]]) -> pulp.LpAffineExpression:
@@ -229,9 +231,10 @@ def policy_rows(policy: Policy, units: pd.DataFrame, phases: list[str],
                  <= float(policy.value or 0))]
     if policy.kind == "retain_at_home":
         rows = []
+        held = units[selection(units, policy, None, country=True)]  # then split by phase
         for phase in names(policy.phase) or phases:
-            mask = selection(units, policy, phase, country=True)
-            expr = affine(terms(units, mask, "delivers"))
+            mask = held["phase"] == phase
+            expr = affine(terms(held, mask, "delivers"))
             rows.append((f"policy[{policy.name},{phase}]", expr >= float(policy.value or 0)))
         return rows
     weight = "unit_cost" if policy.of == "cost" else "delivers"

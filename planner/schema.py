@@ -13,6 +13,9 @@ Kind = Literal["id", "country", "text", "number", "regions"]
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 COUNTRY_PATTERN = r"^[A-Z]{3}$"
+# No number in a table or a mission may exceed this: HiGHS treats 1e15 as too large for a
+# coefficient and 1e20 as infinite, and no quantity in these units comes near it.
+LARGEST = 1e12
 ALL_REGIONS = "*"
 REGION_SEPARATOR = ";"
 TASK_COST_SUFFIX = "_cost"

@@ -69,6 +69,9 @@ def parse_number(text: str, column: schema.Column) -> tuple[float | None, str | 
         return None, f"'{text}' is not a number", f"enter a number ({column.unit or 'a value'})"
     if not math.isfinite(value):
         return None, f"'{text}' is not a finite number", "enter a finite number"
+    if abs(value) > schema.LARGEST:
+        return None, f"{text} is too large for the solver (above {schema.LARGEST:g})", (
+            f"check the unit: {column.unit or 'the column'}")
     if column.minimum is not None and value < column.minimum:
         return None, f"{text} is below the minimum {column.minimum:g}", (
             f"enter a value of at least {column.minimum:g}"
