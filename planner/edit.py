@@ -269,6 +269,22 @@ def cell_spans(body: str) -> Iterator[tuple[int, int, str]]:
         position = end + 1
 
 
+def open_quote(body: str) -> bool:
+    """Whether the last cell of a record's text is quoted and never closed: the csv module
+    reads such a cell, line endings included, to the end of the file."""
+    *_, (start, end, _) = cell_spans(body)
+    position = start + 1
+    if body[start:start + 1] != '"':
+        return False
+    while position < end:
+        if body[position] == '"':
+            if body[position + 1:position + 2] != '"':
+                return False
+            position += 1
+        position += 1
+    return True
+
+
 def format_cell(value: str) -> str:
     """A cell's text: quoted only when CSV needs it."""
     if NEEDS_QUOTES.search(value):
@@ -282,17 +298,26 @@ def rewrite_record(file: CsvFile, record: Record, changes: dict[int, str]) -> by
     text = "".join(file.lines[record.start:record.end])
     ending = line_ending(text)
     body = text[:len(text) - len(ending)]
+    if open_quote(body):  # the file ends inside a quoted cell: its last line ending is text
+        body, ending = text, ""
     spans = list(cell_spans(body))
     if [v for _, _, v in spans] != record.cells:
         raise InputError([Problem(file.label, "this row cannot be edited in place",
                                   row=record.row, hint="edit it in a spreadsheet")])
     missing = max(changes) + 1 - len(spans)
     if missing > 0:  # a short row: the validator reads the missing cells as blank
+        if open_quote(body):  # close the last cell (same value) so the new cells follow it
+            body += '"'
         body += "," * missing
         spans = list(cell_spans(body))
     for index in sorted(changes, reverse=True):
         start, end, _ = spans[index]
         body = body[:start] + format_cell(changes[index]) + body[end:]
+    if not body:
+        # a record of one cell made blank: an empty line reads as no cells at all, and after
+        # a line ended by a bare CR its LF would join that CR into one CRLF line ending, so
+        # the record would vanish; the csv module writes a lone empty cell as "" for this
+        body = '""'
     lines = [*file.lines[:record.start], body + ending, *file.lines[record.end:]]
     data = file.encode(lines)
     check_rewrite(file, record, changes, data)

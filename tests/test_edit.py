@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from planner import edit, paths, schema
@@ -376,6 +376,10 @@ cell_text = st.text(alphabet='ab ,"\n\r;é', max_size=6).map(str.strip)
 @given(rows=st.lists(st.lists(cell_text, min_size=3, max_size=3), min_size=2, max_size=5),
        ending=st.sampled_from(["\n", "\r\n"]), bom=st.booleans(), value=cell_text,
        row=st.integers(1, 4), column=st.integers(0, 2))
+@example(rows=[["", "", ";\r;"], ["", "", ""]], ending="\n", bom=False, value="", row=2,
+         column=2)
+@example(rows=[["", "", ";\r;"], ["", "", ""]], ending="\n", bom=False, value="", row=2,
+         column=0)
 def test_rewrite_changes_exactly_one_cell(tmp_path_factory: pytest.TempPathFactory,
                                           rows: list[list[str]], ending: str, bom: bool,
                                           value: str, row: int, column: int) -> None:
@@ -390,7 +394,11 @@ def test_rewrite_changes_exactly_one_cell(tmp_path_factory: pytest.TempPathFacto
     assert data.startswith(head) and data.endswith(tail)
     cells = list(csv.reader(io.StringIO(data[len(head):len(data) - len(tail)]
                                        .decode("utf-8"), newline="")))
-    assert cells == [[*record.cells[:column], value, *record.cells[column + 1:]]]
+    # a short record is first padded with blank cells up to the edited column, as the
+    # validator reads missing cells as blank (e.g. a bare CR, which csv.writer leaves unquoted
+    # under a LF lineterminator, ends a record early: r0,,;<CR>;<LF> is two records)
+    old = record.cells + [""] * (column + 1 - len(record.cells))
+    assert cells == [[*old[:column], value, *old[column + 1:]]]
 
 
 @settings(max_examples=300, deadline=None)
@@ -398,3 +406,21 @@ def test_rewrite_changes_exactly_one_cell(tmp_path_factory: pytest.TempPathFacto
 def test_cells_are_found_as_the_csv_module_reads_them(body: str) -> None:
     [expected] = list(csv.reader([body])) or [[""]]
     assert [v for _, _, v in edit.cell_spans(body)] == (expected or [""])
+
+
+@pytest.mark.parametrize(("before", "at", "changes", "after"), [
+    # a one-cell record made blank is written "" (an empty line would read as no cells, and
+    # here its LF would join the bare CR before it into one CRLF)
+    (b"k,x,y\nr0,,;\r;\nr1,,\n", 1, {0: ""}, b'k,x,y\nr0,,;\r""\nr1,,\n'),
+    # a file ending inside a quoted cell: the CR is the cell's; the cell is closed (same
+    # value) before the cells a short row is padded with
+    (b'k,x,y\nr0,"a\r', 0, {2: "b"}, b'k,x,y\nr0,"a\r",b'),
+    (b'k,x,y\nr0,"a\r', 0, {0: "r1"}, b'k,x,y\nr1,"a\r'),
+])
+def test_rewrite_of_records_csv_writer_does_not_write(tmp_path: Path, before: bytes, at: int,
+                                                      changes: dict[int, str],
+                                                      after: bytes) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(before)
+    file = edit.read_file(path, tmp_path)
+    assert edit.rewrite_record(file, file.rows[at], changes) == after
