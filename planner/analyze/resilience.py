@@ -91,9 +91,10 @@ def resilience(instance: Instance, execution: Execution, pools: bool = False,
                 execution)
     base, rest = run.records[0], run.records[1:]
     requirements = requirement_names(instance)
+    penalty = instance.requirements["penalty"].to_numpy(float)
     rows = []
     for record in rest:
-        rows.append(criticality_row(record, base, requirements))
+        rows.append(criticality_row(record, base, requirements, penalty))
     table = pd.DataFrame(rows).sort_values(["criticality", "what", "name"],
                                            ascending=[False, True, True], kind="stable")
     findings = [f"Base plan: {money(base['objective'])} (employment "
@@ -129,15 +130,19 @@ def resilience(instance: Instance, execution: Execution, pools: bool = False,
                     shown=shown)
 
 
-def criticality_row(record: Record, base: Record, requirements: list[str]) -> dict[str, Any]:
+def criticality_row(record: Record, base: Record, requirements: list[str],
+                    penalty: np.ndarray) -> dict[str, Any]:
+    """One line of the criticality table; the requirements newly short are listed with
+    the dearest first (by the penalty of what is newly uncovered)."""
     if record["objective"] is None:
         return {"what": record["what"], "name": record["name"], "status": record["status"],
                 "objective": None, "criticality": float("inf"), "extra_employment": None,
                 "extra_penalty": None, "requirements_short": None, "newly_short": ""}
     before = np.array(base["shortfall"])
     after = np.array(record["shortfall"])
-    newly = [f"{requirements[i]} {after[i] - before[i]:.4g}"
-             for i in np.flatnonzero(after - before > 1e-6)]
+    more = after - before
+    worse = sorted(np.flatnonzero(more > 1e-6), key=lambda i: -more[i] * penalty[i])
+    newly = [f"{requirements[i]}: {more[i]:.3g} short" for i in worse]
     return {"what": record["what"], "name": record["name"], "status": record["status"],
             "objective": round(record["objective"], 6),
             "criticality": round(record["objective"] - base["objective"], 6),
