@@ -150,11 +150,12 @@ def capability_tables_page(data_root: Path) -> str:
              "must be unique in it.\n",
              "\n## How sources are written\n",
              f"Every table has a `{schema.SOURCE.name}` column. {text(schema.SOURCE.description)} "
-             "A source may hold several parts separated by `;`. Each is a public figure, "
-             "written `public_facts §<section> '<figure>' [<confidence>]` after a row of "
-             f"[public_facts.md](../{FACTS_FILE}) or as the public source itself with its "
-             "web address and a confidence tag (`[H]`, `[M]` or `[L]`); or an assumption, "
-             "written `assumption: <why>`. The "
+             "A source may hold several parts separated by `;`, each written in one of "
+             "three forms: a row of "
+             f"[public_facts.md](../{FACTS_FILE}) as `public_facts §<section> '<figure>' "
+             "[<confidence>]`; a public source cited directly, with its web address and a "
+             "confidence tag (`[H]`, `[M]` or `[L]`: high, medium or low); or an "
+             "assumption, as `assumption: <why>`. The "
              "[data-source register](data-sources.md) lists every shipped row with its "
              "sources.\n"]
     for entry in (*schema.REFERENCE_TABLES, schema.POOLS):
@@ -241,72 +242,11 @@ def adding_section() -> str:
 
 # --- mission files -------------------------------------------------------------------------
 
-# Meanings of the keys whose pydantic field carries no description yet. A description given
-# in the model (Field(description=...)) takes precedence; tests fail when a key has neither,
-# or when a note is kept here for a key that no longer exists or has its own description.
-FIELD_NOTES: dict[str, dict[str, str]] = {
-    "Mission": {
-        "name": "The mission's name: plans are written to plans/<name>/ and reports name it.",
-        "description": "What the mission stands for, in a few sentences; shown in plans and "
-                       "reports.",
-        "phases": "The phases planned for, in time order, from phases.csv.",
-        "requirements": "What the alliance must deliver: task, region and amount per phase.",
-        "objective": "What the plan minimises; see Objective.",
-    },
-    "Requirement": {
-        "task": "A task of tasks.csv.",
-        "region": "A region of regions.csv.",
-        "phase": "The one phase of a single amount; leave it out when amount is given per "
-                 "phase.",
-        "amount": "How much, in the task's unit: one number (with phase), or a mapping "
-                  "phase: amount, e.g. {crisis: 4, conflict: 8}.",
-        "note": "Where the amount comes from: 'assumption: ...' or a public_facts row.",
-    },
-    "Override": {
-        "country": "The country whose pool is changed.",
-        "pool": "The pool, by its identifier in the country's table.",
-        "scale": "Multiply the pool's quantity by this factor.",
-        "quantity": "Set the pool's quantity.",
-        "readiness": "Set the pool's readiness (0 to 1).",
-        "cost_per_unit": "Set the pool's cost per unit and phase (USD m).",
-        "remove": "true takes the pool out of the mission.",
-    },
-    "Policy": {
-        "name": "Identifier of the policy; its LP rows are named policy[<name>...]. A mission "
-                "policy with a standing policy's name replaces it.",
-        "kind": "What the policy says; see Policy kinds.",
-        "country": "The country concerned (one code); for lead_nation, the candidates (a "
-                   "list; default every country).",
-        "partner": "For link: the other country.",
-        "task": "The task or tasks concerned (default: every task, where the kind allows).",
-        "region": "The region or regions concerned (default: every region).",
-        "phase": "The phase or phases concerned (default: every phase).",
-        "of": "For share_cap and share_floor: a share of the delivered amount (delivered) or "
-              "of cost (cost).",
-        "value": "The bound: a fraction for shares, an amount in the task's unit for "
-                 "retain_at_home, USD m for budget_cap.",
-        "delivered_by": "For lead_nation: who delivers where a country leads: only the lead "
-                        "(lead), or the lead and countries with an active link to it "
-                        "(lead_and_linked).",
-        "sentence": "The constraint in one plain sentence; plans and reports print it.",
-        "source": "Where it comes from: a public_facts row, or 'assumption: ...'.",
-        "when": "Conditions on scenario flags, flag: value or flag: [values]: the policy "
-                "holds only when every one matches.",
-        "unless": "Conditions on scenario flags: the policy does not hold when any matches.",
-        "active_when": "For link: the link is active only when every condition matches.",
-        "active_unless": "For link: the link is inactive when any condition matches.",
-    },
-    "Flag": {
-        "values": "The values the flag may take.",
-        "default": "Its value when a mission does not set it.",
-        "description": "What each value means.",
-        "source": "Where the flag's meaning comes from.",
-    },
-    "Standing": {
-        "flags": "The scenario flags missions may set, by name.",
-        "policies": "The policies that hold in every mission, subject to their conditions.",
-    },
-}
+# Meanings of keys whose pydantic field carries no description (every key of the shipped
+# models has its own Field(description=...) now; a new key may borrow one here for a while).
+# A description in the model takes precedence; tests fail when a key has neither, or when a
+# note is kept here for a key that no longer exists or has its own description.
+FIELD_NOTES: dict[str, dict[str, str]] = {}
 
 PATTERN_NOUNS = {
     schema.ID_PATTERN: ("identifier", "identifiers"),

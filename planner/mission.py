@@ -31,15 +31,21 @@ class Requirement(Frozen):
     Either ``phase`` with a single ``amount``, or ``amount`` as a mapping phase -> amount.
     """
 
-    task: Identifier
-    region: Identifier
-    phase: Identifier | None = None
-    amount: Amount | dict[Identifier, Amount]
+    task: Identifier = Field(description="A task of tasks.csv.")
+    region: Identifier = Field(description="A region of regions.csv.")
+    phase: Identifier | None = Field(
+        default=None, description="The one phase of a single amount; leave it out when amount "
+        "is given per phase.")
+    amount: Amount | dict[Identifier, Amount] = Field(
+        description="How much, in the task's unit: one number (with phase), or a mapping "
+        "phase: amount, e.g. {crisis: 4, conflict: 8}.")
     penalty: Amount | None = Field(
         default=None,
         description="USD m per unit of the task left uncovered; default: the objective's.",
     )
-    note: str = ""
+    note: str = Field(
+        default="", description="Where the amount comes from: 'assumption: ...' or a "
+        "public_facts row.")
 
     @model_validator(mode="after")
     def _phase_given_once(self) -> Requirement:
@@ -69,13 +75,17 @@ class Override(Frozen):
     tables on disk are never modified, and the Plan records each change with its source.
     """
 
-    country: Annotated[str, Field(pattern=schema.COUNTRY_PATTERN)]
-    pool: Identifier
-    scale: Amount | None = None
-    quantity: Amount | None = None
-    readiness: Annotated[float, Field(ge=0, le=1)] | None = None
-    cost_per_unit: Amount | None = None
-    remove: bool = False
+    country: Annotated[str, Field(pattern=schema.COUNTRY_PATTERN)] = Field(
+        description="The country whose pool is changed.")
+    pool: Identifier = Field(description="The pool, by its identifier in the country's table.")
+    scale: Amount | None = Field(
+        default=None, description="Multiply the pool's quantity by this factor.")
+    quantity: Amount | None = Field(default=None, description="Set the pool's quantity.")
+    readiness: Annotated[float, Field(ge=0, le=1)] | None = Field(
+        default=None, description="Set the pool's readiness (0 to 1).")
+    cost_per_unit: Amount | None = Field(
+        default=None, description="Set the pool's cost per unit and phase (USD m).")
+    remove: bool = Field(default=False, description="true takes the pool out of the mission.")
     source: str = Field(description="Why: a row of public_facts.md, or 'assumption: ...'.")
 
     @model_validator(mode="after")
@@ -196,19 +206,26 @@ class Objective(Frozen):
 class Mission(Frozen):
     """A mission: requirements over phases, scenario flags, its own policies, the objective."""
 
-    name: Identifier
-    description: str
+    name: Identifier = Field(
+        description="The mission's name: plans are written to plans/<name>/ and reports name "
+        "it.")
+    description: str = Field(
+        description="What the mission stands for, in a few sentences; shown in plans and "
+        "reports.")
     extends: str | None = Field(
         default=None, description="A mission this one starts from (a name beside this file).")
     countries: list[Annotated[str, Field(pattern=schema.COUNTRY_PATTERN)]] | None = Field(
         default=None, min_length=1, description="The allies taking part, e.g. [USA, JPN, KOR]; "
         "default: every country in the tables. Policies naming a country not taking part are "
         "set aside.")
-    phases: list[Identifier] = Field(min_length=1)
+    phases: list[Identifier] = Field(
+        min_length=1, description="The phases planned for, in time order, from phases.csv.")
     flags: dict[Identifier, Identifier] = Field(
         default={}, description="Scenario flags, e.g. gsomia: suspended; unset flags take "
         "their default from capabilities/policies.yaml.")
-    requirements: list[Requirement] = Field(min_length=1)
+    requirements: list[Requirement] = Field(
+        min_length=1, description="What the alliance must deliver: task, region and amount "
+        "per phase.")
     policies: list[Policy] = Field(
         default=[], description="Mission-specific policies, added to the standing ones; one "
         "with the name of a standing policy replaces it.")
@@ -217,7 +234,8 @@ class Mission(Frozen):
     integer_units: bool | list[PoolRef] = Field(
         default=False, description="Whole units (a MIP): true for every pool, or a list of "
         "pools as COUNTRY/pool.")
-    objective: Objective = Objective()
+    objective: Objective = Field(
+        default=Objective(), description="What the plan minimises; see Objective.")
     uncertainty: Uncertainty | None = Field(
         default=None, description="Readiness spreads for planner analyze montecarlo; a "
         "mission that extends another replaces its parent's uncertainty whole.")

@@ -63,22 +63,47 @@ class Policy(Frozen):
     ``when`` flag has (one of) the given value(s), and no ``unless`` flag does.
     """
 
-    name: Identifier
-    kind: PolicyKind
-    country: CountryCode | list[CountryCode] | None = None
-    partner: CountryCode | None = None
-    task: Identifier | list[Identifier] | None = None
-    region: Identifier | list[Identifier] | None = None
-    phase: Identifier | list[Identifier] | None = None
-    of: Literal["delivered", "cost"] = "delivered"
-    value: Annotated[float, Field(ge=0, le=schema.LARGEST, allow_inf_nan=False)] | None = None
-    delivered_by: Literal["lead", "lead_and_linked"] = "lead"
-    sentence: str
-    source: str
-    when: Condition = {}
-    unless: Condition = {}
-    active_when: Condition = {}
-    active_unless: Condition = {}
+    name: Identifier = Field(
+        description="Identifier of the policy; its LP rows are named policy[<name>...]. A "
+        "mission policy with a standing policy's name replaces it.")
+    kind: PolicyKind = Field(description="What the policy says; see Policy kinds.")
+    country: CountryCode | list[CountryCode] | None = Field(
+        default=None, description="The country concerned (one code); for lead_nation, the "
+        "candidates (a list; default every country).")
+    partner: CountryCode | None = Field(default=None, description="For link: the other "
+                                        "country.")
+    task: Identifier | list[Identifier] | None = Field(
+        default=None, description="The task or tasks concerned (default: every task, where "
+        "the kind allows).")
+    region: Identifier | list[Identifier] | None = Field(
+        default=None, description="The region or regions concerned (default: every region).")
+    phase: Identifier | list[Identifier] | None = Field(
+        default=None, description="The phase or phases concerned (default: every phase).")
+    of: Literal["delivered", "cost"] = Field(
+        default="delivered", description="For share_cap and share_floor: a share of the "
+        "delivered amount (delivered) or of cost (cost).")
+    value: Annotated[float, Field(ge=0, le=schema.LARGEST, allow_inf_nan=False)] | None = Field(
+        default=None, description="The bound: a fraction for shares, an amount in the task's "
+        "unit for retain_at_home, USD m for budget_cap.")
+    delivered_by: Literal["lead", "lead_and_linked"] = Field(
+        default="lead", description="For lead_nation: who delivers where a country leads: "
+        "only the lead (lead), or the lead and countries with an active link to it "
+        "(lead_and_linked).")
+    sentence: str = Field(description="The constraint in one plain sentence; plans and "
+                          "reports print it.")
+    source: str = Field(description="Where it comes from: a public_facts row, or "
+                        "'assumption: ...'.")
+    when: Condition = Field(
+        default={}, description="Conditions on scenario flags, flag: value or flag: [values]: "
+        "the policy holds only when every one matches.")
+    unless: Condition = Field(
+        default={}, description="Conditions on scenario flags: the policy does not hold when "
+        "any matches.")
+    active_when: Condition = Field(
+        default={}, description="For link: the link is active only when every condition "
+        "matches.")
+    active_unless: Condition = Field(
+        default={}, description="For link: the link is inactive when any condition matches.")
 
     @model_validator(mode="after")
     def _fields_fit_kind(self) -> Policy:
@@ -154,10 +179,11 @@ def condition_holds(when: Condition, unless: Condition, flags: dict[str, str]) -
 class Flag(Frozen):
     """A scenario switch, e.g. ``gsomia: active | suspended``."""
 
-    values: list[Identifier] = Field(min_length=2)
-    default: Identifier
-    description: str
-    source: str
+    values: list[Identifier] = Field(min_length=2, description="The values the flag may "
+                                     "take.")
+    default: Identifier = Field(description="Its value when a mission does not set it.")
+    description: str = Field(description="What each value means.")
+    source: str = Field(description="Where the flag's meaning comes from.")
 
     @model_validator(mode="after")
     def _default_allowed(self) -> Flag:
@@ -170,8 +196,11 @@ class Standing(Frozen):
     """``capabilities/policies.yaml``: the scenario flags and the policies that hold in every
     mission (subject to their conditions)."""
 
-    flags: dict[Identifier, Flag] = {}
-    policies: list[Policy] = []
+    flags: dict[Identifier, Flag] = Field(
+        default={}, description="The scenario flags missions may set, by name.")
+    policies: list[Policy] = Field(
+        default=[], description="The policies that hold in every mission, subject to their "
+        "conditions.")
 
 
 def names(value: str | list[str] | None) -> list[str]:

@@ -56,8 +56,9 @@ class Table:
 SOURCE = Column(
     "source",
     "text",
-    "Where the row's numbers come from: a row of shared/data/public_facts.md, or "
-    "'assumption: <why>'.",
+    "Where the row's numbers come from: a row of docs/public_facts.md, a public source cited "
+    "directly (its web address and an [H]/[M]/[L] confidence tag, as the AUS and PHL tables "
+    "do), or 'assumption: <why>'.",
 )
 
 COUNTRIES = Table(

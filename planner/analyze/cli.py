@@ -25,7 +25,8 @@ DataOption = Annotated[Path | None, typer.Option(
 SetOption = Annotated[list[str] | None, typer.Option(
     "--set", help="Override a scenario flag, e.g. --set gsomia=suspended (repeatable).")]
 WorkersOption = Annotated[int | None, typer.Option(
-    "--workers", min=1, help="Local processes (default: one per CPU; 1: this process).")]
+    "--workers", min=1, help="Local processes (1: this process). Default: the first cases "
+    "here, the rest on one process per CPU when they would take more than a few seconds.")]
 SchedulerOption = Annotated[str | None, typer.Option(
     "--scheduler", help="Run on a Dask cluster: its scheduler address, e.g. "
     "tcp://10.0.0.5:8786.")]

@@ -166,13 +166,17 @@ def spearman(x: pd.Series, y: pd.Series) -> float | None:
 def fairness(instance: Instance, execution: Execution) -> Analysis:
     """Every coalition's stand-alone cost, and the shares that follow from them."""
     allies = list(instance.capabilities.countries["country"])
-    run = sweep(instance, StandAlone(), coalitions(allies), "coalition solves", execution)
+    # the whole alliance first: solved from no basis, its plan is the one planner solve gives
+    everyone, *smaller = reversed(coalitions(allies))
+    run = sweep(instance, StandAlone(), [everyone, *reversed(smaller)], "coalition solves",
+                execution)
+    run.records = [*run.records[1:], run.records[0]]  # smallest coalitions first
     value = {}
     for record in run.records:
         if record["objective"] is None:
             raise RuntimeError(f"coalition {'+'.join(record['coalition'])} could not be "
                                f"solved ({record['status']})")
-        value[frozenset(record["coalition"])] = record["objective"]
+        value[frozenset(record["coalition"])] = round(record["objective"], 6)  # no solver noise
     grand = run.records[-1]
     countries = instance.capabilities.countries.set_index("country")
     gdp = countries.loc[allies, "gdp_usd_bn"].astype(float)
@@ -187,7 +191,7 @@ def fairness(instance: Instance, execution: Execution) -> Analysis:
     cost_share = employment / employment.sum() if employment.sum() else employment * 0
     shares = pd.DataFrame({
         "ally": allies,
-        "stand_alone_cost": [value[frozenset([a])] for a in allies],
+        "stand_alone_cost": [round(value[frozenset([a])], 6) for a in allies],
         "plan_cost": actual.round(6).to_numpy(),
         "shapley": [round(phi[a], 6) for a in allies],
         "nucleolus": [round(nucl[a], 6) for a in allies],

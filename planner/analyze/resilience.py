@@ -141,15 +141,23 @@ def criticality_row(record: Record, base: Record, requirements: list[str],
     before = np.array(base["shortfall"])
     after = np.array(record["shortfall"])
     more = after - before
-    worse = sorted(np.flatnonzero(more > 1e-6), key=lambda i: -more[i] * penalty[i])
+    criticality = record["objective"] - base["objective"]
+    # with no rise in cost, a shortfall that moved is a tie between requirements, not a loss
+    worse = sorted(np.flatnonzero(more > 1e-6), key=lambda i: -more[i] * penalty[i]) if (
+        criticality > 1e-6) else []
     newly = [f"{requirements[i]}: {more[i]:.3g} short" for i in worse]
     return {"what": record["what"], "name": record["name"], "status": record["status"],
-            "objective": round(record["objective"], 6),
-            "criticality": round(record["objective"] - base["objective"], 6),
-            "extra_employment": round(record["employment_cost"] - base["employment_cost"], 6),
-            "extra_penalty": round(record["penalty"] - base["penalty"], 6),
+            "objective": tidy(record["objective"]),
+            "criticality": tidy(criticality),
+            "extra_employment": tidy(record["employment_cost"] - base["employment_cost"]),
+            "extra_penalty": tidy(record["penalty"] - base["penalty"]),
             "requirements_short": int((after > 1e-6).sum()),
             "newly_short": "; ".join(newly)}
+
+
+def tidy(value: float) -> float:
+    """Rounded to solver precision, without a negative zero."""
+    return round(value, 6) + 0.0
 
 
 WHAT = {"ally": "Without {}", "pool": "Without the pool {}", "link": "With the link {} cut"}

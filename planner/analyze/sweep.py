@@ -181,7 +181,13 @@ def on_dask(instance: Instance, task: Task, cases: Sequence[Any], label: str,
         raise InputError([Problem("--scheduler", "Dask is not installed here",
                                   hint='pip install "dask[distributed]"')]) from None
     given = execution.scheduler
-    client = given if isinstance(given, Client) else Client(given, timeout="10s")
+    try:
+        client = given if isinstance(given, Client) else Client(given, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError([Problem("--scheduler", f"cannot reach a Dask scheduler at "
+                                  f"{given} ({exc.__class__.__name__})",
+                                  hint="check the address, e.g. tcp://10.0.0.5:8786, and that "
+                                  "'dask scheduler' runs there")]) from None
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         parts = chunks(cases, workers * 4)
