@@ -227,7 +227,8 @@ def test_montecarlo_from_the_command_line(tmp_path: Path) -> None:
     result = run_planner("analyze", "montecarlo", "readiness-uncertainty", "--draws", "20",
                          "--seed", "2", "--workers", "1", "--out", "mc", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "--draws 20 --seed 2` repeats them exactly" in result.stdout
+    text = " ".join(result.stdout.split())  # as read, whatever the terminal's wrapping
+    assert "--draws 20 --seed 2` repeats them exactly" in text
     assert {p.name for p in (tmp_path / "mc").iterdir()} == {
         "analysis.json", "coverage.csv", "costs.csv", "readiness.csv", "cost_histogram.svg"}
     saved = yaml.safe_load((tmp_path / "mc" / "analysis.json").read_text(encoding="utf-8"))
