@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import chain
 
 import highspy
 import numpy as np
+import pandas as pd
 import pulp
 
+from planner.bulk import no_cycle_collection
 from planner.errors import SolverError
 
 INF = highspy.kHighsInf
@@ -44,48 +48,75 @@ class Arrays:
     offset: float
 
 
-def bound(value: float | None, infinite: float) -> float:
-    return infinite if value is None else float(value)
-
-
 def to_arrays(problem: pulp.LpProblem, columns: Sequence[pulp.LpVariable],
               rows: dict[str, pulp.LpConstraint]) -> Arrays:
     """The arrays of a PuLP model: columns in the order given, then any other column the
-    objective or a row uses (e.g. the elastic columns of a conflict search); rows in the
-    order of ``rows``."""
-    columns = list(columns)
-    position = {id(v): i for i, v in enumerate(columns)}
+    objective or a row uses (e.g. the elastic columns of a conflict search), in the order
+    they first appear; rows in the order of ``rows``.
 
-    def place(var: pulp.LpVariable) -> int:
-        at = position.get(id(var))
-        if at is None:
-            at = position[id(var)] = len(columns)
-            columns.append(var)
-        return at
+    Nonzeros are read by C-level iteration over the rows' own dictionaries and matched to
+    columns by identity in one hash-table pass (pandas), with no Python call per nonzero.
+    """
+    with no_cycle_collection():
+        columns = list(columns)
+        constraints = list(rows.values())
+        expressions = [c.expr for c in constraints]
+        objective = problem.objective if problem.objective is not None else {}
+        start = np.zeros(len(constraints) + 1, dtype=np.int32)
+        np.cumsum(np.fromiter(map(len, expressions), dtype=np.int32, count=len(expressions)),
+                  out=start[1:])
+        used = [*objective, *chain.from_iterable(expressions)]
+        at = positions(used, columns)
+        index = at[len(objective):].astype(np.int32)
+        value = np.fromiter(chain.from_iterable(map(dict.values, expressions)),
+                            dtype=np.float64, count=int(start[-1]))
+        cost = np.zeros(len(columns))
+        cost[at[:len(objective)]] = np.fromiter(objective.values(), dtype=np.float64,
+                                                count=len(objective))
+        rhs = np.fromiter((-c.constant for c in constraints), dtype=np.float64,
+                          count=len(constraints))
+        sense = np.fromiter((c.sense for c in constraints), dtype=np.int8,
+                            count=len(constraints))
+        lower = np.array([v.lowBound for v in columns], dtype=np.float64)  # None: nan
+        upper = np.array([v.upBound for v in columns], dtype=np.float64)
+        return Arrays(
+            columns=columns, rows=list(rows), cost=cost,
+            col_lower=np.where(np.isnan(lower), -INF, lower),
+            col_upper=np.where(np.isnan(upper), INF, upper),
+            integer=np.array([v.cat == pulp.LpInteger for v in columns], dtype=np.uint8),
+            row_lower=np.where(sense == pulp.LpConstraintLE, -INF, rhs),
+            row_upper=np.where(sense == pulp.LpConstraintGE, INF, rhs),
+            start=start, index=index, value=value,
+            offset=float(getattr(objective, "constant", 0.0)),
+        )
 
-    objective = [(place(var), coefficient) for var, coefficient in problem.objective.items()]
-    lengths = np.fromiter((len(c) for c in rows.values()), dtype=np.int32, count=len(rows))
-    start = np.zeros(len(rows) + 1, dtype=np.int32)
-    np.cumsum(lengths, out=start[1:])
-    index = np.fromiter((place(v) for c in rows.values() for v in c), dtype=np.int32,
-                        count=int(start[-1]))
-    value = np.fromiter((a for c in rows.values() for a in c.values()), dtype=np.float64,
-                        count=int(start[-1]))
-    rhs = np.fromiter((-c.constant for c in rows.values()), dtype=np.float64, count=len(rows))
-    sense = np.fromiter((c.sense for c in rows.values()), dtype=np.int8, count=len(rows))
-    cost = np.zeros(len(columns))
-    for at, coefficient in objective:
-        cost[at] += coefficient
-    return Arrays(
-        columns=columns, rows=list(rows), cost=cost,
-        col_lower=np.array([bound(v.lowBound, -INF) for v in columns]),
-        col_upper=np.array([bound(v.upBound, INF) for v in columns]),
-        integer=np.array([v.cat == pulp.LpInteger for v in columns], dtype=np.uint8),
-        row_lower=np.where(sense == pulp.LpConstraintLE, -INF, rhs),
-        row_upper=np.where(sense == pulp.LpConstraintGE, INF, rhs),
-        start=start, index=index, value=value,
-        offset=float(problem.objective.constant),
-    )
+
+def positions(used: list[pulp.LpVariable], columns: list[pulp.LpVariable]) -> np.ndarray:
+    """The column position of each variable in ``used``; a variable not among ``columns``
+    is appended to them where it first appears."""
+    known = pd.Index(np.fromiter(map(id, columns), dtype=np.int64, count=len(columns)))
+    if not known.is_unique:
+        raise ValueError("a column is given twice")
+    ids = np.fromiter(map(id, used), dtype=np.int64, count=len(used))
+    at = known.get_indexer(ids)
+    missing = np.flatnonzero(at < 0)
+    if len(missing):
+        added: dict[int, int] = {}
+        for i in missing.tolist():
+            var = used[i]
+            if id(var) not in added:
+                added[id(var)] = len(columns)
+                columns.append(var)
+            at[i] = added[id(var)]
+    return at
+
+
+def spread(value: np.ndarray | float, length: int) -> np.ndarray:
+    """One number for each of ``length`` positions, as HiGHS takes them (float64)."""
+    if isinstance(value, int | float):  # the common case of a sweep: no broadcasting
+        return np.full(length, value, dtype=np.float64)
+    return np.ascontiguousarray(np.broadcast_to(np.asarray(value, dtype=np.float64),
+                                                (length,)))
 
 
 @dataclass(frozen=True)
@@ -115,8 +146,6 @@ class HighsModel:
                  time_limit: float | None = None, msg: bool = False) -> None:
         self.arrays = arrays
         self.name = name
-        self.column = {v.name: i for i, v in enumerate(arrays.columns)}
-        self.row = {n: i for i, n in enumerate(arrays.rows)}
         self.integer = bool(arrays.integer.any())
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", bool(msg))
@@ -137,6 +166,16 @@ class HighsModel:
            rows: dict[str, pulp.LpConstraint], **options: object) -> HighsModel:
         return cls(to_arrays(problem, columns, rows), problem.name, **options)  # type: ignore[arg-type]
 
+    @cached_property
+    def column(self) -> dict[str, int]:
+        """Column positions by name (made on first use: a plain solve never needs them)."""
+        return {v.name: i for i, v in enumerate(self.arrays.columns)}
+
+    @cached_property
+    def row(self) -> dict[str, int]:
+        """Row positions by name."""
+        return {n: i for i, n in enumerate(self.arrays.rows)}
+
     def columns(self, names: Iterable[str]) -> np.ndarray:
         return np.array([self.column[n] for n in names], dtype=np.int32)
 
@@ -145,19 +184,16 @@ class HighsModel:
 
     def set_column_bounds(self, columns: np.ndarray, lower: np.ndarray | float,
                           upper: np.ndarray | float) -> None:
-        lower = np.broadcast_to(np.asarray(lower, float), columns.shape).astype(float)
-        upper = np.broadcast_to(upper, columns.shape).astype(float)
-        self.highs.changeColsBounds(len(columns), columns, lower, upper)
+        self.highs.changeColsBounds(len(columns), columns, spread(lower, len(columns)),
+                                    spread(upper, len(columns)))
 
     def set_row_bounds(self, rows: np.ndarray, lower: np.ndarray | float,
                        upper: np.ndarray | float) -> None:
-        lower = np.broadcast_to(np.asarray(lower, float), rows.shape).astype(float)
-        upper = np.broadcast_to(np.asarray(upper, float), rows.shape).astype(float)
-        self.highs.changeRowsBounds(len(rows), rows, lower, upper)
+        self.highs.changeRowsBounds(len(rows), rows, spread(lower, len(rows)),
+                                    spread(upper, len(rows)))
 
     def set_costs(self, columns: np.ndarray, costs: np.ndarray | float) -> None:
-        costs = np.broadcast_to(np.asarray(costs, float), columns.shape).astype(float)
-        self.highs.changeColsCost(len(columns), columns, costs)
+        self.highs.changeColsCost(len(columns), columns, spread(costs, len(columns)))
 
     def set_integer(self, columns: np.ndarray, integer: bool) -> None:
         kinds = np.full(len(columns), 1 if integer else 0, dtype=np.uint8)
@@ -174,8 +210,12 @@ class HighsModel:
         every_row = np.arange(len(a.rows), dtype=np.int32)
         self.highs.changeRowsBounds(len(every_row), every_row, a.row_lower, a.row_upper)
 
-    def run(self) -> Result:
-        """Solve (warm from the last basis when there is one) and read the result."""
+    def run(self, objective_only: bool = False) -> Result:
+        """Solve (warm from the last basis when there is one) and read the result.
+
+        ``objective_only`` skips reading the solution vectors (empty in the Result): a
+        sweep that wants only the optimum's cost saves a copy of every column and row
+        value per solve, which on a large model costs more than a warm re-solve."""
         try:
             status = self.highs.run()
         except RuntimeError as exc:  # highspy raises what HiGHS reports as a crash
@@ -185,31 +225,33 @@ class HighsModel:
                 Status.kPresolveError, Status.kPostsolveError, Status.kLoadError):
             raise SolverError(f"highs failed on mission {self.name} "
                               f"({self.highs.modelStatusToString(self.highs.getModelStatus())})")
-        return self.result()
+        return self.result(objective_only)
 
-    def result(self) -> Result:
+    def result(self, objective_only: bool = False) -> Result:
         model_status = self.highs.getModelStatus()
-        info = self.highs.getInfo()
-        feasible = info.primal_solution_status == 2  # kSolutionStatusFeasible
         if model_status in (Status.kOptimal, Status.kModelEmpty):
             status = "optimal"
         elif model_status in (Status.kInfeasible, Status.kUnboundedOrInfeasible):
             status = "infeasible"
         elif model_status == Status.kUnbounded:
             status = "unbounded"
-        elif model_status in STOPPED:
+        elif model_status in STOPPED:  # kSolutionStatusFeasible: a plan, not an optimum
+            feasible = self.highs.getInfo().primal_solution_status == 2
             status = "time_limit" if feasible else "not_solved"
         else:
             status = "undefined"
         empty = np.zeros(0)
         if status not in ("optimal", "time_limit"):
             return Result(status, None, empty, empty, empty)
+        objective = float(self.highs.getObjectiveValue())  # HiGHS's info, without a copy
+        if objective_only:
+            return Result(status, objective, empty, empty, empty)
         solution = self.highs.getSolution()
         values = np.asarray(solution.col_value, dtype=float)
         row_values = np.asarray(solution.row_value, dtype=float)
         duals = (np.asarray(solution.row_dual, dtype=float)
                  if status == "optimal" and not self.integer and solution.dual_valid else empty)
-        return Result(status, float(info.objective_function_value), values, row_values, duals)
+        return Result(status, objective, values, row_values, duals)
 
     def fixed_lp(self, values: np.ndarray, ranging: bool = False
                  ) -> tuple[Result, highspy.HighsRanging | None]:

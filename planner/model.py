@@ -14,16 +14,22 @@ Rows:
   ``policy[name,t,r]`` / ``policy[name,c,t,r]`` (see ``planner.policy``).
 Objective: minimise sum (cost_per_unit + task_cost) * units + sum penalty * shortfall.
 
-Expressions are built from grouped tables, one group per row, not by nested loops.
+Expressions are built from grouped tables, one group per row, not by nested loops: the
+units table is ordered once by group (a stable sort of the group numbers) and each row takes
+a slice of it, so the cost is linear in the number of nonzeros.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 
+import numpy as np
 import pandas as pd
 import pulp
 
+from planner.bulk import no_cycle_collection
 from planner.policy import lead_nation_rows, names, policy_rows
 from planner.scenario import Instance
 
@@ -83,7 +89,8 @@ def demand_keys(instance: Instance) -> pd.DataFrame:
 
 
 def unit_candidates(instance: Instance) -> pd.DataFrame:
-    """Every (pool, task, region, phase) where a unit could usefully be employed."""
+    """Every (pool, task, region, phase) where a unit could usefully be employed, ordered by
+    phase, region, task and country as the tables list them, then by pool name."""
     caps = instance.capabilities
     pools = caps.pools.assign(available=caps.pools["quantity"] * caps.pools["readiness"])
     pools = pools[pools["available"] > 0]
@@ -94,22 +101,95 @@ def unit_candidates(instance: Instance) -> pd.DataFrame:
                on=["country", "pool"])
     )
     candidates["unit_cost"] = candidates["cost_per_unit"] + candidates["task_cost"]
-    order = {
-        "phase": {p: i for i, p in enumerate(instance.phases)},
-        "region": {r: i for i, r in enumerate(caps.regions["region"])},
-        "task": {t: i for i, t in enumerate(caps.tasks["task"])},
-        "country": {c: i for i, c in enumerate(caps.countries["country"])},
-    }
-    candidates = candidates.sort_values(
-        ["phase", "region", "task", "country", "pool"],
-        key=lambda s: s.map(order[s.name]) if s.name in order else s,
-    ).reset_index(drop=True)
+    orders = [list(instance.phases), list(caps.regions["region"]), list(caps.tasks["task"]),
+              list(caps.countries["country"])]
+    keys = [pd.Categorical(candidates[column], categories=order).codes
+            for column, order in zip(["phase", "region", "task", "country"], orders,
+                                     strict=True)]
+    keys.append(pd.factorize(candidates["pool"], sort=True)[0])
+    candidates = candidates.take(np.lexsort(keys[::-1])).reset_index(drop=True)
     return candidates[["country", "pool", "task", "region", "phase", "delivers", "unit_cost",
                        "available"]]
 
 
+TRANSLATE = pulp.LpElement.trans  # PuLP's replacement of characters in names
+
+
+def new_columns(names: Iterable[str], categories: Iterable[str]) -> list[pulp.LpVariable]:
+    """Columns with a lower bound of 0, made in bulk; ``names`` as PuLP keeps them (``labels``
+    gives them).
+
+    ``LpProblem.add_variable`` costs about 6 microseconds a column (a regular-expression
+    check of the name, finite-bound checks, a deprecation hook), and a large mission has
+    close to a million columns. Names built from validated identifiers and a bound of 0 need
+    none of the checks, so this sets the attributes PuLP's constructor sets, in its order
+    (``tests/test_highs.py`` compares them with ``add_variable``'s), in a sixth of the time.
+    """
+    make = object.__new__
+    columns = []
+    for name, category in zip(names, categories, strict=False):  # categories may repeat()
+        var = make(pulp.LpVariable)
+        var._LpElement__name = name  # type: ignore[attr-defined]
+        var.hash = id(var)
+        var.modified = True
+        var._lowbound_original = var.lowBound = 0
+        var._upbound_original = var.upBound = None
+        var.cat = category
+        var.varValue = None
+        var.dj = None
+        columns.append(var)
+    return columns
+
+
+def labels(kind: str, frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
+    """Column names for every row of a table, as PuLP keeps them: ``label`` with PuLP's
+    replacement of characters (``units_JPN,aegis_ddg,isr,japan,crisis_``). The replacement
+    is character by character, so it is made once per distinct key value, not per name."""
+    parts = []
+    for key in keys:
+        codes, distinct = pd.factorize(frame[key])
+        clean = np.array([str(v).translate(TRANSLATE) for v in distinct] + [""],  # [-1]: NaN
+                         dtype=object)
+        parts.append(clean[codes].tolist())
+    head, tail = f"{kind}[".translate(TRANSLATE), "]".translate(TRANSLATE)
+    return [f"{head}{','.join(values)}{tail}" for values in zip(*parts, strict=True)]
+
+
+def shared(values: np.ndarray) -> list[float]:
+    """The numbers as Python floats, one object per distinct value: a million coefficients
+    take a few thousand values, and each float object costs 24 bytes."""
+    distinct, codes = np.unique(values, return_inverse=True)
+    return np.array(distinct.tolist(), dtype=object)[codes].tolist()
+
+
+@dataclass(frozen=True)
+class Groups:
+    """The rows of a table grouped by keys, groups numbered in order of first appearance:
+    ``order[start[g]:start[g + 1]]`` are the rows of group g, in table order."""
+
+    order: np.ndarray
+    start: np.ndarray
+    first: np.ndarray  # the first row of each group
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, keys: list[str]) -> Groups:
+        number = frame.groupby(keys, sort=False).ngroup().to_numpy()
+        order = np.argsort(number, kind="stable")
+        start = np.zeros(int(number.max(initial=-1)) + 2, dtype=np.int64)
+        np.cumsum(np.bincount(number, minlength=len(start) - 1), out=start[1:])
+        return cls(order, start, order[start[:-1]])
+
+    def slices(self) -> Iterable[tuple[int, int]]:
+        return zip(self.start[:-1].tolist(), self.start[1:].tolist(), strict=True)
+
+
 def build_model(instance: Instance) -> PlanningModel:
     """The LP for an instance: pure, no solving and no I/O."""
+    with no_cycle_collection():
+        return build(instance)
+
+
+def build(instance: Instance) -> PlanningModel:
     caps = instance.capabilities
     names = dict(zip(caps.countries["country"], caps.countries["name"], strict=True))
     pool_source = {(c, p): s for c, p, s in
@@ -119,43 +199,54 @@ def build_model(instance: Instance) -> PlanningModel:
     units = unit_candidates(instance)
     keys = ["country", "pool", "task", "region", "phase"]
     whole = instance.integer_pools
-    units["var"] = [problem.add_variable(label("units", *k), lowBound=0, cat=pulp.LpInteger
-                                         if (k[0], k[1]) in whole else pulp.LpContinuous)
-                    for k in units[keys].itertuples(index=False)]
+    kinds: Iterable[str] = repeat(pulp.LpContinuous)
+    if whole:
+        kinds = [pulp.LpInteger if pair in whole else pulp.LpContinuous
+                 for pair in zip(units["country"], units["pool"], strict=True)]
+    columns = new_columns(labels("units", units, keys), kinds)
+    units["var"] = pd.Series(columns, index=units.index, dtype=object)
 
     shortfalls = instance.requirements.copy()
-    shortfalls["var"] = [problem.add_variable(label("shortfall", t, r, h), lowBound=0)
-                         for t, r, h in shortfalls[["task", "region", "phase"]].itertuples(
-                             index=False)]
+    short = new_columns(labels("shortfall", shortfalls, ["task", "region", "phase"]),
+                        repeat(pulp.LpContinuous))
+    shortfalls["var"] = pd.Series(short, index=shortfalls.index, dtype=object)
 
-    problem.setObjective(pulp.LpAffineExpression(
-        list(zip(units["var"], units["unit_cost"], strict=True))
-        + list(zip(shortfalls["var"], shortfalls["penalty"], strict=True))
-    ))
+    problem.setObjective(pulp.LpAffineExpression(chain(  # no list of a million pairs first
+        zip(columns, shared(units["unit_cost"].to_numpy(dtype=float)), strict=True),
+        zip(short, shortfalls["penalty"].astype(float).tolist(), strict=True))))
     model = PlanningModel(problem, units, shortfalls)
 
-    for (country, pool, phase), group in units.groupby(["country", "pool", "phase"],
-                                                         sort=False):
-        available = float(group["available"].iloc[0])
-        expr = pulp.LpAffineExpression([(v, 1.0) for v in group["var"]])
+    country, pool, phase = (units[k].to_numpy(dtype=object) for k in ("country", "pool",
+                                                                       "phase"))
+    available = units["available"].to_numpy(dtype=float)
+    by_pool = Groups.of(units, ["country", "pool", "phase"])
+    ordered = [columns[i] for i in by_pool.order.tolist()]
+    for first, (begin, end) in zip(by_pool.first.tolist(), by_pool.slices(), strict=True):
+        c, p, h, cap = country[first], pool[first], phase[first], float(available[first])
         model.add(
-            Row(label("pool", country, pool, phase), "pool",
-                f"{names[country]} can employ at most {available:g} units of {pool} in "
-                f"{phase}, shared among its tasks and regions.",
-                pool_source[(country, pool)]),
-            expr <= available,
+            Row(label("pool", c, p, h), "pool",
+                f"{names[c]} can employ at most {cap:g} units of {p} in {h}, shared among "
+                "its tasks and regions.", pool_source[(c, p)]),
+            pulp.LpAffineExpression(zip(ordered[begin:end], repeat(1.0))) <= cap,
         )
 
-    delivered = {key: list(zip(g["var"], g["delivers"], strict=True))
-                 for key, g in units.groupby(["task", "region", "phase"], sort=False)}
-    for req in shortfalls.itertuples(index=False):
-        terms = [*delivered.get((req.task, req.region, req.phase), []), (req.var, 1.0)]
+    by_need = Groups.of(units, ["task", "region", "phase"])
+    ordered = [columns[i] for i in by_need.order.tolist()]
+    delivers = shared(units["delivers"].to_numpy(dtype=float)[by_need.order])
+    task, region = (units[k].to_numpy(dtype=object) for k in ("task", "region"))
+    delivered = {(task[first], region[first], phase[first]): (begin, end) for first,
+                 (begin, end) in zip(by_need.first.tolist(), by_need.slices(), strict=True)}
+    for req, var in zip(shortfalls.itertuples(index=False), short, strict=True):
+        begin, end = delivered.get((req.task, req.region, req.phase), (0, 0))
+        expr = pulp.LpAffineExpression(zip(ordered[begin:end], delivers[begin:end],
+                                           strict=True))
+        expr[var] = 1.0
         model.add(
             Row(label("cover", req.task, req.region, req.phase), "cover",
                 f"The alliance must deliver {req.amount:g} of {req.task} in {req.region} in "
                 f"{req.phase}, or pay {req.penalty:g} per unit short.",
                 f"mission {instance.mission.name}" + (f": {req.note}" if req.note else "")),
-            pulp.LpAffineExpression(terms) >= float(req.amount),
+            expr >= float(req.amount),
         )
 
     homes = instance.homes

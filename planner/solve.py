@@ -135,21 +135,34 @@ def fast_model(model: PlanningModel, time_limit: float | None = None,
                msg: bool = False) -> HighsModel:
     """The model inside HiGHS, columns in name order as PuLP's own HiGHS interface passes
     them, so that both paths land on the same optimum when several are equally cheap."""
-    return HighsModel.of(model.problem, sorted(model.columns, key=lambda v: v.name),
-                         model.constraints, time_limit=time_limit, msg=msg)
+    return in_name_order(model, time_limit, msg)[0]
+
+
+def in_name_order(model: PlanningModel, time_limit: float | None = None,
+                  msg: bool = False) -> tuple[HighsModel, np.ndarray]:
+    """``fast_model``, and where each of ``model.columns`` sits in it (so that values are
+    read back by position, not by a million name lookups)."""
+    columns = model.columns
+    names = [v.name for v in columns]
+    order = sorted(range(len(columns)), key=names.__getitem__)
+    fast = HighsModel.of(model.problem, [columns[i] for i in order], model.constraints,
+                         time_limit=time_limit, msg=msg)
+    at = np.empty(len(order), dtype=np.int64)
+    at[order] = np.arange(len(order))
+    return fast, at
 
 
 def solve_highs(model: PlanningModel, time_limit: float | None, msg: bool, ranging: bool,
                 duals_wanted: bool) -> Solution:
     """HiGHS fed the model's arrays in one call (``planner.highs``), not row by row."""
-    fast = fast_model(model, time_limit, msg)
+    fast, at = in_name_order(model, time_limit, msg)
     result = fast.run()
     if result.status not in ("optimal", "time_limit"):
         return Solution("highs", result.status, None, [], [], {}, {}, [], "none", None)
     every = np.round(result.values, 9) + 0.0
     for var, value in zip(fast.arrays.columns, every.tolist(), strict=True):
         var.varValue = value
-    values = every[fast.columns(v.name for v in model.columns)]
+    values = every[at]
     n_units, n_short = len(model.units), len(model.shortfalls)
     a = fast.arrays
     loose_le = a.row_upper - result.row_values

@@ -112,3 +112,110 @@ def test_help_imports_no_solver_or_pandas() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_bulk_columns_are_the_columns_pulp_makes() -> None:
+    """``new_columns`` skips PuLP's per-column checks; what it makes must be what
+    ``add_variable`` makes (the same attributes, in the same order), or PuLP's solvers,
+    writers and copies would see a different column."""
+    import pulp
+
+    from planner.model import new_columns
+
+    problem = pulp.LpProblem("p", pulp.LpMinimize)
+    for category in (pulp.LpContinuous, pulp.LpInteger):
+        made = problem.add_variable("units_JPN,aegis_ddg,isr,japan,crisis_", lowBound=0,
+                                    cat=category)
+        [bulk] = new_columns(["units_JPN,aegis_ddg,isr,japan,crisis_"], [category])
+        assert type(bulk) is type(made)
+        assert list(vars(bulk)) == list(vars(made))
+        assert {k: v for k, v in vars(bulk).items() if k != "hash"} == {
+            k: v for k, v in vars(made).items() if k != "hash"}
+        assert bulk.hash == id(bulk) and hash(bulk) != hash(made)
+        assert bulk.name == made.name
+
+
+def test_column_names_are_pulps_names_of_the_labels() -> None:
+    import pandas as pd
+    import pulp
+
+    from planner.model import label, labels
+
+    frame = pd.DataFrame({"country": ["JPN", "KOR"], "pool": ["aegis-ddg", "p3c"],
+                          "phase": ["crisis", "war time"]})
+    problem = pulp.LpProblem("p", pulp.LpMinimize)
+    expected = [problem.add_variable(label("units", *row), lowBound=0).name
+                for row in frame.itertuples(index=False)]
+    assert labels("units", frame, ["country", "pool", "phase"]) == expected
+    assert labels("units", frame.iloc[:0], ["country", "pool", "phase"]) == []
+
+
+def test_arrays_append_columns_not_given_where_they_first_appear() -> None:
+    """An elastic column (a conflict search's) that only the objective or a row uses comes
+    after the given columns: the objective's first, then the rows', each once."""
+    import pulp
+
+    from planner.highs import to_arrays
+
+    problem = pulp.LpProblem("p", pulp.LpMinimize)
+    x, y, z, w = (problem.add_variable(n, lowBound=0) for n in "xyzw")
+    problem.setObjective(2 * x + 3 * z)
+    rows = {"a": w + x + 2 * y >= 1, "b": y - z + w <= 4}
+    arrays = to_arrays(problem, [x, y], rows)
+    assert [v.name for v in arrays.columns] == ["x", "y", "z", "w"]
+    assert arrays.cost.tolist() == [2, 0, 3, 0]
+    assert arrays.start.tolist() == [0, 3, 6]
+    assert arrays.index.tolist() == [3, 0, 1, 1, 2, 3]
+    assert arrays.value.tolist() == [1, 1, 2, 1, -1, 1]
+    assert arrays.row_lower.tolist()[0] == 1 and arrays.row_upper.tolist()[1] == 4
+
+
+def test_objective_only_skips_the_vectors_not_the_optimum(baseline: HighsModel) -> None:
+    baseline.restore()
+    full = baseline.run()
+    rows = baseline.rows(["cover[isr,east_china_sea,crisis]"])
+    baseline.set_row_bounds(rows, 9.0, np.inf)
+    changed = baseline.run(objective_only=True)
+    assert changed.optimal and len(changed.values) == len(changed.duals) == 0
+    assert changed.objective == pytest.approx(baseline.run().objective, rel=1e-12)
+    assert changed.objective != pytest.approx(full.objective)
+    baseline.restore()
+    assert baseline.run(objective_only=True).objective == pytest.approx(full.objective)
+
+
+def test_building_leaves_the_cycle_collector_as_it_was() -> None:
+    import gc
+
+    instance = pipeline.prepare("baseline")
+    build_model(instance)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        build_model(instance)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_benchmark_theatre_is_valid_and_every_path_agrees(tmp_path: Path) -> None:
+    """The benchmark's synthetic theatres are missions like any other (they load and
+    validate), and the planner's two paths and the benchmark's plain PuLP formulation of
+    the same LP find the same optimum."""
+    import pulp
+
+    from benchmarks import peer
+    from benchmarks.generate import Size, generate
+    from planner.solve import cbc_path
+
+    size = Size(countries=3, pools=6, tasks=5, regions=4, phases=2)
+    mission = generate(size, tmp_path, "tiny")
+    instance = pipeline.prepare(mission, tmp_path / "capabilities")
+    fast = solve_model(build_model(instance))
+    plain = solve_model(build_model(instance), fast=False)
+    assert len(build_model(instance).units) == size.variables
+    assert fast.status == plain.status == "optimal"
+    assert fast.objective == pytest.approx(plain.objective, abs=1e-6)
+    assert fast.units == pytest.approx(plain.units, abs=1e-6)
+    problem, _ = peer.build(peer.read(tmp_path / "capabilities", mission))
+    problem.solve(pulp.COIN_CMD(path=cbc_path(), msg=False))
+    assert pulp.value(problem.objective) == pytest.approx(fast.objective, rel=1e-9)

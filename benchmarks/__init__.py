@@ -1,0 +1,1 @@
+"""Benchmarks of the planner against the peers a user would reach for (see README)."""

@@ -1,0 +1,311 @@
+"""One measurement, run in a fresh interpreter so that its peak memory is its own.
+
+    python -m benchmarks.measure KIND '{"json": "arguments"}'
+
+prints one JSON line: seconds per step, the objective, the model's size, and memory
+(``peak_mb``: the process's peak resident set, ``import_mb``: the peak after its imports,
+before any data; for CBC, ``child_peak_mb``: the solver process's own peak). ``benchmarks.run``
+calls it; it is not meant to be run by hand except to look at one number.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+Record = dict[str, Any]
+
+
+def peak_mb() -> float:
+    """This process's own peak resident memory: VmHWM, which starts afresh at exec (the
+    ``ru_maxrss`` of a child process starts at its parent's size when it was forked)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def measured_cbc(folder: Path) -> tuple[str, Path]:
+    """A stand-in for the CBC binary that runs it from a small process and records its
+    peak memory (a solver forked straight from the Python process would count the
+    process's own memory at the fork as its peak)."""
+    from planner.solve import cbc_path
+
+    record = folder / "cbc_peak_kib"
+    script = folder / "cbc"
+    if Path("/usr/bin/time").exists():  # GNU time: a millisecond, not an interpreter start
+        script.write_text(f'#!/bin/sh\nexec /usr/bin/time -q -f %M -o "{record}" '
+                          f'"{cbc_path()}" "$@"\n', encoding="utf-8")
+    else:
+        script.write_text(
+            f"#!{sys.executable}\nimport resource, subprocess, sys\n"
+            f"code = subprocess.call([{cbc_path()!r}, *sys.argv[1:]])\n"
+            f"open({str(record)!r}, 'w').write(str(resource.getrusage("
+            "resource.RUSAGE_CHILDREN).ru_maxrss))\nsys.exit(code)\n", encoding="utf-8")
+    script.chmod(0o755)
+    return str(script), record
+
+
+class Clock:
+    """Named spans of wall time."""
+
+    def __init__(self) -> None:
+        self.spans: dict[str, float] = {}
+
+    def time(self, name: str, action: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        result = action()
+        self.spans[name] = self.spans.get(name, 0.0) + time.perf_counter() - started
+        return result
+
+
+def prepare(args: Record) -> Any:
+    from planner import pipeline
+
+    data = args.get("data")
+    return pipeline.prepare(args["mission"], Path(data) if data else None)
+
+
+def planner(args: Record) -> Record:
+    """The planner's own path: load and apply the mission (reported apart), build the model,
+    hand it to HiGHS as arrays, solve, read the Plan's numbers back (``solve_model``)."""
+    import planner.solve as solve
+    from planner.model import build_model
+
+    imported = peak_mb()
+    clock = Clock()
+    handed: list[Any] = []
+    in_name_order = solve.in_name_order
+
+    def timed_handover(*a: Any, **k: Any) -> Any:  # the arrays and passModel, timed apart
+        fast, at = clock.time("to_highs", lambda: in_name_order(*a, **k))
+        handed.append(fast)
+        run = fast.run
+        fast.run = lambda *ra, **rk: clock.time("solve", lambda: run(*ra, **rk))
+        return fast, at
+
+    solve.in_name_order = timed_handover  # type: ignore[assignment]
+    instance = clock.time("load", lambda: prepare(args))
+    model = clock.time("build", lambda: build_model(instance))
+    solution = clock.time("solve_model", lambda: solve.solve_model(model))
+    spans = clock.spans
+    spans["read_back"] = spans["solve_model"] - spans["to_highs"] - spans["solve"]
+    arrays = handed[0].arrays
+    return {"seconds": spans, "objective": solution.objective, "status": solution.status,
+            "columns": len(arrays.columns), "rows": len(arrays.rows),
+            "nonzeros": len(arrays.value), "import_mb": imported, "peak_mb": peak_mb()}
+
+
+def arrays(args: Record) -> Record:
+    """Save the planner's matrix (the arrays it passes to HiGHS) for HiGHS alone."""
+    import numpy as np
+
+    from planner.model import build_model
+    from planner.solve import fast_model
+
+    fast = fast_model(build_model(prepare(args)))
+    a = fast.arrays
+    np.savez(args["out"], cost=a.cost, col_lower=a.col_lower, col_upper=a.col_upper,
+             row_lower=a.row_lower, row_upper=a.row_upper, start=a.start, index=a.index,
+             value=a.value, integer=a.integer.astype(np.int32), offset=np.array(a.offset))
+    return {"columns": len(a.columns), "rows": len(a.rows), "nonzeros": len(a.value)}
+
+
+def load_arrays(path: str) -> dict[str, Any]:
+    import numpy as np
+
+    with np.load(path) as saved:
+        return {k: saved[k] for k in saved.files}
+
+
+def pass_model(highs: Any, a: dict[str, Any]) -> None:
+    import highspy
+
+    highs.passModel(len(a["cost"]), len(a["row_lower"]), len(a["value"]),
+                    int(highspy.MatrixFormat.kRowwise), int(highspy.ObjSense.kMinimize),
+                    float(a["offset"]), a["cost"], a["col_lower"], a["col_upper"],
+                    a["row_lower"], a["row_upper"], a["start"], a["index"], a["value"],
+                    a["integer"])
+
+
+def highs(args: Record) -> Record:
+    """HiGHS alone on the planner's matrix: passModel and run, nothing else."""
+    import highspy
+
+    imported = peak_mb()
+    a = load_arrays(args["arrays"])
+    clock = Clock()
+    solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    clock.time("to_highs", lambda: pass_model(solver, a))
+    clock.time("solve", solver.run)
+    return {"seconds": clock.spans, "objective": solver.getInfo().objective_function_value,
+            "status": solver.modelStatusToString(solver.getModelStatus()),
+            "import_mb": imported, "peak_mb": peak_mb()}
+
+
+def peer(args: Record) -> Record:
+    """The straightforward PuLP formulation (``benchmarks.peer``) solved by CBC."""
+    import tempfile
+
+    import pulp
+
+    from benchmarks import peer as formulation
+
+    imported = peak_mb()
+    clock = Clock()
+    tables = clock.time("load", lambda: formulation.read(Path(args["data"]),
+                                                         Path(args["mission"])))
+    problem, _ = clock.time("build", lambda: formulation.build(tables))
+    with tempfile.TemporaryDirectory() as folder:
+        cbc, record = measured_cbc(Path(folder))
+        clock.time("solve", lambda: problem.solve(pulp.COIN_CMD(path=cbc, msg=False)))
+        child = int(record.read_text().split()[-1]) / 1024
+    return {"seconds": clock.spans, "objective": pulp.value(problem.objective),
+            "status": pulp.LpStatus[problem.status], "import_mb": imported,
+            "peak_mb": peak_mb(), "child_peak_mb": child}
+
+
+def plain(args: Record) -> Record:
+    """The planner's model solved through PuLP's own HiGHS interface (``fast=False``)."""
+    from planner.model import build_model
+    from planner.solve import solve_model
+
+    imported = peak_mb()
+    clock = Clock()
+    instance = clock.time("load", lambda: prepare(args))
+    model = clock.time("build", lambda: build_model(instance))
+    solution = clock.time("solve", lambda: solve_model(model, fast=False))
+    return {"seconds": clock.spans, "objective": solution.objective,
+            "status": solution.status, "import_mb": imported, "peak_mb": peak_mb()}
+
+
+def changes(instance: Any, count: int, seed: int) -> list[tuple[int, float]]:
+    """The numbers a sweep changes, one per solve: a requirement (its cover row's
+    right-hand side) set to between half and one and a half times its amount; the
+    changes accumulate, as in a random walk over the mission's demands."""
+    rng = random.Random(seed)
+    amounts = instance.requirements["amount"].tolist()
+    steps = []
+    for _ in range(count):  # one pick and one factor per step: a prefix of a longer sweep
+        i = rng.randrange(len(amounts))
+        steps.append((i, amounts[i] * rng.uniform(0.5, 1.5)))
+    return steps
+
+
+def cover_rows(instance: Any) -> list[str]:
+    from planner.model import label
+
+    return [label("cover", t, r, h) for t, r, h in
+            instance.requirements[["task", "region", "phase"]].itertuples(index=False)]
+
+
+def sweep_planner(args: Record) -> Record:
+    """The planner's sweep path: the model handed to HiGHS once (``fast_model``), then per
+    solve one right-hand side changed (``set_row_bounds``) and a warm ``run``; with
+    ``full``, every solve also reads the columns, rows and duals back."""
+    import numpy as np
+
+    from planner.highs import INF
+    from planner.model import build_model
+    from planner.solve import fast_model
+
+    clock = Clock()
+    instance = clock.time("setup", lambda: prepare(args))
+    fast = clock.time("setup", lambda: fast_model(build_model(instance)))
+    clock.time("setup", fast.run)
+    steps = changes(instance, args["solves"], args["seed"])
+    at = fast.rows(cover_rows(instance))
+    positions = [at[i : i + 1] for i, _ in steps]
+    objective_only = not args.get("full", False)
+    objectives = []
+
+    def loop() -> None:
+        for row, (_, amount) in zip(positions, steps, strict=True):
+            fast.set_row_bounds(row, amount, INF)
+            objectives.append(fast.run(objective_only=objective_only).objective)
+
+    clock.time("sweep", loop)
+    assert np.all(np.isfinite(np.array(objectives, dtype=float)))
+    return {"seconds": clock.spans, "solves": len(steps), "objectives": objectives}
+
+
+def sweep_highspy(args: Record) -> Record:
+    """Raw highspy, warm-started, changing the same numbers: the limit a sweep can reach."""
+    import highspy
+
+    from planner.model import build_model
+    from planner.solve import fast_model
+
+    clock = Clock()
+    instance = prepare(args)
+    a = fast_model(build_model(instance)).arrays
+    at = {name: i for i, name in enumerate(a.rows)}
+    rows = [at[name] for name in cover_rows(instance)]
+    solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.passModel(len(a.columns), len(a.rows), len(a.value),
+                     int(highspy.MatrixFormat.kRowwise), int(highspy.ObjSense.kMinimize),
+                     a.offset, a.cost, a.col_lower, a.col_upper, a.row_lower, a.row_upper,
+                     a.start, a.index, a.value, a.integer.astype("int32"))
+    solver.run()
+    steps = [(rows[i], amount) for i, amount in changes(instance, args["solves"], args["seed"])]
+    optimal = highspy.HighsModelStatus.kOptimal
+    objectives = []
+
+    def loop() -> None:
+        for row, amount in steps:
+            solver.changeRowBounds(row, amount, highspy.kHighsInf)
+            solver.run()
+            objectives.append(solver.getObjectiveValue()
+                              if solver.getModelStatus() == optimal else None)
+
+    clock.time("sweep", loop)
+    return {"seconds": clock.spans, "solves": len(steps), "objectives": objectives}
+
+
+def sweep_pulp(args: Record) -> Record:
+    """The rebuild loop: per change, the mission's requirement changed, the model built
+    again and solved through PuLP's HiGHS interface, as a script around PuLP does."""
+    import dataclasses
+
+    from planner.model import build_model
+    from planner.solve import solve_model
+
+    clock = Clock()
+    instance = prepare(args)
+    requirements = instance.requirements.copy()
+    steps = changes(instance, args["solves"], args["seed"])
+    objectives = []
+
+    def loop() -> None:
+        for i, amount in steps:
+            requirements.loc[i, "amount"] = amount
+            changed = dataclasses.replace(instance, requirements=requirements.copy())
+            objectives.append(solve_model(build_model(changed), fast=False).objective)
+
+    clock.time("sweep", loop)
+    return {"seconds": clock.spans, "solves": len(steps), "objectives": objectives}
+
+
+KINDS: dict[str, Callable[[Record], Record]] = {
+    "planner": planner, "arrays": arrays, "highs": highs, "peer": peer, "plain": plain,
+    "sweep-planner": sweep_planner, "sweep-highspy": sweep_highspy, "sweep-pulp": sweep_pulp,
+}
+
+
+def main() -> None:
+    kind, args = sys.argv[1], json.loads(sys.argv[2])
+    print(json.dumps(KINDS[kind](args)))
+
+
+if __name__ == "__main__":
+    main()
