@@ -203,7 +203,9 @@ def targets(report: Record) -> list[Record]:
     if large:
         rows.append(("large build + solve / HiGHS alone",
                      large["ratios"]["planner / highs (build + solve)"]))
-    rows.append(("build time exponent in nonzeros", report["fit"]["exponent (build + handover)"]))
+    if report["fit"]["exponent (build + handover)"] is not None:  # needs two sizes or more
+        rows.append(("build time exponent in nonzeros",
+                     report["fit"]["exponent (build + handover)"]))
     for name, sweep in report["sweeps"].items():
         rows.append((f"sweep {name}: planner / warm highspy (>=)",
                      sweep["ratios"]["planner / highspy"]))
