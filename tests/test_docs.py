@@ -257,6 +257,16 @@ def test_every_command_shown_is_run(page: Path) -> None:
         if block.language == "console":
             assert not set(block.attributes) - {"output"}, block.where
             continue
+        if "tested-by" in block.attributes:  # too slow for the docs' run: a named test runs
+            test = REPO / block.attributes["tested-by"]  # each command, on a smaller case
+            assert test.is_file(), f"{block.where}: no test {test}"
+            text = test.read_text(encoding="utf-8")
+            for line in block.body:
+                words = [w for w in line.split("#")[0].split()[:3]
+                         if w not in ("python", "planner") and not w.startswith("-")]
+                assert words and all(f'"{w}"' in text for w in words), (
+                    f"{block.where}: {test.name} does not run '{line.strip()}'")
+            continue
         assert block.language not in COMMAND_LANGUAGES, (
             f"{block.where}: a {block.language} block is not run; use ```console with "
             "'$ ' commands and their output")

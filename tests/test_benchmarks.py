@@ -1,0 +1,33 @@
+"""The benchmark commands of docs/performance.md run as documented (timing is theirs to
+report, not the tests' to assert)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import REPO, run_planner
+
+
+def test_generated_theatre_validates_and_the_quick_benchmark_runs(tmp_path: Path) -> None:
+    def module(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", *args], cwd=REPO, capture_output=True,
+                              text=True, timeout=600)
+
+    theatre = tmp_path / "bench-small"
+    made = module("benchmarks.generate", "small", str(theatre))
+    assert made.returncode == 0, made.stderr
+    checked = run_planner("validate", "--data", str(theatre / "capabilities"),
+                          str(theatre / "mission.yaml"), cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    out = tmp_path / "quick.json"
+    run = module("benchmarks.run", "--quick", "--out", str(out), "--work", str(tmp_path / "w"))
+    assert run.returncode == 0, run.stderr
+    assert "Targets (issue 7)" in run.stdout
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert set(report["sizes"]) == {"small"} and "baseline" in report["sweeps"]
+    assert {t["target"] for t in report["targets"]} >= {
+        "sweep baseline: planner / warm highspy", "planner solve baseline / import of its "
+        "libraries"}
