@@ -221,8 +221,8 @@ def quick_read(text: str) -> tuple[dict[str, Any], Where] | None:
     """A well-formed, plain document read with libyaml (a few milliseconds, where PyYAML's
     own parser takes tens); None whenever anything is unusual, so that the careful reader
     below reports it with its usual messages."""
-    if FAST_LOADER is None or SURROGATE_ESCAPE.search(text):
-        return None
+    if FAST_LOADER is None or "\t" in text or SURROGATE_ESCAPE.search(text):
+        return None  # libyaml accepts tabs where PyYAML's own parser refuses them
     try:
         depth, alias = shape(text, FAST_LOADER)
         if depth > MAX_YAML_DEPTH or alias is not None:

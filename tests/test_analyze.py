@@ -192,3 +192,43 @@ def test_a_sweep_probed_here_and_finished_on_a_pool(monkeypatch: pytest.MonkeyPa
     assert probed.facts["ran_on"] == "this process (8 cases) and 2 local processes"
     columns = ["what", "name", "objective", "criticality"]
     assert probed.tables["criticality"][columns].equals(here.tables["criticality"][columns])
+
+
+def test_resilience_is_the_same_whatever_the_workers() -> None:
+    """Every case starts from the basis of the model as built, so ties between equally
+    cheap plans break the same way in one process and on a pool."""
+    instance = pipeline.prepare("five-allies")
+    here = resilience(instance, HERE, pools=True, links=True)
+    pool = resilience(instance, Execution(workers=2, progress=False), pools=True, links=True)
+    assert pool.tables["criticality"].equals(here.tables["criticality"])
+
+
+def test_a_mission_without_a_plan_is_an_error_line_for_every_analysis(tmp_path: Path) -> None:
+    mission = tmp_path / "clash.yaml"
+    mission.write_text(
+        f"name: clash\nextends: {REPO / 'missions' / 'baseline.yaml'}\n"
+        "policies:\n  - {name: kor_hold_the_peninsula, kind: retain_at_home, country: KOR,\n"
+        "     task: ground_deterrence, region: korean_peninsula, value: 500, sentence: x,\n"
+        "     source: test}\n", encoding="utf-8")  # more divisions than Korea has
+    assert run_planner("solve", str(mission), "--no-save", cwd=tmp_path).returncode == 1
+    for kind in ("resilience", "fairness", "pareto"):
+        result = run_planner("analyze", kind, str(mission), "--no-save", cwd=tmp_path)
+        assert result.returncode == 2, (kind, result.stderr)
+        assert result.stderr.startswith("error:") and "Traceback" not in result.stderr, kind
+
+
+def test_a_damaged_agreed_plan_is_located(tmp_path: Path) -> None:
+    assert run_planner("solve", "--out", "agreed", cwd=tmp_path).returncode == 0
+    table = tmp_path / "agreed" / "allocations.csv"
+    lines = table.read_text(encoding="utf-8").splitlines()
+    head = lines[0].split(",")
+    units = head.index("units")
+    broken = lines[1].split(",")
+    broken[units] = "abc"
+    table.write_text("\n".join([lines[0], ",".join(broken), lines[2], lines[2]]) + "\n",
+                     encoding="utf-8")
+    result = run_planner("analyze", "pareto", "--against", "persistence", "--plan", "agreed",
+                         "--no-save", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "row 2" in result.stderr and "'abc' is not a number of units" in result.stderr
+    assert "row 4" in result.stderr and "listed twice" in result.stderr

@@ -630,3 +630,16 @@ def test_an_unreadable_reference_table_is_the_only_message(caps: Path, mistake: 
         expected = "the file is separated by semicolons, not commas"
     [problem] = problems_of(caps)
     assert problem.file == f"capabilities/{path.name}" and expected in problem.message
+
+
+def test_a_tab_in_yaml_is_refused_with_or_without_libyaml(tmp_path: Path) -> None:
+    """libyaml accepts tabs PyYAML's own parser refuses: the same file must not be valid on
+    one machine and an error on another."""
+    from planner.load import read_yaml
+
+    path = tmp_path / "m.yaml"
+    path.write_text("name: m\ndescription:\tx\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_yaml(path, "m.yaml")
+    [problem] = caught.value.problems
+    assert problem.row == 2 and "not valid YAML" in problem.message

@@ -31,6 +31,7 @@ import pulp
 
 from planner.analyze.results import Analysis, money
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
+from planner.errors import SolverError
 from planner.highs import HighsModel
 from planner.scenario import Instance
 
@@ -43,11 +44,11 @@ class StandAlone:
     """The sweep task: the cost of the mission to one coalition acting alone."""
 
     def prepare(self, instance: Instance) -> Prepared:
-        return Prepared.of(instance)
+        return Prepared.of(instance, start=True)
 
     def evaluate(self, prepared: Prepared, coalition: Coalition) -> Record:
         with prepared.without(set(prepared.countries) - set(coalition)):
-            outcome = prepared.outcome(prepared.fast.run())
+            outcome = prepared.outcome(prepared.run())
         return {"coalition": list(coalition), **outcome}
 
 
@@ -174,8 +175,10 @@ def fairness(instance: Instance, execution: Execution) -> Analysis:
     value = {}
     for record in run.records:
         if record["objective"] is None:
-            raise RuntimeError(f"coalition {'+'.join(record['coalition'])} could not be "
-                               f"solved ({record['status']})")
+            raise SolverError(f"in mission {instance.mission.name}, the coalition "
+                              f"{'+'.join(record['coalition'])} has no plan "
+                              f"({record['status']}): a policy of its members cannot hold "
+                              "without the others, so fair shares are not defined")
         value[frozenset(record["coalition"])] = round(record["objective"], 6)  # no solver noise
     grand = run.records[-1]
     countries = instance.capabilities.countries.set_index("country")

@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from planner.analyze.resilience import no_plan
 from planner.analyze.results import Analysis, money
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
-from planner.errors import InputError, Problem
+from planner.errors import InputError, Problem, SolverError
 from planner.highs import INF
 from planner.model import PlanningModel, Row, build_model, label
 from planner.policy import Policy
@@ -99,6 +100,8 @@ def share_front(instance: Instance, execution: Execution, points: int,
                                   f"{instance.mission.name}", hint="choose a mission with it")])
     prepared = Prepared.of(instance, with_cost_row(build_model(instance)))
     cheapest = prepared.outcome(prepared.fast.run())
+    if cheapest["objective"] is None:
+        raise SolverError(no_plan(instance, cheapest["status"]))
     least_cost = cheapest["objective"]
     at_least_cost(prepared, least_cost)
     top, solves = least_share(prepared, country, us_share(cheapest, country))
@@ -188,15 +191,38 @@ def front_chart(front: pd.DataFrame, measure: str, axis: str, percent: bool = Fa
     return str(svg(figure))
 
 
+AGREED = ["country", "pool", "task", "region", "phase", "units"]
+
+
 def agreed_units(folder: Path) -> pd.DataFrame:
-    """The units of a saved plan, by pool, task, region and phase."""
+    """The units of a saved plan, by pool, task, region and phase; a damaged file is a
+    located error, every problem at once."""
     path = Path(folder) / "allocations.csv"
     if not (Path(folder) / "plan.json").is_file() or not path.is_file():
         raise InputError([Problem(str(folder), "is not a plan folder (no plan.json and "
                                   "allocations.csv)", hint="pass a folder written by "
                                   "planner solve, e.g. plans/baseline")])
-    table = pd.read_csv(path, dtype={"units": float}, keep_default_na=False)
-    return table[["country", "pool", "task", "region", "phase", "units"]]
+    hint = "solve the agreed mission again to rewrite the plan folder"
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(str(path), f"cannot be read ({exc.__class__.__name__})",
+                                  hint=hint)]) from None
+    missing = [c for c in AGREED if c not in table.columns]
+    if missing:
+        raise InputError([Problem(str(path), f"has no column {', '.join(missing)}",
+                                  hint=hint)])
+    problems = []
+    units = pd.to_numeric(table["units"], errors="coerce")
+    for index in np.flatnonzero(~np.isfinite(units.to_numpy(float)) | (units < 0)):
+        problems.append(Problem(str(path), f"'{table['units'].iloc[index]}' is not a number "
+                                "of units", row=int(index) + 2, column="units", hint=hint))
+    for index in np.flatnonzero(table.duplicated(AGREED[:-1]).to_numpy()):
+        problems.append(Problem(str(path), "this pool, task, region and phase is listed "
+                                "twice", row=int(index) + 2, hint=hint))
+    if problems:
+        raise InputError(problems)
+    return table[AGREED[:-1]].assign(units=units.astype(float))
 
 
 def persistence_model(instance: Instance, agreed: pd.DataFrame
@@ -237,15 +263,17 @@ class Deviation:
 
     def prepare(self, instance: Instance) -> tuple[Prepared, np.ndarray, float]:
         model, agreed_here, unmatched = persistence_model(instance, self.agreed)
-        return Prepared.of(instance, with_cost_row(model)), agreed_here, unmatched
+        return Prepared.of(instance, with_cost_row(model), start=True), agreed_here, unmatched
 
     def evaluate(self, state: tuple[Prepared, np.ndarray, float], bound: float) -> Record:
         prepared, agreed_here, _ = state
         fast = prepared.fast
         row = fast.rows(["deviation[total]"])
         fast.set_row_bounds(row, -INF, bound)
-        result = fast.run()
-        fast.set_row_bounds(row, -INF, INF)
+        try:
+            result = prepared.run()
+        finally:
+            fast.set_row_bounds(row, -INF, INF)
         outcome = prepared.outcome(result)
         if outcome["objective"] is None:
             return {"epsilon": bound, **outcome, "deviation": None}
@@ -262,6 +290,8 @@ def persistence_front(instance: Instance, execution: Execution, points: int,
     state = task.prepare(instance)
     fast = state[0].fast
     cheapest = task.evaluate(state, INF)
+    if cheapest["objective"] is None:
+        raise SolverError(no_plan(instance, cheapest["status"]))
     moved = np.flatnonzero([v.name.startswith("moved_") for v in fast.arrays.columns])
 
     def least_deviation(cost_bound: float | None) -> float:
@@ -272,12 +302,13 @@ def persistence_front(instance: Instance, execution: Execution, points: int,
         found = fast.run()
         fast.restore()
         if not found.optimal:
-            raise RuntimeError(f"the plan closest to the agreed one could not be found "
-                               f"({found.status})")
+            raise SolverError(f"the plan of mission {instance.mission.name} closest to the "
+                              f"agreed one could not be found ({found.status})")
         return float(found.objective or 0.0)
 
     high = least_deviation(cheapest["objective"])  # the least moved among cheapest plans
     low = least_deviation(None)
+    high = max(high, low)  # equal up to solver noise when the agreed plan is still cheapest
     bounds = [float(b) for b in np.linspace(low, high, max(points, 2))]
     bounds[0] = low * (1 + 1e-9) + 1e-9  # the least deviation, with room for rounding
     run = sweep(instance, task, bounds, "Pareto points", execution)

@@ -23,6 +23,7 @@ import pulp
 
 from planner.analyze.results import Analysis, money, requirement_names
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
+from planner.errors import SolverError
 from planner.model import PlanningModel, Row, build_model, label
 from planner.scenario import Instance
 from planner.solve import fast_model
@@ -35,28 +36,37 @@ class Withhold:
     """The sweep task: take one ally, pool or link out, re-solve, put it back."""
 
     def prepare(self, instance: Instance) -> Prepared:
-        return Prepared.of(instance)
+        return Prepared.of(instance, start=True)
 
     def evaluate(self, prepared: Prepared, case: Case) -> Record:
         what, name = case
         fast = prepared.fast
         if what == "ally":
             with prepared.without({name}):
-                outcome = prepared.outcome(fast.run())
+                outcome = prepared.outcome(prepared.run())
         elif what == "pool":
             country, pool = name.split("/")
             units = prepared.model.units
             mine = units[(units["country"] == country) & (units["pool"] == pool)]
             columns = fast.columns(v.name for v in mine["var"])
             fast.set_column_bounds(columns, 0.0, 0.0)
-            outcome = prepared.outcome(fast.run())
-            fast.set_column_bounds(columns, fast.arrays.col_lower[columns],
-                                   fast.arrays.col_upper[columns])
+            try:
+                outcome = prepared.outcome(prepared.run())
+            finally:
+                fast.set_column_bounds(columns, fast.arrays.col_lower[columns],
+                                       fast.arrays.col_upper[columns])
         elif what == "link":
             outcome = solve_without_link(prepared.instance, name)
         else:
-            outcome = prepared.outcome(fast.run())
+            outcome = prepared.outcome(prepared.run())
         return {"what": what, "name": name, **outcome}
+
+
+def no_plan(instance: Instance, status: str) -> str:
+    """Why an analysis cannot start: the mission as given has no plan."""
+    return (f"mission {instance.mission.name} has no plan to analyse ({status}); "
+            f"'planner solve {instance.mission_file or instance.mission.name}' shows the "
+            "policies that clash")
 
 
 def without_link(instance: Instance, name: str) -> Instance:
@@ -90,6 +100,8 @@ def resilience(instance: Instance, execution: Execution, pools: bool = False,
     run = sweep(instance, Withhold(), cases(instance, pools, links), "N-1 re-solves",
                 execution)
     base, rest = run.records[0], run.records[1:]
+    if base["objective"] is None:
+        raise SolverError(no_plan(instance, base["status"]))
     requirements = requirement_names(instance)
     penalty = instance.requirements["penalty"].to_numpy(float)
     rows = []
@@ -216,7 +228,8 @@ def robust_plan(instance: Instance, base: Record, replanned: dict[str, float]
     fast = fast_model(model)
     result = fast.run()
     if not result.optimal:
-        raise RuntimeError(f"the robust plan could not be solved ({result.status})")
+        raise SolverError(f"the robust plan of mission {instance.mission.name} could not be "
+                          f"solved ({result.status})")
     values = result.values[fast.columns(v.name for v in units["var"])]
     robust_cost = float(values @ units["unit_cost"].to_numpy(float))
     penalty = model.shortfalls["penalty"].to_numpy(float)

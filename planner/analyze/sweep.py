@@ -227,18 +227,34 @@ class Prepared:
     unit_country: np.ndarray
     penalty: np.ndarray
     countries: list[str]
+    start: Any = None  # the basis of the model as built, where every case starts from
 
     @classmethod
-    def of(cls, instance: Instance, model: PlanningModel | None = None) -> Prepared:
+    def of(cls, instance: Instance, model: PlanningModel | None = None,
+           start: bool = False) -> Prepared:
+        """The model in HiGHS; with ``start``, solved once as built so that every case can
+        begin from that basis (see ``run``)."""
         model = model or build_model(instance)
         fast = fast_model(model)
-        return cls(instance, model, fast,
-                   fast.columns(v.name for v in model.units["var"]),
-                   fast.columns(v.name for v in model.shortfalls["var"]),
-                   model.units["unit_cost"].to_numpy(float),
-                   model.units["country"].to_numpy(str),
-                   model.shortfalls["penalty"].to_numpy(float),
-                   list(instance.capabilities.countries["country"]))
+        prepared = cls(instance, model, fast,
+                       fast.columns(v.name for v in model.units["var"]),
+                       fast.columns(v.name for v in model.shortfalls["var"]),
+                       model.units["unit_cost"].to_numpy(float),
+                       model.units["country"].to_numpy(str),
+                       model.shortfalls["penalty"].to_numpy(float),
+                       list(instance.capabilities.countries["country"]))
+        if start and fast.run().optimal and not fast.integer:
+            prepared.start = fast.highs.getBasis()
+        return prepared
+
+    def run(self) -> Result:
+        """Solve from the basis of the model as built, whatever the worker solved before:
+        where several plans are equally cheap, every worker, chunking and order then lands
+        on the same one (a warm start from the previous case would not)."""
+        if self.start is not None:
+            self.fast.highs.clearSolver()
+            self.fast.highs.setBasis(self.start)
+        return self.fast.run()
 
     def outcome(self, result: Result) -> Record:
         """Objective, its two parts, each ally's employment cost and the shortfalls."""
