@@ -232,3 +232,13 @@ def test_a_damaged_agreed_plan_is_located(tmp_path: Path) -> None:
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "row 2" in result.stderr and "'abc' is not a number of units" in result.stderr
     assert "row 4" in result.stderr and "listed twice" in result.stderr
+
+
+def test_a_us_share_front_without_the_us_names_the_missions_countries(tmp_path: Path) -> None:
+    mission = tmp_path / "no-us.yaml"
+    mission.write_text(f"name: no_us\nextends: {REPO / 'missions' / 'baseline.yaml'}\n"
+                       "countries: [JPN, KOR]\n", encoding="utf-8")
+    result = run_planner("analyze", "pareto", str(mission), "--no-save", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "no-us.yaml" in result.stderr and "countries" in result.stderr
+    assert "USA does not take part" in result.stderr

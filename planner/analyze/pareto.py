@@ -96,8 +96,11 @@ def share_front(instance: Instance, execution: Execution, points: int,
     """Cost against the country's share of cost, from its least share to the least-cost
     plan's."""
     if country not in set(instance.capabilities.countries["country"]):
-        raise InputError([Problem("pareto", f"{country} does not take part in mission "
-                                  f"{instance.mission.name}", hint="choose a mission with it")])
+        raise InputError([Problem(instance.mission_file or instance.mission.name,
+                                  f"{country} does not take part in mission "
+                                  f"{instance.mission.name}, so it has no share to trade",
+                                  column="countries",
+                                  hint=f"add {country} to the mission's countries")])
     prepared = Prepared.of(instance, with_cost_row(build_model(instance)))
     cheapest = prepared.outcome(prepared.fast.run())
     if cheapest["objective"] is None:
