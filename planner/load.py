@@ -217,7 +217,7 @@ def shape(text: str, loader: type = yaml.SafeLoader) -> tuple[int, int | None]:
 FAST_LOADER: type | None = getattr(yaml, "CSafeLoader", None)  # libyaml, when PyYAML has it
 
 
-def quick_read(text: str) -> tuple[dict[str, Any], Where] | None:
+def quick_read(text: str) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]] | None:
     """A well-formed, plain document read with libyaml (a few milliseconds, where PyYAML's
     own parser takes tens); None whenever anything is unusual, so that the careful reader
     below reports it with its usual messages."""
@@ -234,7 +234,7 @@ def quick_read(text: str) -> tuple[dict[str, Any], Where] | None:
         return None
     if not isinstance(document, dict) or duplicates:
         return None
-    return document, Where("", lines)
+    return document, lines
 
 
 def read_yaml(path: Path, label: str) -> tuple[dict[str, Any], Where]:
@@ -251,7 +251,7 @@ def read_yaml(path: Path, label: str) -> tuple[dict[str, Any], Where]:
                                   hint="save it with UTF-8 encoding")]) from None
     quick = quick_read(text)
     if quick is not None:
-        return quick[0], Where(label, quick[1].lines)
+        return quick[0], Where(label, quick[1])
     try:
         depth, alias = shape(text)
         if depth > MAX_YAML_DEPTH:

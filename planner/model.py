@@ -42,6 +42,7 @@ class Row:
     kind: str  # pool | cover | policy
     sentence: str
     source: str
+    policy: str = ""  # for a policy row, the policy it comes from
 
 
 @dataclass
@@ -255,14 +256,15 @@ def build(instance: Instance) -> PlanningModel:
     leads = []
     for policy in instance.policies:
         for name, constraint in policy_rows(policy, units, instance.phases, homes):
-            model.add(Row(name, "policy", policy.sentence, policy.source), constraint)
+            model.add(Row(name, "policy", policy.sentence, policy.source, policy.name),
+                      constraint)
         if policy.kind == "lead_nation":
             rows, chosen = lead_nation_rows(
                 policy, units, countries, list(instance.links), required,
                 lambda name: problem.add_variable(name, cat=pulp.LpBinary))
             for name, constraint, sentence in rows:
                 model.add(Row(name, "policy", f"{sentence} {policy.sentence}",
-                              policy.source), constraint)
+                              policy.source, policy.name), constraint)
             leads += [(policy.name, *lead) for lead in chosen]
     if leads:
         model.leads = pd.DataFrame(leads, columns=["policy", "country", "task", "region",

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from planner import pipeline
 from planner.errors import InputError, Problem
-from planner.output import is_plan_folder, protect, write_atomic
+from planner.output import csv_bytes, is_plan_folder, write_atomic
 from planner.plan import Plan
 from planner.scenario import parse_settings
 
@@ -115,6 +115,5 @@ def write_comparison(plans: list[Plan], out: Path | None, output_format: str,
     document = report.compare_document(plans)
     if csv_folder is not None:
         for name, frame in report.comparison_tables(document).items():
-            write_text(csv_folder / name, protect(frame).to_csv(index=False,
-                                                                lineterminator="\n"))
+            write_text(csv_folder / name, csv_bytes(frame).decode("utf-8"))
     return write_document(document, "compare", path, output_format)

@@ -147,7 +147,7 @@ def in_name_order(model: PlanningModel, time_limit: float | None = None,
     order = sorted(range(len(columns)), key=names.__getitem__)
     fast = HighsModel.of(model.problem, [columns[i] for i in order], model.constraints,
                          time_limit=time_limit, msg=msg)
-    at = np.empty(len(order), dtype=np.int64)
+    at = np.empty(len(order), dtype=np.int32)
     at[order] = np.arange(len(order))
     return fast, at
 

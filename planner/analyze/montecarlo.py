@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,7 +189,6 @@ class Drawn:
     rows: np.ndarray  # positions of the spread pools' pool[c,p,h] rows
     owner: np.ndarray  # for each row, the position of its pool among the spread pools
     quantity: np.ndarray  # for each row, its pool's quantity
-    start: Any = None  # the basis of the plan at the tables' readiness (LP only)
     unreported: int = field(default=0)  # solves made in preparing, not yet in a record
 
 
@@ -217,22 +215,18 @@ class Redraw:
                     amount.append(quantity[(country, pool)])
         state = Drawn(prepared, np.array(rows, dtype=np.int32), np.array(owner, dtype=int),
                       np.array(amount, dtype=float))
-        base = self.solve(state, np.array(self.readiness, dtype=float))
-        if base.optimal and not fast.integer:
-            state.start = fast.highs.getBasis()
+        prepared.remember_start(self.solve(state, np.array(self.readiness, dtype=float)))
         state.unreported = 1
         return state
 
     def solve(self, state: Drawn, readiness: np.ndarray) -> Result:
         """One solve at this readiness, from the tables' plan (cold where there is no basis:
         a MIP, or no optimum at the tables' readiness); the rows are put back after."""
-        fast, rows = state.prepared.fast, state.rows
-        fast.highs.clearSolver()  # setBasis alone leaves HiGHS state that can pick another
-        if state.start is not None:  # of several equally cheap optima
-            fast.highs.setBasis(state.start)
+        prepared, rows = state.prepared, state.rows
+        fast = prepared.fast
         fast.set_row_bounds(rows, -INF, state.quantity * readiness[state.owner])
         try:
-            return fast.run()
+            return prepared.run()
         finally:
             fast.set_row_bounds(rows, fast.arrays.row_lower[rows], fast.arrays.row_upper[rows])
 
@@ -412,7 +406,7 @@ def listed(rows: pd.DataFrame) -> str:
 
 def cost_histogram(objective: np.ndarray, base: float | None, seed: int) -> str:
     """The objective over the draws, with the plan at the tables' readiness marked."""
-    from planner.report import PALETTE, pyplot
+    from planner.report import PALETTE, pyplot, svg
 
     plt = pyplot()
     figure, axes = plt.subplots(figsize=(6.5, 2.8))
@@ -427,9 +421,4 @@ def cost_histogram(objective: np.ndarray, base: float | None, seed: int) -> str:
     axes.set_ylabel("draws")
     axes.spines[["top", "right"]].set_visible(False)
     axes.set_title(f"Cost over {len(objective)} readiness draws (seed {seed})", loc="left")
-    buffer = io.StringIO()
-    # no date in the file: the same draws give the same chart
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(figure)
-    text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return str(svg(figure))  # no date in it: the same draws give the same chart

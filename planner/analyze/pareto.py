@@ -24,8 +24,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from planner.analyze.resilience import no_plan
-from planner.analyze.results import Analysis, money
+from planner.analyze.results import Analysis, money, no_plan
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import InputError, Problem, SolverError
 from planner.highs import INF

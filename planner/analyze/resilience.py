@@ -21,12 +21,12 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from planner.analyze.results import Analysis, money, requirement_names
+from planner.analyze.results import Analysis, money, no_plan, requirement_names
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import SolverError
 from planner.model import PlanningModel, Row, build_model, label
 from planner.scenario import Instance
-from planner.solve import fast_model
+from planner.solve import in_name_order
 
 Case = tuple[str, str]  # (what: base | ally | pool | link, name)
 
@@ -47,8 +47,8 @@ class Withhold:
         elif what == "pool":
             country, pool = name.split("/")
             units = prepared.model.units
-            mine = units[(units["country"] == country) & (units["pool"] == pool)]
-            columns = fast.columns(v.name for v in mine["var"])
+            mine = ((units["country"] == country) & (units["pool"] == pool)).to_numpy()
+            columns = prepared.units_at[mine]
             fast.set_column_bounds(columns, 0.0, 0.0)
             try:
                 outcome = prepared.outcome(prepared.run())
@@ -60,13 +60,6 @@ class Withhold:
         else:
             outcome = prepared.outcome(prepared.run())
         return {"what": what, "name": name, **outcome}
-
-
-def no_plan(instance: Instance, status: str) -> str:
-    """Why an analysis cannot start: the mission as given has no plan."""
-    return (f"mission {instance.mission.name} has no plan to analyse ({status}); "
-            f"'planner solve {instance.mission_file or instance.mission.name}' shows the "
-            "policies that clash")
 
 
 def without_link(instance: Instance, name: str) -> Instance:
@@ -225,12 +218,12 @@ def robust_plan(instance: Instance, base: Record, replanned: dict[str, float]
                           f"{req.region} in {req.phase}.", "analysis: robust N-1 plan"),
                       pulp.LpAffineExpression(terms) >= float(req.amount))
     problem.setObjective(problem.objective + pulp.LpAffineExpression(extra))
-    fast = fast_model(model)
+    fast, at = in_name_order(model)
     result = fast.run()
     if not result.optimal:
         raise SolverError(f"the robust plan of mission {instance.mission.name} could not be "
                           f"solved ({result.status})")
-    values = result.values[fast.columns(v.name for v in units["var"])]
+    values = result.values[at[:len(units)]]
     robust_cost = float(values @ units["unit_cost"].to_numpy(float))
     penalty = model.shortfalls["penalty"].to_numpy(float)
     rows = []

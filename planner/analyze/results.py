@@ -71,6 +71,13 @@ def load_analysis(folder: Path) -> Analysis:
                     data["facts"], charts)
 
 
+def no_plan(instance: Instance, status: str) -> str:
+    """Why an analysis cannot start: the mission as given has no plan."""
+    return (f"mission {instance.mission.name} has no plan to analyse ({status}); "
+            f"'planner solve {instance.mission_file or instance.mission.name}' shows the "
+            "policies that clash")
+
+
 def money(value: float | None) -> str:
     """USD m, thousands separated, one decimal."""
     return "n/a" if value is None else f"{value:,.1f}"

@@ -27,7 +27,7 @@ from planner.errors import InputError, Problem
 from planner.highs import INF, HighsModel, Result
 from planner.model import PlanningModel, build_model
 from planner.scenario import Instance, concerns_only
-from planner.solve import fast_model
+from planner.solve import in_name_order
 
 Record = dict[str, Any]
 
@@ -145,6 +145,14 @@ def in_process(state: Any, task: Task, cases: Sequence[Any],
     return records
 
 
+def place(records: list[Record | None], part: list[int], results: list[Record],
+          advance: Callable[[int], None]) -> None:
+    """A finished chunk's records, put back at their cases' positions."""
+    for i, record in zip(part, results, strict=True):
+        records[i] = record
+    advance(len(part))
+
+
 def pool_context() -> multiprocessing.context.BaseContext:
     """Workers started from a server that has already imported the planner (fork server),
     where the platform has one; fresh interpreters otherwise."""
@@ -166,10 +174,7 @@ def on_pool(instance: Instance, task: Task, cases: Sequence[Any], label: str, wo
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                part = pending.pop(future)
-                for i, record in zip(part, future.result(), strict=True):
-                    records[i] = record
-                advance(len(part))
+                place(records, pending.pop(future), future.result(), advance)
     return [r for r in records if r is not None], f"{workers} local processes"
 
 
@@ -197,20 +202,12 @@ def on_dask(instance: Instance, task: Task, cases: Sequence[Any], label: str,
         records: list[Record | None] = [None] * len(cases)
         with progress_bar(label, len(cases), execution.progress) as advance:
             for future in as_completed(futures):
-                part = futures[future]
-                for i, record in zip(part, future.result(), strict=True):
-                    records[i] = record
-                advance(len(part))
+                place(records, futures[future], future.result(), advance)
         return [r for r in records if r is not None], (
             f"Dask at {client.scheduler.address} ({workers} workers)")
     finally:
         if client is not given:
             client.close()
-
-
-def policy_of(row_name: str) -> str:
-    """The policy a row belongs to: ``policy[name,...]`` -> ``name``."""
-    return row_name.removeprefix("policy[").split(",")[0].rstrip("]")
 
 
 @dataclass
@@ -221,13 +218,15 @@ class Prepared:
     instance: Instance
     model: PlanningModel
     fast: HighsModel
-    units_at: np.ndarray
+    units_at: np.ndarray  # where each units, shortfall and lead column sits in HiGHS
     shortfalls_at: np.ndarray
+    leads_at: np.ndarray
     unit_cost: np.ndarray
     unit_country: np.ndarray
     penalty: np.ndarray
     countries: list[str]
-    start: Any = None  # the basis of the model as built, where every case starts from
+    fresh: bool = False  # every solve of ``run`` starts from ``start`` (or cold without one)
+    start: Any = None  # the basis every case starts from
 
     @classmethod
     def of(cls, instance: Instance, model: PlanningModel | None = None,
@@ -235,25 +234,33 @@ class Prepared:
         """The model in HiGHS; with ``start``, solved once as built so that every case can
         begin from that basis (see ``run``)."""
         model = model or build_model(instance)
-        fast = fast_model(model)
-        prepared = cls(instance, model, fast,
-                       fast.columns(v.name for v in model.units["var"]),
-                       fast.columns(v.name for v in model.shortfalls["var"]),
+        fast, at = in_name_order(model)
+        units, short = len(model.units), len(model.shortfalls)
+        prepared = cls(instance, model, fast, at[:units], at[units:units + short],
+                       at[units + short:],
                        model.units["unit_cost"].to_numpy(float),
                        model.units["country"].to_numpy(str),
                        model.shortfalls["penalty"].to_numpy(float),
                        list(instance.capabilities.countries["country"]))
-        if start and fast.run().optimal and not fast.integer:
-            prepared.start = fast.highs.getBasis()
+        if start:
+            prepared.remember_start(fast.run())
         return prepared
 
+    def remember_start(self, solved: Result) -> None:
+        """From now on every ``run`` starts from the basis of this solve (cold when it has
+        none: a MIP, or no optimum)."""
+        self.fresh = True
+        self.start = self.fast.highs.getBasis() if (
+            solved.optimal and not self.fast.integer) else None
+
     def run(self) -> Result:
-        """Solve from the basis of the model as built, whatever the worker solved before:
-        where several plans are equally cheap, every worker, chunking and order then lands
-        on the same one (a warm start from the previous case would not)."""
-        if self.start is not None:
-            self.fast.highs.clearSolver()
-            self.fast.highs.setBasis(self.start)
+        """Solve; once a start is remembered, from that basis whatever the worker solved
+        before: where several plans are equally cheap, every worker, chunking and order
+        then lands on the same one (a warm start from the previous case would not)."""
+        if self.fresh:
+            self.fast.highs.clearSolver()  # setBasis alone leaves state that can pick another
+            if self.start is not None:
+                self.fast.highs.setBasis(self.start)
         return self.fast.run()
 
     def outcome(self, result: Result) -> Record:
@@ -272,16 +279,14 @@ class Prepared:
     def switched_off(self, absent: set[str]) -> tuple[np.ndarray, np.ndarray]:
         """Columns of the absent allies, and rows of policies that name one of them."""
         model = self.model
-        columns = [v.name for v, c in zip(model.units["var"], model.units["country"],
-                                          strict=True) if c in absent]
-        columns += [v.name for v, c in zip(model.leads["var"], model.leads["country"],
-                                           strict=True) if c in absent]
+        columns = np.concatenate([
+            self.units_at[model.units["country"].isin(absent).to_numpy()],
+            self.leads_at[model.leads["country"].isin(absent).to_numpy()]]).astype(np.int32)
         present = set(self.countries) - absent
         policies = {p.name: p for p in self.instance.policies}
-        rows = [name for name, row in model.rows.items() if row.kind == "policy"
-                and policy_of(name) in policies
-                and not concerns_only(policies[policy_of(name)], present)]
-        return self.fast.columns(columns), self.fast.rows(rows)
+        rows = [name for name, row in model.rows.items() if row.policy in policies
+                and not concerns_only(policies[row.policy], present)]
+        return columns, self.fast.rows(rows)
 
     @contextmanager
     def without(self, absent: set[str]) -> Iterator[None]:
