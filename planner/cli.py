@@ -45,7 +45,9 @@ def guarded(debug: bool, action: Callable[[], int]) -> None:
     from rich.text import Text
 
     from planner.errors import InputError, SolverError
+    from planner.quiet import show_solver_log
 
+    show_solver_log(debug)  # --debug also shows what the solver prints, on standard error
     try:
         code = action()
     except InputError as exc:

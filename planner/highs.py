@@ -22,6 +22,7 @@ import pulp
 
 from planner.bulk import no_cycle_collection
 from planner.errors import SolverError
+from planner.quiet import solver_log_shown, solver_output
 
 INF = highspy.kHighsInf
 Status = highspy.HighsModelStatus
@@ -147,8 +148,9 @@ class HighsModel:
         self.arrays = arrays
         self.name = name
         self.integer = bool(arrays.integer.any())
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", bool(msg))
+        with solver_output():
+            self.highs = highspy.Highs()
+            self.highs.setOptionValue("output_flag", bool(msg) or solver_log_shown())
         if time_limit is not None:
             self.highs.setOptionValue("time_limit", float(time_limit))
         a = arrays
@@ -217,7 +219,8 @@ class HighsModel:
         sweep that wants only the optimum's cost saves a copy of every column and row
         value per solve, which on a large model costs more than a warm re-solve."""
         try:
-            status = self.highs.run()
+            with solver_output():
+                status = self.highs.run()
         except RuntimeError as exc:  # highspy raises what HiGHS reports as a crash
             raise SolverError(f"highs failed on mission {self.name}: {exc}") from exc
         if status == highspy.HighsStatus.kError and self.highs.getModelStatus() in (

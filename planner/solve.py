@@ -17,6 +17,7 @@ import pulp
 from planner.errors import SolverError
 from planner.highs import INF, HighsModel, Result
 from planner.model import PlanningModel
+from planner.quiet import solver_log_shown, solver_output
 
 SOLVERS = ("highs", "cbc")
 
@@ -60,6 +61,7 @@ def cbc_path() -> str | None:
 
 
 def make_solver(name: str, time_limit: float | None, msg: bool) -> pulp.LpSolver:
+    msg = msg or solver_log_shown()
     if name == "highs":
         solver = pulp.HiGHS(msg=msg, timeLimit=time_limit)
     elif name == "cbc":
@@ -220,7 +222,8 @@ def slack(row: pulp.LpConstraint) -> float:
 
 def run(problem: pulp.LpProblem, solver: pulp.LpSolver, name: str) -> None:
     try:
-        problem.solve(solver)
+        with solver_output():
+            problem.solve(solver)
     except pulp.PulpSolverError as exc:
         raise SolverError(f"{name} failed on mission {problem.name}: {exc}") from exc
     except (IndexError, ValueError, OverflowError) as exc:  # PuLP reading a model HiGHS refused
