@@ -1,0 +1,120 @@
+"""Standard output belongs to the command: whatever a solver library prints never reaches it.
+
+These run the planner as a user's shell does, in a subprocess with a real pipe for standard
+output, because a solver writes to file descriptor 1 from C, below anything pytest's capture
+or typer's test runner can see.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+
+ROOT = Path(__file__).resolve().parents[1]
+PLANNER = [sys.executable, "-m", "planner"]
+
+# Every command with a machine format, and how to parse what it prints. A command whose
+# --help offers json must be listed here (checked below), so a new one cannot be missed.
+MACHINE_FORMATS: dict[str, tuple[list[str], str]] = {
+    "explain": (["explain", "--no-save", "--format", "json"], "json"),
+    "explain lead-nation": (["explain", "lead-nation", "--no-save", "--format", "json"],
+                            "json"),
+    "schema": (["schema", "--format", "json"], "json"),
+    "schema KOR": (["schema", "KOR", "--format", "json"], "json"),
+}
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*PLANNER, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "COLUMNS": "100", **env})
+
+
+def commands() -> dict[str, Any]:
+    """Every leaf command of the planner, by its name as typed (``analyze resilience``)."""
+    from planner.cli import app
+
+    found: dict[str, Any] = {}
+
+    def walk(command: Any, prefix: str) -> None:
+        if hasattr(command, "commands"):  # a group (typer may vendor its own click)
+            for name, sub in command.commands.items():
+                walk(sub, f"{prefix} {name}".strip())
+        else:
+            found[prefix] = command
+
+    walk(typer.main.get_command(app), "")
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(MACHINE_FORMATS))
+def test_machine_formats_parse(name: str, tmp_path: Path) -> None:
+    args, kind = MACHINE_FORMATS[name]
+    done = run(args, tmp_path)
+    assert done.returncode in (0, 1), done.stderr
+    if kind == "json":
+        json.loads(done.stdout)  # the whole of stdout, not its last line
+    else:
+        rows = list(csv.reader(io.StringIO(done.stdout)))
+        assert rows and all(len(r) == len(rows[0]) for r in rows)
+
+
+def test_every_command_offering_json_is_checked() -> None:
+    every = commands()
+    assert "solve" in every and "analyze resilience" in every, sorted(every)
+    covered = {" ".join(args[:2]) if args[0] == "analyze" else args[0]
+               for args, _ in MACHINE_FORMATS.values()}
+    for name, command in every.items():
+        for option in command.params:
+            if "--format" in getattr(option, "opts", ()) and "json" in (option.help or ""):
+                assert name in covered, f"planner {name} prints json: add it to MACHINE_FORMATS"
+
+
+def test_solve_prints_the_plan_and_nothing_before_it(tmp_path: Path) -> None:
+    done = run(["solve", "--no-save"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Mission "), done.stdout[:200]
+    assert "HiGHS" not in done.stdout.split("Solver")[0]
+
+
+def test_debug_shows_the_solver_log_on_stderr_only(tmp_path: Path) -> None:
+    done = run(["explain", "--no-save", "--format", "json", "--debug"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    json.loads(done.stdout)
+    assert "HiGHS" in done.stderr  # the log is there for whoever asked for it
+
+
+def test_worker_processes_keep_stdout_clean(tmp_path: Path) -> None:
+    """A pool's workers build their own solver: their output is guarded the same way."""
+    done = run(["analyze", "resilience", "--workers", "2", "--no-save"], tmp_path)
+    assert done.returncode in (0, 1), done.stderr
+    assert "Running HiGHS" not in done.stdout
+    assert "Copyright" not in done.stdout
+
+
+def test_guard_stops_c_level_writes(tmp_path: Path) -> None:
+    """The mechanism itself, without a solver: bytes written to fd 1 by C's printf (buffered,
+    as in a pipe) and by os.write inside the guard never reach the pipe; the command's own
+    prints before and after do, in order."""
+    script = (
+        "import ctypes, os, sys\n"
+        "from planner.quiet import solver_output\n"
+        "libc = ctypes.CDLL(None)\n"
+        "print('before', flush=True)\n"
+        "with solver_output():\n"
+        "    libc.printf(b'banner from C\\n')\n"
+        "    os.write(1, b'raw write\\n')\n"
+        "print('after')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "before\nafter\n"
