@@ -26,9 +26,11 @@ from planner.quiet import solver_log_shown, solver_output
 
 INF = highspy.kHighsInf
 Status = highspy.HighsModelStatus
-STOPPED = (Status.kTimeLimit, Status.kIterationLimit, Status.kInterrupt,
-           Status.kHighsInterrupt, Status.kSolutionLimit, Status.kObjectiveBound,
-           Status.kObjectiveTarget, Status.kMemoryLimit)
+# Stopped before proving an optimum. Older highspy releases lack some of these statuses
+# (1.10 has no kHighsInterrupt), so the tuple holds those the installed one has.
+STOPPED = tuple(getattr(Status, name) for name in (
+    "kTimeLimit", "kIterationLimit", "kInterrupt", "kHighsInterrupt", "kSolutionLimit",
+    "kObjectiveBound", "kObjectiveTarget", "kMemoryLimit") if hasattr(Status, name))
 
 
 @dataclass(frozen=True)
