@@ -40,6 +40,15 @@ def stderr() -> Any:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def check_text_or_json(output_format: str) -> None:
+    """The machine format is json; an unknown format is an error, never a silent text."""
+    from planner.errors import InputError, Problem
+
+    if output_format not in ("text", "json"):
+        raise InputError([Problem("--format", f"unknown format '{output_format}'",
+                                  hint="use text or json")])
+
+
 def guarded(debug: bool, action: Callable[[], int]) -> None:
     """Run a command; turn input and solver errors into one line each and exit code 2."""
     from rich.text import Text
@@ -82,6 +91,13 @@ def solve(
     set_flags: Annotated[list[str] | None, typer.Option(
         "--set", help="Override a scenario flag, e.g. --set gsomia=suspended (repeatable).",
     )] = None,
+    output_format: Annotated[str, typer.Option(
+        "--format", help="text (default) or json (the whole plan, for scripts).")] = "text",
+    write_lp: Annotated[Path | None, typer.Option(
+        "--write-lp", help="Also write the model as an LP file with the planner's names, "
+        "for another solver.")] = None,
+    write_mps: Annotated[Path | None, typer.Option(
+        "--write-mps", help="Also write the model as an MPS file.")] = None,
     debug: DebugOption = False,
 ) -> None:
     """Solve a mission and print who does what, burden sharing and shortfalls."""
@@ -96,18 +112,27 @@ def solve(
         from planner.render import print_plan
         from planner.scenario import parse_settings
 
+        check_text_or_json(output_format)
         settings = parse_settings(set_flags or [])
         instance = pipeline.prepare(mission, data, settings)
         destination = out or Path("plans") / instance.mission.name
         if save:
             check_destination(destination, force)
+        for model_file in (write_lp, write_mps):
+            if model_file is not None:
+                pipeline.write_model(instance, model_file, force)
+                stderr().print(Text(f"Model written to {display(model_file)}"))
         plan = pipeline.solve_instance(instance, solver, time_limit)
         if plan.solver != solver:
             stderr().print(Text(f"warning: {solver} is not available here; solved with "
                                 f"{plan.solver}"))
-        console = Console(highlight=False)
-        print_plan(plan, console, detail=detail)
-        if plan.status == "infeasible":
+        # json: standard output is the plan and nothing else; messages go to stderr
+        console = Console(highlight=False) if output_format == "text" else stderr()
+        if output_format == "json":
+            sys.stdout.write(plan.model_dump_json(indent=2) + "\n")
+        else:
+            print_plan(plan, console, detail=detail)
+        if plan.status == "infeasible" and output_format == "text":
             from planner.explain import find_conflict
             from planner.render import print_conflict
 
@@ -116,7 +141,7 @@ def solve(
             folder = save_plan(plan, destination, force)
             console.print(Text(f"\nPlan written to {display(folder)}/ (plan.json, "
                                "allocations.csv, countries.csv, shortfalls.csv, coverage.csv, "
-                               "duals.csv)"))
+                               "duals.csv, plan.xlsx)"))
         return EXIT_OK if plan.covered else EXIT_SHORT
 
     guarded(debug, run)
@@ -260,16 +285,23 @@ def validate(
     missions: Annotated[list[str] | None, typer.Argument(
         help="Missions to check (names or paths; default: every mission in missions/).")] = None,
     data: DataOption = None,
+    output_format: Annotated[str, typer.Option(
+        "--format", help="text (default) or json (problems as records on standard output, "
+        "exit code as in text).")] = "text",
     debug: DebugOption = False,
 ) -> None:
     """Check the capability tables and missions; report every problem at once."""
 
     def run() -> int:
+        import json
+        from dataclasses import asdict
+
         from planner import paths
         from planner.errors import InputError
         from planner.pipeline import read_mission
         from planner.validate import load_capabilities
 
+        check_text_or_json(output_format)
         problems = []
         capabilities = None
         root = paths.data_dir(data)
@@ -286,6 +318,16 @@ def validate(
                 checked.append(paths.display(path))
             except InputError as exc:
                 problems += exc.problems
+        if output_format == "json":
+            summary = {"ok": not problems, "data": paths.display(root), "missions": checked,
+                       "problems": [asdict(p) for p in problems]}
+            if capabilities is not None:
+                summary |= {"countries": len(capabilities.countries),
+                            "pools": len(capabilities.pools),
+                            "tasks": len(capabilities.tasks),
+                            "regions": len(capabilities.regions)}
+            sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+            return EXIT_INPUT if problems else EXIT_OK
         if problems:
             raise InputError(problems)
         assert capabilities is not None
@@ -394,6 +436,91 @@ def set_cells(
         return EXIT_OK
 
     guarded(debug, run)
+
+
+@app.command("export-workbook")
+def export_workbook(
+    out: Annotated[Path, typer.Option(
+        "--out", help="Workbook to write (.xlsx).")] = Path("tables.xlsx"),
+    data: DataOption = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the workbook if it exists.")] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Write the capability tables to one Excel workbook, a sheet per table (policies.yaml in
+    sheet 'policies', a line per row). Solve from it with --data tables.xlsx."""
+
+    def run() -> int:
+        from planner import paths
+        from planner.errors import InputError, Problem
+        from planner.output import write_atomic
+        from planner.workbook import is_workbook, tables_workbook
+
+        root = paths.data_dir(data)
+        if is_workbook(root):
+            raise InputError([Problem(str(root), "is already a workbook",
+                                      hint="give a folder of CSV tables with --data")])
+        refuse_existing(out, force, suffixes=(".xlsx",))
+        write_atomic(out, tables_workbook(root))
+        print(f"Tables of {paths.display(root)} written to {paths.display(out)}")
+        return EXIT_OK
+
+    guarded(debug, run)
+
+
+@app.command("import-workbook")
+def import_workbook(
+    workbook: Annotated[Path, typer.Argument(help="An .xlsx workbook of capability tables.")],
+    out: Annotated[Path, typer.Option(
+        "--out", help="New folder to write the CSV tables into.")] = Path("capabilities"),
+    debug: DebugOption = False,
+) -> None:
+    """Write a workbook's tables back as a folder of CSV files (and policies.yaml), after
+    checking them as --data would. The folder must not exist yet."""
+
+    def run() -> int:
+        import os
+        import shutil
+        import tempfile
+
+        from planner import paths
+        from planner.errors import InputError, Problem
+        from planner.workbook import workbook_files
+
+        if out.exists() or out.is_symlink():
+            raise InputError([Problem(str(out), "already exists; it is left untouched",
+                                      hint="choose a new folder with --out")])
+        files = workbook_files(workbook, paths.display(workbook))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            for name, content in files.items():
+                (staging / name).write_bytes(content)
+            staging.chmod(0o777 & ~os.umask(os.umask(0)))
+            staging.rename(out)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging)
+        print(f"{len(files)} tables of {paths.display(workbook)} written to "
+              f"{paths.display(out)}/")
+        return EXIT_OK
+
+    guarded(debug, run)
+
+
+def refuse_existing(path: Path, force: bool, suffixes: tuple[str, ...]) -> None:
+    """An output file: of the right kind, and an existing one replaced only with --force."""
+    from planner.errors import InputError, Problem
+
+    if path.suffix.lower() not in suffixes:
+        raise InputError([Problem(str(path), f"the file must end in {' or '.join(suffixes)}",
+                                  hint=f"e.g. --out tables{suffixes[0]}")])
+    if path.is_dir():
+        raise InputError([Problem(str(path), "is a folder; it is left untouched",
+                                  hint="give a file name")])
+    if path.exists() and not force:
+        raise InputError([Problem(str(path), "already exists; it is left untouched",
+                                  hint="pass --force to replace it, or choose another name")])
 
 
 def add_analyze() -> None:

@@ -281,3 +281,27 @@ class HighsModel:
         """HiGHS's cost and bound ranges for the last LP solved, when it has them."""
         status, ranges = self.highs.getRanging()
         return ranges if status != highspy.HighsStatus.kError and ranges.valid else None
+
+
+def lp_name(name: str) -> str:
+    """A domain name as LP and MPS files accept it: ``pool[JPN,aegis_ddg,conflict]`` becomes
+    ``pool(JPN,aegis_ddg,conflict)`` (the CPLEX LP format has no square brackets), and a
+    column named by PuLP (``units_JPN,aegis_ddg,..._``) gets its family's brackets back."""
+    if "[" not in name and name.endswith("_") and "_" in name[:-1]:
+        family, _, keys = name[:-1].partition("_")
+        if family.isalpha():
+            return f"{family}({keys})"
+    return name.replace("[", "(").replace("]", ")").replace(" ", "_")
+
+
+def write_model(fast: HighsModel, path: str) -> None:
+    """The model as HiGHS holds it, written as LP or MPS (by the file's suffix) with the
+    planner's names for every row and column, for users who take it to another solver."""
+    for i, column in enumerate(fast.arrays.columns):
+        fast.highs.passColName(i, lp_name(column.name))
+    for i, row in enumerate(fast.arrays.rows):
+        fast.highs.passRowName(i, lp_name(row))
+    with solver_output():
+        status = fast.highs.writeModel(path)
+    if status == highspy.HighsStatus.kError:
+        raise SolverError(f"highs could not write the model to {path}")

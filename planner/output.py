@@ -105,11 +105,19 @@ def article(kind: str) -> str:
     return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
+def frames_workbook(tables: dict[str, pd.DataFrame]) -> bytes:
+    from planner.workbook import frames_workbook as workbook
+
+    return workbook(tables)
+
+
 def save_plan(plan: Plan, folder: Path, force: bool = False) -> Path:
     """Write plan.json and the CSV tables into ``folder``; an older plan there is replaced
     only with ``force``, and a folder that is not a plan never."""
     files = {"plan.json": (plan.model_dump_json(indent=2) + "\n").encode()}
-    files |= {name: csv_bytes(frame) for name, frame in frames(plan).items()}
+    tables = frames(plan)
+    files |= {name: csv_bytes(frame) for name, frame in tables.items()}
+    files["plan.xlsx"] = frames_workbook(tables)  # the same tables, one sheet each
     return save_folder(files, Path(folder), "plan.json", force)
 
 

@@ -61,3 +61,32 @@ def solve_instance(instance: Instance, solver: str = "highs",
     model = build_model(instance)
     solution = solve_model(model, solver, time_limit)
     return make_plan(instance, model, solution, data_dir=paths.display(instance.capabilities.root))
+
+
+def write_model(instance: Instance, path: Path, force: bool = False) -> Path:
+    """The mission's model as an LP or MPS file (by suffix) with the planner's row and
+    column names, written atomically; an existing file is replaced only with ``force``."""
+    import os
+    import tempfile
+
+    from planner.errors import Problem
+    from planner.highs import write_model as write
+    from planner.solve import fast_model
+
+    suffix = path.suffix.lower()
+    if suffix not in (".lp", ".mps"):
+        raise InputError([Problem(str(path), "the model file must end in .lp or .mps",
+                                  hint="e.g. --write-lp model.lp or --write-mps model.mps")])
+    if path.exists() and not force:
+        raise InputError([Problem(str(path), "already exists; it is left untouched",
+                                  hint="pass --force to replace it, or choose another name")])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix,
+                                         dir=path.parent)
+    os.close(handle)
+    try:
+        write(fast_model(build_model(instance)), temporary)
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    return path

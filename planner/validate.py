@@ -298,6 +298,10 @@ def pool_frames(
 def load_capabilities(root: Path) -> Capabilities:
     """Read and check every capability table under ``root``; raise InputError with all problems."""
     root = Path(root)
+    from planner.workbook import is_workbook, load_workbook_capabilities
+
+    if is_workbook(root):  # one sheet per table, checked by the same rules
+        return load_workbook_capabilities(root)
     if not root.is_dir():
         raise InputError([Problem(str(root), "the capability folder does not exist",
                                   hint="pass --data DIR with countries.csv, tasks.csv, ...")])

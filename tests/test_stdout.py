@@ -29,6 +29,15 @@ MACHINE_FORMATS: dict[str, tuple[list[str], str]] = {
     "explain lead-nation": (["explain", "lead-nation", "--no-save", "--format", "json"],
                             "json"),
     "schema": (["schema", "--format", "json"], "json"),
+    "solve": (["solve", "--no-save", "--format", "json"], "json"),
+    "solve saved": (["solve", "--format", "json", "--out", "p"], "json"),
+    "validate": (["validate", "--format", "json"], "json"),
+    "analyze resilience": (["analyze", "resilience", "--no-save", "--format", "json"], "json"),
+    "analyze fairness": (["analyze", "fairness", "--no-save", "--format", "json"], "json"),
+    "analyze pareto": (["analyze", "pareto", "--no-save", "--points", "3", "--format",
+                        "json"], "json"),
+    "analyze montecarlo": (["analyze", "montecarlo", "readiness-uncertainty", "--draws", "20",
+                            "--no-save", "--format", "json"], "json"),
     "schema KOR": (["schema", "KOR", "--format", "json"], "json"),
 }
 

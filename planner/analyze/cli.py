@@ -5,6 +5,7 @@ Heavy modules are imported inside the commands, so ``planner --help`` stays fast
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,14 +37,16 @@ SaveOption = Annotated[bool, typer.Option(help="Write the analysis folder.")]
 ForceOption = Annotated[bool, typer.Option(
     "--force", help="Replace the folder if it already holds an analysis.")]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+FormatOption = Annotated[str, typer.Option(
+    "--format", help="text (default) or json (findings, facts and tables, for scripts).")]
 
 
 def run_analysis(kind: str, mission: str | None, data: Path | None,
                  set_flags: list[str] | None, workers: int | None, scheduler: str | None,
                  out: Path | None, save: bool, force: bool, debug: bool,
-                 compute: Callable[[Any, Any], Any]) -> None:
+                 compute: Callable[[Any, Any], Any], output_format: str = "text") -> None:
     """Prepare the mission, refuse a bad destination before any solve, run, print, save."""
-    from planner.cli import EXIT_OK, guarded
+    from planner.cli import EXIT_OK, check_text_or_json, guarded, stderr
 
     def run() -> int:
         from rich.console import Console
@@ -56,6 +59,7 @@ def run_analysis(kind: str, mission: str | None, data: Path | None,
         from planner.paths import display
         from planner.scenario import parse_settings
 
+        check_text_or_json(output_format)
         instance = pipeline.prepare(mission, data, parse_settings(set_flags or []))
         destination = out or Path("analyses") / f"{kind}-{instance.mission.name}"
         if save:
@@ -63,8 +67,14 @@ def run_analysis(kind: str, mission: str | None, data: Path | None,
         started = time.perf_counter()
         analysis = compute(instance, Execution(workers=workers, scheduler=scheduler))
         analysis.facts["wall_seconds"] = round(time.perf_counter() - started, 3)
-        console = Console(highlight=False)
-        print_analysis(analysis, console)
+        if output_format == "json":  # standard output is the analysis, nothing else
+            import json
+
+            console = stderr()
+            sys.stdout.write(json.dumps(analysis.to_json(), indent=2) + "\n")
+        else:
+            console = Console(highlight=False)
+            print_analysis(analysis, console)
         if save:
             folder = save_analysis(analysis, destination, force)
             console.print(Text(f"\nAnalysis written to {display(folder)}/"))
@@ -83,7 +93,8 @@ def resilience(
         "its premium.")] = False,
     data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
     scheduler: SchedulerOption = None, out: OutOption = None, save: SaveOption = True,
-    force: ForceOption = False, debug: DebugOption = False,
+    force: ForceOption = False, output_format: FormatOption = "text",
+    debug: DebugOption = False,
 ) -> None:
     """N-1: remove each ally (and pool, link) in turn, re-solve, rank by criticality."""
     def compute(instance: Any, execution: Any) -> Any:
@@ -92,7 +103,7 @@ def resilience(
         return analyse(instance, execution, pools=pools, links=links, robust=robust)
 
     run_analysis("resilience", mission, data, set_flags, workers, scheduler, out, save, force,
-                 debug, compute)
+                 debug, compute, output_format)
 
 
 @analyze_app.command()
@@ -100,7 +111,8 @@ def fairness(
     mission: MissionArgument = None,
     data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
     scheduler: SchedulerOption = None, out: OutOption = None, save: SaveOption = True,
-    force: ForceOption = False, debug: DebugOption = False,
+    force: ForceOption = False, output_format: FormatOption = "text",
+    debug: DebugOption = False,
 ) -> None:
     """Coalition values of every group of allies; Shapley, nucleolus, core, Olson-Zeckhauser."""
     def compute(instance: Any, execution: Any) -> Any:
@@ -109,7 +121,7 @@ def fairness(
         return analyse(instance, execution)
 
     run_analysis("fairness", mission, data, set_flags, workers, scheduler, out, save, force,
-                 debug, compute)
+                 debug, compute, output_format)
 
 
 @analyze_app.command()
@@ -123,7 +135,8 @@ def pareto(
     points: Annotated[int, typer.Option("--points", min=2, help="Points on the front.")] = 11,
     data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
     scheduler: SchedulerOption = None, out: OutOption = None, save: SaveOption = True,
-    force: ForceOption = False, debug: DebugOption = False,
+    force: ForceOption = False, output_format: FormatOption = "text",
+    debug: DebugOption = False,
 ) -> None:
     """Trade-off fronts: total cost against the US share of cost, or against persistence."""
     def compute(instance: Any, execution: Any) -> Any:
@@ -141,7 +154,7 @@ def pareto(
         return fronts.persistence_front(instance, execution, points, plan)
 
     run_analysis("pareto", mission, data, set_flags, workers, scheduler, out, save, force,
-                 debug, compute)
+                 debug, compute, output_format)
 
 
 @analyze_app.command()
@@ -152,7 +165,8 @@ def montecarlo(
         "--seed", min=0, help="Seed of the draws: the same seed gives the same draws.")] = 0,
     data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
     scheduler: SchedulerOption = None, out: OutOption = None, save: SaveOption = True,
-    force: ForceOption = False, debug: DebugOption = False,
+    force: ForceOption = False, output_format: FormatOption = "text",
+    debug: DebugOption = False,
 ) -> None:
     """Readiness drawn from the mission's spreads: how often each requirement is fully
     covered, and the cost distribution."""
@@ -162,4 +176,4 @@ def montecarlo(
         return analyse(instance, execution, draws=draws, seed=seed)
 
     run_analysis("montecarlo", mission, data, set_flags, workers, scheduler, out, save, force,
-                 debug, compute)
+                 debug, compute, output_format)

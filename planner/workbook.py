@@ -1,0 +1,283 @@
+"""Excel workbooks: the capability tables as one sheet per table, and plans as workbooks.
+
+Analysts who live in Excel keep their tables in one workbook. ``--data tables.xlsx`` reads it
+by unpacking each sheet into the CSV text the folder loader reads, so a workbook is checked
+by exactly the same rules as the CSV files; the messages then name the workbook, the sheet,
+the row as Excel numbers it and the column. ``planner export-workbook`` writes the tables of a
+folder into a workbook (numbers as numbers, everything else as text) and
+``planner import-workbook`` writes a workbook back as a folder; a cell's text survives both
+ways unchanged. Standing policies (``policies.yaml``) sit in a sheet ``policies``, one line of
+YAML per row in column A.
+
+openpyxl does the file format; cells are never written as formulas (text that a spreadsheet
+would run is protected as in the CSV files).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner.errors import InputError, Problem
+
+POLICIES_SHEET = "policies"
+POLICIES_FILE = "policies.yaml"
+MAX_ROWS = 100_000  # per sheet: far above any theatre's tables, far below what hangs a read
+PLAIN_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d*[1-9])?$")
+FIXED_TIME = datetime(2000, 1, 1)  # workbook properties: two saves of one plan are identical
+
+
+def is_workbook(path: Path | None) -> bool:
+    return path is not None and path.suffix.lower() in (".xlsx", ".xlsm")
+
+
+def cell_text(value: Any) -> str:
+    """What a cell holds, as the text a CSV cell would: numbers in their shortest exact form
+    (20, not 20.0), dates as ISO dates, booleans as TRUE/FALSE."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ") if value.time() != time() else value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def cell_value(text: str) -> str | int | float | None:
+    """The value to store for a CSV cell: a number when the text is a plain number whose
+    stored form reads back as the same text, else the text itself."""
+    if text == "":
+        return None
+    if PLAIN_NUMBER.match(text):
+        number: int | float = int(text) if "." not in text else float(text)
+        if cell_text(number) == text:
+            return number
+    return text
+
+
+def sheet_name(file_name: str) -> str:
+    return POLICIES_SHEET if file_name == POLICIES_FILE else Path(file_name).stem
+
+
+def file_name(sheet: str) -> str:
+    return POLICIES_FILE if sheet == POLICIES_SHEET else f"{sheet}.csv"
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unpacked:
+    """A workbook laid out as a capability folder, and how to name its places in messages."""
+
+    folder: Path
+    label: str  # the workbook as messages name it
+    lines: dict[str, dict[int, int]]  # file name -> {CSV line of a record: sheet row}
+
+    def relabel(self, problem: Problem) -> Problem:
+        """A problem found in the unpacked folder, named by workbook, sheet, row and column."""
+        name = Path(problem.file).name
+        prefix = f"{self.folder.name}/"
+        if not problem.file.startswith(prefix) and problem.file != str(self.folder / name):
+            return problem
+        row = self.lines.get(name, {}).get(problem.row, problem.row) if problem.row else None
+        return replace(problem, file=f"{self.label}, sheet {sheet_name(name)}", row=row,
+                       message=self.words(problem.message),
+                       hint=self.words(problem.hint) if problem.hint else problem.hint)
+
+    def words(self, text: str) -> str:
+        """File names in a message as the sheets the user sees."""
+        def sheet(match: re.Match[str]) -> str:
+            return f"sheet {sheet_name(match.group(0))}"
+        text = text.replace("remove the file", "remove the sheet")
+        text = re.sub(r"\btable ([A-Za-z_][A-Za-z0-9_]*)\.csv\b", r"sheet \1", text)
+        return re.sub(r"\b[A-Za-z_][A-Za-z0-9_]*\.csv\b|\bpolicies\.yaml\b", sheet, text)
+
+
+def open_workbook(path: Path, label: str) -> Any:
+    from openpyxl import load_workbook
+
+    if not path.is_file():
+        raise InputError([Problem(label, "the workbook does not exist",
+                                  hint="give the path of an .xlsx file, or a folder of CSVs")])
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InputError([Problem(label, f"the file cannot be read as an Excel workbook ({exc})",
+                                  hint="save it from Excel as 'Excel Workbook (.xlsx)'")]
+                         ) from None
+
+
+@contextmanager
+def unpacked(path: Path, label: str) -> Iterator[Unpacked]:
+    """The workbook's sheets as CSV files (and policies.yaml) in a temporary folder named
+    ``capabilities``, removed afterwards."""
+    book = open_workbook(path, label)
+    problems: list[Problem] = []
+    temporary = Path(tempfile.mkdtemp(prefix=".workbook-"))
+    folder = temporary / "capabilities"
+    folder.mkdir()
+    lines: dict[str, dict[int, int]] = {}
+    try:
+        for worksheet in book.worksheets:
+            name = file_name(worksheet.title)
+            where = f"{label}, sheet {worksheet.title}"
+            rows = []
+            for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                if number > MAX_ROWS:
+                    problems.append(Problem(where, f"the sheet has more than {MAX_ROWS:,} "
+                                            "rows", hint="a capability table needs far fewer: "
+                                            "check for stray content far down the sheet"))
+                    break
+                rows.append([cell_text(v) for v in row])
+            if name == POLICIES_FILE:
+                extra = [i for i, r in enumerate(rows, start=1) if any(c for c in r[1:])]
+                if extra:
+                    problems.append(Problem(where, "only column A holds the policies' YAML",
+                                            row=extra[0], hint="one line of YAML per row, "
+                                            "in column A"))
+                text = "\n".join(r[0] if r else "" for r in rows) + "\n"
+                (folder / name).write_text(text, encoding="utf-8")
+                continue
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            starts: dict[int, int] = {}
+            line = 1
+            for number, cells in enumerate(rows, start=1):
+                starts[line] = number
+                before = buffer.tell()
+                writer.writerow(cells)
+                line += buffer.getvalue()[before:].count("\n")
+            lines[name] = starts
+            (folder / name).write_text(buffer.getvalue(), encoding="utf-8")
+        book.close()
+        if problems:
+            raise InputError(problems)
+        yield Unpacked(folder, label, lines)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def load_workbook_capabilities(path: Path) -> Any:
+    """Capabilities from a workbook, checked by the folder loader's rules, every problem
+    named by sheet, row and column."""
+    from planner.paths import display
+    from planner.validate import load_capabilities
+
+    label = display(path)
+    with unpacked(path, label) as book:
+        try:
+            capabilities = load_capabilities(book.folder)
+        except InputError as exc:
+            raise InputError([book.relabel(p) for p in exc.problems]) from None
+    return replace(capabilities, root=path)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def new_workbook() -> Any:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    book.properties.created = FIXED_TIME
+    book.properties.modified = FIXED_TIME
+    book.properties.creator = "alliance-planner"
+    return book
+
+
+def add_rows(book: Any, title: str, rows: list[list[Any]]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+
+    sheet = book.create_sheet(title)
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+            cells.append(cell)
+        sheet.append(cells)
+
+
+def saved(book: Any) -> bytes:
+    """The workbook's bytes, identical for identical content (fixed zip entry times)."""
+    raw = io.BytesIO()
+    book.save(raw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)",
+                                 rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
+            zipped.writestr(fixed, content)
+    return out.getvalue()
+
+
+def tables_workbook(root: Path) -> bytes:
+    """A capability folder as a workbook: each CSV's cells as they are written (blank rows
+    too, so Excel's row numbers are the CSV's lines), and policies.yaml line by line. The
+    tables are checked first: a workbook is only made of tables that load."""
+    from planner.validate import load_capabilities
+
+    capabilities = load_capabilities(root)
+    names = [f"{t}.csv" for t in ("countries", "tasks", "regions", "phases")]
+    names += [f"{c}.csv" for c in capabilities.country_codes]
+    book = new_workbook()
+    for name in names:
+        text = (root / name).read_bytes().decode("utf-8-sig")
+        records = list(csv.reader(io.StringIO(text, newline="")))
+        add_rows(book, sheet_name(name), [[cell_value(c.strip()) for c in r] for r in records])
+    policies = root / POLICIES_FILE
+    if policies.is_file():
+        lines = policies.read_bytes().decode("utf-8-sig").splitlines()
+        add_rows(book, POLICIES_SHEET, [[line if line else None] for line in lines])
+    return saved(book)
+
+
+def workbook_files(path: Path, label: str) -> dict[str, bytes]:
+    """A workbook's tables as the files of a capability folder (checked as --data would)."""
+    load_workbook_capabilities(path)
+    with unpacked(path, label) as book:
+        return {p.name: p.read_bytes() for p in sorted(book.folder.iterdir())}
+
+
+def frames_workbook(frames: dict[str, pd.DataFrame]) -> bytes:
+    """Tables (a plan's) as one sheet each, header first; text protected from formula
+    interpretation as in the CSV files, missing values as empty cells."""
+    from planner.output import protect
+
+    book = new_workbook()
+    for name, frame in frames.items():
+        safe = protect(frame)
+        rows: list[list[Any]] = [list(safe.columns)]
+        for record in safe.itertuples(index=False):
+            rows.append([None if v is None or (isinstance(v, float) and math.isnan(v))
+                         else v.item() if hasattr(v, "item") else v for v in record])
+        add_rows(book, Path(name).stem, rows)
+    return saved(book)
