@@ -3,13 +3,14 @@
 For analysts who work in notebooks. Every function here is a stable name: the command line
 is built on the same steps (``planner.pipeline``), so a plan solved here equals the plan
 ``planner solve`` prints for the same mission, flags and tables. Bad input raises one
-:class:`PlannerError` carrying every located problem, exactly the lines the command line
-prints.
+``PlannerError`` carrying every located problem, exactly the lines the command line prints.
+For example, what suspending GSOMIA costs in a Taiwan contingency:
 
-    >>> import planner.api as pl
-    >>> base = pl.solve("taiwan-contingency")
-    >>> suspended = pl.solve("taiwan-contingency", flags={"gsomia": "suspended"})
-    >>> suspended.objective - base.objective
+    import planner.api as pl
+    base = pl.solve("taiwan-contingency")
+    suspended = pl.solve("taiwan-contingency", flags={"gsomia": "suspended"})
+    print(suspended.objective - base.objective)
+
 """
 
 from __future__ import annotations

@@ -832,6 +832,44 @@ def commands_page() -> str:
     return "".join(parts)
 
 
+# --- the Python API ------------------------------------------------------------------------
+
+
+def python_api_page() -> str:
+    """Every public name of planner.api with its signature and docstring."""
+    from planner import api
+
+    parts = [header("the docstrings of planner/api.py"), "# Python API reference\n",
+             docstring(api) + "\n",
+             "How to use it, with a worked example: [Python and Excel](../python-and-excel.md)."
+             "\n"]
+    functions = [n for n in api.__all__ if inspect.isfunction(getattr(api, n))]
+    classes = [n for n in ("PlanResult", "PlannerError")]
+    for name in functions:
+        obj = getattr(api, name)
+        signature = str(inspect.signature(obj)).replace("'", "")
+        parts.append(f"\n## {name}\n\n```python\n{name}{signature}\n```\n\n"
+                     f"{docstring(obj)}\n")
+    for name in classes:
+        obj = getattr(api, name)
+        parts.append(f"\n## {name}\n\n{docstring(obj)}\n")
+        members = [(m, v) for m, v in vars(obj).items()
+                   if not m.startswith("_") and (isinstance(v, property) or inspect.isfunction(v))]
+        if members:
+            rows = []
+            for member, value in members:
+                doc = inspect.cleandoc((value.fget if isinstance(value, property) else value)
+                                       .__doc__ or "")
+                what = "property" if isinstance(value, property) else "method"
+                rows.append([code(member), what, text(doc)])
+            parts.append("\n" + table(["name", "kind", "what it is"], rows) + "\n")
+    for name in ("Analysis", "Mission", "Capabilities", "Problem"):
+        obj = getattr(api, name)
+        parts.append(f"\n## {name}\n\n`{obj.__module__}.{obj.__qualname__}`: "
+                     f"{text(inspect.cleandoc(obj.__doc__ or '').splitlines()[0])}\n")
+    return "".join(parts)
+
+
 # --- all pages -----------------------------------------------------------------------------
 
 
@@ -843,6 +881,7 @@ def pages(data_root: Path, missions_root: Path, docs: Path) -> dict[str, str]:
         f"{REFERENCE}/data-sources.md": data_sources_page(data_root, missions_root,
                                                           docs / FACTS_FILE),
         f"{REFERENCE}/commands.md": commands_page(),
+        f"{REFERENCE}/python-api.md": python_api_page(),
     }
     return {name: tidy(page) for name, page in rendered.items()}
 

@@ -283,15 +283,21 @@ class HighsModel:
         return ranges if status != highspy.HighsStatus.kError and ranges.valid else None
 
 
-def lp_name(name: str) -> str:
-    """A domain name as LP and MPS files accept it: ``pool[JPN,aegis_ddg,conflict]`` becomes
-    ``pool(JPN,aegis_ddg,conflict)`` (the CPLEX LP format has no square brackets), and a
-    column named by PuLP (``units_JPN,aegis_ddg,..._``) gets its family's brackets back."""
+def domain_name(name: str) -> str:
+    """A column's name as the planner gave it: PuLP turns ``units[JPN,aegis_ddg,...]`` into
+    ``units_JPN,aegis_ddg,..._``; this gives the family its brackets back. Row names, which
+    PuLP keeps, pass unchanged."""
     if "[" not in name and name.endswith("_") and "_" in name[:-1]:
         family, _, keys = name[:-1].partition("_")
         if family.isalpha():
-            return f"{family}({keys})"
-    return name.replace("[", "(").replace("]", ")").replace(" ", "_")
+            return f"{family}[{keys}]"
+    return name
+
+
+def lp_name(name: str) -> str:
+    """A domain name as LP and MPS files accept it: ``pool[JPN,aegis_ddg,conflict]`` becomes
+    ``pool(JPN,aegis_ddg,conflict)`` (the CPLEX LP format has no square brackets)."""
+    return domain_name(name).replace("[", "(").replace("]", ")").replace(" ", "_")
 
 
 def write_model(fast: HighsModel, path: str) -> None:

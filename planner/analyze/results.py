@@ -22,6 +22,8 @@ from planner.scenario import Instance
 
 @dataclass
 class Analysis:
+    """The result of an analysis: findings (sentences), tables (DataFrames), facts, charts."""
+
     kind: str  # resilience | fairness | pareto | montecarlo
     mission: str
     title: str

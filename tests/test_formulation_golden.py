@@ -1,0 +1,146 @@
+"""Golden formulations: a tiny instance per policy kind and per row family, its model
+written as text and stored under tests/lp_files/. Any change to the formulation, intended or
+not, shows here as a diff a reviewer reads row by row (as Calliope keeps its LP files).
+
+After an intended change, regenerate with ``PLANNER_REGOLD=1 python -m pytest
+tests/test_formulation_golden.py`` and review the diff of tests/lp_files/ in the commit.
+
+The text is written from the arrays the planner hands the solver, with the planner's own
+row and column names, so it does not depend on a solver's LP writer.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from planner import pipeline
+from planner.highs import INF, HighsModel, domain_name
+from planner.model import build_model
+from planner.solve import fast_model
+
+from .conftest import write_mission, write_tiny
+
+GOLDEN = Path(__file__).parent / "lp_files"
+
+SENTENCE = {"sentence": "test policy.", "source": "test"}
+
+CASES: dict[str, dict[str, Any]] = {
+    "families_pool_cover_shortfall": {},
+    "forbid": {"policies": [{"name": "no_b_in_far", "kind": "forbid", "country": "BBB",
+                             "region": "far", **SENTENCE}]},
+    "share_cap_delivered": {"policies": [{"name": "cap_a", "kind": "share_cap",
+                                          "country": "AAA", "task": "patrol", "value": 0.5,
+                                          **SENTENCE}]},
+    "share_floor_cost": {"policies": [{"name": "floor_b", "kind": "share_floor",
+                                       "country": "BBB", "of": "cost", "value": 0.4,
+                                       **SENTENCE}]},
+    "retain_at_home": {"policies": [{"name": "keep_b", "kind": "retain_at_home",
+                                     "country": "BBB", "task": "patrol", "region": "home",
+                                     "value": 2, **SENTENCE}]},
+    "budget_cap": {"policies": [{"name": "budget_a", "kind": "budget_cap", "country": "AAA",
+                                 "value": 10, **SENTENCE}]},
+    "link_inactive": {"flags": {"ties": "cut"},
+                      "policies": [{"name": "a_b", "kind": "link", "country": "AAA",
+                                    "partner": "BBB", "active_when": {"ties": "open"},
+                                    **SENTENCE}]},
+    "lead_nation_lead": {"policies": [{"name": "one_lead", "kind": "lead_nation",
+                                       "task": "watch", **SENTENCE}]},
+    "lead_nation_lead_and_linked": {"policies": [
+        {"name": "a_b", "kind": "link", "country": "AAA", "partner": "BBB", **SENTENCE},
+        {"name": "one_lead", "kind": "lead_nation", "task": "watch", "country": ["AAA"],
+         "delivered_by": "lead_and_linked", **SENTENCE}]},
+    "integer_units": {"integer_units": True},
+}
+
+
+def tiny(root: Path) -> Path:
+    """Two countries with home regions home (BBB) and far (AAA), two tasks, two phases."""
+    data = write_tiny(root / "data", {"AAA": (300, 30), "BBB": (100, 10)},
+                      ["patrol", "watch"], ["home", "far"], ["peace", "war"], {
+                          "AAA": [{"pool": "ships", "quantity": 4, "readiness": 0.5,
+                                   "cost_per_unit": 3, "regions": "home;far", "patrol": 1,
+                                   "watch": 0.5}],
+                          "BBB": [{"pool": "ships", "quantity": 6, "readiness": 1,
+                                   "cost_per_unit": 2, "regions": "home;far", "patrol": 1},
+                                  {"pool": "planes", "quantity": 3, "readiness": 1,
+                                   "cost_per_unit": 1, "regions": "home", "watch": 2}]},
+                      homes={"AAA": "far", "BBB": "home"})
+    policies = data / "policies.yaml"
+    policies.write_text("flags:\n  ties:\n    values: [open, cut]\n    default: open\n"
+                        "    description: test flag\n    source: test\n", encoding="utf-8")
+    return data
+
+
+def model_text(fast: HighsModel) -> str:
+    """The model as LP-like text: objective, rows in build order (terms sorted by column),
+    bounds and integer columns, every number in a fixed format."""
+    a = fast.arrays
+    names = [domain_name(v.name) for v in a.columns]
+
+    def number(x: float) -> str:
+        return f"{x + 0.0:.12g}"  # + 0.0: no "-0"
+
+    def terms(index: np.ndarray, value: np.ndarray) -> str:
+        pairs = sorted(zip((names[i] for i in index), value, strict=True))
+        return " ".join(f"{'+' if v >= 0 else '-'} {number(abs(v))} {n}" for n, v in pairs)
+
+    lines = ["minimize", f"  obj: {terms(np.flatnonzero(a.cost), a.cost[a.cost != 0])}"
+             + (f" + {number(a.offset)}" if a.offset else ""), "subject to"]
+    for r, row in enumerate(a.rows):
+        body = terms(a.index[a.start[r]:a.start[r + 1]], a.value[a.start[r]:a.start[r + 1]])
+        low, up = a.row_lower[r], a.row_upper[r]
+        if low == up:
+            bound = f"= {number(low)}"
+        elif low <= -INF:
+            bound = f"<= {number(up)}"
+        elif up >= INF:
+            bound = f">= {number(low)}"
+        else:
+            bound = f"in [{number(low)}, {number(up)}]"
+        lines.append(f"  {row}: {body} {bound}")
+    lines.append("bounds")
+    for i in np.argsort(names, kind="stable"):
+        low, up = a.col_lower[i], a.col_upper[i]
+        if low != 0 or up < INF:
+            lines.append(f"  {number(low)} <= {names[i]} <= "
+                         f"{'inf' if up >= INF else number(up)}")
+    whole = sorted(names[i] for i in np.flatnonzero(a.integer))
+    if whole:
+        lines += ["integer", *(f"  {n}" for n in whole)]
+    return "\n".join(lines) + "\nend\n"
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_formulation_is_unchanged(case: str, tmp_path: Path) -> None:
+    data = tiny(tmp_path)
+    extra = CASES[case]
+    mission = write_mission(
+        tmp_path / f"{case}.yaml", name=case, phases=["peace", "war"],
+        requirements=[{"task": "patrol", "region": "home", "amount": {"peace": 2, "war": 5}},
+                      {"task": "patrol", "region": "far", "phase": "war", "amount": 3},
+                      {"task": "watch", "region": "home", "amount": {"peace": 1, "war": 1}}],
+        **extra)
+    instance = pipeline.prepare(mission, data)
+    text = model_text(fast_model(build_model(instance)))
+    golden = GOLDEN / f"{case}.lp"
+    if os.environ.get("PLANNER_REGOLD"):
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+    assert golden.is_file(), f"no golden file {golden.name}: run with PLANNER_REGOLD=1"
+    assert text == golden.read_text(encoding="utf-8"), (
+        f"the formulation of {case} changed; if intended, regenerate with PLANNER_REGOLD=1 "
+        "and review the diff")
+
+
+def test_every_policy_kind_has_a_golden_case() -> None:
+    from typing import get_args
+
+    from planner.policy import PolicyKind
+
+    covered = {p["kind"] for case in CASES.values() for p in case.get("policies", [])}
+    assert covered == set(get_args(PolicyKind)), set(get_args(PolicyKind)) - covered
