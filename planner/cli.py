@@ -346,7 +346,7 @@ def show_schema(
         "table); default: every table.")] = None,
     data: DataOption = None,
     output_format: Annotated[str, typer.Option(
-        "--format", help="text (default) or json.")] = "text",
+        "--format", help="text (default), json, or csv (a row per column).")] = "text",
     debug: DebugOption = False,
 ) -> None:
     """Print the columns of the capability tables: kind, unit, whether required, the allowed
@@ -360,12 +360,16 @@ def show_schema(
         from planner import edit, paths
         from planner.errors import InputError, Problem
 
-        if output_format not in ("text", "json"):
+        if output_format not in ("text", "json", "csv"):
             raise InputError([Problem("--format", f"unknown format '{output_format}'",
-                                      hint="use text or json")])
+                                      hint="use text, json or csv")])
         tables = [edit.find_table(table)] if table else list(edit.all_tables())
         root = paths.data_dir(data)
-        if output_format == "json":
+        if output_format == "csv":
+            from planner.output import csv_bytes
+
+            sys.stdout.write(csv_bytes(edit.schema_rows(tables)).decode())
+        elif output_format == "json":
             sys.stdout.write(json.dumps(edit.schema_document(tables, root), indent=2) + "\n")
         else:
             edit.print_schema(tables, root, Console(highlight=False))

@@ -104,6 +104,18 @@ def schema_document(tables: list[schema.Table], root: Path) -> dict[str, Any]:
     return {"data_dir": paths.display(root), "tables": out}
 
 
+def schema_rows(tables: list[schema.Table]) -> Any:
+    """The reference as one table, a row per column of each table (``--format csv``)."""
+    import pandas as pd
+
+    rows = [{"table": table.name, "file": table.filename, "column": c.name, "kind": c.kind,
+             "unit": c.unit, "need": column_need(c), "range": column_range(c),
+             "meaning": c.description}
+            for table in tables for c in table.columns]
+    return pd.DataFrame(rows, columns=["table", "file", "column", "kind", "unit", "need",
+                                       "range", "meaning"])
+
+
 def print_schema(tables: list[schema.Table], root: Path, console: Any) -> None:
     """One rich table per capability table; every text comes from planner/schema.py, except
     the task names read from the data folder."""

@@ -39,6 +39,7 @@ MACHINE_FORMATS: dict[str, tuple[list[str], str]] = {
     "analyze montecarlo": (["analyze", "montecarlo", "readiness-uncertainty", "--draws", "20",
                             "--no-save", "--format", "json"], "json"),
     "schema KOR": (["schema", "KOR", "--format", "json"], "json"),
+    "schema csv": (["schema", "--format", "csv"], "csv"),
 }
 
 
@@ -79,12 +80,15 @@ def test_machine_formats_parse(name: str, tmp_path: Path) -> None:
 def test_every_command_offering_json_is_checked() -> None:
     every = commands()
     assert "solve" in every and "analyze resilience" in every, sorted(every)
-    covered = {" ".join(args[:2]) if args[0] == "analyze" else args[0]
-               for args, _ in MACHINE_FORMATS.values()}
+    covered = {(" ".join(args[:2]) if args[0] == "analyze" else args[0], kind)
+               for args, kind in MACHINE_FORMATS.values()}
     for name, command in every.items():
         for option in command.params:
-            if "--format" in getattr(option, "opts", ()) and "json" in (option.help or ""):
-                assert name in covered, f"planner {name} prints json: add it to MACHINE_FORMATS"
+            if "--format" in getattr(option, "opts", ()):
+                for kind in ("json", "csv"):
+                    if kind in (option.help or ""):
+                        assert (name, kind) in covered, (
+                            f"planner {name} prints {kind}: add it to MACHINE_FORMATS")
 
 
 def test_solve_prints_the_plan_and_nothing_before_it(tmp_path: Path) -> None:
