@@ -15,7 +15,8 @@ import typer
 
 analyze_app = typer.Typer(
     help="Sweeps of many solves: resilience (N-1), fairness (Shapley, core), pareto "
-    "(trade-off fronts), montecarlo (readiness uncertainty).",
+    "(trade-off fronts), montecarlo (readiness uncertainty), alternatives (room to "
+    "negotiate).",
     no_args_is_help=True, add_completion=False, rich_markup_mode=None,
 )
 
@@ -177,3 +178,38 @@ def montecarlo(
 
     run_analysis("montecarlo", mission, data, set_flags, workers, scheduler, out, save, force,
                  debug, compute, output_format)
+
+
+@analyze_app.command()
+def alternatives(
+    mission: MissionArgument = None,
+    slack: Annotated[str, typer.Option(
+        "--slack", help="How far above the least cost a plan may be, e.g. 5% or 0.05.")] = "5%",
+    data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
+    scheduler: SchedulerOption = None, out: OutOption = None, save: SaveOption = True,
+    force: ForceOption = False, output_format: FormatOption = "text",
+    debug: DebugOption = False,
+) -> None:
+    """Near-optimal plans: the least and most each ally can take of each task, region and of
+    the cost within the slack; which parts are essential and which negotiable."""
+    def compute(instance: Any, execution: Any) -> Any:
+        from planner.analyze.alternatives import alternatives as analyse
+
+        return analyse(instance, execution, slack=parse_slack(slack))
+
+    run_analysis("alternatives", mission, data, set_flags, workers, scheduler, out, save,
+                 force, debug, compute, output_format)
+
+
+def parse_slack(text: str) -> float:
+    """'5%' or '0.05' as a fraction; anything else is a located error."""
+    from planner.errors import InputError, Problem
+
+    given = text.strip()
+    try:
+        value = float(given[:-1]) / 100 if given.endswith("%") else float(given)
+    except ValueError:
+        raise InputError([Problem("--slack", f"'{text}' is not a slack",
+                                  hint="give a percentage like 5% or a fraction like 0.05")]
+                         ) from None
+    return value
