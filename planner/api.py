@@ -33,7 +33,7 @@ from planner.validate import Capabilities, load_capabilities
 
 __all__ = [
     "Analysis", "Capabilities", "Mission", "PlanResult", "PlannerError", "Problem",
-    "compare", "fairness", "load_mission", "load_tables", "montecarlo", "pareto",
+    "alternatives", "compare", "fairness", "load_mission", "load_tables", "montecarlo", "pareto",
     "read_plan", "resilience", "solve",
 ]
 
@@ -262,6 +262,17 @@ def montecarlo(mission: str | Path | Mission | None = None, *,
 
     return _analysis("montecarlo", mission, data, flags, workers,
                      lambda i, e: analyse(i, e, draws=draws, seed=seed))
+
+
+def alternatives(mission: str | Path | Mission | None = None, *,
+                 data: str | Path | None = None, flags: Mapping[str, str] | None = None,
+                 slack: float = 0.05, workers: int | None = 1) -> Analysis:
+    """Within ``slack`` (a fraction) of the least cost: the least and most each ally delivers
+    of each task and region, and the least and most share of cost it bears."""
+    from planner.analyze.alternatives import alternatives as analyse
+
+    return _analysis("alternatives", mission, data, flags, workers,
+                     lambda i, e: analyse(i, e, slack=slack))
 
 
 def _path(value: str | Path | None) -> Path | None:

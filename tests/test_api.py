@@ -129,6 +129,8 @@ def test_analyses_return_tables(tiny: tuple[Path, Path]) -> None:
     assert ranking.loc["BBB", "objective"] == pytest.approx(4012.0)
     shares = pl.fairness(mission, data=data).tables["shares"]
     assert set(shares["ally"]) == {"AAA", "BBB"}
+    room = pl.alternatives(mission, data=data, slack=0.0).tables["ranges"]
+    assert room.set_index("country").loc["BBB", "least"] == pytest.approx(4.0)
     front = pl.pareto("baseline", points=3)
     assert front.kind == "pareto" and all(len(t) for t in front.tables.values())
 
