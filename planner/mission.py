@@ -70,22 +70,28 @@ class Requirement(Frozen):
 class Override(Frozen):
     """A change to one pool of the capability tables, for this mission only.
 
-    ``scale`` multiplies the quantity, ``quantity`` sets it; ``readiness`` and
-    ``cost_per_unit`` replace the table's value; ``remove: true`` takes the pool out. The
-    tables on disk are never modified, and the Plan records each change with its source.
+    ``scale`` multiplies the table's quantity, ``quantity`` sets it; ``readiness`` and
+    ``cost_per_unit`` replace the table's value; ``remove: true`` takes the pool out, and
+    ``remove: false`` brings back a pool that the mission it extends removed. The tables on
+    disk are never modified, and the Plan records each change with its source.
     """
 
     country: Annotated[str, Field(pattern=schema.COUNTRY_PATTERN)] = Field(
         description="The country whose pool is changed.")
     pool: Identifier = Field(description="The pool, by its identifier in the country's table.")
     scale: Amount | None = Field(
-        default=None, description="Multiply the pool's quantity by this factor.")
+        default=None, description="Multiply the table's quantity by this factor (in a "
+        "mission that extends another, the table's, not the parent's: it replaces the "
+        "parent's scale or quantity of the pool).")
     quantity: Amount | None = Field(default=None, description="Set the pool's quantity.")
     readiness: Annotated[float, Field(ge=0, le=1)] | None = Field(
         default=None, description="Set the pool's readiness (0 to 1).")
     cost_per_unit: Amount | None = Field(
         default=None, description="Set the pool's cost per unit and phase (USD m).")
-    remove: bool = Field(default=False, description="true takes the pool out of the mission.")
+    remove: bool | None = Field(
+        default=None, description="true takes the pool out of the mission; false brings back "
+        "a pool that the mission it extends removed (a change of such a pool without it is "
+        "an error).")
     source: str = Field(description="Why: a row of public_facts.md, or 'assumption: ...'.")
 
     @model_validator(mode="after")
@@ -94,9 +100,9 @@ class Override(Frozen):
             raise ValueError("'scale' and 'quantity' both change the quantity: keep one")
         if self.remove and self.changes():
             raise ValueError("a removed pool takes no other change")
-        if not self.remove and not self.changes():
+        if self.remove is None and not self.changes():
             raise ValueError("an override needs a change: scale, quantity, readiness, "
-                             "cost_per_unit or remove: true")
+                             "cost_per_unit, remove: true or remove: false")
         return self
 
     def changes(self) -> dict[str, tuple[str, float]]:
@@ -217,7 +223,8 @@ class Mission(Frozen):
     countries: list[Annotated[str, Field(pattern=schema.COUNTRY_PATTERN)]] | None = Field(
         default=None, min_length=1, description="The allies taking part, e.g. [USA, JPN, KOR]; "
         "default: every country in the tables. Policies naming a country not taking part are "
-        "set aside.")
+        "set aside; a lead_nation policy chooses among its candidates taking part, and is "
+        "set aside when none does.")
     phases: list[Identifier] = Field(
         min_length=1, description="The phases planned for, in time order, from phases.csv.")
     flags: dict[Identifier, Identifier] = Field(
@@ -374,23 +381,29 @@ def override_values(entry: Any) -> set[str]:
 def kept_overrides(inherited: list[Any], own: list[Any]) -> tuple[list[int], list[Any]]:
     """The parent's overrides, each without the values the child sets again for the same
     pool (a child re-scaling a pool keeps the parent's readiness change of it); entries
-    left with nothing to change are dropped. Returns their indices and trimmed entries."""
+    left with nothing to change are dropped. A parent's removal stands unless the child
+    says ``remove: false`` (or removes the pool itself): a pool that comes back silently
+    because a child changed its readiness would surprise the reader of either file.
+    Returns the kept entries' indices and the trimmed entries."""
     def pool(entry: Any) -> Any:
         return (hashable(entry.get("country")), hashable(entry.get("pool"))) if isinstance(
             entry, dict) else None
 
     taken: dict[Any, set[str]] = {}
+    present: set[Any] = set()  # pools the child removes again or brings back
     for entry in own:
         taken.setdefault(pool(entry), set()).update(override_values(entry))
+        if isinstance(entry, dict) and isinstance(entry.get("remove"), bool):
+            present.add(pool(entry))
     kept, trimmed = [], []
     for index, entry in enumerate(inherited):
         again = taken.get(pool(entry), set())
-        if not isinstance(entry, dict) or not again:
-            kept.append(index)
+        if isinstance(entry, dict) and entry.get("remove") and pool(entry) in present:
+            continue  # the child says again whether the pool takes part
+        if not isinstance(entry, dict) or not again or entry.get("remove"):
+            kept.append(index)  # a removal stands: check_pools refuses a change after it
             trimmed.append(entry)
             continue
-        if entry.get("remove"):
-            continue  # the child changes a pool its parent removed: the pool is back
         rest = {k: v for k, v in entry.items()
                 if not any(k in OVERRIDE_KEYS[value] for value in again)}
         if override_values(rest):
@@ -501,9 +514,23 @@ def check_pools(mission: Mission, vocabulary: dict[str, list[str]],
             problems.append(where.problem(path, f"{country} has no pool '{pool}'", hint))
 
     set_at: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+    removed_at: dict[tuple[str, str], tuple[Any, ...]] = {}
     for index, override in enumerate(mission.overrides):
         path = ("overrides", index)
         check(f"{override.country}/{override.pool}", (*path, "pool"), (*path, "country"))
+        pair = (override.country, override.pool)
+        if pair in removed_at and not override.remove:
+            place = where.place(removed_at[pair])
+            inherited = where.problem(removed_at[pair], "").file != where.problem(
+                path, "").file
+            problems.append(where.problem(
+                path, f"{override.country}/{override.pool} is removed (at {place}) and "
+                + ("changed here" if override.remove is None else "brought back here"),
+                "add 'remove: false' to bring the pool back with this change, or drop the "
+                "change" if inherited else "keep one of the two"))
+            continue
+        if override.remove:
+            removed_at.setdefault(pair, path)
         for value in sorted(override.values()):
             key = (override.country, override.pool, value)
             if key in set_at:

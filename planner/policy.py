@@ -46,14 +46,16 @@ class Policy(Frozen):
       ``value`` (a fraction), within the optional ``region`` / ``phase``;
     - ``retain_at_home``: the country delivers at least ``value`` of ``task`` in ``region`` in
       every phase (or only ``phase``);
-    - ``budget_cap``: the country's cost (optionally of one ``phase``) is at most ``value``
-      USD m;
+    - ``budget_cap``: the country's employment cost is at most ``value`` USD m, counting
+      only ``task`` / ``region`` / ``phase`` where given (every task, region and phase where
+      not);
     - ``link``: ``country`` and ``partner`` work together on ``task`` (every task when
       omitted) only while the link is active, i.e. while the flags match ``active_when`` and
       none of ``active_unless``. Working together means one delivering in the other's home
       region (countries.csv ``home_region``): Korean ISR feeding Japan's missile warning,
       Korean rear-area support to forces in Japan. An inactive link forbids that work;
-    - ``lead_nation``: exactly one of ``country`` (a list; every country when omitted) leads
+    - ``lead_nation``: exactly one of ``country`` (a list; every country when omitted),
+      among those taking part in the mission (the policy is set aside when none does), leads
       each (``task``, ``region``) the mission requires (binary choice, so the mission
       becomes a MIP), and only the lead delivers there (``delivered_by: lead``), or the lead
       and the countries with an active link to it for that task

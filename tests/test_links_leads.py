@@ -320,8 +320,8 @@ def test_malformed_overrides_are_reported_together(tmp_path: Path) -> None:
         (str(path), line_of(path, "- country: KOR", i), f"overrides[{i}]", message)
         for i, message in enumerate([
             "'scale' and 'quantity' both change the quantity: keep one",
-            "an override needs a change: scale, quantity, readiness, cost_per_unit or "
-            "remove: true",
+            "an override needs a change: scale, quantity, readiness, cost_per_unit, "
+            "remove: true or remove: false",
             "a removed pool takes no other change"])]
 
 
