@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import re
+import string
 import sys
 import types
 from collections.abc import Iterable, Iterator
@@ -429,13 +430,52 @@ def policy_kind_texts() -> dict[str, str]:
             for kind in get_args(PolicyKind)}
 
 
+def flow(value: Any) -> str:
+    """A value in YAML flow style, as an example in a mission file would be written."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(flow(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def template(message: str) -> str:
+    """An error message for the reference, its placeholders as <name>."""
+    return "".join(literal + (f"<{name}>" if name else "")
+                   for literal, name, _, _ in string.Formatter().parse(message))
+
+
+def refusals_section(model: type[BaseModel]) -> str:
+    """What the loader refuses in entries of this model, from the declared refusals."""
+    from planner.errors import REFUSALS
+
+    found = [r for r in REFUSALS if r.about == model.__name__]
+    if not found:
+        return ""
+    given = {key for r in found for entry in r.example for key in entry}
+    left_out = [code(k) for k, info in model.model_fields.items()
+                if info.is_required() and k not in given]
+    rows = [[r.rule, code(template(r.message)),
+             "<br>".join(code(flow(e)) for e in r.example)] for r in found]
+    return (f"\n### Refused in {model.__name__}\n\n"
+            "Beyond the types above, each of these is an error at its line (exit 2) with "
+            "this message (`<...>` is filled in)"
+            + (f"; the examples leave out {', '.join(left_out)}" if left_out else "")
+            + ".\n\n" + table(["refused", "error", "example"], rows))
+
+
 def mission_files_page(data_root: Path, missions_root: Path) -> str:
     """Every key of a mission file and of policies.yaml, from the pydantic models."""
     from planner.validate import load_capabilities
 
     standing = load_capabilities(data_root).standing
     parts = [header("the pydantic models in planner/mission.py and planner/policy.py, the "
-                    "flags and policies of capabilities/policies.yaml, and missions/*.yaml"),
+                    "refusals declared beside their checks, the flags and policies of "
+                    "capabilities/policies.yaml, and missions/*.yaml"),
              "# Mission files: reference\n",
              "Every key a mission file (`missions/*.yaml`) and `capabilities/policies.yaml` "
              "may hold, generated from the models the loader validates them with. Unknown "
@@ -445,7 +485,7 @@ def mission_files_page(data_root: Path, missions_root: Path) -> str:
              "letter; a *country code* is three capital letters (ISO 3166-1 alpha-3). "
              "Amounts are in the task's unit, costs in USD m. Where a key takes an "
              "identifier or a list of them, `task: isr` and `task: [isr, asw]` are both "
-             "accepted.\n"]
+             "accepted, unless a rule of the section's \"Refused\" table says otherwise.\n"]
     for section in mission_sections():
         parts.append(f"\n## {section.title}\n\n")
         parts.append(f"Where: {section.where}.\n\n")
@@ -460,6 +500,7 @@ def mission_files_page(data_root: Path, missions_root: Path) -> str:
             parts.append("\n### Policy kinds\n\n")
             parts.append(table(["kind", "what it says"],
                                [[code(k), v] for k, v in policy_kind_texts().items()]))
+        parts.append(refusals_section(section.model))
     parts.append(shipped_missions_section(missions_root))
     parts.append(flags_section(standing))
     parts.append(standing_section(standing))

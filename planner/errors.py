@@ -7,8 +7,10 @@ row and the column it sits in, and a hint for the fix.
 from __future__ import annotations
 
 import difflib
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,49 @@ class Problem:
         if self.hint:
             text += f" - {self.hint}"
         return text
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One thing the mission loader refuses beyond what each key's type says, declared once
+    beside the check that makes it: the check raises its message, the mission reference
+    lists its rule and example (``planner.docgen``), and a test feeds the example to the
+    loader and expects exactly this message, so the three cannot part."""
+
+    about: str  # the model whose entries it concerns: a section of the reference
+    rule: str  # what is refused, in a plain sentence (Markdown)
+    message: str  # the error, with {placeholders} filled in where it is raised
+    example: tuple[dict[str, Any], ...]  # the smallest entries (of ``about``) refused this way
+
+    def text(self, **values: Any) -> str:
+        """The message with its placeholders filled in."""
+        return self.message.format(**values)
+
+    def error(self, **values: Any) -> ValueError:
+        """The message as the error a pydantic validator raises."""
+        return ValueError(self.text(**values))
+
+    @property
+    def fields(self) -> list[str]:
+        """The placeholders of the message."""
+        return [name for _, name, _, _ in string.Formatter().parse(self.message) if name]
+
+
+REFUSALS: list[Refusal] = []  # every refusal declared, in the order of their modules
+
+
+def refusal(about: str, rule: str, message: str, *example: dict[str, Any]) -> Refusal:
+    """Declare a refusal (see ``Refusal``) and register it for the reference and the tests."""
+    declared = Refusal(about, rule, message, example)
+    REFUSALS.append(declared)
+    return declared
+
+
+UNKNOWN = refusal(
+    "Mission", "A name the tables do not define: a task, region, phase or country, a flag "
+    "(in `flags`, `when`, `unless` and `active_when` / `active_unless` too); the hint "
+    "suggests the closest known name.",
+    "unknown {kind} '{name}'", {"countries": ["JPM"]})
 
 
 class InputError(Exception):
@@ -59,4 +104,4 @@ def unknown(kind: str, name: str, choices: Iterable[str]) -> tuple[str, str]:
         shown = ", ".join(choices[:12]) + (", ..." if len(choices) > 12 else "")
         kinds = f"{kind[:-1]}ies" if kind.endswith("y") else f"{kind}s"
         hint = f"known {kinds}: {shown}" if choices else f"no {kinds} are defined"
-    return f"unknown {kind} '{name}'", hint
+    return UNKNOWN.text(kind=kind, name=name), hint

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from planner import schema
-from planner.errors import InputError, Problem, suggest, unknown
+from planner.errors import InputError, Problem, refusal, suggest, unknown
 from planner.load import Where, read_yaml
 from planner.policy import Flag, Frozen, Policy, Standing, check_flags, check_policies
 
@@ -23,6 +23,29 @@ Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
 Amount = Annotated[float, Field(ge=0, le=schema.LARGEST, allow_inf_nan=False)]
 PoolRef = Annotated[str, Field(pattern=r"^[A-Z]{3}/[a-z][a-z0-9_]*$")]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+PHASE_AND_MAPPING = refusal(
+    "Requirement", "A `phase` beside amounts per phase.",
+    "give either 'phase' with one amount, or amounts per phase",
+    {"task": "isr", "region": "japan", "phase": "crisis", "amount": {"crisis": 1}})
+NO_AMOUNTS = refusal(
+    "Requirement", "Amounts per phase that name no phase.", "amount per phase is empty",
+    {"task": "isr", "region": "japan", "amount": {}})
+NO_PHASE = refusal(
+    "Requirement", "One amount without a `phase`.",
+    "'phase' is missing: give a phase, or amounts per phase like {{peacetime: 2, crisis: 4}}",
+    {"task": "isr", "region": "japan", "amount": 1})
+PHASE_NOT_PLANNED = refusal(
+    "Requirement", "A requirement in a phase the mission does not plan for (not in its "
+    "`phases`).", "unknown phase '{phase}' (not among the mission's phases)",
+    {"task": "isr", "region": "japan", "phase": "conflict", "amount": 1})
+REQUIREMENT_TWICE = refusal(
+    "Requirement", "The same task, region and phase required twice in one mission (a "
+    "mission that extends another replaces the parent's requirement instead).",
+    "requirement {task} in {region}, {phase} is given twice (first at {first})",
+    {"task": "isr", "region": "japan", "phase": "crisis", "amount": 1},
+    {"task": "isr", "region": "japan", "amount": {"crisis": 2}})
 
 
 class Requirement(Frozen):
@@ -51,12 +74,11 @@ class Requirement(Frozen):
     def _phase_given_once(self) -> Requirement:
         if isinstance(self.amount, dict):
             if self.phase is not None:
-                raise ValueError("give either 'phase' with one amount, or amounts per phase")
+                raise PHASE_AND_MAPPING.error()
             if not self.amount:
-                raise ValueError("amount per phase is empty")
+                raise NO_AMOUNTS.error()
         elif self.phase is None:
-            raise ValueError("'phase' is missing: give a phase, or amounts per phase "
-                             "like {peacetime: 2, crisis: 4}")
+            raise NO_PHASE.error()
         return self
 
     def by_phase(self) -> dict[str, float]:
@@ -65,6 +87,40 @@ class Requirement(Frozen):
             return dict(self.amount)
         assert self.phase is not None
         return {self.phase: self.amount}
+
+
+SCALE_AND_QUANTITY = refusal(
+    "Override", "Both `scale` and `quantity`.",
+    "'scale' and 'quantity' both change the quantity: keep one",
+    {"country": "JPN", "pool": "aegis_ddg", "scale": 2, "quantity": 3})
+REMOVED_TAKES_NO_CHANGE = refusal(
+    "Override", "`remove: true` with a change.", "a removed pool takes no other change",
+    {"country": "JPN", "pool": "aegis_ddg", "remove": True, "readiness": 0.5})
+NO_CHANGE = refusal(
+    "Override", "An override that changes nothing.",
+    "an override needs a change: scale, quantity, readiness, cost_per_unit, remove: true or "
+    "remove: false", {"country": "JPN", "pool": "aegis_ddg"})
+NO_SUCH_POOL = refusal(
+    "Override", "A pool the country's table does not have (in `integer_units` and spreads "
+    "too).", "{country} has no pool '{pool}'",
+    {"country": "JPN", "pool": "aegis_dd", "scale": 2})
+OVERRIDDEN_TWICE = refusal(
+    "Override", "The same value of a pool changed twice in one mission (a mission that "
+    "extends another replaces the parent's change of that value instead).",
+    "the {value} of {pool} is overridden twice (first at {first})",
+    {"country": "JPN", "pool": "aegis_ddg", "readiness": 0.5},
+    {"country": "JPN", "pool": "aegis_ddg", "readiness": 0.6})
+REMOVED_AND_CHANGED = refusal(
+    "Override", "A change of a pool that is removed: in one file, or in a mission that "
+    "extends the one removing it without `remove: false` (the removal stands).",
+    "{pool} is removed (at {first}) and changed here",
+    {"country": "JPN", "pool": "aegis_ddg", "remove": True},
+    {"country": "JPN", "pool": "aegis_ddg", "readiness": 0.5})
+REMOVED_AND_BACK = refusal(
+    "Override", "`remove: true` and `remove: false` of one pool in one file.",
+    "{pool} is removed (at {first}) and brought back here",
+    {"country": "JPN", "pool": "aegis_ddg", "remove": True},
+    {"country": "JPN", "pool": "aegis_ddg", "remove": False})
 
 
 class Override(Frozen):
@@ -97,12 +153,11 @@ class Override(Frozen):
     @model_validator(mode="after")
     def _one_change_per_value(self) -> Override:
         if self.scale is not None and self.quantity is not None:
-            raise ValueError("'scale' and 'quantity' both change the quantity: keep one")
+            raise SCALE_AND_QUANTITY.error()
         if self.remove and self.changes():
-            raise ValueError("a removed pool takes no other change")
+            raise REMOVED_TAKES_NO_CHANGE.error()
         if self.remove is None and not self.changes():
-            raise ValueError("an override needs a change: scale, quantity, readiness, "
-                             "cost_per_unit, remove: true or remove: false")
+            raise NO_CHANGE.error()
         return self
 
     def changes(self) -> dict[str, tuple[str, float]]:
@@ -127,6 +182,31 @@ SHAPES: dict[str, tuple[set[str], set[str]]] = {
     "beta": ({"concentration"}, {"mean", "concentration"}),
 }
 PARAMETERS = ("low", "high", "mode", "mean", "concentration")
+
+
+POOL_AND_COUNTRY = refusal(
+    "Spread", "A spread with both `pool` and `country`.", "give 'pool' or 'country', not both",
+    {"pool": "JPN/aegis_ddg", "country": "JPN", "distribution": "uniform", "low": 0.5,
+     "high": 0.9})
+PARAMETER_MISSING = refusal(
+    "Spread", "A spread without a parameter its distribution needs (`uniform` and "
+    "`triangular`: `low` and `high`; `beta`: `concentration`).",
+    "a {distribution} spread needs {missing}",
+    {"pool": "JPN/aegis_ddg", "distribution": "uniform", "low": 0.5})
+PARAMETER_FOREIGN = refusal(
+    "Spread", "A parameter its distribution does not take (`uniform`: only `low` and "
+    "`high`; `triangular`: those and `mode`; `beta`: only `mean` and `concentration`).",
+    "a {distribution} spread takes no {extra} (it takes {taken})",
+    {"pool": "JPN/aegis_ddg", "distribution": "uniform", "low": 0.5, "high": 0.9,
+     "mode": 0.7})
+LOW_ABOVE_HIGH = refusal(
+    "Spread", "`low` above `high`.", "low ({low:g}) is above high ({high:g})",
+    {"pool": "JPN/aegis_ddg", "distribution": "uniform", "low": 0.9, "high": 0.5})
+MODE_OUTSIDE = refusal(
+    "Spread", "A `mode` outside [`low`, `high`].",
+    "mode ({mode:g}) lies outside [low, high] = [{low:g}, {high:g}]",
+    {"pool": "JPN/aegis_ddg", "distribution": "triangular", "low": 0.5, "high": 0.7,
+     "mode": 0.9})
 
 
 class Spread(Frozen):
@@ -161,22 +241,21 @@ class Spread(Frozen):
     @model_validator(mode="after")
     def _parameters_fit(self) -> Spread:
         if self.pool is not None and self.country is not None:
-            raise ValueError("give 'pool' or 'country', not both")
+            raise POOL_AND_COUNTRY.error()
         needed, taken = SHAPES[self.distribution]
         given = {name for name in PARAMETERS if getattr(self, name) is not None}
         if needed - given:
-            raise ValueError(f"a {self.distribution} spread needs "
-                             f"{' and '.join(sorted(needed - given))}")
+            raise PARAMETER_MISSING.error(distribution=self.distribution,
+                                          missing=" and ".join(sorted(needed - given)))
         if given - taken:
-            raise ValueError(f"a {self.distribution} spread takes no "
-                             f"{' or '.join(sorted(given - taken))} (it takes "
-                             f"{', '.join(sorted(taken))})")
+            raise PARAMETER_FOREIGN.error(distribution=self.distribution,
+                                          extra=" or ".join(sorted(given - taken)),
+                                          taken=", ".join(sorted(taken)))
         if self.low is not None and self.high is not None:
             if self.low > self.high:
-                raise ValueError(f"low ({self.low:g}) is above high ({self.high:g})")
+                raise LOW_ABOVE_HIGH.error(low=self.low, high=self.high)
             if self.mode is not None and not self.low <= self.mode <= self.high:
-                raise ValueError(f"mode ({self.mode:g}) lies outside [low, high] = "
-                                 f"[{self.low:g}, {self.high:g}]")
+                raise MODE_OUTSIDE.error(mode=self.mode, low=self.low, high=self.high)
         return self
 
     @property
@@ -207,6 +286,20 @@ class Objective(Frozen):
         "sets its own penalty. Set it well above any unit cost so that shortfalls happen only "
         "when capacity or policy leaves no other way.",
     )
+
+
+PHASES_TWICE = refusal(
+    "Mission", "A phase listed twice in `phases`.", "phases are listed twice",
+    {"phases": ["crisis", "crisis"]})
+COUNTRIES_TWICE = refusal(
+    "Mission", "A country listed twice in `countries`.", "countries are listed twice",
+    {"countries": ["JPN", "JPN"]})
+NO_PARENT = refusal(
+    "Mission", "`extends` naming a mission that is not beside the file.",
+    "the mission '{name}' it extends does not exist", {"extends": "nowhere"})
+EXTENDS_CYCLE = refusal(
+    "Mission", "A mission that extends itself, directly or through others (the example is "
+    "`example.yaml`).", "'extends' makes a cycle: {cycle}", {"extends": "example"})
 
 
 class Mission(Frozen):
@@ -250,9 +343,9 @@ class Mission(Frozen):
     @model_validator(mode="after")
     def _phases_unique(self) -> Mission:
         if len(set(self.phases)) != len(self.phases):
-            raise ValueError("phases are listed twice")
+            raise PHASES_TWICE.error()
         if self.countries and len(set(self.countries)) != len(self.countries):
-            raise ValueError("countries are listed twice")
+            raise COUNTRIES_TWICE.error()
         return self
 
 
@@ -307,13 +400,11 @@ def load_mission(path: Path, label: str | None = None,
         parent_path = parent_file(path, parent_name)
         here = path.resolve()
         if parent_path is None:
-            raise InputError([where.problem(("extends",),
-                                            f"the mission '{parent_name}' it extends does "
-                                            "not exist",
+            raise InputError([where.problem(("extends",), NO_PARENT.text(name=parent_name),
                                             f"put {parent_name}.yaml beside {path.name}")])
         if parent_path.resolve() in (*chain, here):
             cycle = " -> ".join(p.stem for p in (*chain, here, parent_path.resolve()))
-            raise InputError([where.problem(("extends",), f"'extends' makes a cycle: {cycle}",
+            raise InputError([where.problem(("extends",), EXTENDS_CYCLE.text(cycle=cycle),
                                             "remove one of the 'extends' keys")])
         parent, parent_where = load_mission(parent_path, sibling_label(label, path, parent_path),
                                             (*chain, here))
@@ -482,15 +573,13 @@ def check_mission(mission: Mission, vocabulary: dict[str, list[str]],
         for phase in req.by_phase():
             path = (*base, "phase") if req.phase else (*base, "amount", phase)
             if phase not in mission.phases:
-                message, hint = unknown("phase", phase, mission.phases)
-                problems.append(where.problem(path, f"{message} (not among the mission's "
-                                              "phases)", hint))
+                hint = unknown("phase", phase, mission.phases)[1]
+                problems.append(where.problem(path, PHASE_NOT_PLANNED.text(phase=phase), hint))
             key = (req.task, req.region, phase)
             if key in seen:
-                problems.append(where.problem(path, f"requirement {req.task} in "
-                                              f"{req.region}, {phase} is given twice (first "
-                                              f"at {where.place(seen[key])})",
-                                              "merge the two into one amount"))
+                problems.append(where.problem(path, REQUIREMENT_TWICE.text(
+                    task=req.task, region=req.region, phase=phase,
+                    first=where.place(seen[key])), "merge the two into one amount"))
             else:
                 seen[key] = path
     return problems
@@ -511,7 +600,8 @@ def check_pools(mission: Mission, vocabulary: dict[str, list[str]],
         elif reference not in pools:
             own = [p.split("/")[1] for p in pools if p.startswith(f"{country}/")]
             hint = unknown("pool", pool, own)[1]
-            problems.append(where.problem(path, f"{country} has no pool '{pool}'", hint))
+            problems.append(where.problem(path, NO_SUCH_POOL.text(country=country, pool=pool),
+                                          hint))
 
     set_at: dict[tuple[str, str, str], tuple[Any, ...]] = {}
     removed_at: dict[tuple[str, str], tuple[Any, ...]] = {}
@@ -524,8 +614,8 @@ def check_pools(mission: Mission, vocabulary: dict[str, list[str]],
             inherited = where.problem(removed_at[pair], "").file != where.problem(
                 path, "").file
             problems.append(where.problem(
-                path, f"{override.country}/{override.pool} is removed (at {place}) and "
-                + ("changed here" if override.remove is None else "brought back here"),
+                path, (REMOVED_AND_CHANGED if override.remove is None else REMOVED_AND_BACK)
+                .text(pool=f"{override.country}/{override.pool}", first=place),
                 "add 'remove: false' to bring the pool back with this change, or drop the "
                 "change" if inherited else "keep one of the two"))
             continue
@@ -534,10 +624,9 @@ def check_pools(mission: Mission, vocabulary: dict[str, list[str]],
         for value in sorted(override.values()):
             key = (override.country, override.pool, value)
             if key in set_at:
-                problems.append(where.problem(
-                    path, f"the {value} of {override.country}/{override.pool} is overridden "
-                    f"twice (first at {where.place(set_at[key])})",
-                    "keep one override of each value"))
+                problems.append(where.problem(path, OVERRIDDEN_TWICE.text(
+                    value=value, pool=f"{override.country}/{override.pool}",
+                    first=where.place(set_at[key])), "keep one override of each value"))
             set_at.setdefault(key, path)
     if isinstance(mission.integer_units, list):
         for index, reference in enumerate(mission.integer_units):

@@ -19,7 +19,7 @@ import pulp
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from planner import schema
-from planner.errors import Problem, unknown
+from planner.errors import Problem, refusal, unknown
 from planner.load import Where
 
 Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
@@ -32,6 +32,69 @@ PolicyKind = Literal["forbid", "share_cap", "share_floor", "retain_at_home", "bu
 
 class Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# What a policy entry may not combine, in the order the validator checks it (the first that
+# applies is reported). Examples leave out name, sentence and source.
+LEAD_TAKES_NO_PHASE = refusal(
+    "Policy", "A `lead_nation` with a `value` or a `phase`.",
+    "a lead_nation policy takes no 'value' or 'phase': a lead leads in every phase",
+    {"kind": "lead_nation", "country": ["USA", "JPN"], "task": "isr", "phase": "crisis"})
+ONE_COUNTRY = refusal(
+    "Policy", "Any kind but `lead_nation` without a `country`, or with a list of them.",
+    "a {kind} policy needs one 'country'",
+    {"kind": "forbid", "country": ["USA", "JPN"], "task": "isr"})
+LINK_NEEDS_PARTNER = refusal(
+    "Policy", "A `link` without a `partner`.", "a link needs a 'partner'",
+    {"kind": "link", "country": "JPN"})
+PARTNER_FOR_LINKS = refusal(
+    "Policy", "A `partner` in any kind but `link`.", "'partner' applies to link policies only",
+    {"kind": "forbid", "country": "JPN", "partner": "KOR"})
+LINK_KEYS = refusal(
+    "Policy", "A `link` with a `region`, `phase`, `value`, `when` or `unless`.",
+    "a link takes country, partner, task, active_when and active_unless (it always concerns "
+    "the home regions)",
+    {"kind": "link", "country": "JPN", "partner": "KOR", "region": "japan"})
+ACTIVE_FOR_LINKS = refusal(
+    "Policy", "`active_when` or `active_unless` in any kind but `link`.",
+    "'active_when' / 'active_unless' apply to links; other policies use 'when' / 'unless'",
+    {"kind": "forbid", "country": "JPN", "active_when": {"gsomia": "active"}})
+LINK_TWO_COUNTRIES = refusal(
+    "Policy", "A `link` whose `partner` is its `country`.", "a link joins two different "
+    "countries", {"kind": "link", "country": "JPN", "partner": "JPN"})
+DELIVERED_BY_LEAD = refusal(
+    "Policy", "`delivered_by` in any kind but `lead_nation`.",
+    "'delivered_by' applies to lead_nation policies only",
+    {"kind": "forbid", "country": "JPN", "delivered_by": "lead_and_linked"})
+NEEDS_TASK = refusal(
+    "Policy", "A `retain_at_home`, or a `share_cap` / `share_floor` of the delivered amount "
+    "(`of: delivered`, the default), without a `task`.",
+    "a {kind} policy needs a 'task'", {"kind": "share_cap", "country": "USA", "value": 0.5})
+RETAIN_ONE_TASK_AND_REGION = refusal(
+    "Policy", "A `retain_at_home` without a `region`, or with a list of tasks or of "
+    "regions.", "a retain_at_home policy needs one 'task' and one 'region'",
+    {"kind": "retain_at_home", "country": "JPN", "task": ["isr", "asw"], "region": "japan",
+     "value": 1})
+NEEDS_VALUE = refusal(
+    "Policy", "A `share_cap`, `share_floor`, `retain_at_home` or `budget_cap` without a "
+    "`value`.", "a {kind} policy needs a 'value'", {"kind": "budget_cap", "country": "JPN"})
+FORBID_TAKES_NO_VALUE = refusal(
+    "Policy", "A `forbid` with a `value`.", "a forbid policy takes no 'value'",
+    {"kind": "forbid", "country": "JPN", "value": 1})
+SHARE_IS_A_FRACTION = refusal(
+    "Policy", "A `share_cap` or `share_floor` with a `value` above 1.",
+    "a share is a fraction between 0 and 1",
+    {"kind": "share_cap", "country": "USA", "task": "isr", "value": 1.5})
+COST_FOR_SHARES = refusal(
+    "Policy", "`of: cost` in any kind but `share_cap` and `share_floor`.",
+    "'of: cost' applies to share_cap and share_floor only",
+    {"kind": "budget_cap", "country": "JPN", "of": "cost", "value": 10})
+POLICY_TWICE = refusal(
+    "Policy", "Two policies of one file with the same `name` (a mission's policy of a "
+    "standing policy's name replaces it instead).",
+    "policy '{name}' is defined twice (first at {first})",
+    {"name": "twice", "kind": "forbid", "country": "JPN"},
+    {"name": "twice", "kind": "forbid", "country": "KOR"})
 
 
 class Policy(Frozen):
@@ -112,40 +175,36 @@ class Policy(Frozen):
         kind = self.kind
         if kind == "lead_nation":
             if self.value is not None or self.phase is not None:
-                raise ValueError("a lead_nation policy takes no 'value' or 'phase': a lead "
-                                 "leads in every phase")
+                raise LEAD_TAKES_NO_PHASE.error()
         elif self.country is None or isinstance(self.country, list):
-            raise ValueError(f"a {kind} policy needs one 'country'")
+            raise ONE_COUNTRY.error(kind=kind)
         if (kind == "link") != (self.partner is not None):
-            raise ValueError("a link needs a 'partner'" if kind == "link"
-                             else "'partner' applies to link policies only")
+            raise (LINK_NEEDS_PARTNER if kind == "link" else PARTNER_FOR_LINKS).error()
         if kind == "link" and (self.value is not None or self.region is not None
                                or self.phase is not None or self.when or self.unless):
-            raise ValueError("a link takes country, partner, task, active_when and "
-                             "active_unless (it always concerns the home regions)")
+            raise LINK_KEYS.error()
         if kind != "link" and (self.active_when or self.active_unless):
-            raise ValueError("'active_when' / 'active_unless' apply to links; other "
-                             "policies use 'when' / 'unless'")
+            raise ACTIVE_FOR_LINKS.error()
         if kind == "link" and self.partner == self.country:
-            raise ValueError("a link joins two different countries")
+            raise LINK_TWO_COUNTRIES.error()
         if kind != "lead_nation" and self.delivered_by != "lead":
-            raise ValueError("'delivered_by' applies to lead_nation policies only")
+            raise DELIVERED_BY_LEAD.error()
         needs_task = kind == "retain_at_home" or (
             kind in ("share_cap", "share_floor") and self.of == "delivered")
         if needs_task and self.task is None:
-            raise ValueError(f"a {kind} policy needs a 'task'")
+            raise NEEDS_TASK.error(kind=kind)
         if kind == "retain_at_home" and (self.region is None or isinstance(
                 self.region, list) or isinstance(self.task, list)):
-            raise ValueError("a retain_at_home policy needs one 'task' and one 'region'")
+            raise RETAIN_ONE_TASK_AND_REGION.error()
         if kind not in ("forbid", "link", "lead_nation") and self.value is None:
-            raise ValueError(f"a {kind} policy needs a 'value'")
+            raise NEEDS_VALUE.error(kind=kind)
         if kind == "forbid" and self.value is not None:
-            raise ValueError("a forbid policy takes no 'value'")
+            raise FORBID_TAKES_NO_VALUE.error()
         if kind in ("share_cap", "share_floor") and self.value is not None and (
                 self.value > 1):
-            raise ValueError("a share is a fraction between 0 and 1")
+            raise SHARE_IS_A_FRACTION.error()
         if self.of == "cost" and kind not in ("share_cap", "share_floor"):
-            raise ValueError("'of: cost' applies to share_cap and share_floor only")
+            raise COST_FOR_SHARES.error()
         return self
 
     @property
@@ -178,6 +237,16 @@ def condition_holds(when: Condition, unless: Condition, flags: dict[str, str]) -
     return all(matches(when)) and not any(matches(unless))
 
 
+DEFAULT_NOT_A_VALUE = refusal(
+    "Flag", "A flag whose `default` is not one of its `values`.",
+    "default '{default}' is not one of the values",
+    {"values": ["active", "paused"], "default": "none"})
+NO_SUCH_VALUE = refusal(
+    "Mission", "A flag set to a value it does not declare (in `flags`, and in the "
+    "conditions of policies).", "flag {flag} has no value '{value}'",
+    {"flags": {"gsomia": "paused"}})
+
+
 class Flag(Frozen):
     """A scenario switch, e.g. ``gsomia: active | suspended``."""
 
@@ -190,7 +259,7 @@ class Flag(Frozen):
     @model_validator(mode="after")
     def _default_allowed(self) -> Flag:
         if self.default not in self.values:
-            raise ValueError(f"default '{self.default}' is not one of the values")
+            raise DEFAULT_NOT_A_VALUE.error(default=self.default)
         return self
 
 
@@ -345,7 +414,8 @@ def check_flags(flags: dict[str, str], declared: dict[str, Flag], where: Where,
             problems.append(where.problem(path, message, hint))
         elif value not in declared[flag].values:
             hint = unknown("value", value, declared[flag].values)[1]
-            problems.append(where.problem(path, f"flag {flag} has no value '{value}'", hint))
+            problems.append(where.problem(path, NO_SUCH_VALUE.text(flag=flag, value=value),
+                                          hint))
     return problems
 
 
@@ -369,10 +439,8 @@ def check_policies(policies: list[Policy], vocabulary: dict[str, list[str]],
                 for one in [value] if isinstance(value, str) else value:
                     problems += check_flags({flag: one}, declared, where, (*path, key))
         if policy.name in first:
-            problems.append(where.problem((*path, "name"),
-                                          f"policy '{policy.name}' is defined twice (first "
-                                          f"at {where.place(first[policy.name])})",
-                                          "rename one"))
+            problems.append(where.problem((*path, "name"), POLICY_TWICE.text(
+                name=policy.name, first=where.place(first[policy.name])), "rename one"))
         else:
             first[policy.name] = (*path, "name")
     return problems

@@ -1,0 +1,97 @@
+"""Every refusal the mission reference lists is made by the loader, with exactly the listed
+message, for the listed example; and every refusal the loader makes is declared (and so
+listed): the reference and the checks cannot part."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+import string
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from planner import docgen, pipeline
+from planner.errors import REFUSALS, InputError, Refusal
+
+REPO = Path(__file__).resolve().parents[1]
+BASE = {"name": "example", "description": "d", "phases": ["crisis"],
+        "requirements": [{"task": "isr", "region": "japan", "phase": "crisis", "amount": 1}]}
+# Required keys the examples leave out, filled in for each entry of these models.
+FILL = {"Policy": {"name": "example", "sentence": "s.", "source": "test"},
+        "Override": {"source": "test"}, "Spread": {"source": "test"},
+        "Flag": {"description": "d", "source": "test"}}
+
+
+def pattern(message: str) -> re.Pattern[str]:
+    """The message with each placeholder matching any text."""
+    parts = [re.escape(literal) + ("(.+)" if name else "")
+             for literal, name, _, _ in string.Formatter().parse(message)]
+    return re.compile("".join(parts))
+
+
+def entries(refusal: Refusal) -> list[dict[str, Any]]:
+    return [{**FILL.get(refusal.about, {}), **entry} for entry in refusal.example]
+
+
+def mission_with(refusal: Refusal) -> dict[str, Any]:
+    """The base mission with the refusal's example where its model belongs."""
+    document = dict(BASE)
+    about = refusal.about
+    if about == "Mission":
+        [entry] = refusal.example
+        document |= entry
+    elif about in ("Requirement", "Policy", "Override"):
+        document[f"{about.lower()}s" if about != "Policy" else "policies"] = entries(refusal)
+    elif about == "Spread":
+        document["uncertainty"] = {"readiness": entries(refusal)}
+    return document
+
+
+@pytest.mark.parametrize("refusal", REFUSALS, ids=[r.message[:40] for r in REFUSALS])
+def test_each_listed_refusal_is_made_with_its_message(refusal: Refusal, tmp_path: Path) -> None:
+    data = REPO / "capabilities"
+    if refusal.about == "Flag":
+        data = Path(shutil.copytree(data, tmp_path / "capabilities"))
+        standing = yaml.safe_load((data / "policies.yaml").read_text(encoding="utf-8"))
+        [standing["flags"]["example"]] = entries(refusal)
+        (data / "policies.yaml").write_text(yaml.safe_dump(standing, sort_keys=False),
+                                            encoding="utf-8")
+    path = tmp_path / "example.yaml"
+    path.write_text(yaml.safe_dump(mission_with(refusal), sort_keys=False), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        pipeline.prepare(path, data)
+    [problem] = caught.value.problems
+    assert pattern(refusal.message).fullmatch(problem.message), problem
+    if refusal.about == "Flag":
+        assert problem.file.endswith("policies.yaml")
+    else:
+        assert problem.file == str(path)
+    assert problem.row is not None  # located at the entry or key
+
+
+def test_every_refusal_is_listed_in_a_section_of_the_reference() -> None:
+    sections = {section.model.__name__ for section in docgen.mission_sections()}
+    assert {r.about for r in REFUSALS} <= sections
+    page = (REPO / "docs" / "reference" / "mission-files.md").read_text(encoding="utf-8")
+    for refusal in REFUSALS:
+        assert docgen.code(docgen.template(refusal.message)) in page, refusal.message
+
+
+def test_one_message_is_one_refusal() -> None:
+    messages = [r.message for r in REFUSALS]
+    assert len(set(messages)) == len(messages)
+
+
+@pytest.mark.parametrize("module", ["mission.py", "policy.py"])
+def test_validators_raise_only_declared_refusals(module: str) -> None:
+    """A ``raise ValueError(...)`` written in a validator would be a refusal the reference
+    does not list: declare it with ``refusal(...)`` and raise ``.error()``."""
+    tree = ast.parse((REPO / "planner" / module).read_text(encoding="utf-8"))
+    raised = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Raise)
+              and isinstance(node.exc, ast.Call) and isinstance(node.exc.func, ast.Name)
+              and node.exc.func.id == "ValueError"]
+    assert raised == [], f"planner/{module} lines {raised}"
