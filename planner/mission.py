@@ -105,14 +105,16 @@ NO_SUCH_POOL = refusal(
     "too).", "{country} has no pool '{pool}'",
     {"country": "JPN", "pool": "aegis_dd", "scale": 2})
 OVERRIDDEN_TWICE = refusal(
-    "Override", "The same value of a pool changed twice in one mission (a mission that "
-    "extends another replaces the parent's change of that value instead).",
+    "Override", "The same value of a pool changed twice in one mission, a removal counting "
+    "as a change of every value (a mission that extends another replaces the parent's "
+    "change of that value instead).",
     "the {value} of {pool} is overridden twice (first at {first})",
     {"country": "JPN", "pool": "aegis_ddg", "readiness": 0.5},
     {"country": "JPN", "pool": "aegis_ddg", "readiness": 0.6})
 REMOVED_AND_CHANGED = refusal(
-    "Override", "A change of a pool that is removed: in one file, or in a mission that "
-    "extends the one removing it without `remove: false` (the removal stands).",
+    "Override", "A change of a pool below its removal in the same file, or in a mission "
+    "that extends the one removing it without saying `remove: false` (the removal "
+    "stands).",
     "{pool} is removed (at {first}) and changed here",
     {"country": "JPN", "pool": "aegis_ddg", "remove": True},
     {"country": "JPN", "pool": "aegis_ddg", "readiness": 0.5})
