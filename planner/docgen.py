@@ -449,21 +449,32 @@ def template(message: str) -> str:
                    for literal, name, _, _ in string.Formatter().parse(message))
 
 
-def refusals_section(model: type[BaseModel]) -> str:
-    """What the loader refuses in entries of this model, from the declared refusals."""
+def example_text(example: dict[str, Any] | str) -> str:
+    """An example of a refusal in a table cell: an entry in flow style, or a file's lines."""
+    if isinstance(example, str):
+        return "<br>".join(code(line) for line in example.splitlines())
+    return code(flow(example))
+
+
+def refusals_section(about: str, title: str, model: type[BaseModel] | None = None) -> str:
+    """What the loader refuses in entries of this model (or in any YAML file), from the
+    declared refusals."""
     from planner.errors import REFUSALS
 
-    found = [r for r in REFUSALS if r.about == model.__name__]
+    found = [r for r in REFUSALS if r.about == about]
     if not found:
         return ""
     given = {key for r in found for entry in r.example for key in entry}
-    left_out = [code(k) for k, info in model.model_fields.items()
+    left_out = [code(k) for k, info in (model.model_fields.items() if model else [])
                 if info.is_required() and k not in given]
     rows = [[r.rule, code(template(r.message)),
-             "<br>".join(code(flow(e)) for e in r.example)] for r in found]
-    return (f"\n### Refused in {model.__name__}\n\n"
-            "Beyond the types above, each of these is an error at its line (exit 2) with "
-            "this message (`<...>` is filled in)"
+             "<br>".join(example_text(e) for e in r.example) or "-"] for r in found]
+    intro = ("Beyond the types above, each of these is an error at its line (exit 2) with "
+             "this message (`<...>` is filled in)" if model else
+             "A mission file or `capabilities/policies.yaml` is refused (exit 2), whatever "
+             "its keys, when it is one of these; the message (`<...>` is filled in) names "
+             "the line where there is one")
+    return (f"\n{title}\n\n" + intro
             + (f"; the examples leave out {', '.join(left_out)}" if left_out else "")
             + ".\n\n" + table(["refused", "error", "example"], rows))
 
@@ -500,7 +511,10 @@ def mission_files_page(data_root: Path, missions_root: Path) -> str:
             parts.append("\n### Policy kinds\n\n")
             parts.append(table(["kind", "what it says"],
                                [[code(k), v] for k, v in policy_kind_texts().items()]))
-        parts.append(refusals_section(section.model))
+        parts.append(refusals_section(section.model.__name__,
+                                      f"### Refused in {section.model.__name__}",
+                                      section.model))
+    parts.append(refusals_section("YAML", "## Refused in any YAML file"))
     parts.append(shipped_missions_section(missions_root))
     parts.append(flags_section(standing))
     parts.append(standing_section(standing))

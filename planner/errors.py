@@ -35,17 +35,18 @@ class Problem:
         return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: each is declared once
 class Refusal:
     """One thing the mission loader refuses beyond what each key's type says, declared once
     beside the check that makes it: the check raises its message, the mission reference
     lists its rule and example (``planner.docgen``), and a test feeds the example to the
     loader and expects exactly this message, so the three cannot part."""
 
-    about: str  # the model whose entries it concerns: a section of the reference
+    about: str  # the model whose entries it concerns (a section of the reference), or YAML
     rule: str  # what is refused, in a plain sentence (Markdown)
     message: str  # the error, with {placeholders} filled in where it is raised
-    example: tuple[dict[str, Any], ...]  # the smallest entries (of ``about``) refused this way
+    # The smallest entries (of ``about``) refused this way; for YAML, the file's text.
+    example: tuple[dict[str, Any] | str, ...]
 
     def text(self, **values: Any) -> str:
         """The message with its placeholders filled in."""
@@ -64,7 +65,7 @@ class Refusal:
 REFUSALS: list[Refusal] = []  # every refusal declared, in the order of their modules
 
 
-def refusal(about: str, rule: str, message: str, *example: dict[str, Any]) -> Refusal:
+def refusal(about: str, rule: str, message: str, *example: dict[str, Any] | str) -> Refusal:
     """Declare a refusal (see ``Refusal``) and register it for the reference and the tests."""
     declared = Refusal(about, rule, message, example)
     REFUSALS.append(declared)

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from planner.errors import InputError, Problem
+from planner.errors import InputError, Problem, refusal
 
 MAX_YAML_BYTES = 2_000_000
 SURROGATE_ESCAPE = re.compile(  # a YAML escape of half a UTF-16 pair
@@ -237,17 +237,48 @@ def quick_read(text: str) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]] |
     return document, lines
 
 
+# What no YAML file may be, whatever its keys (missions and capabilities/policies.yaml). The
+# first two have no example short enough to print.
+TOO_LARGE = refusal(
+    "YAML", f"A file larger than {MAX_YAML_BYTES:,} bytes.",
+    "the file is {size} bytes; YAML files are limited to {limit}")
+NOT_UTF8 = refusal(
+    "YAML", "A file that is not UTF-8 text (a Latin-1 export, say).",
+    "the file is not UTF-8 text")
+TOO_DEEP = refusal(
+    "YAML", f"A document nested more than {MAX_YAML_DEPTH} levels deep.",
+    "the document is nested {depth} levels deep; at most {limit} are allowed",
+    "a: " + "[" * (MAX_YAML_DEPTH + 1) + "]" * (MAX_YAML_DEPTH + 1))
+ALIAS = refusal(
+    "YAML", "An alias (`*name`).",
+    "YAML aliases (*name) are not accepted: a few of them can expand into a huge document",
+    "a: &x 1\nb: *x")
+UNREADABLE_VALUE = refusal(
+    "YAML", "A value YAML recognises but cannot build, such as a date that does not exist.",
+    "a value cannot be read ({reason})", "a: 2024-02-30")
+NOT_YAML = refusal("YAML", "Text that is not YAML.", "not valid YAML: {reason}", "a: [1")
+NOT_A_MAPPING = refusal(
+    "YAML", "A document that is not a mapping of keys.",
+    "the file must be a mapping of keys (name: value)", "- a")
+HALF_CHARACTER = refusal(
+    "YAML", "An escape of half a UTF-16 pair, which cannot be written back out.",
+    "'{escape}' is half of a character, not text", 'a: "\\ud800"')
+KEY_TWICE = refusal(
+    "YAML", "A key given twice in one mapping (YAML would silently keep the last).",
+    "key '{key}' is given twice", "a: 1\na: 2")
+
+
 def read_yaml(path: Path, label: str) -> tuple[dict[str, Any], Where]:
     """A mapping from a YAML file, loaded safely; InputError when it cannot be one."""
     data = path.read_bytes()
     if len(data) > MAX_YAML_BYTES:
-        raise InputError([Problem(label, f"the file is {len(data):,} bytes; YAML files are "
-                                  f"limited to {MAX_YAML_BYTES:,}",
+        raise InputError([Problem(label, TOO_LARGE.text(size=f"{len(data):,}",
+                                                        limit=f"{MAX_YAML_BYTES:,}"),
                                   hint="split the file")])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError([Problem(label, "the file is not UTF-8 text",
+        raise InputError([Problem(label, NOT_UTF8.text(),
                                   hint="save it with UTF-8 encoding")]) from None
     quick = quick_read(text)
     if quick is not None:
@@ -255,33 +286,32 @@ def read_yaml(path: Path, label: str) -> tuple[dict[str, Any], Where]:
     try:
         depth, alias = shape(text)
         if depth > MAX_YAML_DEPTH:
-            raise InputError([Problem(label, f"the document is nested {depth} levels deep; "
-                                      f"at most {MAX_YAML_DEPTH} are allowed",
+            raise InputError([Problem(label, TOO_DEEP.text(depth=depth,
+                                                           limit=MAX_YAML_DEPTH),
                                       hint="a mission needs only a few levels")])
         if alias is not None:
-            raise InputError([Problem(label, "YAML aliases (*name) are not accepted: a few "
-                                      "of them can expand into a huge document",
+            raise InputError([Problem(label, ALIAS.text(),
                                       row=alias, hint="write the values out in full")])
         document = yaml.safe_load(text)
     except (ValueError, IndexError, KeyError, TypeError, OverflowError) as exc:
         # a value PyYAML recognises but cannot build: 2024-02-30, !!int abc, !!bool maybe
-        raise InputError([Problem(label, f"a value cannot be read ({exc})",
+        raise InputError([Problem(label, UNREADABLE_VALUE.text(reason=exc),
                                   hint="quote it to keep it as text, or correct it")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise InputError([Problem(label, f"not valid YAML: {getattr(exc, 'problem', exc)}",
+        raise InputError([Problem(label, NOT_YAML.text(reason=getattr(exc, "problem", exc)),
                                   row=mark.line + 1 if mark else None,
                                   hint="check indentation and quoting")]) from None
     if not isinstance(document, dict):
-        raise InputError([Problem(label, "the file must be a mapping of keys (name: value)")])
+        raise InputError([Problem(label, NOT_A_MAPPING.text())])
     surrogate = SURROGATE_ESCAPE.search(text)
     if surrogate:  # "\ud800" loads as half a character that cannot be written back out
         line = text.count("\n", 0, surrogate.start()) + 1
-        raise InputError([Problem(label, f"'{surrogate.group()}' is half of a character, not "
-                                  "text", row=line, hint="write the character itself")])
+        raise InputError([Problem(label, HALF_CHARACTER.text(escape=surrogate.group()),
+                                  row=line, hint="write the character itself")])
     lines, duplicates = yaml_structure(text)
     if duplicates:
-        raise InputError([locate(label, lines, path, f"key '{path[-1]}' is given twice",
+        raise InputError([locate(label, lines, path, KEY_TWICE.text(key=path[-1]),
                                  "keep one: YAML would silently use the last")
                           for path in duplicates])
     return document, Where(label, lines)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from planner import docgen, pipeline
+from planner import docgen, load, pipeline
 from planner.errors import REFUSALS, InputError, Refusal
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,7 +51,34 @@ def mission_with(refusal: Refusal) -> dict[str, Any]:
     return document
 
 
-@pytest.mark.parametrize("refusal", REFUSALS, ids=[r.message[:40] for r in REFUSALS])
+# The refusals without an example short enough to print: the bytes of a file they refuse.
+BUILT = {load.TOO_LARGE: b"a: " + b"x" * load.MAX_YAML_BYTES,
+         load.NOT_UTF8: "name: caf\u00e9\n".encode("latin-1")}
+
+
+def test_only_the_built_refusals_have_no_example() -> None:
+    assert [r for r in REFUSALS if not r.example] == list(BUILT)
+
+
+@pytest.mark.parametrize("refusal", [r for r in REFUSALS if r.about == "YAML"],
+                         ids=lambda r: r.message[:40])
+def test_each_listed_yaml_refusal_is_made_with_its_message(refusal: Refusal,
+                                                           tmp_path: Path) -> None:
+    path = tmp_path / "example.yaml"
+    if refusal in BUILT:
+        path.write_bytes(BUILT[refusal])
+    else:
+        [text] = refusal.example
+        path.write_text(f"{text}\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        pipeline.prepare(path, REPO / "capabilities")
+    [problem] = caught.value.problems
+    assert pattern(refusal.message).fullmatch(problem.message), problem
+    assert problem.file == str(path)
+
+
+@pytest.mark.parametrize("refusal", [r for r in REFUSALS if r.about != "YAML"],
+                         ids=lambda r: r.message[:40])
 def test_each_listed_refusal_is_made_with_its_message(refusal: Refusal, tmp_path: Path) -> None:
     data = REPO / "capabilities"
     if refusal.about == "Flag":
@@ -74,7 +101,7 @@ def test_each_listed_refusal_is_made_with_its_message(refusal: Refusal, tmp_path
 
 
 def test_every_refusal_is_listed_in_a_section_of_the_reference() -> None:
-    sections = {section.model.__name__ for section in docgen.mission_sections()}
+    sections = {section.model.__name__ for section in docgen.mission_sections()} | {"YAML"}
     assert {r.about for r in REFUSALS} <= sections
     page = (REPO / "docs" / "reference" / "mission-files.md").read_text(encoding="utf-8")
     for refusal in REFUSALS:
