@@ -459,6 +459,7 @@ def example_text(example: dict[str, Any] | str) -> str:
 def refusals_section(about: str, title: str, model: type[BaseModel] | None = None) -> str:
     """What the loader refuses in entries of this model (or in any YAML file), from the
     declared refusals."""
+    from planner.analyze import montecarlo  # noqa: F401 (declares the refusals of its own)
     from planner.errors import REFUSALS
 
     found = [r for r in REFUSALS if r.about == about]
@@ -467,7 +468,8 @@ def refusals_section(about: str, title: str, model: type[BaseModel] | None = Non
     given = {key for r in found for entry in r.example for key in entry}
     left_out = [code(k) for k, info in (model.model_fields.items() if model else [])
                 if info.is_required() and k not in given]
-    rows = [[r.rule, code(template(r.message)),
+    rows = [[r.rule + (f" Only `{r.command}` refuses it." if r.command else ""),
+             code(template(r.message)),
              "<br>".join(example_text(e) for e in r.example) or "-"] for r in found]
     intro = ("Beyond the types above, each of these is an error at its line (exit 2) with "
              "this message (`<...>` is filled in)" if model else

@@ -47,6 +47,7 @@ class Refusal:
     message: str  # the error, with {placeholders} filled in where it is raised
     # The smallest entries (of ``about``) refused this way; for YAML, the file's text.
     example: tuple[dict[str, Any] | str, ...]
+    command: str = ""  # the one command that refuses it, where the loader itself does not
 
     def text(self, **values: Any) -> str:
         """The message with its placeholders filled in."""
@@ -65,9 +66,10 @@ class Refusal:
 REFUSALS: list[Refusal] = []  # every refusal declared, in the order of their modules
 
 
-def refusal(about: str, rule: str, message: str, *example: dict[str, Any] | str) -> Refusal:
+def refusal(about: str, rule: str, message: str, *example: dict[str, Any] | str,
+            command: str = "") -> Refusal:
     """Declare a refusal (see ``Refusal``) and register it for the reference and the tests."""
-    declared = Refusal(about, rule, message, example)
+    declared = Refusal(about, rule, message, example, command)
     REFUSALS.append(declared)
     return declared
 

@@ -15,7 +15,10 @@ import pytest
 import yaml
 
 from planner import docgen, load, pipeline
+from planner.analyze import montecarlo
+from planner.analyze.montecarlo import resolve_spreads
 from planner.errors import REFUSALS, InputError, Refusal
+from planner.scenario import Instance
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = {"name": "example", "description": "d", "phases": ["crisis"],
@@ -49,6 +52,16 @@ def mission_with(refusal: Refusal) -> dict[str, Any]:
     elif about == "Spread":
         document["uncertainty"] = {"readiness": entries(refusal)}
     return document
+
+
+# How to run each command that refuses what the loader accepts.
+COMMANDS: dict[str, Any] = {"": lambda instance: None,
+                            "planner analyze montecarlo": resolve_spreads}
+
+
+def run(refusal: Refusal, path: Path, data: Path) -> None:
+    instance: Instance = pipeline.prepare(path, data)
+    COMMANDS[refusal.command](instance)
 
 
 # The refusals without an example short enough to print: the bytes of a file they refuse.
@@ -90,14 +103,15 @@ def test_each_listed_refusal_is_made_with_its_message(refusal: Refusal, tmp_path
     path = tmp_path / "example.yaml"
     path.write_text(yaml.safe_dump(mission_with(refusal), sort_keys=False), encoding="utf-8")
     with pytest.raises(InputError) as caught:
-        pipeline.prepare(path, data)
+        run(refusal, path, data)
     [problem] = caught.value.problems
     assert pattern(refusal.message).fullmatch(problem.message), problem
     if refusal.about == "Flag":
         assert problem.file.endswith("policies.yaml")
     else:
         assert problem.file == str(path)
-    assert problem.row is not None  # located at the entry or key
+    if refusal is not montecarlo.NO_SPREADS:  # about the whole file
+        assert problem.row is not None  # located at the entry or key
 
 
 def test_every_refusal_is_listed_in_a_section_of_the_reference() -> None:

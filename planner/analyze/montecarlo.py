@@ -33,7 +33,7 @@ import pandas as pd
 
 from planner.analyze.results import Analysis, money
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
-from planner.errors import InputError, Problem
+from planner.errors import InputError, Problem, refusal
 from planner.highs import INF, Result
 from planner.load import Where
 from planner.mission import Spread, load_mission
@@ -44,6 +44,27 @@ from planner.scenario import Instance
 EXAMPLE = ('uncertainty: {readiness: [{pool: JPN/aegis_ddg, distribution: triangular, '
            'low: 0.5, high: 0.8, source: "assumption: rule of thirds on average"}]}')
 LISTED = 5  # requirements named in the findings
+
+# What only this analysis refuses: the loader accepts a mission without spreads, and the
+# defaults of a spread depend on the pools it covers.
+NO_SPREADS = refusal(
+    "Mission", "A mission without `uncertainty`.",
+    "the mission gives no readiness spreads to draw from (key 'uncertainty')", {},
+    command="planner analyze montecarlo")
+MODE_DEFAULT_OUTSIDE = refusal(
+    "Spread", "A `triangular` spread without a `mode` over a pool whose readiness in the "
+    "tables lies outside [`low`, `high`].",
+    "the tables' readiness of {pool} ({readiness:g}), the mode by default, lies outside "
+    "[low, high] = [{low:g}, {high:g}]",
+    {"pool": "JPN/aegis_ddg", "distribution": "triangular", "low": 0.1, "high": 0.2},
+    command="planner analyze montecarlo")
+MEAN_DEFAULT_OUTSIDE = refusal(
+    "Spread", "A `beta` spread without a `mean` over a pool whose readiness in the tables is "
+    "0 or 1.",
+    "the tables' readiness of {pool} ({readiness:g}), the mean by default, must lie strictly "
+    "between 0 and 1 for a beta spread",
+    {"pool": "USA/carrier_strike_group", "distribution": "beta", "concentration": 10},
+    command="planner analyze montecarlo")
 
 
 @dataclass(frozen=True)
@@ -100,7 +121,7 @@ def resolve_spreads(instance: Instance) -> tuple[list[PoolSpread], list[str]]:
     if uncertainty is None:
         raise InputError([Problem(
             instance.mission_file or instance.mission.name,
-            "the mission gives no readiness spreads to draw from (key 'uncertainty')",
+            NO_SPREADS.text(),
             hint=f"add e.g. {EXAMPLE}")])
     spreads = uncertainty.readiness
     found, problems = [], []
@@ -139,12 +160,11 @@ def default_problems(one: PoolSpread) -> list[Found]:
     s, path = one.spread, ("uncertainty", "readiness", one.at)
     if s.distribution == "triangular" and s.mode is None and not (
             (s.low or 0.0) <= one.readiness <= (s.high or 0.0)):
-        return [(path, f"the tables' readiness of {one.name} ({one.readiness:g}), the mode "
-                 f"by default, lies outside [low, high] = [{s.low:g}, {s.high:g}]",
+        return [(path, MODE_DEFAULT_OUTSIDE.text(pool=one.name, readiness=one.readiness,
+                                                 low=s.low, high=s.high),
                  "give a mode, or spread that pool on its own")]
     if s.distribution == "beta" and s.mean is None and not 0 < one.readiness < 1:
-        return [(path, f"the tables' readiness of {one.name} ({one.readiness:g}), the mean "
-                 "by default, must lie strictly between 0 and 1 for a beta spread",
+        return [(path, MEAN_DEFAULT_OUTSIDE.text(pool=one.name, readiness=one.readiness),
                  "give a mean, or spread that pool on its own")]
     return []
 
