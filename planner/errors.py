@@ -7,7 +7,6 @@ row and the column it sits in, and a hint for the fix.
 from __future__ import annotations
 
 import difflib
-import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -56,11 +55,6 @@ class Refusal:
     def error(self, **values: Any) -> ValueError:
         """The message as the error a pydantic validator raises."""
         return ValueError(self.text(**values))
-
-    @property
-    def fields(self) -> list[str]:
-        """The placeholders of the message."""
-        return [name for _, name, _, _ in string.Formatter().parse(self.message) if name]
 
 
 REFUSALS: list[Refusal] = []  # every refusal declared, in the order of their modules

@@ -393,8 +393,7 @@ def load_mission(path: Path, label: str | None = None,
     except ``requirements`` (replaced per task and region), ``policies`` (replaced per name),
     ``overrides`` (replaced per pool and value: quantity, readiness, cost; a removal stands
     unless the child says ``remove: false``) and ``flags`` (replaced per flag), which are
-    merged. Problems in inherited parts point at the file
-    they were written in.
+    merged. Problems in inherited parts point at the file they were written in.
     """
     label = label or str(path)
     document, where = read_yaml(path, label)
