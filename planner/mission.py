@@ -351,7 +351,15 @@ class Mission(Frozen):
         return self
 
 
-MISSING = "required key is missing"
+# Every part of a mission or of policies.yaml: keys are checked against its model.
+UNKNOWN_KEY = refusal(
+    "Mission", "A key that part of the file does not define, in any part of a mission or of "
+    "`capabilities/policies.yaml`; the hint names the closest key or lists the allowed ones.",
+    "unknown key '{key}'", {"phase": "crisis"})
+MISSING_KEY = refusal(
+    "Mission", "A required key left out, in any part (a misspelt one is reported as unknown "
+    "instead).", "required key is missing", {"uncertainty": {}})
+MISSING = MISSING_KEY.text()
 
 
 def validated(model: type[M], document: dict[str, Any], where: Where) -> M:
@@ -368,7 +376,7 @@ def validated(model: type[M], document: dict[str, Any], where: Where) -> M:
                 message = MISSING
             if error["type"] == "extra_forbidden":
                 key = error["loc"][-1] if error["loc"] else ""
-                message = f"unknown key '{key}'"
+                message = UNKNOWN_KEY.text(key=key)
                 if loc:
                     hints[loc] = known_keys_hint(model, loc)
             by_path.setdefault(loc, [])
