@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from planner import pipeline
 from planner.analyze.fairness import coalitions, fairness, nucleolus, shapley
 from planner.analyze.pareto import persistence_front, share_front
 from planner.analyze.resilience import resilience
+from planner.analyze.results import load_analysis
 from planner.analyze.sweep import Execution
 
 from .conftest import REPO, run_planner, write_mission, write_tiny
@@ -124,6 +126,13 @@ def test_analyze_from_the_command_line(tmp_path: Path) -> None:
     assert "The plan's split lies in the core" in result.stdout
     assert {p.name for p in (tmp_path / "fair").iterdir()} == {
         "analysis.json", "shares.csv", "coalitions.csv"}
+    # reproducible like a plan: the same input digest and versions as plan.json records
+    saved = json.loads((tmp_path / "fair" / "analysis.json").read_text(encoding="utf-8"))
+    assert run_planner("solve", "baseline", "--out", "plan", cwd=tmp_path).returncode == 0
+    plan = json.loads((tmp_path / "plan" / "plan.json").read_text(encoding="utf-8"))
+    assert saved["input_digest"] == plan["input_digest"] and len(saved["input_digest"]) == 64
+    assert saved["versions"] == plan["versions"]
+    assert load_analysis(tmp_path / "fair").input_digest == plan["input_digest"]
     again = run_planner("analyze", "fairness", "baseline", "--out", "fair", cwd=tmp_path)
     assert again.returncode == 2 and "already holds an analysis" in again.stderr
     for name in ("fair.html", "fair.md"):

@@ -255,7 +255,8 @@ def fairness(instance: Instance, execution: Execution) -> Analysis:
                         "cost_share", "gdp_share", "burden_index"]}
     return Analysis("fairness", instance.mission.name,
                     f"Fair shares of {instance.mission.name}", findings,
-                    {"shares": shares, "coalitions": games}, facts, shown=shown)
+                    {"shares": shares, "coalitions": games}, facts, shown=shown,
+                    input_digest=instance.digest)
 
 
 def signed_words(difference: float) -> str:

@@ -132,7 +132,7 @@ def resilience(instance: Instance, execution: Execution, pools: bool = False,
                              "extra_penalty", "requirements_short"]}
     return Analysis("resilience", instance.mission.name,
                     f"Resilience (N-1) of {instance.mission.name}", findings, tables, facts,
-                    shown=shown)
+                    shown=shown, input_digest=instance.digest)
 
 
 def criticality_row(record: Record, base: Record, requirements: list[str],
