@@ -54,7 +54,8 @@ def test_a_sole_provider_is_as_critical_as_the_whole_shortfall(tmp_path: Path) -
     table = analysis.tables["criticality"].set_index("name")
     assert table.loc["JPN", "extra_penalty"] == pytest.approx(200)
     assert table.loc["JPN", "criticality"] == pytest.approx(194)
-    assert table.loc["JPN", "newly_short"] == "asw in japan (crisis): 2 short"
+    assert table.loc["JPN", "newly_short_detail"] == "asw in japan (crisis): 2 short"
+    assert table.loc["JPN", "requirements_newly_short"] == 1
     assert table.loc["USA", "criticality"] == pytest.approx(400 - 20)
     assert analysis.facts["solves"] == 3  # the base and one per ally
 
