@@ -60,6 +60,22 @@ def test_a_sole_provider_is_as_critical_as_the_whole_shortfall(tmp_path: Path) -
     assert analysis.facts["solves"] == 3  # the base and one per ally
 
 
+def test_newly_short_and_short_in_all_are_counted_apart(tmp_path: Path) -> None:
+    # By hand: USA's 10 drones leave 2 of 12 ISR short in the base plan too; JPN's one sub
+    # covers 1 of 2 ASW. Without JPN: ASW 2 short (1 more), ISR still 2 short: one
+    # requirement newly short, two short in all; 50 + 200 + 200 - (50 + 200 + 3 + 100) = 97.
+    instance = toy(tmp_path, {"USA": [drone(5, 10)], "JPN": [drone(3, 1, "asw")]},
+                   [isr(12), {"task": "asw", "region": "japan", "phase": "crisis",
+                              "amount": 2, "penalty": 100}])
+    analysis = resilience(instance, HERE)
+    row = analysis.tables["criticality"].set_index("name").loc["JPN"]
+    assert row["criticality"] == pytest.approx(97)
+    assert (row["requirements_newly_short"], row["requirements_short_total"]) == (1, 2)
+    assert ("Without JPN the mission costs 97.0 more: employment -3.0, shortfall penalty "
+            "+100.0; 1 requirement(s) newly short (2 short in all): asw in japan (crisis): "
+            "1 short.") in analysis.findings
+
+
 GAME = {"USA": [drone(5, 10)], "JPN": [drone(2, 3)], "KOR": [drone(3, 2)]}
 # By hand, 4 ISR needed at 100 a unit short: c(U) = 20, c(J) = 6 + 100, c(K) = 6 + 200,
 # c(UJ) = 6 + 5, c(UK) = 6 + 10, c(JK) = 6 + 3, c(UJK) = 9.
