@@ -24,13 +24,14 @@ FLAGS = {"gsomia": {"values": ["active", "suspended"], "default": "active",
 
 
 def toy(tmp_path: Path, pools: dict[str, list[dict[str, Any]]],
-        requirements: list[dict[str, Any]]) -> Any:
+        requirements: list[dict[str, Any]], policies: list[dict[str, Any]] | None = None
+        ) -> Any:
     countries = {"USA": (20, 8), "JPN": (4, 1), "KOR": (2, 1)}
     data = write_tiny(tmp_path / "data", {c: countries[c] for c in pools}, ["isr", "asw"],
                       ["japan"], ["crisis"], pools)
     (data / "policies.yaml").write_text(yaml.safe_dump({"flags": FLAGS}), encoding="utf-8")
     mission = write_mission(tmp_path / "toy.yaml", name="toy", phases=["crisis"],
-                            requirements=requirements)
+                            requirements=requirements, policies=policies or [])
     return pipeline.prepare(mission, data)
 
 
@@ -95,6 +96,45 @@ def test_coalition_values_and_shapley_by_hand(tmp_path: Path) -> None:
     assert shares["plan_cost"].to_dict() == pytest.approx({"USA": 0, "JPN": 6, "KOR": 3})
     assert analysis.facts["plan_in_core"]  # JPN+KOR pay 9, exactly what they would alone
     assert analysis.facts["solves"] == 7
+
+
+US_FLOOR_AND_CAP = [
+    {"name": "us_floor", "kind": "retain_at_home", "country": "USA", "task": "isr",
+     "region": "japan", "value": 1, "sentence": "The US delivers 1 ISR.", "source": "test"},
+    {"name": "us_cap", "kind": "share_cap", "country": "USA", "of": "cost", "value": 0.5,
+     "sentence": "The US pays at most half.", "source": "test"}]
+
+
+def test_a_share_cap_is_set_aside_where_it_cannot_apply(tmp_path: Path) -> None:
+    # 4 ISR at 100 a unit short; USA must deliver 1 and pay at most half of its coalition's
+    # cost; KOR's only pool does ASW, which nobody needs, so KOR can spend nothing. By hand:
+    # c(UJK) = c(UJ) = 3 JPN drones (6) + 1 US drone (5) = 11, the US paying 5 <= 5.5;
+    # c(U) = 20: alone the cap would leave it nothing to spend against its floor, so it is
+    # set aside; c(UK) = 20: KOR cannot spend, the cap cannot hold with the floor, so it
+    # is set aside too; c(J) = c(JK) = 6 + 100; c(K) = 400.
+    instance = toy(tmp_path, {"USA": [drone(5, 10)], "JPN": [drone(2, 3)],
+                              "KOR": [drone(3, 2, "asw")]}, [isr(4)], US_FLOOR_AND_CAP)
+    analysis = fairness(instance, HERE)
+    games = analysis.tables["coalitions"].set_index("coalition")
+    assert games["cost"].to_dict() == pytest.approx({
+        "USA": 20, "JPN": 106, "KOR": 400, "USA+JPN": 11, "USA+KOR": 20, "JPN+KOR": 106,
+        "USA+JPN+KOR": 11})
+    assert games["set_aside"].to_dict() == {
+        "USA": "us_cap", "JPN": "", "KOR": "", "USA+JPN": "", "USA+KOR": "us_cap",
+        "JPN+KOR": "", "USA+JPN+KOR": ""}
+    assert ("USA: us_cap set aside for its value (alone, an ally carries all of its own "
+            "effort).") in analysis.findings
+    assert ("USA+KOR: us_cap set aside for its value (its members cannot meet them together "
+            "with their other policies).") in analysis.findings
+
+
+def test_fairness_of_the_shipped_burden_shifting_mission(tmp_path: Path) -> None:
+    """The US caps its share of cost at 15% and keeps a division in Korea: alone, the cap
+    is set aside, and the analysis runs (it stopped with 'coalition USA has no plan')."""
+    result = run_planner("analyze", "fairness", "burden-shifting", "--no-save", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert ("USA: us_cost_share_cap set aside for its value (alone, an ally carries all "
+            "of its own effort).") in " ".join(result.stdout.split())
 
 
 def test_shapley_and_nucleolus_of_the_glove_game() -> None:
