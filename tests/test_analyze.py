@@ -10,7 +10,13 @@ import pytest
 import yaml
 
 from planner import pipeline
-from planner.analyze.fairness import coalitions, fairness, nucleolus, shapley
+from planner.analyze.fairness import (
+    coalitions,
+    fairness,
+    nucleolus,
+    olson_zeckhauser,
+    shapley,
+)
 from planner.analyze.pareto import persistence_front, share_front
 from planner.analyze.resilience import resilience
 from planner.analyze.results import load_analysis
@@ -96,6 +102,25 @@ def test_coalition_values_and_shapley_by_hand(tmp_path: Path) -> None:
     assert shares["plan_cost"].to_dict() == pytest.approx({"USA": 0, "JPN": 6, "KOR": 3})
     assert analysis.facts["plan_in_core"]  # JPN+KOR pay 9, exactly what they would alone
     assert analysis.facts["solves"] == 7
+    # GDP 20, 4, 2 ranks 3, 2, 1; cost shares 0, 6/9, 3/9 rank 1, 3, 2: rho = -0.5. Burden
+    # indices 0, 13/3, 13/3 rank 1, 2.5, 2.5: rho = -1.5 / sqrt(2 * 1.5) = -0.87.
+    assert analysis.findings[-1] == (
+        "Olson-Zeckhauser (do the larger allies carry more relative to their size?): "
+        "Spearman rank correlation of GDP share and cost share -0.50: the larger allies "
+        "tend to have a lower share of the cost; of GDP and burden index (cost share / GDP "
+        "share) -0.87: the larger allies tend to have a lower burden index, the opposite of "
+        "what Olson and Zeckhauser predict (the smaller allies carry more relative to their "
+        "size).")
+
+
+def test_olson_zeckhauser_says_what_each_sign_means() -> None:
+    assert olson_zeckhauser(1.0, 1.0).endswith(
+        "and cost share +1.00: the larger the ally, the higher its share of the cost; of "
+        "GDP and burden index (cost share / GDP share) +1.00: the larger the ally, the "
+        "higher its burden index, as Olson and Zeckhauser predict.")
+    assert olson_zeckhauser(None, 0.0).endswith(
+        "and cost share undefined (a constant side); of GDP and burden index (cost share "
+        "/ GDP share) +0.00, so size and its burden index are not ranked together.")
 
 
 US_FLOOR_AND_CAP = [

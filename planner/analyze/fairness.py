@@ -264,10 +264,7 @@ def fairness(instance: Instance, execution: Execution) -> Analysis:
     else:
         findings.append("The plan's split lies in the core: no group of allies pays more "
                         "than it would to meet the mission alone.")
-    findings.append(
-        "Olson-Zeckhauser: Spearman rank correlation of GDP share and cost share "
-        f"{fmt(rho_shares)}; of GDP and burden index (cost share / GDP share) "
-        f"{fmt(rho_burden)} (positive: the larger allies carry more than their size).")
+    findings.append(olson_zeckhauser(rho_shares, rho_burden))
     facts: dict[str, Any] = {
         "solves": run.solves, "seconds": round(run.seconds, 3), "ran_on": run.where,
         "coalitions": len(value), "grand_coalition_cost": total,
@@ -302,6 +299,37 @@ def signed_words(difference: float) -> str:
     if abs(difference) < 0.05:
         return "equal to"
     return f"{money(abs(difference))} {'above' if difference > 0 else 'below'}"
+
+
+def olson_zeckhauser(rho_shares: float | None, rho_burden: float | None) -> str:
+    """The two rank correlations, each with what its sign says: the number alone (-1.00
+    next to 'positive: ...') read as a contradiction."""
+    return ("Olson-Zeckhauser (do the larger allies carry more relative to their size?): "
+            f"Spearman rank correlation of GDP share and cost share {fmt(rho_shares)}"
+            f"{ranked(rho_shares, 'share of the cost')}; of GDP and burden index (cost share "
+            f"/ GDP share) {fmt(rho_burden)}{ranked(rho_burden, 'burden index')}"
+            f"{verdict(rho_burden)}.")
+
+
+def ranked(rho: float | None, burden: str) -> str:
+    """What a rank correlation between size and a burden says, in words."""
+    if rho is None:
+        return ""
+    if abs(rho) < TOLERANCE:
+        return ", so size and its " + burden + " are not ranked together"
+    way = "higher" if rho > 0 else "lower"
+    if abs(rho) > 1 - TOLERANCE:
+        return f": the larger the ally, the {way} its {burden}"
+    return f": the larger allies tend to have a {way} {burden}"
+
+
+def verdict(rho_burden: float | None) -> str:
+    """Whether the burden ranking bears the hypothesis out or runs against it."""
+    if rho_burden is None or abs(rho_burden) < TOLERANCE:
+        return ""
+    return (", as Olson and Zeckhauser predict" if rho_burden > 0
+            else ", the opposite of what Olson and Zeckhauser predict (the smaller allies "
+            "carry more relative to their size)")
 
 
 def fmt(value: float | None) -> str:
