@@ -268,7 +268,16 @@ def print_conflict(conflict: Conflict, console: Console) -> None:
 
 
 def worth_sentence(w: PolicyWorth) -> str:
-    """What re-solving without a policy, or with a link switched, says about it."""
+    """What re-solving without a policy, or with a link switched, says about it (and, for a
+    link, which policies lapse with it)."""
+    text = worth_only(w)
+    if w.depend_on_it:
+        text += (f"; off, it takes {', '.join(w.depend_on_it)} with it" if w.in_force
+                 else f"; on, it brings {', '.join(w.depend_on_it)} in")
+    return text
+
+
+def worth_only(w: PolicyWorth) -> str:
     if w.worth is None:
         return ("without it there is no feasible plan" if w.kind != "link" or not w.in_force
                 else "switching it off leaves no feasible plan")

@@ -275,6 +275,8 @@ def fairness(instance: Instance, execution: Execution) -> Analysis:
     }
     shown = {"shares": ["ally", "stand_alone_cost", "plan_cost", "shapley", "nucleolus",
                         "cost_share", "gdp_share", "burden_index"]}
+    if not games["set_aside"].any():  # saved always; printed where something was set aside
+        shown["coalitions"] = [c for c in games.columns if c != "set_aside"]
     return Analysis("fairness", instance.mission.name,
                     f"Fair shares of {instance.mission.name}", findings,
                     {"shares": shares, "coalitions": games}, facts, shown=shown,

@@ -13,7 +13,6 @@ employment cost over the ordinary plan.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,10 +62,9 @@ class Withhold:
 
 
 def without_link(instance: Instance, name: str) -> Instance:
-    """The instance with one active link cut: its rows (an inactive link's) come in."""
-    link = next(p for p in instance.links if p.name == name)
-    return dataclasses.replace(instance, links=tuple(p for p in instance.links if p is not link),
-                               policies=(*instance.policies, link))
+    """The instance with one active link cut: its rows (an inactive link's) come in, and
+    the policies that depend on it are set aside."""
+    return instance.with_links({p.name for p in instance.links} - {name})
 
 
 def solve_without_link(instance: Instance, name: str) -> Record:

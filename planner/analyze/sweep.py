@@ -278,16 +278,19 @@ class Prepared:
 
     def switched_off(self, absent: set[str], aside: Collection[str] = ()
                      ) -> tuple[np.ndarray, np.ndarray]:
-        """Columns of the absent allies, and rows of policies that name one of them (and of
-        the policies named in ``aside``)."""
+        """Columns of the absent allies, and rows of policies that name one of them or
+        depend on a link with one of them (and of the policies named in ``aside``): as a
+        mission whose ``countries`` leaves them out."""
         model = self.model
         columns = np.concatenate([
             self.units_at[model.units["country"].isin(absent).to_numpy()],
             self.leads_at[model.leads["country"].isin(absent).to_numpy()]]).astype(np.int32)
         present = set(self.countries) - absent
+        gone = {p.name for p in self.instance.links if not concerns_only(p, present)}
         policies = {p.name: p for p in self.instance.policies}
         rows = [name for name, row in model.rows.items() if row.policy in policies
-                and (row.policy in aside or not concerns_only(policies[row.policy], present))]
+                and (row.policy in aside or not concerns_only(policies[row.policy], present)
+                     or gone.intersection(policies[row.policy].depends_on))]
         return columns, self.fast.rows(rows)
 
     @contextmanager
