@@ -22,9 +22,9 @@ class Output(Console):
     Prose still wraps at the width (COLUMNS, or 80)."""
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
-        need = max((uncut_width(self, o) for o in objects if isinstance(o, Table)),
-                   default=0)
-        if self.is_terminal or need <= self.width:
+        need = 0 if self.is_terminal else max(
+            (uncut_width(self, o) for o in objects if isinstance(o, Table)), default=0)
+        if need <= self.width:
             super().print(*objects, **kwargs)
             return
         narrow = self._width

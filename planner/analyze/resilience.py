@@ -100,6 +100,8 @@ def resilience(instance: Instance, execution: Execution, pools: bool = False,
         rows.append(criticality_row(record, base, requirements, penalty))
     table = pd.DataFrame(rows).sort_values(["criticality", "what", "name"],
                                            ascending=[False, True, True], kind="stable")
+    for count in ("requirements_newly_short", "requirements_short_total"):
+        table[count] = table[count].astype("Int64")  # whole numbers beside a blank (no plan)
     findings = [f"Base plan: {money(base['objective'])} (employment "
                 f"{money(base['employment_cost'])} + shortfall penalty {money(base['penalty'])})."]
     for row in table.itertuples(index=False):

@@ -57,7 +57,7 @@ def jsonable(value: Any) -> Any:
         return [jsonable(v) for v in value]
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
+    if value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
         return None
     return value
 
@@ -127,7 +127,7 @@ def print_analysis(analysis: Analysis, console: Any) -> None:
 
 
 def cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.1f}"
