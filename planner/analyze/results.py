@@ -23,10 +23,11 @@ from planner.scenario import Instance
 
 @dataclass
 class Analysis:
-    """The result of an analysis: findings (sentences), tables (DataFrames), facts, charts,
-    and, like a plan, what it was run from: the input digest (of the tables and the mission
-    as applied) and the versions of everything that can change a result, so a saved analysis
-    can be reproduced and two can be told apart."""
+    """The result of an analysis: findings (sentences), tables (DataFrames), facts, charts.
+
+    Like a plan, it records what it was run from: the input digest (of the tables and the
+    mission as applied) and the versions of everything that can change a result, so a saved
+    analysis can be reproduced and two can be told apart."""
 
     kind: str  # resilience | fairness | pareto | montecarlo
     mission: str
