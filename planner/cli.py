@@ -103,7 +103,6 @@ def solve(
     """Solve a mission and print who does what, burden sharing and shortfalls."""
 
     def run() -> int:
-        from rich.console import Console
         from rich.text import Text
 
         from planner import pipeline
@@ -126,8 +125,10 @@ def solve(
         if plan.solver != solver:
             stderr().print(Text(f"warning: {solver} is not available here; solved with "
                                 f"{plan.solver}"))
+        from planner.render import stdout
+
         # json: standard output is the plan and nothing else; messages go to stderr
-        console = Console(highlight=False) if output_format == "text" else stderr()
+        console = stdout() if output_format == "text" else stderr()
         if output_format == "json":
             sys.stdout.write(plan.model_dump_json(indent=2) + "\n")
         else:
@@ -174,7 +175,6 @@ def explain(
     worth, sensitivity ranges, why requirements fall short, which policies clash."""
 
     def run() -> int:
-        from rich.console import Console
         from rich.text import Text
 
         from planner import explain as explaining
@@ -193,7 +193,9 @@ def explain(
             check_destination(destination, force)
         plan, explanation = explaining.explain(
             instance, solver, time_limit, data_dir=paths.display(instance.capabilities.root))
-        console = Console(highlight=False)
+        from planner.render import stdout
+
+        console = stdout()
         if output_format == "json":
             sys.stdout.write(explanation.model_dump_json(indent=2) + "\n")
         else:
@@ -355,8 +357,6 @@ def show_schema(
     def run() -> int:
         import json
 
-        from rich.console import Console
-
         from planner import edit, paths
         from planner.errors import InputError, Problem
 
@@ -372,7 +372,9 @@ def show_schema(
         elif output_format == "json":
             sys.stdout.write(json.dumps(edit.schema_document(tables, root), indent=2) + "\n")
         else:
-            edit.print_schema(tables, root, Console(highlight=False))
+            from planner.render import stdout
+
+            edit.print_schema(tables, root, stdout())
         return EXIT_OK
 
     guarded(debug, run)

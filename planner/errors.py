@@ -87,9 +87,37 @@ class SolverError(Exception):
     """The solver could not be run or returned no usable answer."""
 
 
+SIMILARITY = 0.7
+"""The least similarity (difflib's ratio: twice the characters two names share in order,
+over their total length) at which a name is offered as 'did you mean'. A typo keeps most
+letters in place (sea_contrl and sea_control: 0.95, japn and japan: 0.89, aegis and
+aegis_ddg: 0.71); two different names sharing a syllable do not (korea and rear: 0.67), and
+a wrong suggestion sends the analyst the wrong way, so below it the hint lists the known
+names instead. A short name is too short for a ratio (any one wrong letter of a country code
+gives 0.67), so a name one typo away from a choice of three or more letters is offered too:
+JNP gives JPN, JAP (two letters off) does not."""
+
+
+def one_typo(name: str, choice: str) -> bool:
+    """One letter added, dropped or changed, or two neighbours swapped."""
+    if name == choice or abs(len(name) - len(choice)) > 1:
+        return False
+    if len(name) == len(choice):
+        wrong = [i for i, (a, b) in enumerate(zip(name, choice, strict=True)) if a != b]
+        return len(wrong) == 1 or (len(wrong) == 2 and wrong[1] == wrong[0] + 1
+                                   and name[wrong[0]] == choice[wrong[1]]
+                                   and name[wrong[1]] == choice[wrong[0]])
+    short, long = sorted((name, choice), key=len)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
 def suggest(name: str, choices: Iterable[str]) -> str | None:
-    """A 'did you mean X?' hint for a misspelt identifier, or None."""
-    match = difflib.get_close_matches(str(name), sorted(set(choices)), n=1, cutoff=0.6)
+    """A 'did you mean X?' hint for a misspelt identifier, or None when nothing is close
+    enough (every suggestion of the planner comes from here, by the rule of SIMILARITY)."""
+    name = str(name)
+    ordered = sorted(set(choices))
+    match = difflib.get_close_matches(name, ordered, n=1, cutoff=SIMILARITY) or [
+        c for c in ordered if len(c) >= 3 and one_typo(name, c)][:1]
     return f"did you mean {match[0]}?" if match else None
 
 

@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable
 
 import pulp
+from pydantic import Field
 
 from planner.model import PlanningModel, build_model, label
 from planner.plan import Plan, Record, make_plan
@@ -66,6 +67,8 @@ class PolicyWorth(Record):
     objective_now: float
     objective_switched: float | None  # without the policy / with the link switched
     worth: float | None  # objective_switched - objective_now (None: the switch is infeasible)
+    # for a link: the policies that hold only while it is active (depends_on)
+    depend_on_it: list[str] = Field(default_factory=list)
 
 
 class Range(Record):
@@ -220,15 +223,19 @@ def pool_prices(model: PlanningModel, solution: Solution) -> list[PoolPrice]:
 
 
 def switched(instance: Instance, policy: Policy) -> Instance:
-    """The instance without a policy in force, or with a link switched the other way."""
+    """The instance without a policy in force, or with a link switched the other way (with
+    the policies that depend on it going or coming with it)."""
     if policy.kind == "link":
-        if policy in instance.links:
-            return dataclasses.replace(instance, links=tuple(
-                p for p in instance.links if p != policy), policies=(*instance.policies, policy))
-        return dataclasses.replace(instance, links=(*instance.links, policy), policies=tuple(
-            p for p in instance.policies if p != policy))
+        active = {p.name for p in instance.links} ^ {policy.name}
+        return instance.with_links(active)
     return dataclasses.replace(instance, policies=tuple(
         p for p in instance.policies if p != policy))
+
+
+def dependents(instance: Instance, link: Policy) -> list[str]:
+    """The policies that hold with a link and lapse without it (``depends_on``)."""
+    on = instance.with_links({*(p.name for p in instance.links), link.name})
+    return [p.name for p in on.policies if link.name in p.depends_on]
 
 
 def policy_worths(instance: Instance, plan: Plan, solver: str,
@@ -252,7 +259,8 @@ def policy_worths(instance: Instance, plan: Plan, solver: str,
             name=policy.name, kind=policy.kind, sentence=policy.sentence,
             source=policy.source, in_force=active, objective_now=now,
             objective_switched=other,
-            worth=None if other is None else clean(other - now)))
+            worth=None if other is None else clean(other - now),
+            depend_on_it=dependents(instance, policy) if policy.kind == "link" else []))
     return sorted(worths, key=lambda w: -abs(w.worth or 0))
 
 

@@ -141,6 +141,15 @@ class Plan(Record):
     def shortfalls(self) -> list[Coverage]:
         return [c for c in self.coverage if c.shortfall > SHORTFALL_TOLERANCE]
 
+    def coverage_by_region(self, phase: str) -> list[Coverage]:
+        """The requirements of a phase, each region's together (regions in order of first
+        appearance, a region's tasks in mission order). A mission that extends another adds
+        its requirements after the parent's, so in mission order a region can come back
+        after others and a table would show it twice."""
+        rows = [c for c in self.coverage if c.phase == phase]
+        first = {region: n for n, region in reversed(list(enumerate(c.region for c in rows)))}
+        return sorted(rows, key=lambda c: first[c.region])
+
     @property
     def policy_rows(self) -> list[ConstraintResult]:
         return [c for c in self.constraints if c.kind == "policy"]

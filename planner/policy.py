@@ -10,7 +10,7 @@ or a conflict between policies is reported in the analyst's words.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -55,6 +55,11 @@ LINK_KEYS = refusal(
     "a link takes country, partner, task, active_when and active_unless (it always concerns "
     "the home regions)",
     {"kind": "link", "country": "JPN", "partner": "KOR", "region": "japan"})
+LINK_DEPENDS_ON = refusal(
+    "Policy", "`depends_on` in a `link` (it names the links other policies exist by).",
+    "'depends_on' names the links a policy exists by; a link's own conditions are "
+    "active_when / active_unless",
+    {"kind": "link", "country": "JPN", "partner": "KOR", "depends_on": ["us_japan_alliance"]})
 ACTIVE_FOR_LINKS = refusal(
     "Policy", "`active_when` or `active_unless` in any kind but `link`.",
     "'active_when' / 'active_unless' apply to links; other policies use 'when' / 'unless'",
@@ -169,6 +174,10 @@ class Policy(Frozen):
         "matches.")
     active_unless: Condition = Field(
         default={}, description="For link: the link is inactive when any condition matches.")
+    depends_on: list[Identifier] = Field(
+        default=[], description="Links (by name) this policy exists by, e.g. US forces "
+        "staying in Korea by the US-Korea alliance: it holds only while each is active, and "
+        "switching one off (a flag, explain, resilience's --links) sets it aside too.")
 
     @model_validator(mode="after")
     def _fields_fit_kind(self) -> Policy:
@@ -183,6 +192,8 @@ class Policy(Frozen):
         if kind == "link" and (self.value is not None or self.region is not None
                                or self.phase is not None or self.when or self.unless):
             raise LINK_KEYS.error()
+        if kind == "link" and self.depends_on:
+            raise LINK_DEPENDS_ON.error()
         if kind != "link" and (self.active_when or self.active_unless):
             raise ACTIVE_FOR_LINKS.error()
         if kind == "link" and self.partner == self.country:
@@ -220,12 +231,14 @@ class Policy(Frozen):
         """For a link: whether it carries this task."""
         return self.task is None or task in names(self.task)
 
-    def applies(self, flags: dict[str, str]) -> bool:
+    def applies(self, flags: dict[str, str], active: Collection[str] | None = None) -> bool:
         """Whether the policy puts rows in the LP under these flags (a link does when it is
-        inactive)."""
+        inactive), given the names of the active links (``None``: as the flags make them;
+        a policy holds only while every link it depends on is active)."""
         if self.kind == "link":
-            return not self.active(flags)
-        return condition_holds(self.when, self.unless, flags)
+            return not self.active(flags) if active is None else self.name not in active
+        return condition_holds(self.when, self.unless, flags) and (
+            active is None or all(link in active for link in self.depends_on))
 
 
 def condition_holds(when: Condition, unless: Condition, flags: dict[str, str]) -> bool:
@@ -422,8 +435,11 @@ def check_flags(flags: dict[str, str], declared: dict[str, Flag], where: Where,
 def check_policies(policies: list[Policy], vocabulary: dict[str, list[str]],
                    declared: dict[str, Flag], where: Where,
                    base: tuple[Any, ...]) -> list[Problem]:
-    """Policies name known countries, tasks, regions, phases and flags, each name once."""
+    """Policies name known countries, tasks, regions, phases, flags and links (theirs and
+    ``vocabulary['link']``, the standing ones), each name once."""
     problems = []
+    links = sorted({p.name for p in policies if p.kind == "link"} | set(
+        vocabulary.get("link", [])))
     first: dict[str, tuple[Any, ...]] = {}
     for index, policy in enumerate(policies):
         path = (*base, index)
@@ -433,6 +449,10 @@ def check_policies(policies: list[Policy], vocabulary: dict[str, list[str]],
                 if value not in vocabulary[kind]:
                     message, hint = unknown(kind, value, vocabulary[kind])
                     problems.append(where.problem((*path, field), message, hint))
+        for at, link in enumerate(policy.depends_on):
+            if link not in links:
+                message, hint = unknown("link", link, links)
+                problems.append(where.problem((*path, "depends_on", at), message, hint))
         for key in ("when", "unless", "active_when", "active_unless"):
             condition = getattr(policy, key)
             for flag, value in condition.items():

@@ -3,14 +3,63 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from rich import box
 from rich.console import Console
-from rich.table import Table
+from rich.measure import Measurement
+from rich.table import Column, Table
 from rich.text import Text
 
 from planner.explain import Conflict, Explanation, PolicyWorth
 from planner.plan import SHORTFALL_TOLERANCE, ConstraintResult, Plan
+
+
+class Output(Console):
+    """A command's standard output. In a terminal a table fits the window (a cell may be cut,
+    and the reader can widen the window); anywhere else (a pipe, a file) nothing can be
+    widened afterwards, so each table gets the width its cells need and no cell is cut.
+    Prose still wraps at the width (COLUMNS, or 80)."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        need = 0 if self.is_terminal else max(
+            (uncut_width(self, o) for o in objects if isinstance(o, Table)), default=0)
+        if need <= self.width:
+            super().print(*objects, **kwargs)
+            return
+        narrow = self._width
+        self.width = need
+        try:
+            super().print(*objects, **kwargs)
+        finally:
+            self._width = narrow
+
+
+def stdout() -> Output:
+    """The console of a command's own output (see ``Output``)."""
+    return Output(highlight=False)
+
+
+def uncut_width(console: Console, table: Table) -> int:
+    """The least width at which no cell of a table is cut: every column as wide as its
+    widest cell, except a column that folds long text (it only needs its longest word).
+    A grid (no header) is a layout of prose that wraps: it needs nothing."""
+    if not table.show_header:
+        return 0
+    options = console.options.update_width(10_000)
+    natural = Measurement.get(console, options, table).maximum
+    return natural - sum(fold_saving(console, options, c) for c in table.columns)
+
+
+def fold_saving(console: Console, options: Any, column: Column) -> int:
+    """How much narrower than its widest cell a folding column may be."""
+    if column.overflow != "fold" or column.no_wrap:
+        return 0
+    cells = [Measurement.get(console, options, c) for c in [column.header, *column.cells]]
+    widest = max(m.maximum for m in cells)
+    if column.max_width is not None:
+        widest = min(widest, column.max_width)
+    return max(widest - max(m.minimum for m in cells), 0)
 
 
 def number(value: float, digits: int = 1) -> str:
@@ -31,7 +80,7 @@ def titled(title: str, **kwargs: object) -> Table:
 def headline(plan: Plan) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
-    table.add_column()
+    table.add_column(overflow="fold")  # prose wraps; a long word (a URL) folds, never cut
     status = "[green]optimal[/]" if plan.status == "optimal" else f"[red]{plan.status}[/]"
     # text from input files is shown verbatim: never parsed as rich markup
     table.add_row("Mission", Text(f"{plan.mission['name']} ({plan.mission_file})"))
@@ -75,9 +124,7 @@ def who_does_what(plan: Plan, phase: str, countries: list[str]) -> Table:
         table.add_column(country, justify="right")
     table.add_column("Short", justify="right")
     last_region = None
-    for c in plan.coverage:
-        if c.phase != phase:
-            continue
+    for c in plan.coverage_by_region(phase):
         cells = [number(delivered[(c.task, c.region, k)]) if delivered[(c.task, c.region, k)]
                  else "[dim]-[/]" for k in countries]
         short = f"[red]{number(c.shortfall)}[/]" if c.shortfall > SHORTFALL_TOLERANCE else ""
@@ -221,7 +268,16 @@ def print_conflict(conflict: Conflict, console: Console) -> None:
 
 
 def worth_sentence(w: PolicyWorth) -> str:
-    """What re-solving without a policy, or with a link switched, says about it."""
+    """What re-solving without a policy, or with a link switched, says about it (and, for a
+    link, which policies lapse with it)."""
+    text = worth_only(w)
+    if w.depend_on_it:
+        text += (f"; off, it takes {', '.join(w.depend_on_it)} with it" if w.in_force
+                 else f"; on, it brings {', '.join(w.depend_on_it)} in")
+    return text
+
+
+def worth_only(w: PolicyWorth) -> str:
     if w.worth is None:
         return ("without it there is no feasible plan" if w.kind != "link" or not w.in_force
                 else "switching it off leaves no feasible plan")

@@ -54,9 +54,7 @@ def who_does_what(plan: Plan, phase: str) -> pd.DataFrame:
     amounts = amounts[amounts["phase"] == phase]
     countries = [c.country for c in plan.countries]
     rows = []
-    for c in plan.coverage:
-        if c.phase != phase:
-            continue
+    for c in plan.coverage_by_region(phase):
         here = amounts[(amounts["region"] == c.region) & (amounts["task"] == c.task)]
         by_country = dict(zip(here["country"], here["delivered"], strict=True))
         rows.append({"region": c.region, "task": c.task, "required": c.required,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -57,6 +58,16 @@ class Instance:
         countries = self.capabilities.countries
         return {c: h for c, h in zip(countries["country"], countries["home_region"],
                                      strict=True) if h}
+
+    def with_links(self, active: Collection[str]) -> Instance:
+        """The instance with exactly the named links active (as if the flags made them so):
+        a link switched off brings its rows in and takes out the policies that depend on it
+        (US forces staying in Korea go with the US-Korea alliance); one switched on does the
+        reverse. This is how explain prices a link and resilience cuts one."""
+        every = every_policy(self.capabilities, self.mission)
+        return dataclasses.replace(
+            self, links=tuple(p for p in every if p.kind == "link" and p.name in active),
+            policies=tuple(p for p in every if p.applies(self.flags, active)))
 
     @property
     def digest(self) -> str:
@@ -187,9 +198,10 @@ def effective_flags(capabilities: Capabilities, mission: Mission,
 def applicable_policies(capabilities: Capabilities, mission: Mission,
                         flags: dict[str, str]) -> tuple[Policy, ...]:
     """Standing policies (a mission policy of the same name replaces one), then the
-    mission's, keeping those whose conditions hold under the flags and whose countries take
-    part."""
-    return tuple(p for p in every_policy(capabilities, mission) if p.applies(flags))
+    mission's, keeping those whose conditions hold under the flags, whose countries take
+    part and whose links (``depends_on``) are active."""
+    active = {p.name for p in active_links(capabilities, mission, flags)}
+    return tuple(p for p in every_policy(capabilities, mission) if p.applies(flags, active))
 
 
 def every_policy(capabilities: Capabilities, mission: Mission) -> list[Policy]:

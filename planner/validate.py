@@ -47,7 +47,8 @@ class Capabilities:
                 "region": list(self.regions["region"]), "phase": list(self.phases["phase"]),
                 "pool": list(self.pools["pool"].unique()),
                 "country_pool": [f"{c}/{p}" for c, p in self.pools[["country", "pool"]]
-                                 .itertuples(index=False)]}
+                                 .itertuples(index=False)],
+                "link": [p.name for p in self.standing.policies if p.kind == "link"]}
 
     @property
     def country_codes(self) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +10,16 @@ import pytest
 import yaml
 
 from planner import pipeline
-from planner.analyze.fairness import coalitions, fairness, nucleolus, shapley
+from planner.analyze.fairness import (
+    coalitions,
+    fairness,
+    nucleolus,
+    olson_zeckhauser,
+    shapley,
+)
 from planner.analyze.pareto import persistence_front, share_front
 from planner.analyze.resilience import resilience
+from planner.analyze.results import load_analysis
 from planner.analyze.sweep import Execution
 
 from .conftest import REPO, run_planner, write_mission, write_tiny
@@ -22,13 +30,14 @@ FLAGS = {"gsomia": {"values": ["active", "suspended"], "default": "active",
 
 
 def toy(tmp_path: Path, pools: dict[str, list[dict[str, Any]]],
-        requirements: list[dict[str, Any]]) -> Any:
+        requirements: list[dict[str, Any]], policies: list[dict[str, Any]] | None = None
+        ) -> Any:
     countries = {"USA": (20, 8), "JPN": (4, 1), "KOR": (2, 1)}
     data = write_tiny(tmp_path / "data", {c: countries[c] for c in pools}, ["isr", "asw"],
                       ["japan"], ["crisis"], pools)
     (data / "policies.yaml").write_text(yaml.safe_dump({"flags": FLAGS}), encoding="utf-8")
     mission = write_mission(tmp_path / "toy.yaml", name="toy", phases=["crisis"],
-                            requirements=requirements)
+                            requirements=requirements, policies=policies or [])
     return pipeline.prepare(mission, data)
 
 
@@ -52,9 +61,26 @@ def test_a_sole_provider_is_as_critical_as_the_whole_shortfall(tmp_path: Path) -
     table = analysis.tables["criticality"].set_index("name")
     assert table.loc["JPN", "extra_penalty"] == pytest.approx(200)
     assert table.loc["JPN", "criticality"] == pytest.approx(194)
-    assert table.loc["JPN", "newly_short"] == "asw in japan (crisis): 2 short"
+    assert table.loc["JPN", "newly_short_detail"] == "asw in japan (crisis): 2 short"
+    assert table.loc["JPN", "requirements_newly_short"] == 1
     assert table.loc["USA", "criticality"] == pytest.approx(400 - 20)
     assert analysis.facts["solves"] == 3  # the base and one per ally
+
+
+def test_newly_short_and_short_in_all_are_counted_apart(tmp_path: Path) -> None:
+    # By hand: USA's 10 drones leave 2 of 12 ISR short in the base plan too; JPN's one sub
+    # covers 1 of 2 ASW. Without JPN: ASW 2 short (1 more), ISR still 2 short: one
+    # requirement newly short, two short in all; 50 + 200 + 200 - (50 + 200 + 3 + 100) = 97.
+    instance = toy(tmp_path, {"USA": [drone(5, 10)], "JPN": [drone(3, 1, "asw")]},
+                   [isr(12), {"task": "asw", "region": "japan", "phase": "crisis",
+                              "amount": 2, "penalty": 100}])
+    analysis = resilience(instance, HERE)
+    row = analysis.tables["criticality"].set_index("name").loc["JPN"]
+    assert row["criticality"] == pytest.approx(97)
+    assert (row["requirements_newly_short"], row["requirements_short_total"]) == (1, 2)
+    assert ("Without JPN the mission costs 97.0 more: employment -3.0, shortfall penalty "
+            "+100.0; 1 requirement(s) newly short (2 short in all): asw in japan (crisis): "
+            "1 short.") in analysis.findings
 
 
 GAME = {"USA": [drone(5, 10)], "JPN": [drone(2, 3)], "KOR": [drone(3, 2)]}
@@ -76,6 +102,64 @@ def test_coalition_values_and_shapley_by_hand(tmp_path: Path) -> None:
     assert shares["plan_cost"].to_dict() == pytest.approx({"USA": 0, "JPN": 6, "KOR": 3})
     assert analysis.facts["plan_in_core"]  # JPN+KOR pay 9, exactly what they would alone
     assert analysis.facts["solves"] == 7
+    # GDP 20, 4, 2 ranks 3, 2, 1; cost shares 0, 6/9, 3/9 rank 1, 3, 2: rho = -0.5. Burden
+    # indices 0, 13/3, 13/3 rank 1, 2.5, 2.5: rho = -1.5 / sqrt(2 * 1.5) = -0.87.
+    assert analysis.findings[-1] == (
+        "Olson-Zeckhauser (do the larger allies carry more relative to their size?): "
+        "Spearman rank correlation of GDP share and cost share -0.50: the larger allies "
+        "tend to have a lower share of the cost; of GDP and burden index (cost share / GDP "
+        "share) -0.87: the larger allies tend to have a lower burden index, the opposite of "
+        "what Olson and Zeckhauser predict (the smaller allies carry more relative to their "
+        "size).")
+
+
+def test_olson_zeckhauser_says_what_each_sign_means() -> None:
+    assert olson_zeckhauser(1.0, 1.0).endswith(
+        "and cost share +1.00: the larger the ally, the higher its share of the cost; of "
+        "GDP and burden index (cost share / GDP share) +1.00: the larger the ally, the "
+        "higher its burden index, as Olson and Zeckhauser predict.")
+    assert olson_zeckhauser(None, 0.0).endswith(
+        "and cost share undefined (a constant side); of GDP and burden index (cost share "
+        "/ GDP share) +0.00, so size and its burden index are not ranked together.")
+
+
+US_FLOOR_AND_CAP = [
+    {"name": "us_floor", "kind": "retain_at_home", "country": "USA", "task": "isr",
+     "region": "japan", "value": 1, "sentence": "The US delivers 1 ISR.", "source": "test"},
+    {"name": "us_cap", "kind": "share_cap", "country": "USA", "of": "cost", "value": 0.5,
+     "sentence": "The US pays at most half.", "source": "test"}]
+
+
+def test_a_share_cap_is_set_aside_where_it_cannot_apply(tmp_path: Path) -> None:
+    # 4 ISR at 100 a unit short; USA must deliver 1 and pay at most half of its coalition's
+    # cost; KOR's only pool does ASW, which nobody needs, so KOR can spend nothing. By hand:
+    # c(UJK) = c(UJ) = 3 JPN drones (6) + 1 US drone (5) = 11, the US paying 5 <= 5.5;
+    # c(U) = 20: alone the cap would leave it nothing to spend against its floor, so it is
+    # set aside; c(UK) = 20: KOR cannot spend, the cap cannot hold with the floor, so it
+    # is set aside too; c(J) = c(JK) = 6 + 100; c(K) = 400.
+    instance = toy(tmp_path, {"USA": [drone(5, 10)], "JPN": [drone(2, 3)],
+                              "KOR": [drone(3, 2, "asw")]}, [isr(4)], US_FLOOR_AND_CAP)
+    analysis = fairness(instance, HERE)
+    games = analysis.tables["coalitions"].set_index("coalition")
+    assert games["cost"].to_dict() == pytest.approx({
+        "USA": 20, "JPN": 106, "KOR": 400, "USA+JPN": 11, "USA+KOR": 20, "JPN+KOR": 106,
+        "USA+JPN+KOR": 11})
+    assert games["set_aside"].to_dict() == {
+        "USA": "us_cap", "JPN": "", "KOR": "", "USA+JPN": "", "USA+KOR": "us_cap",
+        "JPN+KOR": "", "USA+JPN+KOR": ""}
+    assert ("USA: us_cap set aside for its value (alone, an ally carries all of its own "
+            "effort).") in analysis.findings
+    assert ("USA+KOR: us_cap set aside for its value (its members cannot meet them together "
+            "with their other policies).") in analysis.findings
+
+
+def test_fairness_of_the_shipped_burden_shifting_mission(tmp_path: Path) -> None:
+    """The US caps its share of cost at 15% and keeps a division in Korea: alone, the cap
+    is set aside, and the analysis runs (it stopped with 'coalition USA has no plan')."""
+    result = run_planner("analyze", "fairness", "burden-shifting", "--no-save", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert ("USA: us_cost_share_cap set aside for its value (alone, an ally carries all "
+            "of its own effort).") in " ".join(result.stdout.split())
 
 
 def test_shapley_and_nucleolus_of_the_glove_game() -> None:
@@ -124,6 +208,13 @@ def test_analyze_from_the_command_line(tmp_path: Path) -> None:
     assert "The plan's split lies in the core" in result.stdout
     assert {p.name for p in (tmp_path / "fair").iterdir()} == {
         "analysis.json", "shares.csv", "coalitions.csv"}
+    # reproducible like a plan: the same input digest and versions as plan.json records
+    saved = json.loads((tmp_path / "fair" / "analysis.json").read_text(encoding="utf-8"))
+    assert run_planner("solve", "baseline", "--out", "plan", cwd=tmp_path).returncode == 0
+    plan = json.loads((tmp_path / "plan" / "plan.json").read_text(encoding="utf-8"))
+    assert saved["input_digest"] == plan["input_digest"] and len(saved["input_digest"]) == 64
+    assert saved["versions"] == plan["versions"]
+    assert load_analysis(tmp_path / "fair").input_digest == plan["input_digest"]
     again = run_planner("analyze", "fairness", "baseline", "--out", "fair", cwd=tmp_path)
     assert again.returncode == 2 and "already holds an analysis" in again.stderr
     for name in ("fair.html", "fair.md"):

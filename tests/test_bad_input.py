@@ -244,10 +244,20 @@ def test_readiness_above_one(caps: Path) -> None:
 
 
 def test_unexpected_table_suggests_the_country(caps: Path) -> None:
+    shutil.copyfile(caps / "JPN.csv", caps / "JNP.csv")
+    assert problems_of(caps) == [
+        Problem("capabilities/JNP.csv", "unexpected table: 'JNP' is not a country in "
+                "countries.csv", hint="did you mean JPN?"),
+    ]
+
+
+def test_unexpected_table_far_from_every_country_gets_no_suggestion(caps: Path) -> None:
+    """JAP shares two of three letters with JPN (similarity 0.67, as korea and rear):
+    below the threshold, the hint says what to do instead of guessing."""
     shutil.copyfile(caps / "JPN.csv", caps / "JAP.csv")
     assert problems_of(caps) == [
         Problem("capabilities/JAP.csv", "unexpected table: 'JAP' is not a country in "
-                "countries.csv", hint="did you mean JPN?"),
+                "countries.csv", hint="add the country to countries.csv or remove the file"),
     ]
 
 
@@ -394,6 +404,22 @@ def test_mission_unknown_task_suggests_the_close_one(caps: Path, write_mission) 
                 row=yaml_line(mission, "sea_contrl"), column="requirements[1].task",
                 hint="did you mean sea_control?"),
     ]
+
+
+def test_mission_unknown_region_gets_no_far_fetched_suggestion(
+        caps: Path, write_mission) -> None:
+    """'korea' shares only 'rea' with 'rear' (similarity 0.67): no 'did you mean rear?', but
+    the known regions, where the analyst finds korean_peninsula."""
+    mission = write_mission(HEAD + "requirements:\n"
+                            "  - {task: sea_control, region: korea, phase: crisis, amount: 3}\n"
+                            "  - {task: sea_contrl, region: japan, phase: crisis, amount: 3}\n")
+    problems = prepare_problems(mission, caps)
+    assert [(p.column, p.message) for p in problems] == [
+        ("requirements[0].region", "unknown region 'korea'"),
+        ("requirements[1].task", "unknown task 'sea_contrl'")]
+    assert problems[0].hint is not None and "did you mean" not in problems[0].hint
+    assert "korean_peninsula" in problems[0].hint
+    assert problems[1].hint == "did you mean sea_control?"
 
 
 def test_mission_requirement_given_twice(caps: Path, write_mission) -> None:

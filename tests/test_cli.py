@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from .conftest import REPO, run_planner, write_mission, write_tiny
 
@@ -137,3 +141,41 @@ def test_a_solver_crash_names_the_mission(monkeypatch) -> None:  # type: ignore[
     monkeypatch.setattr(highs.highspy, "Highs", Crashing)
     with pytest.raises(SolverError, match="highs failed on mission baseline: segmentation"):
         pipeline.solve("baseline")
+
+
+@pytest.fixture(scope="module")
+def five_allies_piped() -> str:
+    """`planner solve five-allies --no-save | cat` in an 80-column setting: stdout is a pipe."""
+    script = Path(sys.executable).with_name("planner")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "planner"]
+    result = subprocess.run([*command, "solve", "five-allies", "--no-save"], cwd=REPO,
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "COLUMNS": "80"})
+    assert result.returncode == 1, result.stderr  # shortfalls in the Taiwan Strait area
+    return result.stdout
+
+
+def test_output_that_is_not_a_terminal_is_never_cut(five_allies_piped: str) -> None:
+    assert "…" not in five_allies_piped
+    lines = five_allies_piped.splitlines()
+    header = next(line for line in lines if line.split()[:3] == ["Region", "Task", "Need"])
+    assert header.split() == ["Region", "Task", "Need", "USA", "JPN", "KOR", "AUS", "PHL",
+                              "Short"]
+    assert any(line.split()[:3] == ["korean_peninsula", "ground_deterrence", "18.5"]
+               for line in lines)
+    assert any(line.split()[:3] == ["conflict", "korean_peninsula", "munitions_supply"]
+               for line in lines)  # the shortfall table, 98 columns wide, is whole
+    # prose still wraps at the width: the mission's description is not one long line
+    assert max(len(line.rstrip()) for line in lines[:12]) <= 80
+
+
+def test_each_region_is_listed_once_per_phase(five_allies_piped: str) -> None:
+    """five-allies extends taiwan-contingency, which extends baseline: each adds
+    requirements in regions the parent already has (japan, taiwan_strait)."""
+    lines = five_allies_piped.splitlines()
+    start = lines.index(next(line for line in lines
+                             if line.startswith("Who does what: conflict")))
+    end = next(n for n in range(start + 4, len(lines)) if not lines[n].strip())
+    regions = [line.split()[0] for line in lines[start + 4:end] if not line.startswith("  ")]
+    assert regions == ["korean_peninsula", "japan", "east_china_sea", "rear",
+                       "taiwan_strait", "south_china_sea", "philippines"]

@@ -265,7 +265,8 @@ def test_set_refuses_changes_that_break_other_tables(shipped_copy: Path, tmp_pat
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["JAP", "aegis_ddg", "quantity=1"], "unknown table 'JAP' - did you mean JPN?"),
+    (["JNP", "aegis_ddg", "quantity=1"], "unknown table 'JNP' - did you mean JPN?"),
+    (["JAP", "aegis_ddg", "quantity=1"], "unknown table 'JAP' - known tables: AUS, JPN, "),
     (["jpn", "aegis_ddg", "quantity=1"], "did you mean JPN?"),
     (["task", "isr", "unit=orbits"], "did you mean tasks?"),
     (["JPN", "aegis", "quantity=1"], "unknown pool 'aegis' - did you mean aegis_ddg?"),

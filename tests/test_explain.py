@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from planner import explain, pipeline
+from planner.analyze.resilience import resilience
+from planner.analyze.sweep import Execution
 
 from .conftest import run_planner, write_mission, write_tiny
 
@@ -80,6 +82,41 @@ def test_what_a_link_is_worth_both_ways(tmp_path: Path) -> None:
     suspended = explained(path, data, gsomia="suspended")
     [worth] = suspended.policies
     assert (worth.in_force, worth.objective_now, worth.worth) == (False, 8, -2.5)
+
+
+KOR_IN_JAPAN = {"name": "kor_in_japan", "kind": "retain_at_home", "country": "KOR",
+                "task": "isr", "region": "japan", "value": 2, "depends_on": ["jk"],
+                "sentence": "Korea keeps 2 ISR in Japan while the link holds.",
+                "source": "test"}
+
+
+def test_switching_a_link_off_sets_aside_the_policies_that_depend_on_it(
+        tmp_path: Path) -> None:
+    # With the link, KOR 2.5 + JPN 1.5 = 5.5 (KOR's floor of 2 in Japan holds). Off, KOR may
+    # not work in Japan and its floor, which exists by the link, goes with it: JPN 4 at 2
+    # = 8. Without depends_on, switching the link off left no feasible plan.
+    path, data = tiny(tmp_path, policies=[KOR_IN_JAPAN], standing=[LINK])
+    [worth] = [w for w in explained(path, data).policies if w.kind == "link"]
+    assert (worth.name, worth.in_force, worth.objective_switched, worth.worth) == (
+        "jk", True, pytest.approx(8), pytest.approx(2.5))
+    assert worth.depend_on_it == ["kor_in_japan"]
+    # the flags switch the link off: the floor is not in force, and switching the link on
+    # brings it back
+    suspended = pipeline.prepare(path, data, {"gsomia": "suspended"})
+    assert "kor_in_japan" not in [p.name for p in suspended.policies]
+    [worth] = [w for w in explained(path, data, gsomia="suspended").policies
+               if w.kind == "link"]
+    assert (worth.in_force, worth.objective_now, worth.worth) == (False, 8, -2.5)
+    # resilience cuts the link the same way: a finite criticality, not 'no plan'
+    analysis = resilience(pipeline.prepare(path, data), Execution(workers=1, progress=False),
+                          links=True)
+    row = analysis.tables["criticality"].set_index("name").loc["jk"]
+    assert row["criticality"] == pytest.approx(2.5)
+    printed = run_planner("explain", str(path), "--data", str(data), "--no-save",
+                          cwd=tmp_path)
+    assert printed.returncode == 0, printed.stderr
+    assert ("jk: active; worth 2.5 USD m (the rise in objective if it were off); off, it "
+            "takes kor_in_japan with it") in " ".join(printed.stdout.split())
 
 
 def test_what_a_policy_costs(tmp_path: Path) -> None:
@@ -165,6 +202,16 @@ def test_explain_taiwan_contingency_prices_japans_threshold() -> None:
     assert worth["japan_korea_intelligence"].in_force
     assert e.shortfalls  # the contingency leaves requirements short, each traced
     assert all(t.blockers or t.incapable for t in e.shortfalls)
+
+
+def test_the_us_korea_alliance_is_priced_in_the_baseline() -> None:
+    """The USFK floor exists by the alliance (depends_on in capabilities/policies.yaml), so
+    switching the alliance off sets it aside and the link gets a finite worth."""
+    worth = {w.name: w for w in explain.explain(pipeline.prepare("baseline"))[1].policies}
+    alliance = worth["us_korea_alliance"]
+    assert alliance.in_force and alliance.worth is not None and alliance.worth > 0
+    assert alliance.depend_on_it == ["usfk_stays_on_peninsula"]
+    assert worth["us_japan_alliance"].depend_on_it == []
 
 
 def test_mip_prices_a_policy_that_is_not_tight(tmp_path: Path) -> None:

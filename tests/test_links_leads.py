@@ -423,6 +423,9 @@ def test_inherited_problems_point_at_the_file_they_were_written_in(
     ({"kind": "forbid", "partner": "KOR"}, "'partner' applies to link policies only"),
     ({"kind": "lead_nation", "task": "isr", "value": 1},
      "a lead_nation policy takes no 'value' or 'phase': a lead leads in every phase"),
+    ({"kind": "link", "partner": "KOR", "depends_on": ["jk"]},
+     "'depends_on' names the links a policy exists by; a link's own conditions are "
+     "active_when / active_unless"),
 ])
 def test_policy_schema_errors(tmp_path: Path, fields: dict[str, Any], message: str) -> None:
     bad = {"name": "p", "country": "JPN", "sentence": "s.", "source": "test", **fields}
@@ -431,6 +434,17 @@ def test_policy_schema_errors(tmp_path: Path, fields: dict[str, Any], message: s
     assert (problem.file, problem.column, problem.message) == (
         str(path), "policies[0]", message)
     assert problem.row == line_of(path, "- name: p")
+
+
+def test_a_policy_depends_on_a_known_link(tmp_path: Path) -> None:
+    """A standing link or one of the mission's; a misspelt name is located, with a hint."""
+    floor = {"name": "floor", "kind": "retain_at_home", "country": "KOR", "task": "isr",
+             "region": "japan", "value": 1, "sentence": "s.", "source": "test"}
+    own = {**JK, "name": "own"}
+    path = mission(tmp_path, policies=[own, {**floor, "depends_on": ["jk", "own", "jkk"]}])
+    [problem] = problems(path, tiny_data(tmp_path))
+    assert (problem.column, problem.message, problem.hint) == (
+        "policies[1].depends_on[2]", "unknown link 'jkk'", "did you mean jk?")
 
 
 def test_standing_link_without_partner(tmp_path: Path) -> None:

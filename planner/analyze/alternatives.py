@@ -169,7 +169,7 @@ def alternatives(instance: Instance, execution: Execution, slack: float = 0.05) 
                     f"{instance.mission.name}", findings, {"ranges": ranges, "shares": shares},
                     facts, {"ranges": range_chart(shares, ranges)},
                     shown={"ranges": ["country", "task", "region", "least", "most",
-                                      "status"]})
+                                      "status"]}, input_digest=instance.digest)
 
 
 def least_cost_deliveries(prepared: Prepared) -> dict[tuple[str, str, str], float]:

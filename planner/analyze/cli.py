@@ -50,7 +50,6 @@ def run_analysis(kind: str, mission: str | None, data: Path | None,
     from planner.cli import EXIT_OK, check_text_or_json, guarded, stderr
 
     def run() -> int:
-        from rich.console import Console
         from rich.text import Text
 
         from planner import pipeline
@@ -74,7 +73,9 @@ def run_analysis(kind: str, mission: str | None, data: Path | None,
             console = stderr()
             sys.stdout.write(json.dumps(analysis.to_json(), indent=2) + "\n")
         else:
-            console = Console(highlight=False)
+            from planner.render import stdout
+
+            console = stdout()
             print_analysis(analysis, console)
         if save:
             folder = save_analysis(analysis, destination, force)

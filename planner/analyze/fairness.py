@@ -6,6 +6,15 @@ alone meets the mission (the others' units at zero, policies naming them set asi
 as a mission whose ``countries`` is S), with c(empty) = 0. It takes one solve per coalition,
 2^n - 1 in all, each a warm re-solve of one model.
 
+Share caps and floors (a member's share of what its coalition delivers or spends) are a
+demand a country makes of its partners, so they need partners: an ally alone carries all of
+its own effort, and a cap would forbid it to act at all (with a floor of its own, such as US
+forces staying in Korea, no plan would exist). They are set aside for an ally alone, and for
+a larger coalition whose members cannot meet them together with their other policies (the
+partners there cannot take on what the cap sheds); the findings and the coalitions table
+name every coalition where that happened. The whole alliance keeps them: its plan is the
+mission's.
+
 - Shapley cost share: each ally's average marginal cost c(S + i) - c(S) over the orders in
   which the alliance could have formed. Negative means the others should pay this ally: it
   saves them more than it costs.
@@ -47,9 +56,23 @@ class StandAlone:
         return Prepared.of(instance, start=True)
 
     def evaluate(self, prepared: Prepared, coalition: Coalition) -> Record:
-        with prepared.without(set(prepared.countries) - set(coalition)):
+        absent = set(prepared.countries) - set(coalition)
+        shares = share_policies(prepared.instance, coalition)
+        aside = shares if len(coalition) == 1 else []
+        with prepared.without(absent, aside):
             outcome = prepared.outcome(prepared.run())
-        return {"coalition": list(coalition), **outcome}
+        if outcome["objective"] is None and shares and not aside and absent:
+            with prepared.without(absent, shares):
+                relaxed = prepared.outcome(prepared.run())
+            if relaxed["objective"] is not None:
+                outcome, aside = relaxed, shares
+        return {"coalition": list(coalition), "shares_set_aside": aside, **outcome}
+
+
+def share_policies(instance: Instance, coalition: Coalition) -> list[str]:
+    """The share caps and floors in force on members of a coalition."""
+    return [p.name for p in instance.policies if p.kind in ("share_cap", "share_floor")
+            and set(p.countries) <= set(coalition)]
 
 
 def coalitions(allies: list[str]) -> list[Coalition]:
@@ -211,6 +234,7 @@ def fairness(instance: Instance, execution: Execution) -> Analysis:
         "employment_cost": [round(r["employment_cost"], 6) for r in run.records],
         "penalty": [round(r["penalty"], 6) for r in run.records],
         "plan_pays": [round(sum(actual[a] for a in r["coalition"]), 6) for r in run.records],
+        "set_aside": [", ".join(r["shares_set_aside"]) for r in run.records],
     })
     rho_shares = spearman(gdp_share, cost_share)
     rho_burden = spearman(gdp, cost_share / gdp_share)
@@ -226,6 +250,7 @@ def fairness(instance: Instance, execution: Execution) -> Analysis:
             f"{a}: alone {money(value[frozenset([a])])}; Shapley share {money(phi[a])}{owed}, "
             f"nucleolus {money(nucl[a])}; in the plan it pays {money(actual[a])} "
             f"({signed_words(actual[a] - phi[a])} its Shapley share).")
+    findings += set_aside_findings(run.records)
     if least <= TOLERANCE:
         findings.append(f"The core is not empty (least-core excess {least:,.1f}).")
     else:
@@ -239,10 +264,7 @@ def fairness(instance: Instance, execution: Execution) -> Analysis:
     else:
         findings.append("The plan's split lies in the core: no group of allies pays more "
                         "than it would to meet the mission alone.")
-    findings.append(
-        "Olson-Zeckhauser: Spearman rank correlation of GDP share and cost share "
-        f"{fmt(rho_shares)}; of GDP and burden index (cost share / GDP share) "
-        f"{fmt(rho_burden)} (positive: the larger allies carry more than their size).")
+    findings.append(olson_zeckhauser(rho_shares, rho_burden))
     facts: dict[str, Any] = {
         "solves": run.solves, "seconds": round(run.seconds, 3), "ran_on": run.where,
         "coalitions": len(value), "grand_coalition_cost": total,
@@ -253,15 +275,63 @@ def fairness(instance: Instance, execution: Execution) -> Analysis:
     }
     shown = {"shares": ["ally", "stand_alone_cost", "plan_cost", "shapley", "nucleolus",
                         "cost_share", "gdp_share", "burden_index"]}
+    if not games["set_aside"].any():  # saved always; printed where something was set aside
+        shown["coalitions"] = [c for c in games.columns if c != "set_aside"]
     return Analysis("fairness", instance.mission.name,
                     f"Fair shares of {instance.mission.name}", findings,
-                    {"shares": shares, "coalitions": games}, facts, shown=shown)
+                    {"shares": shares, "coalitions": games}, facts, shown=shown,
+                    input_digest=instance.digest)
+
+
+def set_aside_findings(records: list[Record]) -> list[str]:
+    """Where share caps or floors were set aside to define a coalition's value, and why."""
+    found = []
+    for r in records:
+        if not r["shares_set_aside"]:
+            continue
+        members = r["coalition"]
+        why = ("alone, an ally carries all of its own effort" if len(members) == 1 else
+               "its members cannot meet them together with their other policies")
+        found.append(f"{'+'.join(members)}: {', '.join(r['shares_set_aside'])} set aside "
+                     f"for its value ({why}).")
+    return found
 
 
 def signed_words(difference: float) -> str:
     if abs(difference) < 0.05:
         return "equal to"
     return f"{money(abs(difference))} {'above' if difference > 0 else 'below'}"
+
+
+def olson_zeckhauser(rho_shares: float | None, rho_burden: float | None) -> str:
+    """The two rank correlations, each with what its sign says: the number alone (-1.00
+    next to 'positive: ...') read as a contradiction."""
+    return ("Olson-Zeckhauser (do the larger allies carry more relative to their size?): "
+            f"Spearman rank correlation of GDP share and cost share {fmt(rho_shares)}"
+            f"{ranked(rho_shares, 'share of the cost')}; of GDP and burden index (cost share "
+            f"/ GDP share) {fmt(rho_burden)}{ranked(rho_burden, 'burden index')}"
+            f"{verdict(rho_burden)}.")
+
+
+def ranked(rho: float | None, burden: str) -> str:
+    """What a rank correlation between size and a burden says, in words."""
+    if rho is None:
+        return ""
+    if abs(rho) < TOLERANCE:
+        return ", so size and its " + burden + " are not ranked together"
+    way = "higher" if rho > 0 else "lower"
+    if abs(rho) > 1 - TOLERANCE:
+        return f": the larger the ally, the {way} its {burden}"
+    return f": the larger allies tend to have a {way} {burden}"
+
+
+def verdict(rho_burden: float | None) -> str:
+    """Whether the burden ranking bears the hypothesis out or runs against it."""
+    if rho_burden is None or abs(rho_burden) < TOLERANCE:
+        return ""
+    return (", as Olson and Zeckhauser predict" if rho_burden > 0
+            else ", the opposite of what Olson and Zeckhauser predict (the smaller allies "
+            "carry more relative to their size)")
 
 
 def fmt(value: float | None) -> str:

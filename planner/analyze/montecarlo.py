@@ -301,7 +301,7 @@ def montecarlo(instance: Instance, execution: Execution, draws: int = 200,
     return Analysis("montecarlo", instance.mission.name,
                     f"Monte Carlo over readiness of {instance.mission.name}", findings,
                     {"coverage": coverage, "costs": costs, "readiness": readiness}, facts,
-                    charts, shown)
+                    charts, shown, input_digest=instance.digest)
 
 
 def coverage_table(instance: Instance, base: Record, solved: list[Record]) -> pd.DataFrame:

@@ -127,7 +127,8 @@ def share_front(instance: Instance, execution: Execution, points: int,
              "least_cost_share": top, "least_cost": least_cost}
     return Analysis("pareto", instance.mission.name,
                     f"Cost against the {country} share: {instance.mission.name}", findings,
-                    {"front": front}, facts, {"front": chart})
+                    {"front": front}, facts, {"front": chart},
+                    input_digest=instance.digest)
 
 
 def with_cost_row(model: PlanningModel) -> PlanningModel:
@@ -333,4 +334,5 @@ def persistence_front(instance: Instance, execution: Execution, points: int,
              "least_cost_deviation": high + unmatched}
     return Analysis("pareto", instance.mission.name,
                     f"Cost against persistence: {instance.mission.name}", findings,
-                    {"front": front}, facts, {"front": chart})
+                    {"front": front}, facts, {"front": chart},
+                    input_digest=instance.digest)

@@ -13,7 +13,6 @@ employment cost over the ordinary plan.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,10 +62,9 @@ class Withhold:
 
 
 def without_link(instance: Instance, name: str) -> Instance:
-    """The instance with one active link cut: its rows (an inactive link's) come in."""
-    link = next(p for p in instance.links if p.name == name)
-    return dataclasses.replace(instance, links=tuple(p for p in instance.links if p is not link),
-                               policies=(*instance.policies, link))
+    """The instance with one active link cut: its rows (an inactive link's) come in, and
+    the policies that depend on it are set aside."""
+    return instance.with_links({p.name for p in instance.links} - {name})
 
 
 def solve_without_link(instance: Instance, name: str) -> Record:
@@ -102,6 +100,8 @@ def resilience(instance: Instance, execution: Execution, pools: bool = False,
         rows.append(criticality_row(record, base, requirements, penalty))
     table = pd.DataFrame(rows).sort_values(["criticality", "what", "name"],
                                            ascending=[False, True, True], kind="stable")
+    for count in ("requirements_newly_short", "requirements_short_total"):
+        table[count] = table[count].astype("Int64")  # whole numbers beside a blank (no plan)
     findings = [f"Base plan: {money(base['objective'])} (employment "
                 f"{money(base['employment_cost'])} + shortfall penalty {money(base['penalty'])})."]
     for row in table.itertuples(index=False):
@@ -129,20 +129,25 @@ def resilience(instance: Instance, execution: Execution, pools: bool = False,
                 f"{money(row.robust_plan_penalty)}; re-planning without {row.ally} costs "
                 f"{money(row.replanned_penalty)} of penalty.")
     shown = {"criticality": ["what", "name", "objective", "criticality", "extra_employment",
-                             "extra_penalty", "requirements_short"]}
+                             "extra_penalty", "requirements_newly_short",
+                             "requirements_short_total"]}
     return Analysis("resilience", instance.mission.name,
                     f"Resilience (N-1) of {instance.mission.name}", findings, tables, facts,
-                    shown=shown)
+                    shown=shown, input_digest=instance.digest)
 
 
 def criticality_row(record: Record, base: Record, requirements: list[str],
                     penalty: np.ndarray) -> dict[str, Any]:
-    """One line of the criticality table; the requirements newly short are listed with
-    the dearest first (by the penalty of what is newly uncovered)."""
+    """One line of the criticality table. Two counts, named by what they count:
+    ``requirements_newly_short`` (shorter than in the mission's own plan: the ones the
+    case costs, listed in ``newly_short_detail`` with the dearest first, by the penalty of
+    what is newly uncovered) and ``requirements_short_total`` (short at all in the case,
+    including those already short in the mission's own plan)."""
     if record["objective"] is None:
         return {"what": record["what"], "name": record["name"], "status": record["status"],
                 "objective": None, "criticality": float("inf"), "extra_employment": None,
-                "extra_penalty": None, "requirements_short": None, "newly_short": ""}
+                "extra_penalty": None, "requirements_newly_short": None,
+                "requirements_short_total": None, "newly_short_detail": ""}
     before = np.array(base["shortfall"])
     after = np.array(record["shortfall"])
     more = after - before
@@ -156,8 +161,9 @@ def criticality_row(record: Record, base: Record, requirements: list[str],
             "criticality": tidy(criticality),
             "extra_employment": tidy(record["employment_cost"] - base["employment_cost"]),
             "extra_penalty": tidy(record["penalty"] - base["penalty"]),
-            "requirements_short": int((after > 1e-6).sum()),
-            "newly_short": "; ".join(newly)}
+            "requirements_newly_short": len(newly),
+            "requirements_short_total": int((after > 1e-6).sum()),
+            "newly_short_detail": "; ".join(newly)}
 
 
 def tidy(value: float) -> float:
@@ -175,10 +181,11 @@ def sentence(row: Any, listed: int = 4) -> str:
     text = (f"{WHAT[row.what].format(row.name)} the mission costs {money(row.criticality)} "
             f"more: employment {signed(row.extra_employment)}, shortfall penalty "
             f"{signed(row.extra_penalty)}")
-    if row.newly_short:
-        short = row.newly_short.split("; ")
+    if row.newly_short_detail:
+        short = row.newly_short_detail.split("; ")
         more = f" and {len(short) - listed} more" if len(short) > listed else ""
-        text += (f"; {len(short)} requirement(s) newly short: "
+        text += (f"; {row.requirements_newly_short} requirement(s) newly short "
+                 f"({row.requirements_short_total} short in all): "
                  f"{'; '.join(short[:listed])}{more}")
     return text + "."
 

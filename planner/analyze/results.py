@@ -17,12 +17,17 @@ from typing import Any
 import pandas as pd
 
 from planner.output import csv_bytes, save_folder
+from planner.plan import versions
 from planner.scenario import Instance
 
 
 @dataclass
 class Analysis:
-    """The result of an analysis: findings (sentences), tables (DataFrames), facts, charts."""
+    """The result of an analysis: findings (sentences), tables (DataFrames), facts, charts.
+
+    Like a plan, it records what it was run from: the input digest (of the tables and the
+    mission as applied) and the versions of everything that can change a result, so a saved
+    analysis can be reproduced and two can be told apart."""
 
     kind: str  # resilience | fairness | pareto | montecarlo
     mission: str
@@ -33,9 +38,12 @@ class Analysis:
     charts: dict[str, str] = field(default_factory=dict)  # name -> SVG text
     # the columns printed in the terminal, per table (all by default; none: saved only)
     shown: dict[str, list[str]] = field(default_factory=dict)
+    input_digest: str = field(kw_only=True)  # Instance.digest of what was analysed
+    versions: dict[str, str] = field(default_factory=versions, kw_only=True)
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "mission": self.mission, "title": self.title,
+                "input_digest": self.input_digest, "versions": self.versions,
                 "findings": self.findings, "facts": jsonable(self.facts),
                 "tables": {name: jsonable(table.to_dict(orient="records"))
                            for name, table in self.tables.items()},
@@ -50,7 +58,7 @@ def jsonable(value: Any) -> Any:
         return [jsonable(v) for v in value]
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
+    if value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
         return None
     return value
 
@@ -70,7 +78,8 @@ def load_analysis(folder: Path) -> Analysis:
               for name in data.get("charts", []) if (Path(folder) / name).is_file()}
     return Analysis(data["kind"], data["mission"], data["title"], data["findings"],
                     {name: pd.DataFrame(rows) for name, rows in data["tables"].items()},
-                    data["facts"], charts)
+                    data["facts"], charts, input_digest=data.get("input_digest", ""),
+                    versions=data.get("versions", {}))
 
 
 def no_plan(instance: Instance, status: str) -> str:
@@ -119,7 +128,7 @@ def print_analysis(analysis: Analysis, console: Any) -> None:
 
 
 def cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.1f}"

@@ -15,7 +15,7 @@ import pickle
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -276,24 +276,29 @@ class Prepared:
                 "employment_cost": float(spent.sum()), "penalty": penalty,
                 "cost": cost, "shortfall": short.tolist()}
 
-    def switched_off(self, absent: set[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Columns of the absent allies, and rows of policies that name one of them."""
+    def switched_off(self, absent: set[str], aside: Collection[str] = ()
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """Columns of the absent allies, and rows of policies that name one of them or
+        depend on a link with one of them (and of the policies named in ``aside``): as a
+        mission whose ``countries`` leaves them out."""
         model = self.model
         columns = np.concatenate([
             self.units_at[model.units["country"].isin(absent).to_numpy()],
             self.leads_at[model.leads["country"].isin(absent).to_numpy()]]).astype(np.int32)
         present = set(self.countries) - absent
+        gone = {p.name for p in self.instance.links if not concerns_only(p, present)}
         policies = {p.name: p for p in self.instance.policies}
         rows = [name for name, row in model.rows.items() if row.policy in policies
-                and not concerns_only(policies[row.policy], present)]
+                and (row.policy in aside or not concerns_only(policies[row.policy], present)
+                     or gone.intersection(policies[row.policy].depends_on))]
         return columns, self.fast.rows(rows)
 
     @contextmanager
-    def without(self, absent: set[str]) -> Iterator[None]:
+    def without(self, absent: set[str], aside: Collection[str] = ()) -> Iterator[None]:
         """The model as if the absent allies did not take part (their units at zero, their
-        policies set aside: as a mission whose ``countries`` leaves them out), for the
-        duration of a ``with`` block."""
-        columns, rows = self.switched_off(absent)
+        policies set aside: as a mission whose ``countries`` leaves them out), and without
+        the policies named in ``aside``, for the duration of a ``with`` block."""
+        columns, rows = self.switched_off(absent, aside)
         fast, arrays = self.fast, self.fast.arrays
         fast.set_column_bounds(columns, 0.0, 0.0)
         fast.set_row_bounds(rows, -INF, INF)
