@@ -160,7 +160,7 @@ def test_lead_nation_only_the_lead_delivers(tmp_path: Path) -> None:
     assert plan.problem_class == "MIP" and plan.duals_from == "fixed_lp"
     assert row(plan, "policy[ln,isr,japan]").binding  # exactly one leads
     # with JPN's lead fixed, KOR's bound is 2.5 x 0: each KOR unit allowed saves 2 - 1
-    assert row(plan, "policy[ln,KOR,isr,japan]").dual == pytest.approx(-1)
+    assert row(plan, "policy[ln,KOR,isr,japan,crisis]").dual == pytest.approx(-1)
 
 
 def test_lead_and_linked_lets_the_linked_partner_deliver(tmp_path: Path) -> None:
