@@ -11,6 +11,7 @@ names, so the rest of the planner reads them like any other solve.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
@@ -23,6 +24,7 @@ import pulp
 from planner.bulk import no_cycle_collection
 from planner.errors import SolverError
 from planner.gap import WITH_PLAN, MipGap, proof
+from planner.progress import MipProgress
 from planner.quiet import solver_log_shown, solver_output
 
 INF = highspy.kHighsInf
@@ -221,14 +223,17 @@ class HighsModel:
         every_row = np.arange(len(a.rows), dtype=np.int32)
         self.highs.changeRowsBounds(len(every_row), every_row, a.row_lower, a.row_upper)
 
-    def run(self, objective_only: bool = False) -> Result:
+    def run(self, objective_only: bool = False, progress: MipProgress | None = None
+            ) -> Result:
         """Solve (warm from the last basis when there is one) and read the result.
 
         ``objective_only`` skips reading the solution vectors (empty in the Result): a
         sweep that wants only the optimum's cost saves a copy of every column and row
-        value per solve, which on a large model costs more than a warm re-solve."""
+        value per solve, which on a large model costs more than a warm re-solve.
+        ``progress`` shows a MIP's best plan and bound on standard error while it runs."""
+        watching = progress.watching(self.highs) if progress and self.integer else nullcontext()
         try:
-            with solver_output():
+            with solver_output(), watching:
                 status = self.highs.run()
         except RuntimeError as exc:  # highspy raises what HiGHS reports as a crash
             raise SolverError(f"highs failed on mission {self.name}: {exc}") from exc

@@ -23,6 +23,7 @@ from planner.errors import SolverError
 from planner.gap import WITH_PLAN, MipGap, proof
 from planner.highs import INF, HighsModel, Result
 from planner.model import PlanningModel
+from planner.progress import MipProgress
 from planner.quiet import solver_log_shown, solver_output
 
 SOLVERS = ("highs", "cbc")
@@ -229,7 +230,8 @@ def solve_highs(model: PlanningModel, time_limit: float | None, msg: bool, rangi
                 duals_wanted: bool, mip_gap: MipGap) -> Solution:
     """HiGHS fed the model's arrays in one call (``planner.highs``), not row by row."""
     fast, at = in_name_order(model, time_limit, msg, mip_gap)
-    result = fast.run()
+    shown = msg or solver_log_shown()  # the solver's own log says it already
+    result = fast.run(progress=None if shown else MipProgress.for_stderr(sys.stderr))
     tolerance = mip_gap if fast.integer else None
     if result.status not in WITH_PLAN:
         return Solution("highs", result.status, None, [], [], {}, {}, [], "none", None,

@@ -21,13 +21,19 @@ optimal: the case of issue 14.
 
 from __future__ import annotations
 
+import io
 import json
+import math
+import re
 from pathlib import Path
 
 import pytest
 
+from planner import pipeline
 from planner.gap import MipGap, proof
-from planner.solve import cbc_bound
+from planner.model import build_model
+from planner.progress import SETTING, MipProgress, line
+from planner.solve import cbc_bound, fast_model
 
 from .conftest import run_planner, write_mission, write_tiny
 
@@ -135,3 +141,56 @@ def test_cbc_bound_is_read_from_its_result_summary() -> None:
         701.183, "cbc printed its bound to six digits")
     assert cbc_bound("Result - Optimal solution found\nObjective value: 5\n") == (
         None, "cbc did not report its bound")
+
+
+# --- progress of a long MIP run ---------------------------------------------------------------
+
+def gap_instance(tmp_path: Path, agents: int, jobs: int) -> tuple[Path, Path]:
+    """A generated generalised assignment (benchmarks.gap): capability folder and mission."""
+    from benchmarks.gap import instance, write_instance
+
+    mission = write_instance(instance(agents, jobs), tmp_path / "gap")
+    return mission.parent / "capabilities", mission
+
+
+def test_progress_line_says_best_plan_bound_and_gap() -> None:
+    assert line(12.4, 600_019, 600_015) == (
+        "MIP running 12 s: best plan 600,019.00 USD m, bound 600,015.00, gap 4 USD m "
+        "(6.7e-06 relative)")
+    assert line(0.2, math.inf, -math.inf) == "MIP running 0 s: no plan yet, no bound yet"
+
+
+def test_progress_is_written_while_a_mip_runs_and_never_to_stdout(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    data, mission = gap_instance(tmp_path, 8, 40)
+    model = build_model(pipeline.prepare(mission, data))
+    fast = fast_model(model)
+    shown = io.StringIO()
+    result = fast.run(progress=MipProgress(shown, after=0, every=0.05))
+    assert result.status == "optimal"
+    lines = shown.getvalue().splitlines()
+    assert lines and all(re.fullmatch(
+        r"MIP running [\d,]+ s: (best plan [\d,.]+ USD m|no plan yet), "
+        r"(bound [\d,.]+|no bound yet)(, gap .+ relative\))?", x) for x in lines), lines
+    assert capfd.readouterr().out == ""
+
+
+def test_a_time_limited_mip_prints_its_gap_and_json_stays_clean(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 10 x 50 assignment takes HiGHS seconds; stopped at 0.5 s it has a plan (leaving
+    jobs undone is always a plan) that is not proven: status time_limit with its gap, exit 1.
+    With progress asked from the start, explain's JSON still parses and the progress is on
+    standard error."""
+    data, mission = gap_instance(tmp_path, 10, 50)
+    done = run_planner("solve", str(mission), "--data", str(data), "--time-limit", "0.5",
+                       "--out", "plan", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "highs, status time_limit" in done.stdout and "MIP gap" in done.stdout
+    plan = json.loads((tmp_path / "plan" / "plan.json").read_text(encoding="utf-8"))
+    assert plan["status"] == "time_limit" and plan["mip"]["relative_tolerance"] == 1e-7
+    monkeypatch.setenv(SETTING, "0")
+    explained = run_planner("explain", str(mission), "--data", str(data), "--time-limit",
+                            "0.5", "--format", "json", "--no-save", cwd=tmp_path)
+    assert explained.returncode == 1, explained.stderr
+    assert json.loads(explained.stdout)["status"] == "time_limit"
+    assert "MIP running" in explained.stderr
