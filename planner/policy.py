@@ -56,8 +56,9 @@ class Policy(Frozen):
     - ``lead_nation``: exactly one of ``country`` (a list; every country when omitted) leads
       each (``task``, ``region``) the mission requires (binary choice, so the mission
       becomes a MIP), and only the lead delivers there (``delivered_by: lead``), or the lead
-      and the countries with an active link to it for that task
-      (``delivered_by: lead_and_linked``).
+      and the countries with an active link to it for that task, candidates or not
+      (``delivered_by: lead_and_linked``): ``country`` names who may lead, not who may
+      support.
 
     ``when`` and ``unless`` are conditions on scenario flags: the policy holds only when every
     ``when`` flag has (one of) the given value(s), and no ``unless`` flag does.
@@ -87,8 +88,8 @@ class Policy(Frozen):
         "unit for retain_at_home, USD m for budget_cap.")
     delivered_by: Literal["lead", "lead_and_linked"] = Field(
         default="lead", description="For lead_nation: who delivers where a country leads: "
-        "only the lead (lead), or the lead and countries with an active link to it "
-        "(lead_and_linked).")
+        "only the lead (lead), or the lead and every country with an active link to it for "
+        "the task, whether or not that country may lead itself (lead_and_linked).")
     sentence: str = Field(description="The constraint in one plain sentence; plans and "
                           "reports print it.")
     source: str = Field(description="Where it comes from: a public_facts row, or "

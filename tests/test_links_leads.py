@@ -178,6 +178,22 @@ def test_lead_and_linked_needs_an_active_link_for_the_task(tmp_path: Path) -> No
     assert solve(tmp_path, other_task, policies=policies).objective == pytest.approx(8)
 
 
+def test_lead_and_linked_lets_a_linked_ally_that_may_not_lead_support_the_lead(
+        tmp_path: Path) -> None:
+    """Only JPN and USA may lead ISR in japan; KOR may not, but it is linked to JPN (jk).
+    With lead_and_linked, KOR supports JPN's lead: KOR 2.5 x 1 + JPN 1.5 x 2 = 5.5 (USA
+    leading: 4 x 5 = 20, and nobody is linked to the USA). With delivered_by lead, KOR
+    delivers nothing: JPN 4 x 2 = 8. The candidates say who may lead, not who may support."""
+    linked = solve(tmp_path, policies=[lead(country=["JPN", "USA"],
+                                            delivered_by="lead_and_linked")])
+    assert linked.objective == pytest.approx(5.5)
+    assert [x.country for x in linked.leads] == ["JPN"]
+    assert units(linked) == pytest.approx({("KOR", "japan"): 2.5, ("JPN", "japan"): 1.5})
+    alone = solve(tmp_path, policies=[lead(country=["JPN", "USA"])])
+    assert alone.objective == pytest.approx(8)
+    assert units(alone) == pytest.approx({("JPN", "japan"): 4})
+
+
 def test_lead_nation_candidates(tmp_path: Path) -> None:
     plan = solve(tmp_path, policies=[lead(country=["USA"])])
     assert plan.objective == pytest.approx(20)  # USA 4 x 5
