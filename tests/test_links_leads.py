@@ -212,6 +212,24 @@ def test_lead_nation_only_where_the_mission_requires(tmp_path: Path) -> None:
     assert [(x.region, x.country) for x in plan.leads] == [("japan", "USA")]
 
 
+def test_a_whole_unit_lead_may_overshoot_the_requirement(tmp_path: Path) -> None:
+    """JPN alone may lead and deliver 3.5 ISR in japan in whole drones: 4 drones (8) beat 3
+    and 0.5 short (6 + 50). The lead's bound allows the requirement plus one unit's worth."""
+    plan = solve(tmp_path, policies=[lead(country=["JPN"])], integer_units=True,
+                 requirements=[JAPAN | {"amount": 3.5}])
+    assert plan.objective == pytest.approx(8)
+    assert units(plan) == pytest.approx({("JPN", "japan"): 4})
+
+
+def test_a_retain_floor_above_the_requirement_keeps_the_pools_bound(tmp_path: Path) -> None:
+    """JPN leads ISR in japan and must keep 6 there (a retain_at_home floor above the 4
+    required): 6 x 2 = 12. Bounding the lead by the requirement would leave no plan."""
+    hold = {"name": "hold", "kind": "retain_at_home", "country": "JPN", "task": "isr",
+            "region": "japan", "value": 6, "sentence": "Hold.", "source": "test"}
+    plan = solve(tmp_path, policies=[lead(country=["JPN"]), hold])
+    assert plan.status == "optimal" and plan.objective == pytest.approx(12)
+
+
 # --- whole units ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("whole", [True, ["KOR/drone"]])
