@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from planner.errors import InputError, Problem
 
-# The defaults make an integer-valued objective exact (off by less than 0.5) up to 5e6 USD m,
-# a hundred times the largest shipped objective; and every shipped MIP closes them in seconds.
+# The defaults make an integer-valued objective exact (the gap left is at most 0.5) up to 5e6 USD m,
+# a hundred times the largest shipped objective; the shipped lead-nation mission and the docs'
+# whole-divisions example close them in seconds.
 RELATIVE = 1e-7
 ABSOLUTE = 1e-6
 # statuses that come with a plan: proven optimal, stopped on another rule with its gap, or
