@@ -32,6 +32,12 @@ DataOption = Annotated[
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 ForceOption = Annotated[bool, typer.Option(
     "--force", help="Replace the plan folder if it already holds a plan.")]
+MipGapOption = Annotated[float | None, typer.Option(
+    "--mip-gap", help="For a MIP (whole units or lead nations): the relative gap between the "
+    "plan and the solver's best bound at which the plan counts as optimal [default: 1e-07].")]
+MipGapAbsOption = Annotated[float | None, typer.Option(
+    "--mip-gap-abs", help="For a MIP: the same gap in USD m; the plan is optimal when either "
+    "gap is met [default: 1e-06].")]
 
 
 def stderr() -> Any:
@@ -87,6 +93,8 @@ def solve(
     save: Annotated[bool, typer.Option(help="Write the plan folder.")] = True,
     force: ForceOption = False,
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit, seconds.")] = None,
+    mip_gap: MipGapOption = None,
+    mip_gap_abs: MipGapAbsOption = None,
     detail: Annotated[bool, typer.Option(help="Also list every pool employed.")] = False,
     set_flags: Annotated[list[str] | None, typer.Option(
         "--set", help="Override a scenario flag, e.g. --set gsomia=suspended (repeatable).",
@@ -106,12 +114,14 @@ def solve(
         from rich.text import Text
 
         from planner import pipeline
+        from planner.gap import MipGap
         from planner.output import check_destination, save_plan
         from planner.paths import display
         from planner.render import print_plan
         from planner.scenario import parse_settings
 
         check_text_or_json(output_format)
+        gap = MipGap.checked(mip_gap, mip_gap_abs)
         settings = parse_settings(set_flags or [])
         instance = pipeline.prepare(mission, data, settings)
         destination = out or Path("plans") / instance.mission.name
@@ -121,7 +131,7 @@ def solve(
             if model_file is not None:
                 pipeline.write_model(instance, model_file, force)
                 stderr().print(Text(f"Model written to {display(model_file)}"))
-        plan = pipeline.solve_instance(instance, solver, time_limit)
+        plan = pipeline.solve_instance(instance, solver, time_limit, gap)
         if plan.solver != solver:
             stderr().print(Text(f"warning: {solver} is not available here; solved with "
                                 f"{plan.solver}"))
@@ -157,6 +167,8 @@ def explain(
                                         "cbc.")] = "highs",
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit, seconds, per "
                                                      "solve.")] = None,
+    mip_gap: MipGapOption = None,
+    mip_gap_abs: MipGapAbsOption = None,
     set_flags: Annotated[list[str] | None, typer.Option(
         "--set", help="Override a scenario flag, e.g. --set gsomia=suspended (repeatable).",
     )] = None,
@@ -180,6 +192,7 @@ def explain(
         from planner import explain as explaining
         from planner import paths, pipeline
         from planner.errors import InputError, Problem
+        from planner.gap import MipGap
         from planner.output import check_destination, save_plan
         from planner.render import print_explanation
         from planner.scenario import parse_settings
@@ -187,12 +200,14 @@ def explain(
         if output_format not in ("text", "json"):
             raise InputError([Problem("--format", f"unknown format '{output_format}'",
                                       hint="use text or json")])
+        gap = MipGap.checked(mip_gap, mip_gap_abs)
         instance = pipeline.prepare(mission, data, parse_settings(set_flags or []))
         destination = out or Path("plans") / instance.mission.name
         if save:
             check_destination(destination, force)
         plan, explanation = explaining.explain(
-            instance, solver, time_limit, data_dir=paths.display(instance.capabilities.root))
+            instance, solver, time_limit, data_dir=paths.display(instance.capabilities.root),
+            mip_gap=gap)
         from planner.render import stdout
 
         console = stdout()

@@ -15,8 +15,9 @@ from collections.abc import Iterable
 import pulp
 from pydantic import Field
 
+from planner.gap import MipGap
 from planner.model import PlanningModel, build_model, label
-from planner.plan import Plan, Record, make_plan
+from planner.plan import MipProof, Plan, Record, make_plan
 from planner.policy import Policy
 from planner.scenario import Instance
 from planner.solve import Solution, clean, solve_model
@@ -121,6 +122,7 @@ class Explanation(Record):
     mission: str
     status: str
     objective: float | None
+    mip: MipProof | None = None  # a MIP's bound and gap, as in plan.json
     problem_class: str
     duals_from: str
     note: str
@@ -135,14 +137,17 @@ class Explanation(Record):
 
 
 def solve(instance: Instance, solver: str, time_limit: float | None = None,
-          ranging: bool = False, duals: bool = True) -> tuple[PlanningModel, Solution]:
+          ranging: bool = False, duals: bool = True,
+          mip_gap: MipGap | None = None) -> tuple[PlanningModel, Solution]:
     model = build_model(instance)
-    return model, solve_model(model, solver, time_limit, ranging=ranging, duals_wanted=duals)
+    return model, solve_model(model, solver, time_limit, ranging=ranging, duals_wanted=duals,
+                              mip_gap=mip_gap)
 
 
-def what_if(instance: Instance, solver: str, time_limit: float | None) -> Solution:
+def what_if(instance: Instance, solver: str, time_limit: float | None,
+            mip_gap: MipGap | None = None) -> Solution:
     """A re-solve for its objective and status only (no duals, no fixed-LP pass)."""
-    return solve(instance, solver, time_limit, duals=False)[1]
+    return solve(instance, solver, time_limit, duals=False, mip_gap=mip_gap)[1]
 
 
 def finite(value: float) -> float | None:
@@ -150,9 +155,9 @@ def finite(value: float) -> float | None:
 
 
 def explain(instance: Instance, solver: str = "highs", time_limit: float | None = None,
-            data_dir: str = "") -> tuple[Plan, Explanation]:
-    """The plan and its explanation."""
-    model, solution = solve(instance, solver, time_limit, ranging=True)
+            data_dir: str = "", mip_gap: MipGap | None = None) -> tuple[Plan, Explanation]:
+    """The plan and its explanation; what-if re-solves ask for the same MIP gap."""
+    model, solution = solve(instance, solver, time_limit, ranging=True, mip_gap=mip_gap)
     plan = make_plan(instance, model, solution, data_dir=data_dir)
     conflict = None
     if solution.status == "infeasible":
@@ -161,6 +166,7 @@ def explain(instance: Instance, solver: str = "highs", time_limit: float | None 
         mission=instance.mission.name,
         status=solution.status,
         objective=solution.objective,
+        mip=plan.mip,
         problem_class=plan.problem_class,
         duals_from=solution.duals_from,
         note=note(plan, solution),
@@ -170,7 +176,7 @@ def explain(instance: Instance, solver: str = "highs", time_limit: float | None 
                                        required=c.required, shortfall=c.shortfall,
                                        marginal_cost=c.marginal_cost)
                       for c in plan.coverage if c.marginal_cost],
-        policies=policy_worths(instance, plan, solver, time_limit)
+        policies=policy_worths(instance, plan, solver, time_limit, mip_gap)
         if solution.objective is not None else [],
         cost_ranges=cost_ranges(model, solution),
         rhs_ranges=rhs_ranges(model, solution),
@@ -239,7 +245,8 @@ def dependents(instance: Instance, link: Policy) -> list[str]:
 
 
 def policy_worths(instance: Instance, plan: Plan, solver: str,
-                  time_limit: float | None) -> list[PolicyWorth]:
+                  time_limit: float | None, mip_gap: MipGap | None = None
+                  ) -> list[PolicyWorth]:
     """Re-solve without each policy that binds, and with each link switched: the objective
     difference is what the policy costs, or what the link is worth, in this mission. In an
     LP a policy with no row at its limit costs nothing; in a MIP it may still cut off a
@@ -252,7 +259,7 @@ def policy_worths(instance: Instance, plan: Plan, solver: str,
     links = {p.name: p for p in (*instance.links, *instance.policies) if p.kind == "link"}
     candidates += [links[name] for name in sorted(links)]
     for policy in candidates:
-        solution = what_if(switched(instance, policy), solver, time_limit)
+        solution = what_if(switched(instance, policy), solver, time_limit, mip_gap)
         other = solution.objective if solution.status == "optimal" else None
         active = policy.kind != "link" or policy in instance.links
         worths.append(PolicyWorth(

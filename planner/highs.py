@@ -11,6 +11,7 @@ names, so the rest of the planner reads them like any other solve.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
@@ -22,6 +23,8 @@ import pulp
 
 from planner.bulk import no_cycle_collection
 from planner.errors import SolverError
+from planner.gap import WITH_PLAN, MipGap, proof
+from planner.progress import MipProgress
 from planner.quiet import solver_log_shown, solver_output
 
 INF = highspy.kHighsInf
@@ -126,11 +129,13 @@ def spread(value: np.ndarray | float, length: int) -> np.ndarray:
 class Result:
     """One solve: status word, objective and the raw vectors in column and row order."""
 
-    status: str  # optimal | infeasible | unbounded | time_limit | not_solved | undefined
+    status: str  # optimal | not_proven | infeasible | unbounded | time_limit | not_solved
+    #              | undefined
     objective: float | None
     values: np.ndarray  # column values (empty without a solution)
     row_values: np.ndarray  # row activities
     duals: np.ndarray  # row duals (empty for a MIP or without an optimum)
+    bound: float | None = None  # a MIP's best bound (None for an LP)
 
     @property
     def optimal(self) -> bool:
@@ -146,15 +151,19 @@ class HighsModel:
     """
 
     def __init__(self, arrays: Arrays, name: str = "model",
-                 time_limit: float | None = None, msg: bool = False) -> None:
+                 time_limit: float | None = None, msg: bool = False,
+                 mip_gap: MipGap | None = None) -> None:
         self.arrays = arrays
         self.name = name
         self.integer = bool(arrays.integer.any())
+        self.mip_gap = mip_gap or MipGap()
         with solver_output():
             self.highs = highspy.Highs()
             self.highs.setOptionValue("output_flag", bool(msg) or solver_log_shown())
         if time_limit is not None:
             self.highs.setOptionValue("time_limit", float(time_limit))
+        self.highs.setOptionValue("mip_rel_gap", self.mip_gap.relative)
+        self.highs.setOptionValue("mip_abs_gap", self.mip_gap.absolute)
         a = arrays
         status = self.highs.passModel(
             len(a.columns), len(a.rows), len(a.value), int(highspy.MatrixFormat.kRowwise),
@@ -214,14 +223,17 @@ class HighsModel:
         every_row = np.arange(len(a.rows), dtype=np.int32)
         self.highs.changeRowsBounds(len(every_row), every_row, a.row_lower, a.row_upper)
 
-    def run(self, objective_only: bool = False) -> Result:
+    def run(self, objective_only: bool = False, progress: MipProgress | None = None
+            ) -> Result:
         """Solve (warm from the last basis when there is one) and read the result.
 
         ``objective_only`` skips reading the solution vectors (empty in the Result): a
         sweep that wants only the optimum's cost saves a copy of every column and row
-        value per solve, which on a large model costs more than a warm re-solve."""
+        value per solve, which on a large model costs more than a warm re-solve.
+        ``progress`` shows a MIP's best plan and bound on standard error while it runs."""
+        watching = progress.watching(self.highs) if progress and self.integer else nullcontext()
         try:
-            with solver_output():
+            with solver_output(), watching:
                 status = self.highs.run()
         except RuntimeError as exc:  # highspy raises what HiGHS reports as a crash
             raise SolverError(f"highs failed on mission {self.name}: {exc}") from exc
@@ -246,17 +258,24 @@ class HighsModel:
         else:
             status = "undefined"
         empty = np.zeros(0)
-        if status not in ("optimal", "time_limit"):
+        if status not in WITH_PLAN:
             return Result(status, None, empty, empty, empty)
         objective = float(self.highs.getObjectiveValue())  # HiGHS's info, without a copy
+        bound = None
+        if self.integer:
+            bound = (objective if model_status == Status.kModelEmpty
+                     else float(self.highs.getInfo().mip_dual_bound))
+            bound = bound if np.isfinite(bound) else None  # stopped before any bound
+            if status == "optimal" and not proof(objective, bound).within(self.mip_gap):
+                status = "not_proven"  # HiGHS stopped on a rule other than the gap asked
         if objective_only:
-            return Result(status, objective, empty, empty, empty)
+            return Result(status, objective, empty, empty, empty, bound)
         solution = self.highs.getSolution()
         values = np.asarray(solution.col_value, dtype=float)
         row_values = np.asarray(solution.row_value, dtype=float)
         duals = (np.asarray(solution.row_dual, dtype=float)
                  if status == "optimal" and not self.integer and solution.dual_valid else empty)
-        return Result(status, objective, values, row_values, duals)
+        return Result(status, objective, values, row_values, duals, bound)
 
     def fixed_lp(self, values: np.ndarray, ranging: bool = False
                  ) -> tuple[Result, highspy.HighsRanging | None]:

@@ -30,7 +30,7 @@ import pandas as pd
 import pulp
 
 from planner.bulk import no_cycle_collection
-from planner.policy import lead_nation_rows, names, policy_rows
+from planner.policy import lead_nation_rows, names, policy_rows, selection
 from planner.scenario import Instance
 
 
@@ -184,6 +184,31 @@ class Groups:
         return zip(self.start[:-1].tolist(), self.start[1:].tolist(), strict=True)
 
 
+def lead_units(instance: Instance, units: pd.DataFrame) -> pd.DataFrame:
+    """The units table with each pool's quantity and whether it comes in whole units, which
+    the lead-nation rows' bounds read."""
+    pools = instance.capabilities.pools
+    quantity = dict(zip(zip(pools["country"], pools["pool"], strict=True),
+                        pools["quantity"].astype(float), strict=True))
+    whole = instance.integer_pools
+    keys = list(zip(units["country"], units["pool"], strict=True))
+    return units.assign(quantity=[quantity[k] for k in keys],
+                        integer=[k in whole for k in keys])
+
+
+def rewarded_cells(instance: Instance, units: pd.DataFrame) -> set[tuple[str, str, str]]:
+    """(task, region, phase) where a policy in force may make delivering more than the
+    requirement worth its cost: a retain-at-home floor, or a share cap or floor (of delivered
+    amounts or of cost), whose scope includes them. Lead-nation bounds leave these alone."""
+    cells: set[tuple[str, str, str]] = set()
+    for policy in instance.policies:
+        if policy.kind in ("retain_at_home", "share_cap", "share_floor"):
+            mask = selection(units, policy, policy.phase, country=False)
+            cells |= set(zip(units["task"][mask], units["region"][mask], units["phase"][mask],
+                             strict=True))
+    return cells
+
+
 def build_model(instance: Instance) -> PlanningModel:
     """The LP for an instance: pure, no solving and no I/O."""
     with no_cycle_collection():
@@ -252,16 +277,20 @@ def build(instance: Instance) -> PlanningModel:
 
     homes = instance.homes
     countries = list(caps.countries["country"])
-    required = set(zip(shortfalls["task"], shortfalls["region"], strict=True))
+    required = {(t, r, h): float(a) for t, r, h, a in shortfalls[
+        ["task", "region", "phase", "amount"]].itertuples(index=False)}
     leads = []
+    led = lead_units(instance, units) if any(
+        p.kind == "lead_nation" for p in instance.policies) else units
+    open_cells = rewarded_cells(instance, units)
     for policy in instance.policies:
         for name, constraint in policy_rows(policy, units, instance.phases, homes):
             model.add(Row(name, "policy", policy.sentence, policy.source, policy.name),
                       constraint)
         if policy.kind == "lead_nation":
             rows, chosen = lead_nation_rows(
-                policy, units, countries, list(instance.links), required,
-                lambda name: problem.add_variable(name, cat=pulp.LpBinary))
+                policy, led, countries, list(instance.links), required,
+                lambda name: problem.add_variable(name, cat=pulp.LpBinary), open_cells)
             for name, constraint, sentence in rows:
                 model.add(Row(name, "policy", f"{sentence} {policy.sentence}",
                               policy.source, policy.name), constraint)

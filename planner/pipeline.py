@@ -10,6 +10,7 @@ from pathlib import Path
 
 from planner import paths
 from planner.errors import InputError
+from planner.gap import MipGap
 from planner.mission import Mission, check_mission, load_mission
 from planner.model import build_model
 from planner.plan import Plan, make_plan
@@ -51,15 +52,16 @@ def prepare(mission: str | Path | None = None, data: Path | None = None,
 
 
 def solve(mission: str | Path | None = None, data: Path | None = None, solver: str = "highs",
-          time_limit: float | None = None, settings: dict[str, str] | None = None) -> Plan:
+          time_limit: float | None = None, settings: dict[str, str] | None = None,
+          mip_gap: MipGap | None = None) -> Plan:
     """Solve a mission end to end and return its Plan."""
-    return solve_instance(prepare(mission, data, settings), solver, time_limit)
+    return solve_instance(prepare(mission, data, settings), solver, time_limit, mip_gap)
 
 
 def solve_instance(instance: Instance, solver: str = "highs",
-                   time_limit: float | None = None) -> Plan:
+                   time_limit: float | None = None, mip_gap: MipGap | None = None) -> Plan:
     model = build_model(instance)
-    solution = solve_model(model, solver, time_limit)
+    solution = solve_model(model, solver, time_limit, mip_gap=mip_gap)
     return make_plan(instance, model, solution, data_dir=paths.display(instance.capabilities.root))
 
 

@@ -7,6 +7,7 @@ inputs give identical plans apart from ``created_at``.
 
 from __future__ import annotations
 
+import math
 import platform
 from datetime import UTC, datetime
 from importlib import metadata
@@ -15,6 +16,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from planner.gap import proof
 from planner.model import PlanningModel
 from planner.scenario import Instance
 from planner.solve import Solution, clean
@@ -108,6 +110,19 @@ class Lead(Record):
     country: str
 
 
+class MipProof(Record):
+    """How proven a MIP plan is: the best bound the solver proved (no plan costs less), the
+    gap between the plan and it, and the gap asked for. The plan is ``optimal`` only when
+    the gap is within the tolerance (relative or absolute)."""
+
+    bound: float | None  # None: the solver did not report one (see note)
+    gap: float | None  # (objective - bound) / |objective|; None without a bound or a plan
+    absolute_gap: float | None  # objective - bound, USD m
+    relative_tolerance: float
+    absolute_tolerance: float
+    note: str = ""
+
+
 class Plan(Record):
     """Everything one solve produced, with what it was solved from."""
 
@@ -121,6 +136,7 @@ class Plan(Record):
     overrides: list[OverrideRecord] = []
     problem_class: str = "LP"  # LP | MIP (whole units or lead-nation choices)
     duals_from: str = "lp"  # lp | fixed_lp (the MIP's LP with integers fixed) | none
+    mip: MipProof | None = None  # a MIP's bound and gap (None for an LP)
     input_digest: str
     versions: dict[str, str]
     solver: str
@@ -157,6 +173,21 @@ class Plan(Record):
     @property
     def covered(self) -> bool:
         return self.status == "optimal" and not self.shortfalls
+
+
+def mip_proof(solution: Solution) -> MipProof | None:
+    """The bound and gap of a MIP's solution, as plan.json records them."""
+    if solution.mip_gap is None:
+        return None
+    found = proof(solution.objective, solution.bound)
+    return MipProof(
+        bound=solution.bound,
+        gap=clean(found.relative) if found.relative is not None and math.isfinite(
+            found.relative) else None,
+        absolute_gap=clean(found.absolute) if found.absolute is not None else None,
+        relative_tolerance=solution.mip_gap.relative,
+        absolute_tolerance=solution.mip_gap.absolute,
+        note=solution.bound_note)
 
 
 def versions() -> dict[str, str]:
@@ -237,6 +268,7 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
         overrides=[OverrideRecord(**vars(o)) for o in instance.overrides],
         problem_class="MIP" if model.integer else "LP",
         duals_from=solution.duals_from,
+        mip=mip_proof(solution),
         data_dir=data_dir,
         input_digest=instance.digest,
         versions=versions(),

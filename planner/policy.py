@@ -126,8 +126,9 @@ class Policy(Frozen):
       among those taking part in the mission (the policy is set aside when none does), leads
       each (``task``, ``region``) the mission requires (binary choice, so the mission
       becomes a MIP), and only the lead delivers there (``delivered_by: lead``), or the lead
-      and the countries with an active link to it for that task
-      (``delivered_by: lead_and_linked``).
+      and the countries with an active link to it for that task, candidates or not
+      (``delivered_by: lead_and_linked``): ``country`` names who may lead, not who may
+      support.
 
     ``when`` and ``unless`` are conditions on scenario flags: the policy holds only when every
     ``when`` flag has (one of) the given value(s), and no ``unless`` flag does.
@@ -157,8 +158,8 @@ class Policy(Frozen):
         "unit for retain_at_home, USD m for budget_cap.")
     delivered_by: Literal["lead", "lead_and_linked"] = Field(
         default="lead", description="For lead_nation: who delivers where a country leads: "
-        "only the lead (lead), or the lead and countries with an active link to it "
-        "(lead_and_linked).")
+        "only the lead (lead), or the lead and every country with an active link to it for "
+        "the task, whether or not that country may lead itself (lead_and_linked).")
     sentence: str = Field(description="The constraint in one plain sentence; plans and "
                           "reports print it.")
     source: str = Field(description="Where it comes from: a public_facts row, or "
@@ -377,43 +378,68 @@ def linked(one: str, other: str, task: str, links: list[Policy]) -> bool:
 
 def lead_nation_rows(
     policy: Policy, units: pd.DataFrame, countries: list[str], links: list[Policy],
-    required: set[tuple[str, str]], binary: Callable[[str], pulp.LpVariable],
+    required: dict[tuple[str, str, str], float], binary: Callable[[str], pulp.LpVariable],
+    open_cells: set[tuple[str, str, str]] | None = None,
 ) -> tuple[list[tuple[str, pulp.LpConstraint, str]], list[tuple[str, str, str, Any]]]:
-    """Rows and binary ``lead[policy,country,task,region]`` variables of a lead-nation policy, for
-    each (task, region) in its scope that the mission requires (``required``).
+    """Rows and binary ``lead[policy,country,task,region]`` variables of a lead-nation policy,
+    for each (task, region) in its scope that the mission requires (``required``: the amount
+    of each requirement by task, region and phase).
 
     ``policy[name,task,region]``: exactly one candidate leads. ``policy[name,country,task,
-    region]``: the country's units there are at most its available units times (it leads,
-    or, with ``delivered_by: lead_and_linked``, a country linked to it for the task leads);
-    the bound is the sum of its pools' availability, which the pool rows already impose, so
-    it cuts nothing when the country may deliver. Returns (name, row, sentence) triples and
-    (country, task, region, variable) leads.
+    region,phase]``: what the country delivers there in the phase is at most ``bound`` times
+    (it leads, or, with ``delivered_by: lead_and_linked``, a country linked to it for the
+    task leads). ``bound`` is the least of what its pools could deliver there (quantity, not
+    availability: a Monte Carlo draw may raise readiness) and what the requirement can use
+    (``lead_bound``), so the LP relaxation of a fractional lead buys only its share of the
+    requirement, not of the pools: a loose bound leaves the solver a weak relaxation to close.
+    In ``open_cells`` (task, region, phase where another policy may reward delivering more than
+    the requirement: a share or a retain-at-home floor) only the pools' bound is used. Returns
+    (name, row, sentence) triples and (country, task, region, variable) leads.
     """
     candidates = [c for c in countries if c in (names(policy.country) or countries)]
     pairs = pd.Series(list(zip(units["task"], units["region"], strict=True)),
                       index=units.index)
-    scope = units[selection(units, policy, None, country=False) & pairs.isin(required)]
+    needed = {(t, r) for t, r, _ in required}
+    scope = units[selection(units, policy, None, country=False) & pairs.isin(needed)]
     rows: list[tuple[str, pulp.LpConstraint, str]] = []
     leads: list[tuple[str, str, str, Any]] = []
+    who = "it leads" + (" or a country linked to it leads"
+                        if policy.delivered_by == "lead_and_linked" else "")
     for (task, region), here in scope.groupby(["task", "region"], sort=False):
         lead = {c: binary(f"lead[{policy.name},{c},{task},{region}]") for c in candidates}
         leads += [(c, task, region, var) for c, var in lead.items()]
         rows.append((f"policy[{policy.name},{task},{region}]",
                      pulp.lpSum(lead.values()) == 1,
                      f"Exactly one of {', '.join(candidates)} leads {task} in {region}."))
-        for country, own in here.groupby("country", sort=False):
+        for (country, phase), own in here.groupby(["country", "phase"], sort=False):
             allowed = [lead[country]] if country in lead else []
             if policy.delivered_by == "lead_and_linked":
                 allowed += [var for other, var in lead.items()
                             if other != country and linked(country, other, task, links)]
-            bound = float(own["available"].sum())
-            expr = affine([(var, 1.0) for var in own["var"]]
+            cell = (task, region, phase)
+            bound = lead_bound(own, required.get(cell),
+                               open_cells is not None and cell in open_cells)
+            expr = affine([(var, d) for var, d in zip(own["var"], own["delivers"],
+                                                      strict=True)]
                           + [(var, -bound) for var in allowed])
-            who = "it leads" + (" or a country linked to it leads"
-                                if policy.delivered_by == "lead_and_linked" else "")
-            rows.append((f"policy[{policy.name},{country},{task},{region}]", expr <= 0,
-                         f"{country} delivers {task} in {region} only if {who}."))
+            rows.append((f"policy[{policy.name},{country},{task},{region},{phase}]",
+                         expr <= 0,
+                         f"{country} delivers {task} in {region} in {phase} only if {who}."))
     return rows, leads
+
+
+def lead_bound(own: pd.DataFrame, amount: float | None, open_cell: bool) -> float:
+    """The most a country's units in one (task, region, phase) usefully deliver: its pools'
+    whole quantity, and, where no other policy rewards delivering more than the requirement,
+    the requirement's amount plus the largest delivery of one whole unit (a whole-unit pool
+    may have to overshoot by less than one unit; an optimum never needs more, since every
+    unit costs something or nothing). Pools of ``own``: delivers, quantity, integer."""
+    capacity = float((own["delivers"] * own["quantity"]).sum())
+    if amount is None or open_cell:
+        return capacity
+    whole = own["delivers"][own["integer"]]
+    overshoot = float(whole.max()) if len(whole) else 0.0
+    return min(capacity, float(amount) + overshoot)
 
 
 def check_flags(flags: dict[str, str], declared: dict[str, Flag], where: Where,

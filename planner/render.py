@@ -12,7 +12,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from planner.explain import Conflict, Explanation, PolicyWorth
-from planner.plan import SHORTFALL_TOLERANCE, ConstraintResult, Plan
+from planner.plan import SHORTFALL_TOLERANCE, ConstraintResult, MipProof, Plan
 
 
 class Output(Console):
@@ -103,11 +103,28 @@ def headline(plan: Plan) -> Table:
             if plan.duals_from == "fixed_lp" else "no prices")
     table.add_row("Model", model)
     table.add_row("Solver", f"{plan.solver}, status {status}")
+    if plan.mip is not None:
+        table.add_row("MIP gap", mip_gap(plan.mip))
     if plan.objective is not None:
         table.add_row("Objective", f"{number(plan.objective)} USD m (employment cost "
                       f"{number(plan.total_cost)} + shortfall penalty "
                       f"{number(plan.shortfall_penalty)})")
     return table
+
+
+def mip_gap(mip: MipProof) -> str:
+    """How proven a MIP plan is, in one line: the gap left, the bound, the gap asked for."""
+    asked = (f"asked for {mip.relative_tolerance:g} relative or {mip.absolute_tolerance:g} "
+             "USD m")
+    if mip.bound is None:
+        return f"unknown ({mip.note or 'no bound reported'}); {asked}"
+    if mip.absolute_gap is None:
+        return f"best bound {number(mip.bound)} USD m, no plan; {asked}"
+    if mip.absolute_gap == 0:
+        return f"0 (the plan reaches the best bound); {asked}"
+    relative = "" if mip.gap is None else f" ({mip.gap:.2g} relative)"
+    return (f"{mip.absolute_gap:.3g} USD m{relative} above the best bound "
+            f"{number(mip.bound, 2)}; {asked}")
 
 
 def who_does_what(plan: Plan, phase: str, countries: list[str]) -> Table:
@@ -305,6 +322,8 @@ def print_explanation(explanation: Explanation, console: Console, limit: int | N
     e = explanation
     status = e.status if e.objective is None else (
         f"{e.status}, objective {number(e.objective)} USD m")
+    if e.mip is not None:
+        status += f"; MIP gap {mip_gap(e.mip)}"
     console.print(Text.assemble(("Mission ", "bold"), e.mission, f" ({status})"))
     console.print(Text(e.note, style="italic"))
     if e.conflict is not None:

@@ -8,15 +8,22 @@ column fixed at its optimum, and the Solution says so.
 
 from __future__ import annotations
 
+import re
+import sys
+import tempfile
+import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import highspy
 import numpy as np
 import pulp
 
 from planner.errors import SolverError
+from planner.gap import WITH_PLAN, MipGap, proof
 from planner.highs import INF, HighsModel, Result
 from planner.model import PlanningModel
+from planner.progress import MipProgress
 from planner.quiet import solver_log_shown, solver_output
 
 SOLVERS = ("highs", "cbc")
@@ -27,7 +34,8 @@ class Solution:
     """What the solver returned, in plain numbers keyed like the model."""
 
     solver: str
-    status: str  # optimal | not_solved | infeasible | unbounded | undefined | time_limit
+    status: str  # optimal | not_proven | not_solved | infeasible | unbounded | undefined
+    #              | time_limit
     objective: float | None
     units: list[float]
     shortfalls: list[float]
@@ -36,6 +44,9 @@ class Solution:
     leads: list[float] = field(default_factory=list)
     duals_from: str = "lp"  # lp | fixed_lp (a MIP's LP with its integers fixed) | none
     ranging: Ranging | None = None  # HiGHS sensitivity ranges, when asked for
+    mip_gap: MipGap | None = None  # for a MIP: the gap asked for
+    bound: float | None = None  # for a MIP: the best bound the solver proved, if it said
+    bound_note: str = ""  # why a MIP has no bound
 
     @property
     def optimal(self) -> bool:
@@ -60,12 +71,18 @@ def cbc_path() -> str | None:
     return str(cbcbox.cbc_bin_path())
 
 
-def make_solver(name: str, time_limit: float | None, msg: bool) -> pulp.LpSolver:
+def make_solver(name: str, time_limit: float | None, msg: bool,
+                mip_gap: MipGap | None = None, log: Path | None = None) -> pulp.LpSolver:
+    """A PuLP solver; ``log``: where CBC writes its log (read back for the MIP bound)."""
     msg = msg or solver_log_shown()
+    gap = mip_gap or MipGap()
     if name == "highs":
-        solver = pulp.HiGHS(msg=msg, timeLimit=time_limit)
+        solver = pulp.HiGHS(msg=msg, timeLimit=time_limit, gapRel=gap.relative,
+                            gapAbs=gap.absolute)
     elif name == "cbc":
-        solver = pulp.COIN_CMD(msg=msg, timeLimit=time_limit, path=cbc_path())
+        solver = pulp.COIN_CMD(msg=msg and log is None, timeLimit=time_limit, path=cbc_path(),
+                               gapRel=gap.relative, gapAbs=gap.absolute,
+                               logPath=str(log) if log else None)
     else:
         raise SolverError(f"unknown solver '{name}': choose one of {', '.join(SOLVERS)}")
     if not solver.available():
@@ -104,22 +121,35 @@ def available_solver(name: str) -> str:
 
 def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float | None = None,
                 msg: bool = False, ranging: bool = False,
-                duals_wanted: bool = True, fast: bool = True) -> Solution:
+                duals_wanted: bool = True, fast: bool = True,
+                mip_gap: MipGap | None = None) -> Solution:
     """Solve and read back; raises SolverError only when the solver cannot be run at all.
     ``ranging`` also reads HiGHS's sensitivity ranges (of the fixed LP for a MIP); without
     ``duals_wanted`` a MIP skips its fixed-LP re-solve (for what-if re-solves). The model's
     PuLP columns and rows carry the values afterwards, whichever solver ran. Without
-    ``fast``, HiGHS runs through PuLP's own interface (the plain path, for comparison)."""
+    ``fast``, HiGHS runs through PuLP's own interface (the plain path, for comparison).
+    ``mip_gap``: the gap a MIP's plan may leave and be called optimal (default ``MipGap()``)."""
     solver = available_solver(solver)
+    gap = mip_gap or MipGap()
     if solver == "highs" and fast:
-        return solve_highs(model, time_limit, msg, ranging, duals_wanted)
-    run(model.problem, make_solver(solver, time_limit, msg), solver)
-    status = status_of(model.problem)
-    has_values = status in ("optimal", "time_limit")
+        return solve_highs(model, time_limit, msg, ranging, duals_wanted, gap)
+    with tempfile.TemporaryDirectory(prefix="planner-") as work:
+        log = Path(work) / "cbc.log" if solver == "cbc" and model.integer else None
+        with warnings.catch_warnings():  # PuLP warns that a log file replaces msg
+            warnings.simplefilter("ignore", UserWarning)
+            run(model.problem, make_solver(solver, time_limit, msg, gap, log), solver)
+        status = status_of(model.problem)
+        bound, note = mip_bound(model, solver, log) if model.integer else (None, "")
+        if log is not None and (msg or solver_log_shown()) and log.exists():
+            sys.stderr.write(log.read_text(encoding="utf-8", errors="replace"))
+    has_values = status in WITH_PLAN
+    objective = clean(pulp.value(model.problem.objective)) if has_values else None
+    if (status == "optimal" and bound is not None
+            and not proof(objective, bound).within(gap)):
+        status = "not_proven"
     units = [clean(v.varValue) for v in model.units["var"]] if has_values else []
     shortfalls = [clean(v.varValue) for v in model.shortfalls["var"]] if has_values else []
     leads = [clean(v.varValue) for v in model.leads["var"]] if has_values else []
-    objective = clean(pulp.value(model.problem.objective)) if has_values else None
     slacks = {n: slack(c) for n, c in model.constraints.items()} if has_values else {}
     duals: dict[str, float] = {}
     duals_from = "none"
@@ -130,7 +160,48 @@ def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float |
         duals = {n: clean(c.pi) for n, c in model.constraints.items()}
         duals_from = "lp"
     return Solution(solver, status, objective, units, shortfalls, duals, slacks, leads,
-                    duals_from, None)
+                    duals_from, None, gap if model.integer else None,
+                    clean(bound) if bound is not None else None, note)
+
+
+CBC_RESULT = re.compile(r"^Result - (?P<result>.*)$", re.MULTILINE)
+CBC_LINE = re.compile(r"^(?P<key>Objective value|Lower bound|Gap):\s+(?P<value>\S+)\s*$",
+                      re.MULTILINE)
+
+
+def mip_bound(model: PlanningModel, solver: str, log: Path | None) -> tuple[float | None, str]:
+    """A MIP's best bound from the solver that ran, and why there is none when there is
+    none: HiGHS's info through PuLP, or CBC's result summary in its log (CBC says nothing
+    else about its bound)."""
+    if solver == "highs":
+        highs = getattr(model.problem, "solverModel", None)
+        if highs is None:
+            return None, "highs did not report its bound"
+        bound = float(highs.getInfo().mip_dual_bound)
+        return (bound, "") if np.isfinite(bound) else (None, "highs found no finite bound")
+    text = log.read_text(encoding="utf-8", errors="replace") if log and log.exists() else ""
+    return cbc_bound(text)
+
+
+def cbc_bound(log: str) -> tuple[float | None, str]:
+    """The bound in CBC's result summary. CBC prints ``Lower bound`` to six digits but the
+    objective to twelve, and ``Gap`` as (objective - bound) / |bound|: the bound is read back
+    from the objective and the gap, exactly when the gap is 0."""
+    result = CBC_RESULT.search(log)
+    if result is None:
+        return None, "cbc did not report its bound"
+    found = {}
+    for line in CBC_LINE.finditer(log, result.end()):
+        try:
+            found.setdefault(line["key"], float(line["value"]))
+        except ValueError:
+            return None, f"cbc reported its {line['key'].lower()} as '{line['value']}'"
+    objective, lower, gap = (found.get(k) for k in ("Objective value", "Lower bound", "Gap"))
+    if lower is None or not np.isfinite(lower):
+        return None, "cbc did not report its bound"
+    if objective is None or gap is None or not np.isfinite(gap):
+        return lower, "cbc printed its bound to six digits"
+    return (objective / (1 + gap) if lower >= 0 else objective / (1 - gap)), ""
 
 
 def fast_model(model: PlanningModel, time_limit: float | None = None,
@@ -141,26 +212,30 @@ def fast_model(model: PlanningModel, time_limit: float | None = None,
 
 
 def in_name_order(model: PlanningModel, time_limit: float | None = None,
-                  msg: bool = False) -> tuple[HighsModel, np.ndarray]:
+                  msg: bool = False, mip_gap: MipGap | None = None
+                  ) -> tuple[HighsModel, np.ndarray]:
     """``fast_model``, and where each of ``model.columns`` sits in it (so that values are
     read back by position, not by a million name lookups)."""
     columns = model.columns
     names = [v.name for v in columns]
     order = sorted(range(len(columns)), key=names.__getitem__)
     fast = HighsModel.of(model.problem, [columns[i] for i in order], model.constraints,
-                         time_limit=time_limit, msg=msg)
+                         time_limit=time_limit, msg=msg, mip_gap=mip_gap)
     at = np.empty(len(order), dtype=np.int32)
     at[order] = np.arange(len(order))
     return fast, at
 
 
 def solve_highs(model: PlanningModel, time_limit: float | None, msg: bool, ranging: bool,
-                duals_wanted: bool) -> Solution:
+                duals_wanted: bool, mip_gap: MipGap) -> Solution:
     """HiGHS fed the model's arrays in one call (``planner.highs``), not row by row."""
-    fast, at = in_name_order(model, time_limit, msg)
-    result = fast.run()
-    if result.status not in ("optimal", "time_limit"):
-        return Solution("highs", result.status, None, [], [], {}, {}, [], "none", None)
+    fast, at = in_name_order(model, time_limit, msg, mip_gap)
+    shown = msg or solver_log_shown()  # the solver's own log says it already
+    result = fast.run(progress=None if shown else MipProgress.for_stderr(sys.stderr))
+    tolerance = mip_gap if fast.integer else None
+    if result.status not in WITH_PLAN:
+        return Solution("highs", result.status, None, [], [], {}, {}, [], "none", None,
+                        tolerance)
     every = np.round(result.values, 9) + 0.0
     for var, value in zip(fast.arrays.columns, every.tolist(), strict=True):
         var.varValue = value
@@ -188,7 +263,9 @@ def solve_highs(model: PlanningModel, time_limit: float | None, msg: bool, rangi
         dict(zip(a.rows, (np.round(duals, 9) + 0.0).tolist(), strict=True)) if len(duals)
         else {},
         slacks, values[n_units + n_short:n_units + n_short + len(model.leads)].tolist(),
-        duals_from, ranges)
+        duals_from, ranges, tolerance,
+        clean(result.bound) if result.bound is not None else None,
+        "" if result.bound is not None or not fast.integer else "highs found no finite bound")
 
 
 def read_ranging(fast: HighsModel, result: Result, ranges: highspy.HighsRanging,

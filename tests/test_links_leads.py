@@ -160,7 +160,7 @@ def test_lead_nation_only_the_lead_delivers(tmp_path: Path) -> None:
     assert plan.problem_class == "MIP" and plan.duals_from == "fixed_lp"
     assert row(plan, "policy[ln,isr,japan]").binding  # exactly one leads
     # with JPN's lead fixed, KOR's bound is 2.5 x 0: each KOR unit allowed saves 2 - 1
-    assert row(plan, "policy[ln,KOR,isr,japan]").dual == pytest.approx(-1)
+    assert row(plan, "policy[ln,KOR,isr,japan,crisis]").dual == pytest.approx(-1)
 
 
 def test_lead_and_linked_lets_the_linked_partner_deliver(tmp_path: Path) -> None:
@@ -176,6 +176,22 @@ def test_lead_and_linked_needs_an_active_link_for_the_task(tmp_path: Path) -> No
     assert suspended.objective == pytest.approx(8)
     other_task = tiny_data(tmp_path, JK | {"task": "asw"}, tasks=("isr", "asw"))
     assert solve(tmp_path, other_task, policies=policies).objective == pytest.approx(8)
+
+
+def test_lead_and_linked_lets_a_linked_ally_that_may_not_lead_support_the_lead(
+        tmp_path: Path) -> None:
+    """Only JPN and USA may lead ISR in japan; KOR may not, but it is linked to JPN (jk).
+    With lead_and_linked, KOR supports JPN's lead: KOR 2.5 x 1 + JPN 1.5 x 2 = 5.5 (USA
+    leading: 4 x 5 = 20, and nobody is linked to the USA). With delivered_by lead, KOR
+    delivers nothing: JPN 4 x 2 = 8. The candidates say who may lead, not who may support."""
+    linked = solve(tmp_path, policies=[lead(country=["JPN", "USA"],
+                                            delivered_by="lead_and_linked")])
+    assert linked.objective == pytest.approx(5.5)
+    assert [x.country for x in linked.leads] == ["JPN"]
+    assert units(linked) == pytest.approx({("KOR", "japan"): 2.5, ("JPN", "japan"): 1.5})
+    alone = solve(tmp_path, policies=[lead(country=["JPN", "USA"])])
+    assert alone.objective == pytest.approx(8)
+    assert units(alone) == pytest.approx({("JPN", "japan"): 4})
 
 
 def test_lead_nation_candidates(tmp_path: Path) -> None:
@@ -194,6 +210,24 @@ def test_lead_nation_only_where_the_mission_requires(tmp_path: Path) -> None:
     assert plan.status == "optimal"
     assert plan.objective == pytest.approx(24)
     assert [(x.region, x.country) for x in plan.leads] == [("japan", "USA")]
+
+
+def test_a_whole_unit_lead_may_overshoot_the_requirement(tmp_path: Path) -> None:
+    """JPN alone may lead and deliver 3.5 ISR in japan in whole drones: 4 drones (8) beat 3
+    and 0.5 short (6 + 50). The lead's bound allows the requirement plus one unit's worth."""
+    plan = solve(tmp_path, policies=[lead(country=["JPN"])], integer_units=True,
+                 requirements=[JAPAN | {"amount": 3.5}])
+    assert plan.objective == pytest.approx(8)
+    assert units(plan) == pytest.approx({("JPN", "japan"): 4})
+
+
+def test_a_retain_floor_above_the_requirement_keeps_the_pools_bound(tmp_path: Path) -> None:
+    """JPN leads ISR in japan and must keep 6 there (a retain_at_home floor above the 4
+    required): 6 x 2 = 12. Bounding the lead by the requirement would leave no plan."""
+    hold = {"name": "hold", "kind": "retain_at_home", "country": "JPN", "task": "isr",
+            "region": "japan", "value": 6, "sentence": "Hold.", "source": "test"}
+    plan = solve(tmp_path, policies=[lead(country=["JPN"]), hold])
+    assert plan.status == "optimal" and plan.objective == pytest.approx(12)
 
 
 # --- whole units ------------------------------------------------------------------------------

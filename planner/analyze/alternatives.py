@@ -32,6 +32,7 @@ import pandas as pd
 from planner.analyze.results import Analysis, money, no_plan
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import InputError, Problem, SolverError
+from planner.gap import WITH_PLAN
 from planner.highs import INF
 from planner.model import PlanningModel, Row, build_model
 from planner.scenario import Instance
@@ -89,7 +90,7 @@ class NearOptimal:
             result = fast.run()
         finally:
             fast.set_costs(columns, 0.0)
-        if result.status not in ("optimal", "time_limit"):
+        if result.status not in WITH_PLAN:
             return {"status": result.status, "value": None}
         value = float(result.values[columns] @ delivers)
         return {"status": result.status, "value": value}
@@ -111,7 +112,7 @@ def cost_share(prepared: Prepared, measure: Measure, start: float) -> Record:
             result = fast.run()
             solves += 1
             status = result.status
-            if status not in ("optimal", "time_limit"):
+            if status not in WITH_PLAN:
                 return {"status": status, "value": None, "solves": solves}
             units = result.values[prepared.units_at]
             spent, total = float(units @ mine), float(units @ costs)

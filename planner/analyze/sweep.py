@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from planner.errors import InputError, Problem
+from planner.gap import WITH_PLAN
 from planner.highs import INF, HighsModel, Result
 from planner.model import PlanningModel, build_model
 from planner.scenario import Instance, concerns_only
@@ -265,7 +266,7 @@ class Prepared:
 
     def outcome(self, result: Result) -> Record:
         """Objective, its two parts, each ally's employment cost and the shortfalls."""
-        if result.status not in ("optimal", "time_limit"):
+        if result.status not in WITH_PLAN:
             return {"status": result.status, "objective": None}
         units = result.values[self.units_at]
         short = np.maximum(result.values[self.shortfalls_at], 0.0)
