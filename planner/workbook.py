@@ -208,12 +208,17 @@ def new_workbook() -> Any:
 
 
 def add_rows(book: Any, title: str, rows: list[list[Any]]) -> None:
+    """A sheet of values. Text is never a formula, and the control characters a workbook
+    cannot hold (all below space but tab, newline and carriage return) become spaces."""
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     sheet = book.create_sheet(title)
     for row in rows:
         cells = []
         for value in row:
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with

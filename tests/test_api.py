@@ -234,6 +234,16 @@ def test_export_refuses_to_replace_without_force(tmp_path: Path) -> None:
     assert done.returncode == 2 and "already exists" in done.stderr
 
 
+def test_workbook_text_with_control_characters_is_written() -> None:
+    """A cell a workbook cannot hold as it is (a control character) is written with a space
+    in its place, not refused: a plan folder is always written."""
+    from planner.workbook import frames_workbook
+
+    data = frames_workbook({"notes.csv": pd.DataFrame({"note": ["a\x01b", "=cmd", "\x1b[2J"]})})
+    book = load_workbook(io.BytesIO(data))
+    assert [c.value for c in book["notes"]["A"]] == ["note", "a b", "'=cmd", " [2J"]
+
+
 def test_plan_workbook_holds_the_plan_tables_without_formulas(tiny: tuple[Path, Path],
                                                               tmp_path: Path) -> None:
     data, mission = tiny

@@ -36,6 +36,8 @@ MACHINE_FORMATS: dict[str, tuple[list[str], str]] = {
     "analyze fairness": (["analyze", "fairness", "--no-save", "--format", "json"], "json"),
     "analyze pareto": (["analyze", "pareto", "--no-save", "--points", "3", "--format",
                         "json"], "json"),
+    "analyze alternatives": (["analyze", "alternatives", "--no-save", "--format", "json"],
+                             "json"),
     "analyze montecarlo": (["analyze", "montecarlo", "readiness-uncertainty", "--draws", "20",
                             "--no-save", "--format", "json"], "json"),
     "schema KOR": (["schema", "KOR", "--format", "json"], "json"),
