@@ -7,6 +7,7 @@ Heavy modules (pandas, PuLP) are imported inside the commands so ``--help`` stay
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -31,7 +32,8 @@ DataOption = Annotated[
 ]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 ForceOption = Annotated[bool, typer.Option(
-    "--force", help="Replace the plan folder if it already holds a plan.")]
+    "--force", help="Replace the plan folder if it holds a plan this planner wrote, "
+    "unchanged.")]
 MipGapOption = Annotated[float | None, typer.Option(
     "--mip-gap", help="For a MIP (whole units or lead nations): the relative gap between the "
     "plan and the solver's best bound at which the plan counts as optimal [default: 1e-07].")]
@@ -41,9 +43,9 @@ MipGapAbsOption = Annotated[float | None, typer.Option(
 
 
 def stderr() -> Any:
-    from rich.console import Console
+    from planner.terminal import console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return console(stderr=True, soft_wrap=True)
 
 
 def check_text_or_json(output_format: str) -> None:
@@ -77,9 +79,42 @@ def guarded(debug: bool, action: Callable[[], int]) -> None:
     except SolverError as exc:
         if debug:
             raise
-        stderr().print(Text.assemble(("error:", "red"), " ", str(exc)))
+        stderr().print(Text.assemble(("error:", "red"), " ", printable(str(exc))))
+        raise typer.Exit(EXIT_INPUT) from None
+    except OSError as exc:  # permissions, a full disk, a folder where a file should be...
+        if debug:
+            raise
+        stderr().print(Text.assemble(("error:", "red"), " ", str(file_system_problem(exc))))
         raise typer.Exit(EXIT_INPUT) from None
     raise typer.Exit(code)
+
+
+FILE_SYSTEM_HINTS = {
+    errno.EACCES: "check the permissions of the file and its folder",
+    errno.EPERM: "check the permissions of the file and its folder",
+    errno.ENOSPC: "free some disk space and run the command again",
+    errno.EDQUOT: "free some of your disk quota and run the command again",
+    errno.EROFS: "the file system is read-only: write elsewhere",
+    errno.EISDIR: "a folder is where a file is expected: give the file's path",
+    errno.ENOTDIR: "a file is where a folder is expected: check the path",
+    errno.ENOENT: "check the path",
+    errno.ENAMETOOLONG: "use a shorter path",
+}
+
+
+def file_system_problem(exc: OSError) -> Any:
+    """An operating-system error as one located problem: the file, what failed, the fix."""
+    from planner.errors import Problem
+
+    where = exc.filename if exc.filename is not None else "file system"
+    hint = FILE_SYSTEM_HINTS.get(exc.errno or 0, "check the file and run the command again")
+    return Problem(str(where), f"cannot be used: {exc.strerror or exc}", hint=hint)
+
+
+def printable(text: str) -> str:
+    from planner.errors import printable as clean
+
+    return clean(text)
 
 
 @app.command()
@@ -242,6 +277,8 @@ def report(
     output_format: FormatOption = "html",
     data: DataOption = None,
     set_flags: SetOption = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the report (and its charts folder) if it exists.")] = False,
     debug: DebugOption = False,
 ) -> None:
     """Write a report of one plan (what was solved, headline, who does what, burden sharing,
@@ -253,11 +290,12 @@ def report(
 
         chosen = publish.check_format(output_format)
         if plan and Path(plan).is_dir() and is_plan_folder(Path(plan), "analysis.json"):
-            written = publish.write_analysis_report(Path(plan), out, chosen)
+            written = publish.write_analysis_report(Path(plan), out, chosen, force)
             print(f"Report written to {written}")
             return EXIT_OK
         [solved] = publish.gather([plan or "baseline"], data, set_flags or [])
-        written = publish.write_report(solved, out, chosen)
+        written = publish.write_report(solved, out, chosen, force,
+                                       publish.inputs_of([plan or "baseline"], data))
         print(f"Report written to {written}")
         return EXIT_OK
 
@@ -275,6 +313,9 @@ def compare(
         help="Also write the comparison tables as CSV files into this folder.")] = None,
     data: DataOption = None,
     set_flags: SetOption = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the report, its charts folder and the --csv folder if they "
+        "exist.")] = False,
     debug: DebugOption = False,
 ) -> None:
     """Compare plans side by side: deltas in cost, shares and allocations, and what differs
@@ -290,7 +331,8 @@ def compare(
             raise InputError([Problem("compare", "give at least two plans or missions",
                                       hint="e.g. planner compare baseline gsomia-suspended")])
         solved = publish.gather(plans, data, set_flags or [])
-        written = publish.write_comparison(solved, out, chosen, csv)
+        written = publish.write_comparison(solved, out, chosen, csv, force,
+                                           publish.inputs_of(plans, data))
         print(f"Comparison written to {written}" + (f" (tables in {csv}/)" if csv else ""))
         return EXIT_OK
 
@@ -447,12 +489,12 @@ def set_cells(
         root = edit.editable_root(data)
         done = edit.set_cells(root, table, key, assignments)
         if done is None:
-            print(f"Nothing to change: {key} already has those values.")
+            print(printable(f"Nothing to change: {key} already has those values."))
             return EXIT_OK
         changes = ", ".join(f"{c.column} {c.before or '(blank)'} -> {c.after or '(blank)'}"
                             for c in done.changes)
-        print(f"{done.label}, row {done.row} ({done.key}): {changes} (previous version in "
-              f"{done.backup})")
+        print(printable(f"{done.label}, row {done.row} ({done.key}): {changes} (previous "
+                        f"version in {done.backup})"))
         edit.warn_remaining(done.remaining, stderr())
         return EXIT_OK
 

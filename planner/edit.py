@@ -240,10 +240,13 @@ def read_file(path: Path, root: Path) -> CsvFile:
     label = label_for(path, root)
     try:
         raw, problems = read_csv(path, label)
+        if raw is None:  # not UTF-8, not CSV, empty: the validator's own words
+            raise InputError(problems)
         data = path.read_bytes()
         lines, records = parse_records(data.decode("utf-8-sig"))
-    except OSError as exc:
-        raise InputError([Problem(label, f"cannot be read: {exc.strerror}")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(label, f"cannot be read: {getattr(exc, 'strerror', exc)}",
+                                  hint="check that it is a readable UTF-8 file")]) from None
     except csv.Error as exc:
         raise InputError([Problem(label, f"is not a readable CSV file: {exc}",
                                   hint="open it in a spreadsheet and save it as CSV")]) from None
@@ -430,13 +433,15 @@ def backup_path(path: Path) -> Path:
 
 def commit(file: CsvFile, data: bytes) -> None:
     """Write a file's new bytes, keeping the previous version as <file>.bak; refuse when the
-    file changed since it was read."""
+    file changed since it was read. A table that is a symbolic link is edited where it points
+    (the link stays a link); the backup sits beside the link, where the message says."""
     try:
-        if file.path.read_bytes() != file.data:
+        target = file.path.resolve(strict=True) if file.path.is_symlink() else file.path
+        if target.read_bytes() != file.data:
             raise InputError([Problem(file.label, "changed while it was being edited; nothing "
                                       "was written", hint="run the command again")])
         write_atomic(backup_path(file.path), file.data)
-        write_atomic(file.path, data)
+        write_atomic(target, data)
     except OSError as exc:
         raise InputError([Problem(file.label, f"cannot be written: {exc.strerror}",
                                   hint="check the folder's permissions")]) from None

@@ -7,9 +7,28 @@ row and the column it sits in, and a hint for the fix.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+# what a terminal would act on rather than show: C0 and C1 controls (escape sequences
+# start with ESC or CSI), DEL, and the bidirectional overrides that reorder a line
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+                     r"\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str, keep_newlines: bool = False) -> str:
+    """Text from a file made safe to print: every control character shown as an escape
+    (``\\x1b``) instead of acting on the terminal. Newlines kept only when asked."""
+    if keep_newlines:
+        return "\n".join(CONTROL.sub(visible, line) for line in str(text).split("\n"))
+    return CONTROL.sub(visible, str(text))
 
 
 @dataclass(frozen=True)
@@ -31,7 +50,7 @@ class Problem:
         text = f"{', '.join(where)}: {self.message}"
         if self.hint:
             text += f" - {self.hint}"
-        return text
+        return printable(text)  # one line, whatever a cell or name holds
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: each is declared once

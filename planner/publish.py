@@ -14,7 +14,14 @@ from pydantic import ValidationError
 
 from planner import pipeline
 from planner.errors import InputError, Problem
-from planner.output import csv_bytes, is_plan_folder, write_atomic
+from planner.output import (
+    check_destination,
+    check_output_file,
+    csv_bytes,
+    is_plan_folder,
+    save_folder,
+    write_atomic,
+)
 from planner.plan import Plan
 from planner.scenario import parse_settings
 
@@ -62,6 +69,15 @@ def gather(arguments: list[str], data: Path | None, pairs: list[str]) -> list[Pl
     return plans
 
 
+def inputs_of(arguments: list[str], data: Path | None) -> list[Path]:
+    """What a report or comparison reads, which no output may overwrite: the capability
+    and missions folders, and every plan folder or mission file named."""
+    from planner import paths
+
+    found = [paths.data_dir(data), paths.missions_dir()]
+    return found + [Path(a) for a in arguments if Path(a).exists()]
+
+
 def write_text(path: Path, text: str) -> Path:
     """Write a file through a temporary name and a rename: never half a report."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,51 +85,87 @@ def write_text(path: Path, text: str) -> Path:
     return path
 
 
-def write_document(document: Any, kind: str, path: Path, output_format: str) -> Path:
-    """HTML in one file; Markdown with its charts as SVG files in ``<name>_charts/``."""
+def write_document(document: Any, kind: str, path: Path, output_format: str,
+                   force: bool = False, inputs: list[Path] | None = None,
+                   csv_folder: Path | None = None, csv_files: dict[str, bytes] | None = None
+                   ) -> Path:
+    """HTML in one file; Markdown with its charts as SVG files in ``<name>_charts/`` (a
+    folder written like a plan folder). Every destination is checked before anything is
+    written: nothing existing is replaced without ``force``, and inputs never."""
     from planner import report
 
-    links = None
+    inputs = inputs or []
+    check_output_file(path, force, inputs)
+    charts = path.parent / f"{path.stem}_charts"
+    links, files = None, {}
     if output_format == "md":
-        files = report.chart_files(document, f"{path.stem}_charts")
-        for relative, text in files.values():
-            write_text(path.parent / relative, text)
-        links = {key: relative for key, (relative, _) in files.items()}
-    return write_text(path, report.render(document, kind, output_format, links))
+        chosen = report.chart_files(document, charts.name)
+        files = {relative.split("/", 1)[1]: text.encode("utf-8")
+                 for relative, text in chosen.values()}
+        links = {key: relative for key, (relative, _) in chosen.items()}
+        if files:
+            check_inside(charts, inputs)
+            check_destination(charts, force, None, "charts")
+    if csv_folder is not None:
+        check_inside(csv_folder, inputs)
+        check_destination(csv_folder, force, None, "comparison")
+    text = report.render(document, kind, output_format, links)
+    if files:
+        save_folder(files, charts, None, force, "charts")
+    if csv_folder is not None and csv_files is not None:
+        save_folder(csv_files, csv_folder, None, force, "comparison")
+    return write_text(path, text)
 
 
-def write_report(plan: Plan, out: Path | None, output_format: str) -> Path:
+def check_inside(folder: Path, inputs: list[Path]) -> None:
+    """An output folder is never an input folder, nor inside or around one."""
+    target = folder.resolve()
+    for given in inputs:
+        source = Path(given).resolve()
+        if target == source or source in target.parents or target in source.parents:
+            raise InputError([Problem(str(folder), f"holds or is an input ({given}); inputs "
+                                      "are never overwritten", hint="write elsewhere")])
+
+
+def safe_name(name: str) -> str:
+    """A default file name from a mission name a saved file gave: never a path."""
+    cleaned = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:100]
+    return cleaned.strip("_") or "plan"
+
+
+def write_report(plan: Plan, out: Path | None, output_format: str, force: bool = False,
+                 inputs: list[Path] | None = None) -> Path:
     from planner import report
 
-    path = out or Path("reports") / f"{plan.mission['name']}.{output_format}"
-    return write_document(report.report_document(plan), "report", path, output_format)
+    path = out or Path("reports") / f"{safe_name(plan.mission['name'])}.{output_format}"
+    return write_document(report.report_document(plan), "report", path, output_format, force,
+                          inputs)
 
 
-def write_analysis_report(folder: Path, out: Path | None, output_format: str) -> Path:
+def write_analysis_report(folder: Path, out: Path | None, output_format: str,
+                          force: bool = False) -> Path:
     """A report of a saved analysis folder (``planner analyze ... --out FOLDER``)."""
     from planner import report
     from planner.analyze.results import load_analysis
 
-    try:
-        analysis = load_analysis(folder)
-    except (ValueError, KeyError, OSError) as exc:
-        raise InputError([Problem(str(folder / "analysis.json"), "not an analysis this "
-                                  f"planner can read ({exc.__class__.__name__})",
-                                  hint="run the analysis again to rewrite the folder")]
-                         ) from None
-    path = out or Path("reports") / f"{analysis.kind}-{analysis.mission}.{output_format}"
+    analysis = load_analysis(folder)
+    path = out or Path("reports") / (f"{safe_name(analysis.kind)}-"
+                                     f"{safe_name(analysis.mission)}.{output_format}")
     return write_document(report.analysis_document(analysis), "analysis", path,
-                          output_format)
+                          output_format, force, inputs_of([str(folder)], None))
 
 
 def write_comparison(plans: list[Plan], out: Path | None, output_format: str,
-                     csv_folder: Path | None) -> Path:
+                     csv_folder: Path | None, force: bool = False,
+                     inputs: list[Path] | None = None) -> Path:
     from planner import report
 
-    names = "-vs-".join(p.mission["name"] for p in plans[:2])
+    names = "-vs-".join(safe_name(p.mission["name"]) for p in plans[:2])
     path = out or Path("reports") / f"{names}.{output_format}"
     document = report.compare_document(plans)
+    tables = None
     if csv_folder is not None:
-        for name, frame in report.comparison_tables(document).items():
-            write_text(csv_folder / name, csv_bytes(frame).decode("utf-8"))
-    return write_document(document, "compare", path, output_format)
+        tables = {name: csv_bytes(frame)
+                  for name, frame in report.comparison_tables(document).items()}
+    return write_document(document, "compare", path, output_format, force, inputs,
+                          csv_folder, tables)

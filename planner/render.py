@@ -36,8 +36,13 @@ class Output(Console):
 
 
 def stdout() -> Output:
-    """The console of a command's own output (see ``Output``)."""
-    return Output(highlight=False)
+    """The console of a command's own output (see ``Output``); text from files is shown as
+    text, never as terminal control (``planner.terminal``)."""
+    from planner.terminal import Sanitizer
+
+    console = Output(highlight=False)
+    console.push_render_hook(Sanitizer())
+    return console
 
 
 def uncut_width(console: Console, table: Table) -> int:

@@ -628,6 +628,7 @@ def test_interrupted_plan_write_leaves_the_previous_plan_intact(
     monkeypatch.setattr(pd.DataFrame, "to_csv", fail_midway)  # after plan.json is written
     with pytest.raises(OSError, match="disk full"):
         output.save_plan(plan, folder, force=True)
+    assert output.why_not_ours(folder, "plan") is None
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["plan"]  # no staging folder left behind
 

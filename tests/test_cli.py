@@ -23,7 +23,7 @@ def test_solve_default_mission_prints_and_writes_plan(tmp_path: Path) -> None:
     folder = tmp_path / "plan"
     assert {p.name for p in folder.iterdir()} == {
         "plan.json", "allocations.csv", "countries.csv", "shortfalls.csv", "coverage.csv",
-        "duals.csv", "plan.xlsx"}
+        "duals.csv", "plan.xlsx", ".planner-manifest.json"}
     plan = json.loads((folder / "plan.json").read_text())
     assert plan["status"] == "optimal" and plan["mission"]["name"] == "baseline"
     assert set(plan["versions"]) >= {"pulp", "highspy", "python"}

@@ -229,7 +229,8 @@ def test_compare_html_numbers_are_the_plans(comparison: Path,
 def test_compare_csv_are_the_plans(comparison: Path, plans: dict[str, Plan]) -> None:
     tables = comparison / "tables"
     assert sorted(p.name for p in tables.iterdir()) == [
-        "allocation_changes.csv", "cost_shares.csv", "headline.csv", "inputs.csv"]
+        ".planner-manifest.json", "allocation_changes.csv", "cost_shares.csv", "headline.csv",
+        "inputs.csv"]
     base, suspended = plans["baseline"], plans["gsomia_suspended"]
 
     shares = {r["country"]: r for r in read_csv(tables / "cost_shares.csv")}

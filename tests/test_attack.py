@@ -1,0 +1,349 @@
+"""Attacks on the planner by class (issue 22): each test attacks a whole class, not one case.
+
+- Data loss: folders and files the planner may replace are drawn at random (user files, a
+  ``plan.json`` alone, a planner folder with files added or edited, links, the working folder
+  and its parents); only an unchanged folder this planner wrote is replaced, and only with
+  ``--force``. A plan swap is killed (``os._exit`` in a forked child) between every pair of
+  its steps; the next run finds a plan at the path, old or new.
+- Saved plans and analyses are inputs: hostile ``plan.json`` / ``analysis.json`` (schema-valid
+  or not) end in a plan, a report, or one located error line; never a traceback, never a file
+  outside the working folder; SVG loses scripts, handlers and external references.
+- Injection: control characters and formula starts in every text that reaches CSV,
+  Markdown, HTML and the terminal.
+- Crashes: file-system faults (real permissions, special files, monkeypatched full disks)
+  are error lines with exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner import output
+from planner.errors import InputError
+
+from .conftest import REPO, run_planner
+
+FAST = settings(max_examples=60, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow])
+
+
+def snapshot(root: Path) -> dict[str, bytes | str]:
+    """Every file and link under ``root`` with its bytes (or link target)."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(root.rglob("*")):
+        key = str(path.relative_to(root))
+        if path.is_symlink():
+            found[key] = "-> " + os.readlink(path)
+        elif path.is_file():
+            found[key] = path.read_bytes()
+        else:
+            found[key] = "dir"
+    return found
+
+
+# --- data loss: which folders --force may replace ----------------------------------------
+
+NEW = {"plan.json": b'{"new": 1}\n', "allocations.csv": b"a\n1\n"}
+OLD = {"plan.json": b'{"old": 1}\n', "allocations.csv": b"a\n0\n"}
+
+folder_states = st.sampled_from([
+    "absent", "ours", "ours+extra", "ours-edited", "ours-missing", "plan.json only",
+    "user files", "other kind", "forged manifest", "link to ours", "file", "empty",
+])
+
+
+def make_state(folder: Path, state: str) -> None:
+    if state == "absent":
+        return
+    if state in ("ours", "ours+extra", "ours-edited", "ours-missing", "link to ours"):
+        real = folder if state != "link to ours" else folder.with_name("real")
+        output.save_folder(OLD, real, "plan.json", False)
+        if state == "ours+extra":
+            (real / "notes.txt").write_text("mine")
+        elif state == "ours-edited":
+            (real / "allocations.csv").write_text("edited by hand")
+        elif state == "ours-missing":
+            (real / "allocations.csv").unlink()
+        elif state == "link to ours":
+            folder.symlink_to(real, target_is_directory=True)
+    elif state == "plan.json only":
+        folder.mkdir()
+        (folder / "plan.json").write_text("{}")
+    elif state == "user files":
+        folder.mkdir()
+        (folder / "plan.json").write_text("{}")
+        (folder / "thesis.docx").write_bytes(b"years of work")
+    elif state == "other kind":
+        output.save_folder({"analysis.json": b"{}"}, folder, "analysis.json", False)
+    elif state == "forged manifest":  # a manifest that lists files with wrong digests
+        folder.mkdir()
+        (folder / "plan.json").write_text("{}")
+        (folder / output.MANIFEST).write_text(json.dumps(
+            {"written_by": output.WRITTEN_BY, "kind": "plan",
+             "files": {"plan.json": "0" * 64}}))
+    elif state == "file":
+        folder.write_text("a file")
+    elif state == "empty":
+        folder.mkdir()
+
+
+@FAST
+@given(state=folder_states, force=st.booleans())
+def test_only_an_unchanged_planner_folder_is_replaced_and_only_with_force(
+        tmp_path_factory: pytest.TempPathFactory, state: str, force: bool) -> None:
+    root = tmp_path_factory.mktemp("dest")
+    folder = root / "out"
+    make_state(folder, state)
+    before = snapshot(root)
+    replaceable = state == "absent" or (state == "ours" and force)
+    try:
+        output.save_folder(NEW, folder, "plan.json", force)
+    except InputError as exc:
+        assert not replaceable, exc
+        assert len(exc.problems) == 1 and str(folder) in str(exc.problems[0])
+        assert snapshot(root) == before  # refused: nothing changed, nothing left behind
+        return
+    assert replaceable
+    assert {p.name for p in folder.iterdir()} == {*NEW, output.MANIFEST}
+    assert all((folder / n).read_bytes() == d for n, d in NEW.items())
+    assert {p.name for p in root.iterdir()} == {"out"}
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2])
+def test_the_working_folder_and_its_parents_are_never_replaced(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, depth: int) -> None:
+    """Even when it is (or looks exactly like) a plan folder this planner wrote."""
+    work = tmp_path / "a" / "b"
+    output.save_folder(OLD, work, "plan.json", False)
+    monkeypatch.chdir(work)
+    target = Path(*([".."] * depth)) if depth else Path(".")
+    before = snapshot(tmp_path)
+    with pytest.raises(InputError, match="working folder"):
+        output.save_folder(NEW, target, "plan.json", True)
+    assert snapshot(tmp_path) == before
+
+
+def test_solve_force_on_the_working_folder_with_a_plan_json(tmp_path: Path) -> None:
+    """The issue's case: ``echo '{}' > plan.json; planner solve --out "$PWD" --force``."""
+    shutil.copytree(REPO / "capabilities", tmp_path / "capabilities")
+    (tmp_path / "plan.json").write_text("{}")
+    before = snapshot(tmp_path)
+    result = run_planner("solve", "--out", str(tmp_path), "--force", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "working folder" in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+# --- data loss: a plan swap killed between any two steps --------------------------------
+
+def steps_of_a_swap(tmp: Path) -> list[str]:
+    seen: list[str] = []
+    original = output.checkpoint
+    output.checkpoint = seen.append  # type: ignore[assignment]
+    try:
+        output.save_folder(OLD, tmp / "probe", "plan.json", False)
+        output.save_folder(NEW, tmp / "probe", "plan.json", True)
+    finally:
+        output.checkpoint = original  # type: ignore[assignment]
+    return seen
+
+
+def killer(at: int) -> Any:
+    """A checkpoint that ends the process, as SIGKILL would, on its ``at``-th call."""
+    count = [0]
+
+    def die(step: str) -> None:
+        count[0] += 1
+        if count[0] > at:
+            os._exit(9)
+    return die
+
+
+def test_a_swap_killed_between_any_two_steps_is_recovered(tmp_path: Path) -> None:
+    steps = steps_of_a_swap(tmp_path / "probe-root")
+    assert len(steps) >= 12  # stage, manifest, each file, retire, swap, removal of the old
+    for kill_at in range(len(steps)):
+        for replacing in (True, False):
+            root = tmp_path / f"k{kill_at}{replacing}"
+            root.mkdir()
+            folder = root / "plan"
+            if replacing:
+                output.save_folder(OLD, folder, "plan.json", False)
+            pid = os.fork()
+            if pid == 0:  # the child: killed (no cleanup, no finally) at step kill_at
+                output.checkpoint = killer(kill_at)  # type: ignore[assignment]
+                try:
+                    output.save_folder(NEW, folder, "plan.json", True)
+                finally:
+                    os._exit(0)
+            _, status = os.waitpid(pid, 0)
+            killed = os.WEXITSTATUS(status) == 9
+            # the next run repairs what the kill left
+            output.recover(folder)
+            names = {p.name for p in root.iterdir()}
+            if replacing or folder.exists():
+                assert names == {"plan"}, (kill_at, replacing, names)
+                assert output.why_not_ours(folder, "plan") is None
+                content = {p.name: p.read_bytes() for p in folder.iterdir()
+                           if p.name != output.MANIFEST}
+                assert content in (OLD, NEW), (kill_at, replacing)
+            else:
+                assert killed and names == set(), (kill_at, names)
+            # and a following write with --force succeeds
+            output.save_folder(NEW, folder, "plan.json", True)
+
+
+def test_readers_see_a_plan_while_the_swap_is_half_done(tmp_path: Path) -> None:
+    """Between 'retire' and 'swap' the path is empty for an instant; a reader (report,
+    compare) completes the swap instead of solving a mission of that name."""
+    folder = tmp_path / "plan"
+    output.save_folder(OLD, folder, "plan.json", False)
+    new, old = output.staging(folder)
+    output.save_folder(NEW, new, "plan.json", False)  # a complete staged folder
+    folder.rename(old)
+    assert output.is_plan_folder(folder)
+    assert (folder / "plan.json").read_bytes() == NEW["plan.json"]
+    assert not new.exists() and not old.exists()
+
+
+# --- data loss: report and comparison outputs --------------------------------------------
+
+@pytest.fixture(scope="module")
+def saved_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from planner import pipeline
+
+    folder = tmp_path_factory.mktemp("saved") / "plan"
+    output.save_plan(pipeline.solve("baseline"), folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def quick_documents(saved_plan: Path) -> Any:
+    """Reports built once: the attacks are on where they are written, not on charts."""
+    from unittest import mock
+
+    from planner import publish, report
+
+    document = report.report_document(publish.load_plan(saved_plan))
+    with mock.patch.object(report, "report_document", lambda plan: document):
+        yield
+
+
+output_targets = st.sampled_from([
+    "existing file", "input table", "input mission", "the plan's own json", "link to a file",
+    "folder", "charts folder of the user", "charts link", "fifo",
+])
+
+
+@FAST
+@given(target=output_targets, md=st.booleans())
+def test_a_report_never_replaces_what_exists_without_force_nor_an_input(
+        tmp_path_factory: pytest.TempPathFactory, saved_plan: Path, quick_documents: Any,
+        target: str, md: bool) -> None:
+    from planner import publish
+
+    root = tmp_path_factory.mktemp("report")
+    caps = Path(shutil.copytree(REPO / "capabilities", root / "capabilities"))
+    missions = Path(shutil.copytree(REPO / "missions", root / "missions"))
+    plan_copy = Path(shutil.copytree(saved_plan, root / "plan"))
+    elsewhere = root / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "precious.txt").write_text("mine")
+    suffix = "md" if md else "html"
+    out = root / f"r.{suffix}"
+    if target == "existing file":
+        out.write_text("my notes")
+    elif target == "input table":
+        out = caps / "JPN.csv"
+    elif target == "input mission":
+        out = missions / "baseline.yaml"
+    elif target == "the plan's own json":
+        out = plan_copy / "plan.json"
+    elif target == "link to a file":
+        out.symlink_to(elsewhere / "precious.txt")
+    elif target == "folder":
+        out.mkdir()
+    elif target == "charts folder of the user":
+        (root / "r_charts").mkdir()
+        (root / "r_charts" / "burden.svg").write_text("my drawing")
+    elif target == "charts link":
+        (root / "r_charts").symlink_to(elsewhere, target_is_directory=True)
+    elif target == "fifo":
+        os.mkfifo(out)
+    inputs = [caps, missions, plan_copy]
+    before = snapshot(root)
+    plan = publish.load_plan(plan_copy)
+    writable = target.startswith("charts") and not md  # HTML has no charts folder
+    for force in (False, True):
+        allowed = writable or (force and target in ("existing file", "link to a file"))
+        try:
+            publish.write_report(plan, out, suffix, force, inputs)
+        except InputError as exc:
+            assert not allowed, exc
+            assert snapshot(root) == before
+            continue
+        assert allowed
+        assert (elsewhere / "precious.txt").read_text() == "mine"  # a link is replaced
+        assert snapshot(caps) == before_sub(before, "capabilities")
+        break
+
+
+def before_sub(before: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {k[len(prefix) + 1:]: v for k, v in before.items() if k.startswith(prefix + "/")}
+
+
+def test_compare_csv_never_writes_into_the_tables_folder(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "capabilities", tmp_path / "capabilities")
+    before = snapshot(tmp_path)
+    result = run_planner("compare", "baseline", "gsomia-suspended", "--csv", "capabilities",
+                         "--force", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "input" in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+# --- data loss: planner set on a link ----------------------------------------------------
+
+def test_set_on_a_linked_table_writes_through_and_keeps_the_link(tmp_path: Path) -> None:
+    caps = Path(shutil.copytree(REPO / "capabilities", tmp_path / "capabilities"))
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (caps / "JPN.csv").rename(shared / "JPN.csv")
+    (caps / "JPN.csv").symlink_to(shared / "JPN.csv")
+    before = (shared / "JPN.csv").read_bytes()
+    result = run_planner("set", "JPN", "aegis_ddg", "quantity=10", "--data", str(caps),
+                         cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (caps / "JPN.csv").is_symlink()
+    assert os.readlink(caps / "JPN.csv") == str(shared / "JPN.csv")
+    after = (shared / "JPN.csv").read_bytes()
+    assert after == before.replace(b"aegis_ddg,\"Aegis destroyers (Kongo, Atago, Maya "
+                                   b"classes)\",8", b"aegis_ddg,\"Aegis destroyers (Kongo, "
+                                   b"Atago, Maya classes)\",10")
+    assert (caps / "JPN.csv.bak").read_bytes() == before
+
+
+def test_permissions_survive(tmp_path: Path) -> None:
+    """A read-only destination is an error line, not a traceback."""
+    if os.geteuid() == 0:
+        pytest.skip("root ignores file permissions")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        result = run_planner("solve", "--out", str(locked / "p"), cwd=REPO)
+    finally:
+        locked.chmod(stat.S_IRWXU)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert re.search(r"error: .*locked.*ermission", result.stderr)
