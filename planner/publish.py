@@ -6,11 +6,8 @@ solves missions named on the command line, and writes files.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
-
-from pydantic import ValidationError
 
 from planner import pipeline
 from planner.errors import InputError, Problem
@@ -36,14 +33,10 @@ def check_format(name: str) -> str:
 
 
 def load_plan(folder: Path) -> Plan:
-    """A saved plan folder's plan.json, checked against the Plan schema."""
-    path = folder / "plan.json"
-    try:
-        return Plan.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (json.JSONDecodeError, UnicodeDecodeError, ValidationError) as exc:
-        raise InputError([Problem(str(path), "not a plan this planner can read "
-                                  f"({exc.__class__.__name__})",
-                                  hint="solve the mission again to rewrite the folder")]) from None
+    """A saved plan folder's plan.json, strictly checked (``planner.saved``)."""
+    from planner.saved import load_plan as load
+
+    return load(folder)
 
 
 def gather(arguments: list[str], data: Path | None, pairs: list[str]) -> list[Plan]:
@@ -133,13 +126,26 @@ def safe_name(name: str) -> str:
     return cleaned.strip("_") or "plan"
 
 
+def built(make: Any, *args: Any) -> Any:
+    """A document built from plans that may have been read from files: a saved plan that
+    passes the schema yet contradicts itself is an input error, not a traceback."""
+    try:
+        return make(*args)
+    except (KeyError, ValueError, IndexError, TypeError, ZeroDivisionError,
+            OverflowError) as exc:
+        raise InputError([Problem("plan.json", "a saved plan contradicts itself and cannot "
+                                  f"be reported ({exc.__class__.__name__}: "
+                                  f"{str(exc)[:200]})", hint="solve the mission again to "
+                                  "rewrite the folder (--debug shows where)")]) from exc
+
+
 def write_report(plan: Plan, out: Path | None, output_format: str, force: bool = False,
                  inputs: list[Path] | None = None) -> Path:
     from planner import report
 
     path = out or Path("reports") / f"{safe_name(plan.mission['name'])}.{output_format}"
-    return write_document(report.report_document(plan), "report", path, output_format, force,
-                          inputs)
+    return write_document(built(report.report_document, plan), "report", path, output_format,
+                          force, inputs)
 
 
 def write_analysis_report(folder: Path, out: Path | None, output_format: str,
@@ -162,7 +168,7 @@ def write_comparison(plans: list[Plan], out: Path | None, output_format: str,
 
     names = "-vs-".join(safe_name(p.mission["name"]) for p in plans[:2])
     path = out or Path("reports") / f"{names}.{output_format}"
-    document = report.compare_document(plans)
+    document = built(report.compare_document, plans)
     tables = None
     if csv_folder is not None:
         tables = {name: csv_bytes(frame)

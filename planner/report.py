@@ -179,6 +179,7 @@ def pyplot() -> Any:
 
     matplotlib.use("Agg")
     matplotlib.rcParams.update({"svg.fonttype": "none", "font.size": 9,
+                                "text.parse_math": False,  # a "$" in a name is text
                                 "svg.hashsalt": "planner"})
     import matplotlib.pyplot as plt
 

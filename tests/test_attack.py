@@ -387,3 +387,137 @@ def test_file_system_faults_are_one_error_line(
         assert os.strerror(fault) in lines[0]
     else:
         assert result.exit_code in (0, 1), result.output
+
+
+# --- saved plans and analyses are inputs ------------------------------------------------
+
+HOSTILE = st.sampled_from([
+    None, True, -1, 0, 10**30, 1e308, "", "../../outside", "/etc/passwd", "a$b$c", "$",
+    "\x1b[2J\x1b[Hcleared", "=HYPERLINK(\"http://x\")", "![x](http://evil/x.png)", [], {},
+    {"nested": {"deeper": []}}, "DEEP", "HUGE",
+])
+
+
+def mutate(document: Any, data: st.DataObject) -> Any:
+    """One hostile change at a random place in a JSON document: a value replaced, a key
+    removed or added."""
+    node, key = document, None
+    parent: Any = None
+    for _ in range(data.draw(st.integers(0, 5))):
+        if isinstance(node, dict) and node:
+            key = data.draw(st.sampled_from(sorted(node)))
+        elif isinstance(node, list) and node:
+            key = data.draw(st.integers(0, len(node) - 1))
+        else:
+            break
+        parent, node = node, node[key]
+    action = data.draw(st.sampled_from(["replace", "delete", "add"]))
+    if parent is None:
+        if isinstance(document, dict) and action != "add" and document:
+            key = data.draw(st.sampled_from(sorted(document)))
+            parent = document
+        else:
+            document["extra"] = 1
+            return document
+    value = data.draw(HOSTILE)
+    if action == "delete" and isinstance(parent, dict):
+        del parent[key]
+    elif action == "add" and isinstance(node, dict):
+        node[data.draw(st.sampled_from(["extra", "../x", "name"]))] = value
+    else:
+        parent[key] = value
+    return document
+
+
+def dumped(document: Any) -> str:
+    text = json.dumps(document)
+    return text.replace('"DEEP"', "[" * 5000 + "]" * 5000).replace('"HUGE"', "9" * 5000)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_hostile_plan_json_is_a_report_or_one_located_error(
+        tmp_path_factory: pytest.TempPathFactory, saved_plan: Path, data: st.DataObject) -> None:
+    from planner import publish, report
+
+    folder = Path(shutil.copytree(saved_plan, tmp_path_factory.mktemp("hostile") / "plan"))
+    document = mutate(json.loads((folder / "plan.json").read_text()), data)
+    (folder / "plan.json").write_text(dumped(document), encoding="utf-8")
+    try:
+        plan = publish.load_plan(folder)
+        built = publish.built(report.report_document, plan)
+        for suffix in ("html", "md"):
+            text = report.render(built, "report", suffix)
+            assert "\x1b" not in text and "<script" not in text
+        path = Path("reports") / f"{publish.safe_name(plan.mission['name'])}.html"
+        assert path.parent == Path("reports")
+    except InputError as exc:
+        assert exc.problems and all(str(folder) in str(p) or p.file == "plan.json"
+                                    for p in exc.problems), exc
+        assert all("\n" not in str(p) and "\x1b" not in str(p) for p in exc.problems)
+
+
+def test_a_mission_name_that_climbs_out_is_refused(tmp_path: Path, saved_plan: Path) -> None:
+    for name in ("../../x", "/tmp/x", "a/b", ".."):
+        folder = Path(shutil.copytree(saved_plan, tmp_path / f"p{len(name)}{name[:1]}"))
+        document = json.loads((folder / "plan.json").read_text())
+        document["mission"]["name"] = name
+        (folder / "plan.json").write_text(json.dumps(document))
+        work = tmp_path / f"work{len(name)}"
+        work.mkdir()
+        result = run_planner("report", str(folder), cwd=work)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert "mission.name" in result.stderr
+        assert sorted(p.name for p in tmp_path.rglob("*") if p.suffix == ".html") == []
+
+
+EVIL_SVG = [
+    '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
+    '<use xlink:href="http://evil/x.svg#a"/><image href="file:///etc/passwd"/></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><iframe src="javascript:x"/>'
+    '</foreignObject><style>@import url(http://evil/c.css);</style>'
+    '<rect style="fill:url(http://evil/#x)"/><a href="javascript:alert(1)"><text>x</text>'
+    '</a></svg>',
+    '<svg xmlns="http://www.w3.org/2000/svg"><g><SCRIPT>x</SCRIPT><rect ONCLICK="x" '
+    'fill="url(#ok)"/></g><animate attributeName="href" to="javascript:x"/>'
+    '<set attributeName="onmouseover" to="alert(1)"/></svg>',
+]
+
+
+@pytest.mark.parametrize("svg", EVIL_SVG)
+def test_svg_loses_scripts_handlers_and_external_references(svg: str) -> None:
+    from planner.saved import sanitise_svg
+
+    clean = sanitise_svg(svg)
+    lowered = clean.lower()
+    for bad in ("<script", "onload", "onclick", "onmouseover", "javascript:", "http://evil",
+                "file:", "foreignobject", "<image", "<a ", "@import", "<animate", "<set"):
+        assert bad not in lowered, (bad, clean)
+
+
+def analysis_folder(root: Path, charts: dict[str, str], names: list[str]) -> Path:
+    document = {"kind": "resilience", "mission": "baseline", "title": "t", "findings": ["f"],
+                "facts": {"solves": 1}, "tables": {"t": [{"a": 1}]}, "charts": names}
+    files = {"analysis.json": json.dumps(document).encode(),
+             **{n: t.encode() for n, t in charts.items()}}
+    return output.save_folder(files, root / "a", "analysis.json", False)
+
+
+@pytest.mark.parametrize("name", ["../secret.svg", "/etc/passwd", "sub/x.svg", "link.svg",
+                                  "..svg", "x.svg\n"])
+def test_analysis_charts_are_read_only_from_their_own_folder(tmp_path: Path,
+                                                             name: str) -> None:
+    from planner import publish
+
+    (tmp_path / "secret.svg").write_text("<svg>SECRET</svg>")
+    folder = analysis_folder(tmp_path, {}, [name])
+    if name == "link.svg":
+        (folder / name).symlink_to(tmp_path / "secret.svg")
+    before = snapshot(tmp_path)
+    with pytest.raises(InputError) as caught:
+        publish.write_analysis_report(folder, tmp_path / "r.html", "html")
+    assert "SECRET" not in str(caught.value)
+    assert snapshot(tmp_path) == before

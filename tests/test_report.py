@@ -450,9 +450,9 @@ def test_report_reads_a_saved_plan_folder_without_solving(tmp_path: Path,
 
 
 @pytest.mark.parametrize(("content", "error"), [
-    ('{"mission": {"name": "baseline"', "JSONDecodeError"),
-    ('{"mission": {"name": "baseline"}}', "ValidationError"),
-    ("\xff\xfe", "UnicodeDecodeError")])
+    ('{"mission": {"name": "baseline"', "is not readable JSON (Expecting"),
+    ('{"mission": {"name": "baseline"}}', "Field required"),
+    ("\xff\xfe", "is not readable JSON ('utf-8' codec")])
 def test_report_refuses_a_corrupt_plan_folder(tmp_path: Path, content: str,
                                               error: str) -> None:
     folder = tmp_path / "plans" / "b"
@@ -461,7 +461,7 @@ def test_report_refuses_a_corrupt_plan_folder(tmp_path: Path, content: str,
     result = run_planner("report", "plans/b", "--out", "b.html", cwd=tmp_path)
     ok(result, 2)
     assert "plans/b/plan.json" in result.stderr
-    assert f"not a plan this planner can read ({error})" in result.stderr
+    assert error in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "b.html").exists()
 

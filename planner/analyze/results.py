@@ -72,14 +72,15 @@ def save_analysis(analysis: Analysis, folder: Path, force: bool = False) -> Path
 
 
 def load_analysis(folder: Path) -> Analysis:
-    """An analysis folder read back (for reports)."""
-    data = json.loads((Path(folder) / "analysis.json").read_text(encoding="utf-8"))
-    charts = {Path(name).stem: (Path(folder) / name).read_text(encoding="utf-8")
-              for name in data.get("charts", []) if (Path(folder) / name).is_file()}
-    return Analysis(data["kind"], data["mission"], data["title"], data["findings"],
-                    {name: pd.DataFrame(rows) for name, rows in data["tables"].items()},
-                    data["facts"], charts, input_digest=data.get("input_digest", ""),
-                    versions=data.get("versions", {}))
+    """An analysis folder read back (for reports): strictly checked, its charts read only
+    from its own folder and sanitised (``planner.saved``)."""
+    from planner.saved import load_analysis_file
+
+    saved, charts = load_analysis_file(Path(folder))
+    return Analysis(saved.kind, saved.mission, saved.title, list(saved.findings),
+                    {name: pd.DataFrame(rows) for name, rows in saved.tables.items()},
+                    dict(saved.facts), charts, input_digest=saved.input_digest or "",
+                    versions=dict(saved.versions))
 
 
 def no_plan(instance: Instance, status: str) -> str:
