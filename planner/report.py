@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
+from planner.errors import CONTROL
 from planner.plan import SHORTFALL_TOLERANCE, Plan
 
 # Okabe-Ito: distinguishable by colour-blind readers and in greyscale print
@@ -403,18 +404,41 @@ def data_uri(chart: Markup) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(str(chart).encode()).decode()
 
 
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!~])")  # < > & autoescaped; | by cell
+# every character that can start Markdown syntax inside a line: links and images
+# ([ ] ( ) !), code, emphasis, raw HTML and entities (< > &), tables (|), headings (#)
+MARKDOWN_SPECIAL = re.compile(r"([\\`*{}\[\]()#!~<>&|])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 
-def md(value: Any) -> str:
-    """Free text for Markdown: its syntax characters escaped, so a description cannot add a
-    link, an image fetched from the network, or emphasis."""
-    return MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
+def md_text(text: str) -> str:
+    """Text from a file as Markdown that shows exactly that text: syntax characters
+    escaped with backslashes (an underscore inside a word is literal in Markdown and left
+    alone), line breaks as spaces (a line cannot start a heading or a list), control
+    characters shown as a replacement mark."""
+    text = CONTROL.sub("\ufffd", str(text).replace("\r\n", " ").replace("\n", " ")
+                       .replace("\r", " "))
+    return MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(), text)
 
 
-def cell(value: Any) -> str:
-    """A Markdown table cell: pipes and line breaks would break the table."""
-    return str(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+def md(value: Any) -> Markup:
+    """A template value for Markdown: escaped once (already escaped text passes)."""
+    return value if isinstance(value, Markup) else Markup(md_text(value))
+
+
+def cell(value: Any) -> Markup:
+    """A Markdown table cell: as ``md``, which also escapes pipes and line breaks."""
+    return md(value)
+
+
+def code(value: Any) -> Markup:
+    """A code span: backslashes are literal inside one, so the text is kept free of what
+    could end it (backticks), a table (pipes) or the line."""
+    text = CONTROL.sub("\ufffd", str(value)).replace("`", "'").replace("|", "/")
+    return Markup(f"`{text}`")
+
+
+def column(name: Any) -> Markup:
+    """A table's column name as a heading: our snake_case names with spaces."""
+    return md(str(name).replace("_", " "))
 
 
 def share_formats(plans: list[Plan]) -> dict[str, str]:
@@ -422,16 +446,19 @@ def share_formats(plans: list[Plan]) -> dict[str, str]:
             **{f"change: {label(p)}": "pp" for p in plans}}
 
 
-def environment() -> Environment:
-    """Templates with autoescape on for HTML and Markdown alike: in Markdown, escaped
-    entities show as the text that was written, never as live HTML."""
+def environment(output_format: str = "html") -> Environment:
+    """Templates that escape every value: for HTML with entities (autoescape), for
+    Markdown with backslashes (every ``{{ }}`` value goes through ``md`` unless a filter
+    already made it Markdown), so that Markdown shows the text written, never ``&gt;``."""
     env = Environment(loader=PackageLoader("planner", "templates"),
-                      autoescape=select_autoescape(["html", "md"], default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+                      autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                      finalize=md if output_format == "md" else None)
     env.filters["fmt"] = fmt
     env.filters["data_uri"] = data_uri
     env.filters["cell"] = cell
     env.filters["md"] = md
+    env.filters["column"] = column
+    env.filters["code"] = code
     env.globals["label"] = label
     env.globals["share_formats"] = share_formats
     return env
@@ -452,13 +479,14 @@ def render(document: Document, kind: str, output_format: str,
     """The document as HTML or Markdown text. In Markdown a chart is an image link (from
     ``links``, chart key -> relative path) or, without links, an SVG data URI."""
     suffix = "html" if output_format == "html" else "md"
-    template = environment().get_template(f"{kind}.{suffix}.j2")
+    template = environment(suffix).get_template(f"{kind}.{suffix}.j2")
 
-    def image(key: str) -> str:
+    def image(key: str) -> Markup:
+        """Our own chart's link: a file name made of [A-Za-z0-9_.-], or a base64 URI."""
         if links and key in links:
-            return links[key]
+            return Markup(links[key])
         chart = document.charts.get(key)
-        return data_uri(chart) if chart is not None else ""
+        return Markup(data_uri(chart) if chart is not None else "")
 
     return template.render(doc=document, tables=document.tables, charts=document.charts,
                            plans=document.plans, image=image)

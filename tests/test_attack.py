@@ -16,9 +16,12 @@
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -521,3 +524,84 @@ def test_analysis_charts_are_read_only_from_their_own_folder(tmp_path: Path,
         publish.write_analysis_report(folder, tmp_path / "r.html", "html")
     assert "SECRET" not in str(caught.value)
     assert snapshot(tmp_path) == before
+
+
+# --- injection: CSV, Markdown, the terminal ----------------------------------------------
+
+# what attacks use: formula starts, the blanks and controls a spreadsheet skips or reads as
+# a row break, Markdown and HTML syntax, escape sequences
+HOSTILE_TEXT = st.lists(st.sampled_from(
+    list("=+-@ \t\r\n\x0b\x0c\x00\x1b\x1c\x1d\x1e\x7f\x85\u2028\u2029\u202e\ufeff")
+    + list("[]()!<>&|`*_#~\\\"':") + ["javascript:", "http://e/x.png", "a", "1", "[2J"]),
+    max_size=20).map("".join)
+ROW_BREAKS = re.compile("[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(HOSTILE_TEXT, min_size=1, max_size=6))
+def test_no_csv_cell_can_run_as_a_formula_or_split_a_row(cells: list[str]) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"text": cells, "number": [-1.5] * len(cells)})
+    data = output.csv_bytes(frame).decode("utf-8")
+    # one line per record whatever a spreadsheet takes for a row break
+    assert len(ROW_BREAKS.findall(data)) == len(cells) + 1
+    records = list(csv.reader(io.StringIO(data, newline="")))
+    assert len(records) == len(cells) + 1
+    for value, number in records[1:]:
+        assert number == "-1.5"  # numbers stay numbers
+        assert not output.SKIPPED.sub("", value).startswith(output.FORMULA_START) or \
+            value.startswith("'"), value
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=HOSTILE_TEXT)
+def test_markdown_shows_the_text_and_nothing_live(text: str) -> None:
+    from html import unescape
+
+    from markdown_it import MarkdownIt
+
+    from planner.report import md_text
+
+    escaped = md_text(text)
+    for place in (f"{escaped}\n", f"# {escaped}\n", f"| a |\n|---|\n| {escaped} |\n"):
+        html = MarkdownIt("commonmark").enable("table").render(place)
+        assert "<a " not in html and "<img" not in html and "<script" not in html, html
+        assert "<em>" not in html and "<code>" not in html and "<h2" not in html
+    # a paragraph shows exactly the text (controls marked, line breaks as spaces)
+    html = MarkdownIt("commonmark").render(f"x {escaped} x\n")
+    shown = unescape(re.sub(r"<[^>]+>", "", html)).strip()
+    expected = " ".join(f"x {output_controls(text)} x".split())
+    assert " ".join(shown.split()) == expected
+
+
+def output_controls(text: str) -> str:
+    from planner.errors import CONTROL
+
+    return CONTROL.sub("\ufffd", text.replace("\r\n", " ").replace("\n", " ")
+                       .replace("\r", " ")).replace("\x00", "\ufffd")
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=HOSTILE_TEXT)
+def test_the_terminal_never_receives_a_control_character_from_a_file(text: str) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from planner import terminal
+    from planner.errors import CONTROL, Problem
+
+    for forced in (False, True):
+        buffer = io.StringIO()
+        console = terminal.console(file=buffer, force_terminal=forced, width=80,
+                                   color_system=None)
+        console.print(Text(text))
+        console.print(text, markup=False)
+        table = Table(title=text)
+        table.add_column(text)
+        table.add_row(text)
+        console.print(table)
+        written = buffer.getvalue()  # no colours asked: any control came from the text
+        assert not CONTROL.search(written.replace("\n", "")), repr(written)
+    line = str(Problem(text, text, row=1, column=text, hint=text))
+    assert not CONTROL.search(line), repr(line)

@@ -17,7 +17,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from markupsafe import escape
 
 from planner import paths, pipeline
 from planner.output import protect
@@ -32,7 +31,7 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
 # in Markdown, free text also has its Markdown syntax escaped: no link or image can be added
-MD_ESCAPED_SCRIPT = "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"
+MD_ESCAPED_SCRIPT = "\\<script\\>alert\\(1\\)\\</script\\>"
 FORMULA = '=HYPERLINK("http://x")'
 FORMULA_START = ("=", "+", "-", "@")
 
@@ -417,10 +416,11 @@ def test_taiwan_report_md_names_japans_threshold_with_its_source(taiwan_md: str,
     assert row.binding and row.dual is not None and abs(row.dual) > 1e-6
     table = section(taiwan_md, "## Constraints that shaped the plan")
     [line] = [x for x in table.splitlines() if x.startswith("| `policy[jpn_no_force_abroad]` |")]
-    # Markdown is autoescaped: the source's quotes show as entities a viewer turns back
-    assert f"| {escape(md(policy['sentence']))} |" in line
-    assert f"| {escape(md(policy['source']))} |" in line
-    assert "public\\_facts §5" in line  # underscores escaped: no emphasis
+    # Markdown is escaped with backslashes, never with HTML entities (issues 14, 24)
+    assert f"| {md(policy['sentence'])} |" in line
+    assert f"| {md(policy['source'])} |" in line
+    assert "public_facts §5 'Survival" in line  # inside a word an underscore is literal
+    assert "&#" not in taiwan_md and "&gt;" not in taiwan_md and "&amp;" not in taiwan_md
     assert line.endswith(f"| {one(row.dual)} |")
 
 
@@ -504,7 +504,7 @@ def test_report_escapes_hostile_input_text(tmp_path: Path, shipped_copy: Path,
     ok(run_planner("report", "a.yaml", "--data", "capabilities", "--format", output_format,
                    "--out", out, cwd=tmp_path))
     text = (tmp_path / out).read_text(encoding="utf-8")
-    assert SCRIPT not in text and "<script" not in text.lower()
+    assert SCRIPT not in text and not re.search(r"(?<!\\)<script", text.lower())
     # the description, the override's source and the policy's sentence and source reach
     # the report (the requirement note and the pool's source do not), each escaped
     escaped = ESCAPED_SCRIPT if output_format == "html" else MD_ESCAPED_SCRIPT
@@ -582,8 +582,8 @@ def test_compare_md_keeps_tables_whole_with_pipes_and_line_breaks(
     html = rendered_markdown(text)
     assert f"<td>{ESCAPED_SCRIPT} forbids | piped</td>" in html
     assert "<script" not in html.lower()
-    # the description is not in a table; its pipe is shown as written
-    assert f"Hostile {MD_ESCAPED_SCRIPT} {escape(md(FORMULA))} with | a pipe" in text
+    # the description is not in a table; its pipe is escaped too (shown as written)
+    assert f"Hostile {MD_ESCAPED_SCRIPT} {md(FORMULA)} with \\| a pipe" in text
 
 
 # --- usage errors -------------------------------------------------------------------------
