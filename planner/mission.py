@@ -407,6 +407,12 @@ def load_mission(path: Path, label: str | None = None,
     document, where = read_yaml(path, label)
     parent_name = document.get("extends")
     if isinstance(parent_name, str):
+        folder = (chain[0] if chain else path.resolve()).parent
+        outside = outside_folder(path, parent_name, folder)
+        if outside:
+            raise InputError([where.problem(("extends",), outside,
+                                            f"copy the mission into {folder.name}/ and "
+                                            "name it without a path")])
         parent_path = parent_file(path, parent_name)
         here = path.resolve()
         if parent_path is None:
@@ -427,6 +433,18 @@ def sibling_label(label: str, child: Path, parent: Path) -> str:
     """How to name a parent mission file: where it is from the child's label, so that
     ``extends: ../other/m.yaml`` is named by the path the user wrote."""
     return os.path.normpath(Path(label).parent / os.path.relpath(parent, child.parent))
+
+
+def outside_folder(path: Path, name: str, folder: Path) -> str | None:
+    """Why a mission may not extend ``name``: an absolute path, or one that leads out of
+    the folder of the mission first read (a mission names its parents among its
+    neighbours, so that a folder of missions can be moved or shared whole)."""
+    if Path(name).is_absolute() or name.startswith("~"):
+        return f"'extends: {name}' is an absolute path"
+    target = (path.parent / name).resolve()
+    if folder != target and folder not in target.parents:
+        return f"'extends: {name}' leads out of the missions folder {folder.name}/"
+    return None
 
 
 def parent_file(path: Path, name: str) -> Path | None:

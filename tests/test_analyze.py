@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +183,8 @@ def test_coalition_values_equal_missions_that_leave_allies_out(tmp_path: Path) -
     assert paid.to_dict() == pytest.approx({c.country: c.cost for c in plan.countries})
     for coalition in ("USA", "JPN+KOR", "USA+KOR"):
         mission = tmp_path / f"{coalition}.yaml"
-        mission.write_text(f"name: only\nextends: {REPO / 'missions' / 'baseline.yaml'}\n"
+        shutil.copy(REPO / "missions" / "baseline.yaml", tmp_path)  # extends stays inside
+        mission.write_text("name: only\nextends: baseline\n"
                            f"countries: [{', '.join(coalition.split('+'))}]\n",
                            encoding="utf-8")
         assert pipeline.solve(mission).objective == pytest.approx(values[coalition], rel=1e-9)
@@ -296,8 +298,9 @@ def test_resilience_is_the_same_whatever_the_workers() -> None:
 
 def test_a_mission_without_a_plan_is_an_error_line_for_every_analysis(tmp_path: Path) -> None:
     mission = tmp_path / "clash.yaml"
+    shutil.copy(REPO / "missions" / "baseline.yaml", tmp_path)
     mission.write_text(
-        f"name: clash\nextends: {REPO / 'missions' / 'baseline.yaml'}\n"
+        "name: clash\nextends: baseline\n"
         "policies:\n  - {name: kor_hold_the_peninsula, kind: retain_at_home, country: KOR,\n"
         "     task: ground_deterrence, region: korean_peninsula, value: 500, sentence: x,\n"
         "     source: test}\n", encoding="utf-8")  # more divisions than Korea has
@@ -327,7 +330,8 @@ def test_a_damaged_agreed_plan_is_located(tmp_path: Path) -> None:
 
 def test_a_us_share_front_without_the_us_names_the_missions_countries(tmp_path: Path) -> None:
     mission = tmp_path / "no-us.yaml"
-    mission.write_text(f"name: no_us\nextends: {REPO / 'missions' / 'baseline.yaml'}\n"
+    shutil.copy(REPO / "missions" / "baseline.yaml", tmp_path)
+    mission.write_text("name: no_us\nextends: baseline\n"
                        "countries: [JPN, KOR]\n", encoding="utf-8")
     result = run_planner("analyze", "pareto", str(mission), "--no-save", cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr

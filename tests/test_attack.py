@@ -605,3 +605,36 @@ def test_the_terminal_never_receives_a_control_character_from_a_file(text: str) 
         assert not CONTROL.search(written.replace("\n", "")), repr(written)
     line = str(Problem(text, text, row=1, column=text, hint=text))
     assert not CONTROL.search(line), repr(line)
+
+
+# --- extends stays inside the missions folder --------------------------------------------
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(target=st.sampled_from(["/abs", "../outside", "sub/../../outside", "~/x",
+                               "link/outside", "./../outside", "inner", "sub/inner",
+                               "./inner"]))
+def test_extends_never_leaves_the_missions_folder(tmp_path_factory: pytest.TempPathFactory,
+                                                  target: str) -> None:
+    from planner.pipeline import read_mission
+
+    root = tmp_path_factory.mktemp("ext")
+    missions = root / "missions"
+    (missions / "sub").mkdir(parents=True)
+    base = (REPO / "missions" / "baseline.yaml").read_text()
+    (root / "outside.yaml").write_text(base)
+    (missions / "inner.yaml").write_text(base)
+    (missions / "sub" / "inner.yaml").write_text(base)
+    (missions / "link").symlink_to(root, target_is_directory=True)
+    name = str(root / "outside") if target == "/abs" else target
+    child = missions / "child.yaml"
+    child.write_text(f"name: child\ndescription: d\nextends: {name}\n")
+    try:
+        mission = read_mission(child, None)
+    except InputError as exc:
+        assert target not in ("inner", "sub/inner", "./inner"), exc
+        [problem] = exc.problems
+        assert problem.row == 3 and problem.column == "extends", problem
+        return
+    assert target in ("inner", "sub/inner", "./inner")
+    assert mission.name == "child"
