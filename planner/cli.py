@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 EXIT_OK, EXIT_SHORT, EXIT_INPUT = 0, 1, 2
+MAX_SHOWN = 200  # error lines printed: a broken table of a million rows stays readable
 
 app = typer.Typer(
     help="Plan how allies divide the work of a common defense (a linear program).",
@@ -71,9 +72,13 @@ def guarded(debug: bool, action: Callable[[], int]) -> None:
         if debug:
             raise
         console = stderr()
-        for problem in exc.problems:
+        for problem in exc.problems[:MAX_SHOWN]:
             # cell text is shown verbatim: never parsed as rich markup
             console.print(Text.assemble(("error:", "red"), " ", str(problem)))
+        hidden = len(exc.problems) - MAX_SHOWN
+        if hidden > 0:
+            console.print(f"... and {hidden:,} more: fix these first (they often share one "
+                          "cause, such as a shifted column), then run again.")
         console.print(f"{len(exc.problems)} problem(s) found.")
         raise typer.Exit(EXIT_INPUT) from None
     except SolverError as exc:

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import yaml
 from planner.errors import InputError, Problem, refusal
 
 MAX_YAML_BYTES = 2_000_000
+MAX_TABLE_BYTES = 100_000_000  # far above any theatre's tables; a memory error's far below
 SURROGATE_ESCAPE = re.compile(  # a YAML escape of half a UTF-16 pair
     r"\\(?:u|U0000)[dD][89a-fA-F][0-9a-fA-F]{2}")
 MAX_YAML_DEPTH = 32  # PyYAML builds documents recursively: refuse before it overflows
@@ -58,9 +60,42 @@ def decode(data: bytes, label: str) -> tuple[str | None, list[Problem]]:
         ]
 
 
+def read_input(path: Path, label: str, limit: int, hint: str,
+               too_large: Callable[[int], str] | None = None) -> bytes:
+    """An input file's bytes, once it is known to be a plain file (a FIFO or a device would
+    block or never end) no larger than ``limit``: the size is checked before reading, and
+    no more than ``limit`` bytes are ever read."""
+    import stat
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError([Problem(label, "does not exist", hint="check the path")]) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError([Problem(label, "is a folder, not a file", hint="check the path")])
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError([Problem(label, "is not a plain file (a pipe, a device or a "
+                                  "socket)", hint="give a saved file")])
+    def message(size: int) -> str:
+        return too_large(size) if too_large else (
+            f"the file is {size:,} bytes; such files are limited to {limit:,}")
+
+    if info.st_size > limit:
+        raise InputError([Problem(label, message(info.st_size), hint=hint)])
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:  # it grew while being read
+        raise InputError([Problem(label, message(len(data)), hint=hint)])
+    return data
+
+
 def read_csv(path: Path, label: str) -> tuple[RawTable | None, list[Problem]]:
     """Read one CSV as stripped text cells; blank rows and empty trailing columns are ignored."""
-    text, problems = decode(path.read_bytes(), label)
+    try:
+        data = read_input(path, label, MAX_TABLE_BYTES, "split the table")
+    except InputError as exc:
+        return None, exc.problems
+    text, problems = decode(data, label)
     if text is None:
         return None, problems
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -270,11 +305,9 @@ KEY_TWICE = refusal(
 
 def read_yaml(path: Path, label: str) -> tuple[dict[str, Any], Where]:
     """A mapping from a YAML file, loaded safely; InputError when it cannot be one."""
-    data = path.read_bytes()
-    if len(data) > MAX_YAML_BYTES:
-        raise InputError([Problem(label, TOO_LARGE.text(size=f"{len(data):,}",
-                                                        limit=f"{MAX_YAML_BYTES:,}"),
-                                  hint="split the file")])
+    data = read_input(path, label, MAX_YAML_BYTES, "split the file",
+                      lambda size: TOO_LARGE.text(size=f"{size:,}",
+                                                  limit=f"{MAX_YAML_BYTES:,}"))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

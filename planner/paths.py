@@ -47,12 +47,12 @@ def mission_path(name_or_path: str | None) -> Path:
     """A mission file from a path, or from a name in the missions folder."""
     given = name_or_path or DEFAULT_MISSION
     path = Path(given)
-    if path.is_file():
+    if path.exists() and not path.is_dir():  # a special file is refused by the reader
         return path
     folder = missions_dir()
     for suffix in MISSION_SUFFIXES:
         candidate = folder / f"{given}{suffix}"
-        if candidate.is_file():
+        if candidate.exists() and not candidate.is_dir():
             return candidate
     names = mission_names(folder)
     hint = suggest(path.stem, names) or (f"missions in {folder}: {', '.join(names)}"

@@ -638,3 +638,151 @@ def test_extends_never_leaves_the_missions_folder(tmp_path_factory: pytest.TempP
         return
     assert target in ("inner", "sub/inner", "./inner")
     assert mission.name == "child"
+
+
+# --- crashes and hangs become error lines -------------------------------------------------
+
+def test_dollar_signs_in_names_are_text_in_charts(saved_plan: Path, tmp_path: Path) -> None:
+    """matplotlib would read ``$...$`` as math text and fail on it."""
+    from planner import publish, report
+
+    folder = Path(shutil.copytree(saved_plan, tmp_path / "plan"))
+    document = json.loads((folder / "plan.json").read_text())
+    for i, country in enumerate(document["countries"]):
+        country["name"] = ["$", "$\\frac{1}{0}$", "a$b$c^_", "$$\\sqrt{}$", "$x"][i % 5]
+    (folder / "plan.json").write_text(json.dumps(document))
+    plan = publish.load_plan(folder)
+    report.render(report.report_document(plan), "report", "html")
+    report.render(report.compare_document([plan, plan]), "compare", "md")
+
+
+@pytest.mark.parametrize("what", ["table", "mission", "policies"])
+def test_special_files_as_inputs_are_refused_at_once(tmp_path: Path, what: str) -> None:
+    """A FIFO would block a reader forever."""
+    import subprocess
+    import sys
+
+    caps = Path(shutil.copytree(REPO / "capabilities", tmp_path / "capabilities"))
+    missions = tmp_path / "missions"
+    missions.mkdir()
+    shutil.copy(REPO / "missions" / "baseline.yaml", missions)
+    target = {"table": caps / "JPN.csv", "mission": missions / "baseline.yaml",
+              "policies": caps / "policies.yaml"}[what]
+    target.unlink()
+    os.mkfifo(target)
+    result = subprocess.run([sys.executable, "-m", "planner", "solve", "--no-save"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "not a plain file" in result.stderr
+
+
+def test_a_huge_yaml_is_refused_before_it_is_read(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from planner import load
+
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as f:
+        f.truncate(50 * load.MAX_YAML_BYTES)  # sparse: no disk used
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read whole"))
+    with pytest.raises(InputError, match="limited to"):
+        load.read_yaml(path, "huge.yaml")
+
+
+def test_set_on_a_table_that_is_not_utf8(shipped_copy: Path, tmp_path: Path) -> None:
+    path = shipped_copy / "JPN.csv"
+    path.write_bytes(path.read_bytes().replace(b"Aegis", b"\xe6gis"))
+    before = path.read_bytes()
+    result = invoke("set", "JPN", "aegis_ddg", "quantity=9", "--data", str(shipped_copy))
+    assert (result.exit_code == 2 and result.exception is None) or isinstance(
+        result.exception, SystemExit)
+    assert "not UTF-8" in result.output and "CSV UTF-8" in result.output
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("args", [["montecarlo", "--draws", "10000000000"],
+                                  ["pareto", "--points", "100000000"],
+                                  ["resilience", "--workers", "100000"]])
+def test_huge_counts_are_refused_with_their_limit(args: list[str]) -> None:
+    result = invoke("analyze", *args, "--no-save")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "less than or equal to" in result.output
+
+
+def test_validate_prints_a_capped_number_of_problems(shipped_copy: Path) -> None:
+    from planner import cli
+
+    path = shipped_copy / "JPN.csv"
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    row = next(csv.reader([lines[1]]))
+    bad = []
+    for i in range(cli.MAX_SHOWN + 50):
+        cells = list(row)
+        cells[0], cells[header.index("quantity")] = f"pool_{i}", "many"
+        bad.append(cells)
+    with path.open("w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows([header, *bad])
+    result = invoke("validate", "--data", str(shipped_copy))
+    assert result.exit_code == 2
+    errors = [x for x in result.output.splitlines() if x.startswith("error:")]
+    assert len(errors) == cli.MAX_SHOWN and "and 50 more" in result.output
+
+
+def test_a_worker_pool_that_cannot_start_is_its_own_error(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    from planner.analyze import sweep
+
+    for failure in (OSError(11, "Resource temporarily unavailable"),
+                    BrokenProcessPool("a child process terminated abruptly")):
+        def broken(*args: Any, failure: BaseException = failure, **kwargs: Any) -> Any:
+            raise failure
+        monkeypatch.setattr(sweep, "ProcessPoolExecutor", broken)
+        result = invoke("analyze", "resilience", "--workers", "2", "--no-save")
+        assert result.exit_code == 2, result.output
+        assert "worker processes could not start" in result.output
+        assert "--workers 1" in result.output
+
+
+@pytest.mark.parametrize("answer", ["silent", "junk", "tls", "ucx", "nonsense"])
+def test_dask_schedulers_that_are_not_are_error_lines_in_time(
+        monkeypatch: pytest.MonkeyPatch, answer: str) -> None:
+    import socket
+    import threading
+    import time
+
+    pytest.importorskip("distributed")
+    from planner.analyze import sweep
+
+    monkeypatch.setattr(sweep, "CONNECT_SECONDS", 1)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    port = listener.getsockname()[1]
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                peer, _ = listener.accept()
+            except OSError:
+                return
+            held.append(peer)
+            if answer == "junk":
+                peer.sendall(b"\xff" * 64)
+    threading.Thread(target=serve, daemon=True).start()
+    address = {"silent": f"tcp://127.0.0.1:{port}", "junk": f"tcp://127.0.0.1:{port}",
+               "tls": f"tls://127.0.0.1:{port}", "ucx": f"ucx://127.0.0.1:{port}",
+               "nonsense": "http://example"}[answer]
+    started = time.monotonic()
+    try:
+        with pytest.raises(InputError) as caught:
+            sweep.connect(address)
+    finally:
+        listener.close()
+        for peer in held:
+            peer.close()
+    assert time.monotonic() - started < 10
+    [problem] = caught.value.problems
+    assert problem.file == "--scheduler"

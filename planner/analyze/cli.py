@@ -27,7 +27,7 @@ DataOption = Annotated[Path | None, typer.Option(
 SetOption = Annotated[list[str] | None, typer.Option(
     "--set", help="Override a scenario flag, e.g. --set gsomia=suspended (repeatable).")]
 WorkersOption = Annotated[int | None, typer.Option(
-    "--workers", min=1, help="Local processes (1: this process). Default: the first cases "
+    "--workers", min=1, max=256, help="Local processes (1: this process). Default: the first cases "
     "here, the rest on one process per CPU when they would take more than a few seconds.")]
 SchedulerOption = Annotated[str | None, typer.Option(
     "--scheduler", help="Run on a Dask cluster: its scheduler address, e.g. "
@@ -134,7 +134,8 @@ def pareto(
         "persistence: cost against the units moved from --plan.")] = "us-share",
     plan: Annotated[Path | None, typer.Option(
         "--plan", help="The agreed plan folder, for --against persistence.")] = None,
-    points: Annotated[int, typer.Option("--points", min=2, help="Points on the front.")] = 11,
+    points: Annotated[int, typer.Option(
+        "--points", min=2, max=1001, help="Points on the front (at most 1001).")] = 11,
     data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
     scheduler: SchedulerOption = None, out: OutOption = None, save: SaveOption = True,
     force: ForceOption = False, output_format: FormatOption = "text",
@@ -162,7 +163,8 @@ def pareto(
 @analyze_app.command()
 def montecarlo(
     mission: MissionArgument = None,
-    draws: Annotated[int, typer.Option("--draws", min=1, help="Readiness draws.")] = 200,
+    draws: Annotated[int, typer.Option(
+        "--draws", min=1, max=100_000, help="Readiness draws (at most 100,000).")] = 200,
     seed: Annotated[int, typer.Option(
         "--seed", min=0, help="Seed of the draws: the same seed gives the same draws.")] = 0,
     data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,

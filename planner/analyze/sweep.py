@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from planner.errors import InputError, Problem
+from planner.errors import InputError, Problem, SolverError
 from planner.gap import WITH_PLAN
 from planner.highs import INF, HighsModel, Result
 from planner.model import PlanningModel, build_model
@@ -166,6 +166,21 @@ def pool_context() -> multiprocessing.context.BaseContext:
 
 def on_pool(instance: Instance, task: Task, cases: Sequence[Any], label: str, workers: int,
             shown: bool) -> tuple[list[Record], str]:
+    """The cases on local worker processes. Workers that cannot start or die (no memory, a
+    process limit, a killed worker) are a solver error with its own message (exit 2), not
+    a traceback or the shortfall code."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return pooled(instance, task, cases, label, workers, shown)
+    except (BrokenProcessPool, OSError) as exc:
+        raise SolverError(f"the {workers} local worker processes could not start or stopped "
+                          f"({exc.__class__.__name__}: {exc}) - run with --workers 1 to solve "
+                          "in this process, or free memory") from exc
+
+
+def pooled(instance: Instance, task: Task, cases: Sequence[Any], label: str, workers: int,
+           shown: bool) -> tuple[list[Record], str]:
     parts = chunks(cases, workers * 4)
     records: list[Record | None] = [None] * len(cases)
     with progress_bar(label, len(cases), shown) as advance, ProcessPoolExecutor(
@@ -187,15 +202,18 @@ def on_dask(instance: Instance, task: Task, cases: Sequence[Any], label: str,
         raise InputError([Problem("--scheduler", "Dask is not installed here",
                                   hint='pip install "dask[distributed]"')]) from None
     given = execution.scheduler
+    client = given if isinstance(given, Client) else connect(str(given))
     try:
-        client = given if isinstance(given, Client) else Client(given, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise InputError([Problem("--scheduler", f"cannot reach a Dask scheduler at "
-                                  f"{given} ({exc.__class__.__name__})",
-                                  hint="check the address, e.g. tcp://10.0.0.5:8786, and that "
-                                  "'dask scheduler' runs there")]) from None
-    try:
-        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        workers = len(client.scheduler_info().get("workers", {}))
+        if not workers:
+            try:
+                client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+            except (TimeoutError, OSError):
+                raise InputError([Problem("--scheduler", f"the Dask scheduler at {given} has "
+                                          f"no workers (none joined within {CONNECT_SECONDS} s)",
+                                          hint="start workers with 'dask worker ADDRESS', or "
+                                          "run without --scheduler")]) from None
+            workers = len(client.scheduler_info().get("workers", {})) or 1
         parts = chunks(cases, workers * 4)
         shared = client.scatter(instance, broadcast=True)
         futures = {client.submit(run_chunk, shared, task, [cases[i] for i in part],
@@ -209,6 +227,45 @@ def on_dask(instance: Instance, task: Task, cases: Sequence[Any], label: str,
     finally:
         if client is not given:
             client.close()
+
+
+CONNECT_SECONDS = 10  # the documented wait for a scheduler to answer
+SCHEMES = ("tcp://", "inproc://")
+
+
+def connect(address: str) -> Any:
+    """A Dask client of the scheduler at ``address``, or an input error within about
+    CONNECT_SECONDS whatever the other end does: refuses, answers junk, never answers. The
+    handshake runs in a daemon thread that is abandoned when it does not finish."""
+    from distributed import Client
+
+    hint = "check the address, e.g. tcp://10.0.0.5:8786, and that 'dask scheduler' runs there"
+    scheme = address.split("://", 1)[0] + "://" if "://" in address else "tcp://"
+    if scheme in ("tls://", "ucx://", "ws://", "wss://"):
+        raise InputError([Problem("--scheduler", f"{scheme} addresses need a security or "
+                                  "transport configuration the command line does not take",
+                                  hint="use a tcp:// address, or the Python API with a "
+                                  "dask Client")])
+    if scheme not in SCHEMES:
+        raise InputError([Problem("--scheduler", f"'{address}' is not a Dask scheduler "
+                                  "address", hint=hint)])
+    outcome: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            outcome["client"] = Client(address, timeout=f"{CONNECT_SECONDS}s")
+        except BaseException as exc:  # every failure is reported below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=attempt, daemon=True, name="dask-connect")
+    thread.start()
+    thread.join(CONNECT_SECONDS + 2)
+    if "client" in outcome:
+        return outcome["client"]
+    reason = (outcome["error"].__class__.__name__ if "error" in outcome
+              else f"no answer within {CONNECT_SECONDS} s")
+    raise InputError([Problem("--scheduler", f"cannot reach a Dask scheduler at {address} "
+                              f"({reason})", hint=hint)])
 
 
 @dataclass
