@@ -395,9 +395,9 @@ def validate(
         if problems:
             raise InputError(problems)
         assert capabilities is not None
-        print(f"OK: {paths.display(root)} ({len(capabilities.countries)} countries, "
+        print(printable(f"OK: {paths.display(root)} ({len(capabilities.countries)} countries, "
               f"{len(capabilities.pools)} pools, {len(capabilities.tasks)} tasks, "
-              f"{len(capabilities.regions)} regions); missions: {', '.join(checked)}")
+              f"{len(capabilities.regions)} regions); missions: {', '.join(checked)}"))
         return EXIT_OK
 
     guarded(debug, run)

@@ -209,7 +209,7 @@ def test_analyze_from_the_command_line(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "The plan's split lies in the core" in result.stdout
     assert {p.name for p in (tmp_path / "fair").iterdir()} == {
-        "analysis.json", "shares.csv", "coalitions.csv"}
+        ".planner-manifest.json", "analysis.json", "shares.csv", "coalitions.csv"}
     # reproducible like a plan: the same input digest and versions as plan.json records
     saved = json.loads((tmp_path / "fair" / "analysis.json").read_text(encoding="utf-8"))
     assert run_planner("solve", "baseline", "--out", "plan", cwd=tmp_path).returncode == 0
@@ -266,7 +266,7 @@ def test_pareto_from_the_command_line(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Least-cost plan: 5,388.7" in result.stdout
     assert {p.name for p in (tmp_path / "front").iterdir()} == {
-        "analysis.json", "front.csv", "front.svg"}
+        ".planner-manifest.json", "analysis.json", "front.csv", "front.svg"}
     missing = run_planner("analyze", "pareto", "--against", "persistence", "--no-save",
                           cwd=tmp_path)
     assert missing.returncode == 2 and "--plan" in missing.stderr

@@ -786,3 +786,53 @@ def test_dask_schedulers_that_are_not_are_error_lines_in_time(
     assert time.monotonic() - started < 10
     [problem] = caught.value.problems
     assert problem.file == "--scheduler"
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data(), output_format=st.sampled_from(["html", "md"]))
+def test_hostile_analysis_json_is_a_report_or_one_located_error(
+        tmp_path_factory: pytest.TempPathFactory, data: st.DataObject,
+        output_format: str) -> None:
+    from planner import publish
+
+    root = tmp_path_factory.mktemp("analysis")
+    chart = ('<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/>'
+             '<text>x</text></svg>')
+    document = {"kind": "montecarlo", "mission": "baseline", "title": "Monte Carlo",
+                "findings": ["one", "two"], "facts": {"solves": 3, "seconds": 0.5,
+                                                     "ran_on": "this process"},
+                "tables": {"coverage": [{"task": "isr", "share": 0.5},
+                                        {"task": "asw", "share": 1.0}]},
+                "charts": ["cost.svg"]}
+    document = mutate(document, data)
+    files = {"analysis.json": dumped(document).encode(), "cost.svg": chart.encode()}
+    folder = output.save_folder(files, root / "a", "analysis.json", False)
+    work = root / "work"
+    work.mkdir()
+    before = snapshot(root)
+    out = work / f"r.{output_format}"
+    try:
+        written = publish.write_analysis_report(folder, out, output_format)
+    except InputError as exc:
+        assert exc.problems and all(str(folder) in p.file for p in exc.problems), exc
+        assert snapshot(root) == before
+        return
+    assert written == out
+    created = set(snapshot(root)) - set(before)
+    assert all(name.startswith("work/") for name in created), created
+
+
+def test_a_dask_scheduler_without_workers_is_an_error_line(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    distributed = pytest.importorskip("distributed")
+    from planner import pipeline
+    from planner.analyze import sweep
+
+    monkeypatch.setattr(sweep, "CONNECT_SECONDS", 1)
+    instance = pipeline.prepare("baseline", None, {})
+    with distributed.LocalCluster(n_workers=0, processes=False,
+                                  dashboard_address=None) as cluster:
+        execution = sweep.Execution(scheduler=cluster.scheduler_address, progress=False)
+        with pytest.raises(InputError, match="has no workers"):
+            sweep.on_dask(instance, None, [1, 2], "cases", execution)  # type: ignore[arg-type]

@@ -230,7 +230,8 @@ def test_montecarlo_from_the_command_line(tmp_path: Path) -> None:
     text = " ".join(result.stdout.split())  # as read, whatever the terminal's wrapping
     assert "--draws 20 --seed 2` repeats them exactly" in text
     assert {p.name for p in (tmp_path / "mc").iterdir()} == {
-        "analysis.json", "coverage.csv", "costs.csv", "readiness.csv", "cost_histogram.svg"}
+        ".planner-manifest.json", "analysis.json", "coverage.csv", "costs.csv", "readiness.csv",
+        "cost_histogram.svg"}
     saved = yaml.safe_load((tmp_path / "mc" / "analysis.json").read_text(encoding="utf-8"))
     assert saved["facts"]["seed"] == 2 and len(saved["tables"]["costs"]) == 20
     result = run_planner("analyze", "montecarlo", str(REPO / "missions" / "baseline.yaml"),
