@@ -404,9 +404,11 @@ def data_uri(chart: Markup) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(str(chart).encode()).decode()
 
 
-# every character that can start Markdown syntax inside a line: links and images
-# ([ ] ( ) !), code, emphasis, raw HTML and entities (< > &), tables (|), headings (#)
-MARKDOWN_SPECIAL = re.compile(r"([\\`*{}\[\]()#!~<>&|])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+# what can start Markdown syntax inside a line: links and images need a [ (so ( ) and !
+# alone are plain), code, emphasis, raw HTML, autolinks and entities (< > &), table cells
+# (|), and a heading's closing #s; a value never starts a line (line breaks become spaces)
+MARKDOWN_SPECIAL = re.compile(r"[\\`*{}\[\]~<>&|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])"
+                              r"|^#|(?<=\s)#+(?=\s*$)")
 
 
 def md_text(text: str) -> str:
@@ -416,7 +418,7 @@ def md_text(text: str) -> str:
     characters shown as a replacement mark."""
     text = CONTROL.sub("\ufffd", str(text).replace("\r\n", " ").replace("\n", " ")
                        .replace("\r", " "))
-    return MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(), text)
+    return MARKDOWN_SPECIAL.sub(lambda m: "".join("\\" + c for c in m.group()), text)
 
 
 def md(value: Any) -> Markup:

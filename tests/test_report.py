@@ -31,7 +31,7 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
 # in Markdown, free text also has its Markdown syntax escaped: no link or image can be added
-MD_ESCAPED_SCRIPT = "\\<script\\>alert\\(1\\)\\</script\\>"
+MD_ESCAPED_SCRIPT = "\\<script\\>alert(1)\\</script\\>"
 FORMULA = '=HYPERLINK("http://x")'
 FORMULA_START = ("=", "+", "-", "@")
 
@@ -509,7 +509,7 @@ def test_report_escapes_hostile_input_text(tmp_path: Path, shipped_copy: Path,
     # the report (the requirement note and the pool's source do not), each escaped
     escaped = ESCAPED_SCRIPT if output_format == "html" else MD_ESCAPED_SCRIPT
     assert text.count(escaped) == 4
-    assert text.count("alert(1)" if output_format == "html" else "alert\\(1\\)") == 4
+    assert text.count("alert(1)") == 4
     assert f"Hostile {escaped}" in text
     assert not REMOTE.search(text)
     if output_format == "md":
