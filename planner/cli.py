@@ -528,7 +528,7 @@ def export_workbook(
         if is_workbook(root):
             raise InputError([Problem(str(root), "is already a workbook",
                                       hint="give a folder of CSV tables with --data")])
-        refuse_existing(out, force, suffixes=(".xlsx",))
+        refuse_existing(out, force, suffixes=(".xlsx",), inputs=(root, paths.missions_dir()))
         write_atomic(out, tables_workbook(root))
         print(f"Tables of {paths.display(root)} written to {paths.display(out)}")
         return EXIT_OK
@@ -576,19 +576,18 @@ def import_workbook(
     guarded(debug, run)
 
 
-def refuse_existing(path: Path, force: bool, suffixes: tuple[str, ...]) -> None:
-    """An output file: of the right kind, and an existing one replaced only with --force."""
+def refuse_existing(path: Path, force: bool, suffixes: tuple[str, ...],
+                    inputs: tuple[Path, ...] = ()) -> None:
+    """An output file: of the right kind, an existing one replaced only with --force, and
+    never one of the ``inputs``."""
     from planner.errors import InputError, Problem
 
     if path.suffix.lower() not in suffixes:
         raise InputError([Problem(str(path), f"the file must end in {' or '.join(suffixes)}",
                                   hint=f"e.g. --out tables{suffixes[0]}")])
-    if path.is_dir():
-        raise InputError([Problem(str(path), "is a folder; it is left untouched",
-                                  hint="give a file name")])
-    if path.exists() and not force:
-        raise InputError([Problem(str(path), "already exists; it is left untouched",
-                                  hint="pass --force to replace it, or choose another name")])
+    from planner.output import check_output_file
+
+    check_output_file(path, force, inputs)  # never an input; a link, special file: never
 
 
 def add_analyze() -> None:

@@ -79,9 +79,9 @@ def write_model(instance: Instance, path: Path, force: bool = False) -> Path:
     if suffix not in (".lp", ".mps"):
         raise InputError([Problem(str(path), "the model file must end in .lp or .mps",
                                   hint="e.g. --write-lp model.lp or --write-mps model.mps")])
-    if path.exists() and not force:
-        raise InputError([Problem(str(path), "already exists; it is left untouched",
-                                  hint="pass --force to replace it, or choose another name")])
+    from planner.output import check_output_file
+
+    check_output_file(path, force, (instance.capabilities.root, paths.missions_dir()))
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix,
                                          dir=path.parent)
