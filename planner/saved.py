@@ -146,7 +146,7 @@ class SavedAnalysis(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: Literal["resilience", "fairness", "pareto", "montecarlo"]
+    kind: Literal["resilience", "fairness", "pareto", "montecarlo", "alternatives"]
     mission: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,99}$")]
     title: Text
     findings: list[Text]

@@ -836,3 +836,15 @@ def test_a_dask_scheduler_without_workers_is_an_error_line(
         execution = sweep.Execution(scheduler=cluster.scheduler_address, progress=False)
         with pytest.raises(InputError, match="has no workers"):
             sweep.on_dask(instance, None, [1, 2], "cases", execution)  # type: ignore[arg-type]
+
+
+def test_every_analysis_kind_is_readable_back() -> None:
+    """A new analysis kind must be added to the saved schema, or its reports fail."""
+    import typing
+
+    from planner.analyze.cli import analyze_app
+    from planner.saved import SavedAnalysis
+
+    kinds = set(typing.get_args(SavedAnalysis.model_fields["kind"].annotation))
+    commands = {c.name or c.callback.__name__ for c in analyze_app.registered_commands}
+    assert commands <= kinds, commands - kinds
