@@ -129,7 +129,8 @@ def solve(
     data: DataOption = None,
     solver: Annotated[str, typer.Option(help="Solver: highs (default) or cbc.")] = "highs",
     out: Annotated[Path | None, typer.Option(
-        help="Plan folder to write (default: plans/<mission>).")] = None,
+        help="Plan folder to write (default: plans/<mission>, with --<flag>=<value> for each "
+        "flag set otherwise than in the mission file).")] = None,
     save: Annotated[bool, typer.Option(help="Write the plan folder.")] = True,
     force: ForceOption = False,
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit, seconds.")] = None,
@@ -164,7 +165,7 @@ def solve(
         gap = MipGap.checked(mip_gap, mip_gap_abs)
         settings = parse_settings(set_flags or [])
         instance = pipeline.prepare(mission, data, settings)
-        destination = out or Path("plans") / instance.mission.name
+        destination = out or Path("plans") / instance.name
         if save:
             check_destination(destination, force)
         for model_file in (write_lp, write_mps):
@@ -217,7 +218,8 @@ def explain(
     show_all: Annotated[bool, typer.Option(
         "--all", help="List every binding row and range, not the first 12.")] = False,
     out: Annotated[Path | None, typer.Option(
-        help="Plan folder to write (default: plans/<mission>).")] = None,
+        help="Plan folder to write (default: plans/<mission>, with --<flag>=<value> for each "
+        "flag set otherwise than in the mission file).")] = None,
     save: Annotated[bool, typer.Option(
         help="Write the plan folder, with the explanation in plan.json.")] = True,
     force: ForceOption = False,
@@ -242,7 +244,7 @@ def explain(
                                       hint="use text or json")])
         gap = MipGap.checked(mip_gap, mip_gap_abs)
         instance = pipeline.prepare(mission, data, parse_settings(set_flags or []))
-        destination = out or Path("plans") / instance.mission.name
+        destination = out or Path("plans") / instance.name
         if save:
             check_destination(destination, force)
         plan, explanation = explaining.explain(
@@ -278,7 +280,8 @@ def report(
         help="A saved plan folder, a saved analysis folder (planner analyze), or a mission "
         "to solve (default: baseline).")] = None,
     out: Annotated[Path | None, typer.Option(
-        help="File to write (default: reports/<mission>.<format>).")] = None,
+        help="File to write (default: reports/<plan>.<format>: the mission's name, with "
+        "--<flag>=<value> for each flag set otherwise than in the mission file).")] = None,
     output_format: FormatOption = "html",
     data: DataOption = None,
     set_flags: SetOption = None,

@@ -67,7 +67,10 @@ class PolicyWorth(Record):
     in_force: bool  # a policy that holds, or a link that is active
     objective_now: float
     objective_switched: float | None  # without the policy / with the link switched
-    worth: float | None  # objective_switched - objective_now (None: the switch is infeasible)
+    # USD m the policy, or the link as it stands, adds to the objective: objective_now -
+    # objective_switched. Positive: it costs that much; negative: it saves. The CLI, the
+    # reports and this JSON all show this one number (None: the switch is infeasible).
+    cost: float | None
     # for a link: the policies that hold only while it is active (depends_on)
     depend_on_it: list[str] = Field(default_factory=list)
 
@@ -120,6 +123,7 @@ class ShortfallTrace(Record):
 
 class Explanation(Record):
     mission: str
+    changed_flags: dict[str, str]  # flags that differ from the mission file's
     status: str
     objective: float | None
     mip: MipProof | None = None  # a MIP's bound and gap, as in plan.json
@@ -164,6 +168,7 @@ def explain(instance: Instance, solver: str = "highs", time_limit: float | None 
         conflict = find_conflict(instance, solver, time_limit)
     explanation = Explanation(
         mission=instance.mission.name,
+        changed_flags=instance.changed_flags,
         status=solution.status,
         objective=solution.objective,
         mip=plan.mip,
@@ -266,9 +271,9 @@ def policy_worths(instance: Instance, plan: Plan, solver: str,
             name=policy.name, kind=policy.kind, sentence=policy.sentence,
             source=policy.source, in_force=active, objective_now=now,
             objective_switched=other,
-            worth=None if other is None else clean(other - now),
+            cost=None if other is None else clean(now - other),
             depend_on_it=dependents(instance, policy) if policy.kind == "link" else []))
-    return sorted(worths, key=lambda w: -abs(w.worth or 0))
+    return sorted(worths, key=lambda w: -abs(w.cost or 0))
 
 
 def cost_ranges(model: PlanningModel, solution: Solution) -> list[Range]:

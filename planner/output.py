@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import InputError, Problem
-from planner.plan import Plan
+from planner.plan import Coverage, Plan
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # what a spreadsheet skips before reading a formula, and what it may take for a row break
@@ -49,14 +49,24 @@ def frames(plan: Plan) -> dict[str, pd.DataFrame]:
                                                     "phase", "units", "delivered", "cost"]),
         "countries.csv": table(plan.countries, ["country", "name", "cost", "cost_share",
                                                 "gdp_share", "budget_share", "burden_index"]),
-        "shortfalls.csv": table(plan.shortfalls, ["task", "region", "phase", "required",
-                                                  "delivered", "shortfall", "penalty"]),
-        "coverage.csv": table(plan.coverage, ["task", "region", "phase", "required",
-                                              "delivered", "shortfall", "penalty",
-                                              "marginal_cost"]),
+        "shortfalls.csv": coverage_table(plan.shortfalls, ["task", "region", "phase",
+                                                           "required", "delivered", "shortfall",
+                                                           "penalty_per_unit",
+                                                           "shortfall_penalty"]),
+        "coverage.csv": coverage_table(plan.coverage, ["task", "region", "phase", "required",
+                                                       "delivered", "shortfall",
+                                                       "penalty_per_unit", "shortfall_penalty",
+                                                       "marginal_cost"]),
         "duals.csv": table(plan.constraints, ["name", "kind", "dual", "slack", "binding",
                                               "sentence", "source"]),
     }
+
+
+def coverage_table(rows: list[Coverage], columns: list[str]) -> pd.DataFrame:
+    """Requirements with their penalty both ways: the rate per unit short and the total it
+    adds to the objective (the number `planner solve` prints)."""
+    return pd.DataFrame([{**c.model_dump(), "shortfall_penalty": c.shortfall_penalty}
+                         for c in rows], columns=columns)
 
 
 def protect_cell(value: Any) -> Any:

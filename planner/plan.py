@@ -14,11 +14,11 @@ from importlib import metadata
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from planner.gap import proof
 from planner.model import PlanningModel
-from planner.scenario import Instance
+from planner.scenario import Instance, changed_flags, flags_text, plan_name
 from planner.solve import Solution, clean
 
 SHORTFALL_TOLERANCE = 1e-6
@@ -50,8 +50,15 @@ class Coverage(Record):
     required: float
     delivered: float
     shortfall: float
-    penalty: float
+    # USD m per unit short (a rate; a plan saved before the rename calls it "penalty")
+    penalty_per_unit: float = Field(validation_alias=AliasChoices("penalty_per_unit",
+                                                                  "penalty"))
     marginal_cost: float | None  # dual of the cover row: cost of one more unit required
+
+    @property
+    def shortfall_penalty(self) -> float:
+        """USD m this requirement adds to the objective: shortfall times the rate."""
+        return clean(self.shortfall * self.penalty_per_unit)
 
 
 class CountryResult(Record):
@@ -131,6 +138,8 @@ class Plan(Record):
     data_dir: str
     flags: dict[str, str]
     settings: dict[str, str]  # flags overridden on the command line (--set)
+    # every flag as the mission file sets it (None: saved before it was recorded)
+    mission_flags: dict[str, str] | None = None
     policies: list[str]  # names of the policies that held under the flags
     links: list[str] = []  # names of the links active under the flags
     overrides: list[OverrideRecord] = []
@@ -152,6 +161,47 @@ class Plan(Record):
     pools: list[PoolRecord] = []
     explanation: dict[str, Any] | None = None  # filled by `planner explain`
     created_at: str
+
+    @property
+    def changed_flags(self) -> dict[str, str]:
+        """Flags whose value differs from the mission file's (for an older plan: --set)."""
+        if self.mission_flags is None:
+            return dict(self.settings)
+        return changed_flags(self.mission_flags, self.flags)
+
+    @property
+    def name(self) -> str:
+        """For file and folder names: ``taiwan_contingency--gsomia=suspended``."""
+        return plan_name(self.mission["name"], self.changed_flags)
+
+    @property
+    def title(self) -> str:
+        """For titles: ``taiwan_contingency (gsomia=suspended)``."""
+        changed = self.changed_flags
+        return self.mission["name"] + (f" ({flags_text(changed)})" if changed else "")
+
+    def changes_sentence(self) -> str | None:
+        """What makes this plan other than the mission file's own: each changed flag with
+        the file's value. None when it is the file's plan."""
+        changed = self.changed_flags
+        if not changed:
+            return None
+        was = self.mission_flags or {}
+        listed = "; ".join(f"{k}={v}" + (f" (the file: {was[k]})" if k in was else "")
+                           for k, v in changed.items())
+        return f"Solved with flags that differ from the mission file {self.mission_file}: " \
+            f"{listed}."
+
+    def description_heading(self) -> str | None:
+        """When flags differ from the file's, the mission's description was written for
+        other flags and may say what they contradict: it is shown under this heading, never
+        as the plan's own statement."""
+        changed = self.changed_flags
+        if not changed:
+            return None
+        was = {k: (self.mission_flags or {}).get(k, "?") for k in changed}
+        return (f"From the mission file, written for its own flags ({flags_text(was)}); "
+                "where it disagrees with the flags this plan was solved with, the flags hold:")
 
     @property
     def shortfalls(self) -> list[Coverage]:
@@ -188,6 +238,14 @@ def mip_proof(solution: Solution) -> MipProof | None:
         relative_tolerance=solution.mip_gap.relative,
         absolute_tolerance=solution.mip_gap.absolute,
         note=solution.bound_note)
+
+
+def priced_but_free(names: list[str]) -> str:
+    """Why a policy can bind with a price yet cost nothing when removed: said wherever both
+    are shown (explain's text, reports)."""
+    return (f"Binding with a price, yet no effect on the objective: {', '.join(names)}. The "
+            "price is what moving a bound by one unit would change; removing the policy "
+            "altogether changes nothing (another row or an equally cheap plan takes its place).")
 
 
 def versions() -> dict[str, str]:
@@ -242,7 +300,7 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
         coverage.append(Coverage(
             task=req.task, region=req.region, phase=req.phase, required=clean(req.amount),
             delivered=clean(delivered.get((req.task, req.region, req.phase), 0.0)),
-            shortfall=missing, penalty=clean(req.penalty),
+            shortfall=missing, penalty_per_unit=clean(req.penalty),
             marginal_cost=solution.duals.get(name),
         ))
 
@@ -263,6 +321,7 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
         mission_file=instance.mission_file,
         flags=instance.flags,
         settings=instance.settings,
+        mission_flags=instance.file_flags,
         policies=[p.name for p in instance.policies],
         links=[link.name for link in instance.links],
         overrides=[OverrideRecord(**vars(o)) for o in instance.overrides],
@@ -276,7 +335,7 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
         status=solution.status,
         objective=solution.objective,
         total_cost=total_cost,
-        shortfall_penalty=clean(sum(c.shortfall * c.penalty for c in coverage)),
+        shortfall_penalty=clean(sum(c.shortfall * c.penalty_per_unit for c in coverage)),
         allocations=allocations,
         coverage=coverage,
         countries=country_results(instance, used),

@@ -143,7 +143,7 @@ def write_report(plan: Plan, out: Path | None, output_format: str, force: bool =
                  inputs: list[Path] | None = None) -> Path:
     from planner import report
 
-    path = out or Path("reports") / f"{safe_name(plan.mission['name'])}.{output_format}"
+    path = out or Path("reports") / f"{safe_name(plan.name)}.{output_format}"
     return write_document(built(report.report_document, plan), "report", path, output_format,
                           force, inputs)
 
@@ -166,7 +166,7 @@ def write_comparison(plans: list[Plan], out: Path | None, output_format: str,
                      inputs: list[Path] | None = None) -> Path:
     from planner import report
 
-    names = "-vs-".join(safe_name(p.mission["name"]) for p in plans[:2])
+    names = "-vs-".join(safe_name(p.name) for p in plans[:2])
     path = out or Path("reports") / f"{names}.{output_format}"
     document = built(report.compare_document, plans)
     tables = None

@@ -12,7 +12,13 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from planner.explain import Conflict, Explanation, PolicyWorth
-from planner.plan import SHORTFALL_TOLERANCE, ConstraintResult, MipProof, Plan
+from planner.plan import (
+    SHORTFALL_TOLERANCE,
+    ConstraintResult,
+    MipProof,
+    Plan,
+    priced_but_free,
+)
 
 
 class Output(Console):
@@ -88,8 +94,12 @@ def headline(plan: Plan) -> Table:
     table.add_column(overflow="fold")  # prose wraps; a long word (a URL) folds, never cut
     status = "[green]optimal[/]" if plan.status == "optimal" else f"[red]{plan.status}[/]"
     # text from input files is shown verbatim: never parsed as rich markup
-    table.add_row("Mission", Text(f"{plan.mission['name']} ({plan.mission_file})"))
-    table.add_row("", Text(plan.mission["description"]))
+    table.add_row("Mission", Text(f"{plan.title} ({plan.mission_file})"))
+    changes, heading = plan.changes_sentence(), plan.description_heading()
+    if changes:
+        table.add_row("", Text(changes, style="bold"))
+    table.add_row("", Text(f"{heading} " if heading else "", style="italic")
+                  + Text(plan.mission["description"]))
     if plan.flags:
         flags = ", ".join(f"{k}={v}" + (" (--set)" if k in plan.settings else "")
                           for k, v in plan.flags.items())
@@ -200,11 +210,13 @@ def shortfalls(plan: Plan) -> Table:
                    title_style="bold red")
     for name, justify in [("Phase", "left"), ("Region", "left"), ("Task", "left"),
                           ("Required", "right"), ("Delivered", "right"), ("Short", "right"),
-                          ("Penalty USD m", "right")]:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+                          ("Shortfall penalty USD m", "right")]:
+        # the total, not the rate per unit short (the report and shortfalls.csv show both)
+        table.add_column(name, justify=justify,  # type: ignore[arg-type]
+                         max_width=9 if name.startswith("Shortfall") else None)
     for c in plan.shortfalls:
         table.add_row(c.phase, c.region, c.task, number(c.required), number(c.delivered),
-                      number(c.shortfall), number(c.shortfall * c.penalty))
+                      number(c.shortfall), number(c.shortfall_penalty))
     return table
 
 
@@ -300,18 +312,26 @@ def worth_sentence(w: PolicyWorth) -> str:
 
 
 def worth_only(w: PolicyWorth) -> str:
-    if w.worth is None:
+    """Its signed cost in USD m (positive: it raises the objective), the number the
+    reports and the JSON show."""
+    if w.cost is None:
         return ("without it there is no feasible plan" if w.kind != "link" or not w.in_force
                 else "switching it off leaves no feasible plan")
-    amount = number(abs(w.worth), 1)
+    cost, amount = f"costs {number(w.cost, 1)} USD m", number(abs(w.cost), 1)
     if w.kind != "link":
-        return (f"costs {amount} USD m in this mission" if w.worth < 0
-                else f"lowers the objective by {amount} USD m (a side effect on penalties)")
+        return (f"{cost} in this mission" if w.cost > 0 else f"{cost}: without it the "
+                f"objective would be {amount} higher (a side effect on penalties)")
     if w.in_force:
-        return f"active; worth {amount} USD m (the rise in objective if it were off)" if (
-            w.worth > 0) else f"active; switching it off would lower the objective by {amount}"
-    return (f"inactive; switching it on would save {amount} USD m" if w.worth < 0
-            else f"inactive; switching it on would raise the objective by {amount}")
+        return (f"active; {cost}: it saves {amount} (switched off, the objective would rise "
+                f"by {amount})" if w.cost < 0 else f"active; {cost} (switched off, the "
+                f"objective would fall by {amount})")
+    return (f"inactive; {cost}: switching it on would save {amount}" if w.cost > 0
+            else f"inactive; {cost}: switching it on would raise the objective by {amount}")
+
+
+def policy_of(row: str) -> str:
+    """The policy a row ``policy[name,...]`` belongs to."""
+    return row.split("[", 1)[1].split(",")[0].rstrip("]") if "[" in row else row
 
 
 def print_explanation(explanation: Explanation, console: Console, limit: int | None) -> None:
@@ -329,7 +349,9 @@ def print_explanation(explanation: Explanation, console: Console, limit: int | N
         f"{e.status}, objective {number(e.objective)} USD m")
     if e.mip is not None:
         status += f"; MIP gap {mip_gap(e.mip)}"
-    console.print(Text.assemble(("Mission ", "bold"), e.mission, f" ({status})"))
+    changed = ", ".join(f"{k}={v}" for k, v in e.changed_flags.items())
+    console.print(Text.assemble(("Mission ", "bold"), e.mission,
+                                f" with {changed}" if changed else "", f" ({status})"))
     console.print(Text(e.note, style="italic"))
     if e.conflict is not None:
         print_conflict(e.conflict, console)
@@ -348,13 +370,17 @@ def print_explanation(explanation: Explanation, console: Console, limit: int | N
                            "the policy, or with the link switched)", style="bold"))
         free = []
         for w in e.policies:
-            if w.worth is not None and abs(w.worth) < 0.05:
+            if w.cost is not None and abs(w.cost) < 0.05:
                 free.append(w.name)
                 continue
             console.print(Text.assemble("  ", (w.name, "bold"), ": ", worth_sentence(w)))
             console.print(Text.assemble("    ", w.sentence, " ", (f"[{w.source}]", "dim")))
         if free:
             console.print(Text.assemble("  no effect on the objective: ", ", ".join(free)))
+            priced = [name for name in free if name in
+                      {policy_of(b.name) for b in e.binding if b.kind == "policy"}]
+            if priced:
+                console.print(Text("    " + priced_but_free(priced)))
     for title, ranges in (("Cost ranges: the same pools do the same work while each unit "
                            "cost stays within", e.cost_ranges),
                           ("Right-hand-side ranges: each binding row keeps its price while "

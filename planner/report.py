@@ -18,12 +18,13 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from planner.errors import CONTROL
-from planner.plan import SHORTFALL_TOLERANCE, Plan
+from planner.plan import SHORTFALL_TOLERANCE, Plan, priced_but_free
 
 # Okabe-Ito: distinguishable by colour-blind readers and in greyscale print
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442",
            "#000000"]
 CHANGE_TOLERANCE = 1e-6
+COST = "cost (USD m)"  # the column of what each policy costs, signed as `planner explain`
 
 
 def country_colours(plans: list[Plan]) -> dict[str, str]:
@@ -35,8 +36,9 @@ def country_colours(plans: list[Plan]) -> dict[str, str]:
 
 
 def label(plan: Plan) -> str:
-    flags = ", ".join(f"{k}={v}" for k, v in plan.settings.items())
-    return plan.mission["name"] + (f" ({flags})" if flags else "")
+    """A plan as titles and headers name it: its mission, and every flag that differs from
+    the mission file's."""
+    return plan.title
 
 
 # --- tables ------------------------------------------------------------------------------
@@ -80,6 +82,45 @@ def shaping_constraints(plan: Plan) -> pd.DataFrame:
             if c.binding and (not priced or abs(c.dual or 0) > CHANGE_TOLERANCE)]
     rows.sort(key=lambda r: -abs(r["price"] or 0))
     return pd.DataFrame(rows, columns=["name", "sentence", "source", "price"])
+
+
+def shortfall_table(plan: Plan) -> pd.DataFrame:
+    """The requirements left short, with the penalty both ways: per unit short (the rate)
+    and the shortfall penalty it adds to the objective (the total `planner solve` prints)."""
+    return pd.DataFrame([{**c.model_dump(), "shortfall_penalty": c.shortfall_penalty}
+                         for c in plan.shortfalls],
+                        columns=["phase", "region", "task", "required", "delivered",
+                                 "shortfall", "penalty_per_unit", "shortfall_penalty"])
+
+
+def policy_costs(plan: Plan) -> pd.DataFrame:
+    """What each policy costs and each link is worth, from the explanation saved with the
+    plan: one signed cost in USD m, as `planner explain` prints it (positive: it raises the
+    objective). A plan explained before the cost was recorded gives it from its objectives."""
+    rows = []
+    for w in (plan.explanation or {}).get("policies", []):
+        cost = w.get("cost")
+        if "cost" not in w and w.get("objective_switched") is not None:
+            cost = w["objective_now"] - w["objective_switched"]
+        rows.append({"name": w["name"], "kind": w["kind"], "in_force": w["in_force"],
+                     COST: cost, "source": w["source"]})
+    return pd.DataFrame(rows, columns=["name", "kind", "in_force", COST, "source"])
+
+
+def explain_hint(plan: Plan) -> tuple[str, str]:
+    """The command that adds what each policy costs to a plan saved by `planner solve` (it
+    rewrites the plan's default folder), and that folder, for the report to name."""
+    flags = "".join(f" --set {k}={v}" for k, v in plan.settings.items())
+    return (f"planner explain {plan.mission_file}{flags} --force", f"plans/{plan.name}")
+
+
+def reconciled(plan: Plan, costs: pd.DataFrame) -> list[str]:
+    """Policies listed as shaping the plan with a price whose removal changes nothing: the
+    report says why both hold."""
+    priced = {c.name.split("[", 1)[1].split(",")[0].rstrip("]")
+              for c in plan.policy_rows if c.binding and abs(c.dual or 0) > CHANGE_TOLERANCE}
+    return [row["name"] for row in costs.to_dict("records")
+            if row["name"] in priced and row[COST] is not None and abs(row[COST]) < 0.05]
 
 
 def headline(plans: list[Plan]) -> pd.DataFrame:
@@ -323,15 +364,19 @@ def analysis_document(analysis: Any) -> Document:
 def report_document(plan: Plan) -> Document:
     colours = country_colours([plan])
     phases = list(plan.mission["phases"])
-    document = Document(f"Plan: {plan.mission['name']}", [plan], colours)
+    document = Document(f"Plan: {label(plan)}", [plan], colours)
+    costs = policy_costs(plan)
     document.tables = {
         "headline": headline([plan]),
         "who": {phase: who_does_what(plan, phase) for phase in phases},
         "burden": burden(plan),
-        "shortfalls": pd.DataFrame([c.model_dump() for c in plan.shortfalls]),
+        "shortfalls": shortfall_table(plan),
         "constraints": shaping_constraints(plan),
-        "worths": pd.DataFrame((plan.explanation or {}).get("policies", [])),
+        "worths": costs,
     }
+    free = reconciled(plan, costs)
+    document.facts = {"explain": explain_hint(plan),
+                      "reconciled": priced_but_free(free) if free else ""}
     document.charts = {"burden": burden_chart(plan, colours),
                        **{f"heatmap:{phase}": heatmap(plan, phase) for phase in phases}}
     return document
@@ -363,8 +408,7 @@ def compare_document(plans: list[Plan]) -> Document:
         "shares": share_changes(plans),
         "allocations": allocation_changes(plans),
         "burden": {label(p): burden(p) for p in plans},
-        "shortfalls": {label(p): pd.DataFrame([c.model_dump() for c in p.shortfalls])
-                       for p in plans},
+        "shortfalls": {label(p): shortfall_table(p) for p in plans},
         "constraints": {label(p): shaping_constraints(p) for p in plans},
     }
     document.charts = {"shares": share_change_chart(plans, colours),
@@ -386,6 +430,8 @@ def fmt(value: Any, kind: str = "number") -> str:
         return "-"
     if isinstance(value, str):
         return value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, int) and not isinstance(value, bool) and kind == "number":
         return f"{value:,}"
     if kind == "share":
@@ -394,8 +440,11 @@ def fmt(value: Any, kind: str = "number") -> str:
         return "0.0 pp" if abs(value) < 0.0005 else f"{100 * value:+.1f} pp"
     if kind == "ratio":
         return f"{value:.2f}"
+    # a change gets the digits its two sides get: 0.040 -> 0.0 is a change of -0.040
     if kind == "change":
-        return "0.0" if abs(value) < 0.05 else f"{value:+,.1f}"
+        if abs(value) < 0.0005:
+            return "0.0"
+        return f"{value:+,.1f}" if abs(value) >= 0.05 else f"{value:+,.3f}"
     return f"{value:,.1f}" if abs(value) >= 0.05 or value == 0 else f"{value:,.3f}"
 
 
@@ -443,6 +492,14 @@ def column(name: Any) -> Markup:
     return md(str(name).replace("_", " "))
 
 
+def header(column: str, plans: frozenset[str] = frozenset()) -> str:
+    """A table header: a field name reads with spaces (total_cost: total cost); a plan's
+    name, alone or in "change: <plan>", stays as written."""
+    if column in plans or column.removeprefix("change: ") in plans:
+        return column
+    return column.replace("_", " ")
+
+
 def share_formats(plans: list[Plan]) -> dict[str, str]:
     return {**{label(p): "share" for p in plans},
             **{f"change: {label(p)}": "pp" for p in plans}}
@@ -461,6 +518,7 @@ def environment(output_format: str = "html") -> Environment:
     env.filters["md"] = md
     env.filters["column"] = column
     env.filters["code"] = code
+    env.filters["header"] = header
     env.globals["label"] = label
     env.globals["share_formats"] = share_formats
     return env
@@ -481,7 +539,9 @@ def render(document: Document, kind: str, output_format: str,
     """The document as HTML or Markdown text. In Markdown a chart is an image link (from
     ``links``, chart key -> relative path) or, without links, an SVG data URI."""
     suffix = "html" if output_format == "html" else "md"
-    template = environment(suffix).get_template(f"{kind}.{suffix}.j2")
+    env = environment(suffix)
+    env.globals["plan_labels"] = frozenset(label(p) for p in document.plans)
+    template = env.get_template(f"{kind}.{suffix}.j2")
 
     def image(key: str) -> Markup:
         """Our own chart's link: a file name made of [A-Za-z0-9_.-], or a base64 URI."""

@@ -36,6 +36,17 @@ class Instance:
     policies: tuple[Policy, ...] = ()  # the policies that hold under the flags
     links: tuple[Policy, ...] = ()  # the links active under the flags
     overrides: tuple[AppliedOverride, ...] = ()  # changes made to the tables
+    file_flags: dict[str, str] = field(default_factory=dict)  # as the mission file sets them
+
+    @property
+    def changed_flags(self) -> dict[str, str]:
+        """The flags whose value differs from the mission file's."""
+        return changed_flags(self.file_flags, self.flags)
+
+    @property
+    def name(self) -> str:
+        """The plan's name: the mission's, with every flag the file does not set so."""
+        return plan_name(self.mission.name, self.changed_flags)
 
     @property
     def phases(self) -> list[str]:
@@ -164,6 +175,22 @@ def requirement_table(mission: Mission) -> pd.DataFrame:
     )
 
 
+def changed_flags(file_flags: dict[str, str], flags: dict[str, str]) -> dict[str, str]:
+    """Flags (in declared order) whose value differs from the mission file's: what makes a
+    plan something other than the mission file's own plan."""
+    return {k: v for k, v in flags.items() if k in file_flags and file_flags[k] != v}
+
+
+def plan_name(mission: str, changed: dict[str, str]) -> str:
+    """A name for folders and files that tells a plan solved with other flags apart from the
+    mission file's own: ``taiwan_contingency--gsomia=suspended``."""
+    return mission + "".join(f"--{k}={v}" for k, v in changed.items())
+
+
+def flags_text(flags: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in flags.items())
+
+
 def parse_settings(pairs: list[str]) -> dict[str, str]:
     """``--set flag=value`` options as a mapping; a flag set twice is an error."""
     settings: dict[str, str] = {}
@@ -187,12 +214,16 @@ def parse_settings(pairs: list[str]) -> dict[str, str]:
 def effective_flags(capabilities: Capabilities, mission: Mission,
                     settings: dict[str, str]) -> dict[str, str]:
     """Declared defaults, then the mission's flags, then --set; unknown ones are errors."""
-    declared = capabilities.standing.flags
-    problems = check_flags(settings, declared, Where("--set"), ())
+    problems = check_flags(settings, capabilities.standing.flags, Where("--set"), ())
     if problems:
         raise InputError(problems)
-    return {name: settings.get(name, mission.flags.get(name, flag.default))
-            for name, flag in declared.items()}
+    return {**file_flags(capabilities, mission), **settings}
+
+
+def file_flags(capabilities: Capabilities, mission: Mission) -> dict[str, str]:
+    """Every declared flag as the mission file leaves it: its own value, else the default."""
+    return {name: mission.flags.get(name, flag.default)
+            for name, flag in capabilities.standing.flags.items()}
 
 
 def applicable_policies(capabilities: Capabilities, mission: Mission,
@@ -231,4 +262,5 @@ def apply_mission(capabilities: Capabilities, mission: Mission, mission_file: st
         capabilities, [o for o in mission.overrides if o.country in present])
     return Instance(changed, mission, requirement_table(mission), mission_file, flags,
                     settings, applicable_policies(capabilities, mission, flags),
-                    active_links(capabilities, mission, flags), overrides)
+                    active_links(capabilities, mission, flags), overrides,
+                    file_flags(capabilities, mission))

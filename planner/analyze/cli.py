@@ -61,7 +61,7 @@ def run_analysis(kind: str, mission: str | None, data: Path | None,
 
         check_text_or_json(output_format)
         instance = pipeline.prepare(mission, data, parse_settings(set_flags or []))
-        destination = out or Path("analyses") / f"{kind}-{instance.mission.name}"
+        destination = out or Path("analyses") / f"{kind}-{instance.name}"
         if save:
             check_destination(destination, force, "analysis.json")
         started = time.perf_counter()
