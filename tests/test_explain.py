@@ -78,10 +78,11 @@ def test_what_a_link_is_worth_both_ways(tmp_path: Path) -> None:
     active = explained(path, data)
     [worth] = active.policies
     # off: KOR cannot serve Japan, JPN delivers 4 at 2 = 8, against 5.5
-    assert (worth.name, worth.in_force, worth.worth) == ("jk", True, pytest.approx(2.5))
+    # as it stands the link saves 2.5: its cost is -2.5 (positive costs, negative saves)
+    assert (worth.name, worth.in_force, worth.cost) == ("jk", True, pytest.approx(-2.5))
     suspended = explained(path, data, gsomia="suspended")
     [worth] = suspended.policies
-    assert (worth.in_force, worth.objective_now, worth.worth) == (False, 8, -2.5)
+    assert (worth.in_force, worth.objective_now, worth.cost) == (False, 8, 2.5)
 
 
 KOR_IN_JAPAN = {"name": "kor_in_japan", "kind": "retain_at_home", "country": "KOR",
@@ -126,7 +127,7 @@ def test_what_a_policy_costs(tmp_path: Path) -> None:
     # KOR 2.5 at 1 + USA 1.5 at 5 = 10 against 5.5 without the policy
     assert e.objective == pytest.approx(10)
     [worth] = e.policies
-    assert (worth.name, worth.worth) == ("no_jpn", pytest.approx(-4.5))
+    assert (worth.name, worth.cost) == ("no_jpn", pytest.approx(4.5))
 
 
 def test_shortfall_traced_to_exhausted_pools_and_policies(tmp_path: Path) -> None:
@@ -197,8 +198,8 @@ def test_json_format_for_scripts(tmp_path: Path) -> None:
 def test_explain_taiwan_contingency_prices_japans_threshold() -> None:
     e = explain.explain(pipeline.prepare("taiwan-contingency"))[1]
     worth = {w.name: w for w in e.policies}
-    assert worth["jpn_no_force_abroad"].worth is not None
-    assert worth["jpn_no_force_abroad"].worth < 0  # the threshold costs the alliance
+    assert worth["jpn_no_force_abroad"].cost is not None
+    assert worth["jpn_no_force_abroad"].cost > 0  # the threshold costs the alliance
     assert worth["japan_korea_intelligence"].in_force
     assert e.shortfalls  # the contingency leaves requirements short, each traced
     assert all(t.blockers or t.incapable for t in e.shortfalls)
@@ -222,8 +223,8 @@ def test_mip_prices_a_policy_that_is_not_tight(tmp_path: Path) -> None:
               "sentence": "JPN spends at most 5.", "source": "test"}
     e = explained(*tiny(tmp_path, amount=5, policies=[budget], integer_units=True))
     assert e.objective == pytest.approx(11)
-    worth = {w.name: w.worth for w in e.policies}
-    assert worth["jpn_budget"] == pytest.approx(-3)
+    cost = {w.name: w.cost for w in e.policies}
+    assert cost["jpn_budget"] == pytest.approx(3)
 
 
 def test_a_cap_does_not_blame_the_countries_it_pushes_up(tmp_path: Path) -> None:

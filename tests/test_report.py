@@ -217,7 +217,8 @@ def test_compare_html_numbers_are_the_plans(comparison: Path,
 
     # each country's share in each plan, and the change in percentage points
     [(header, *rows)] = html_tables(html_section(html, "Who pays"))
-    assert header == ["country", "baseline", "gsomia suspended", "change: gsomia suspended"]
+    # a plan's name is shown as written: underscores are not turned into spaces
+    assert header == ["country", "baseline", "gsomia_suspended", "change: gsomia_suspended"]
     for row, c, d in zip(rows, base.countries, suspended.countries, strict=True):
         change = d.cost_share - c.cost_share
         shown = "0.0 pp" if abs(change) < 0.0005 else f"{100 * change:+.1f} pp"
@@ -403,7 +404,7 @@ def test_taiwan_report_md_lists_every_shortfall(taiwan_md: str, taiwan: Plan) ->
     assert len(rows) == len(taiwan.shortfalls)
     for c in taiwan.shortfalls:
         cells = [c.phase, c.region, c.task, one(c.required), one(c.delivered),
-                 one(c.shortfall), one(c.penalty)]
+                 one(c.shortfall), one(c.penalty_per_unit), one(c.shortfall_penalty)]
         assert "| " + " | ".join(cells) + " | " in rows
 
 
