@@ -138,7 +138,8 @@ def solve(
     mip_gap_abs: MipGapAbsOption = None,
     detail: Annotated[bool, typer.Option(help="Also list every pool employed.")] = False,
     set_flags: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override a scenario flag, e.g. --set gsomia=suspended (repeatable).",
+        "--set", help="Override a scenario flag, e.g. --set gsomia=suspended (repeatable); "
+        "'planner flags' lists every flag with its values and meaning.",
     )] = None,
     output_format: Annotated[str, typer.Option(
         "--format", help="text (default) or json (the whole plan, for scripts).")] = "text",
@@ -211,7 +212,8 @@ def explain(
     mip_gap: MipGapOption = None,
     mip_gap_abs: MipGapAbsOption = None,
     set_flags: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override a scenario flag, e.g. --set gsomia=suspended (repeatable).",
+        "--set", help="Override a scenario flag, e.g. --set gsomia=suspended (repeatable); "
+        "'planner flags' lists every flag with its values and meaning.",
     )] = None,
     output_format: Annotated[str, typer.Option(
         "--format", help="text (default) or json (every part, for scripts).")] = "text",
@@ -342,6 +344,48 @@ def compare(
         written = publish.write_comparison(solved, out, chosen, csv, force,
                                            publish.inputs_of(plans, data))
         print(f"Comparison written to {written}" + (f" (tables in {csv}/)" if csv else ""))
+        return EXIT_OK
+
+    guarded(debug, run)
+
+
+@app.command()
+def flags(
+    mission: Annotated[str | None, typer.Argument(
+        help="Also show the value this mission (name or path) gives each flag.")] = None,
+    data: DataOption = None,
+    output_format: Annotated[str, typer.Option(
+        "--format", help="text (default) or json.")] = "text",
+    debug: DebugOption = False,
+) -> None:
+    """List the scenario flags (the levers of --set): each flag's values, default, meaning,
+    source and the policies it switches on or off."""
+
+    def run() -> int:
+        import json
+
+        from rich.console import Console
+
+        from planner import levers, paths, pipeline
+        from planner.errors import InputError, Problem
+        from planner.validate import load_capabilities
+
+        if output_format not in ("text", "json"):
+            raise InputError([Problem("--format", f"unknown format '{output_format}'",
+                                      hint="use text or json")])
+        if mission is not None:
+            instance = pipeline.prepare(mission, data)
+            capabilities, chosen = instance.capabilities, instance.mission
+        else:
+            capabilities, chosen = load_capabilities(paths.data_dir(data)), None
+        listed = levers.flag_levers(capabilities, chosen)
+        where = paths.display(capabilities.root / "policies.yaml")
+        name = chosen.name if chosen is not None else None
+        if output_format == "json":
+            sys.stdout.write(json.dumps(levers.levers_document(listed, where, name),
+                                        indent=2) + "\n")
+        else:
+            levers.print_levers(listed, where, name, Console(highlight=False))
         return EXIT_OK
 
     guarded(debug, run)

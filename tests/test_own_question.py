@@ -15,12 +15,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from planner.plan import Plan
 from planner.render import number
 from planner.report import fmt
 
-from .conftest import run_planner
+from .conftest import REPO, run_planner
 
 FLAGS = ["--set", "japan_situation=survival_threatening", "--set", "gsomia=suspended"]
 NAME = "taiwan_contingency--gsomia=suspended--japan_situation=survival_threatening"
@@ -196,3 +197,35 @@ def test_comparison_keeps_plan_names_and_the_digits_of_small_changes(question: d
     # a change from 0.040 to 0.0 is shown with the digits of its two sides
     assert (fmt(0.04), fmt(0.0), fmt(-0.04, "change")) == ("0.040", "0.0", "-0.040")
     assert fmt(0.0001, "change") == "0.0" and fmt(1.26, "change") == "+1.3"
+
+
+def test_planner_flags_lists_every_lever(tmp_path: Path) -> None:
+    """Each declared flag with its values, default, meaning, source and the policies it
+    switches, for scripts and for people; `solve --help` points to it."""
+    standing = yaml.safe_load((REPO / "capabilities" / "policies.yaml").read_text())
+    listed = json.loads(ok(run_planner("flags", "--format", "json", cwd=tmp_path)))
+    assert [f["name"] for f in listed["flags"]] == list(standing["flags"])
+    by_name = {f["name"]: f for f in listed["flags"]}
+    for name, flag in standing["flags"].items():
+        assert by_name[name]["values"] == flag["values"]
+        assert by_name[name]["default"] == flag["default"]
+        assert by_name[name]["description"] == " ".join(flag["description"].split())
+        assert by_name[name]["source"] == flag["source"]
+        switched = [p["name"] for p in standing["policies"]
+                    if name in {*p.get("when", {}), *p.get("unless", {}),
+                                *p.get("active_when", {}), *p.get("active_unless", {})}]
+        assert set(switched) <= set(by_name[name]["policies"])
+    assert "jpn_no_force_abroad" in by_name["japan_situation"]["policies"]
+    # with a mission: its values, and only policies about countries taking part
+    listed = json.loads(ok(run_planner("flags", "taiwan-contingency", "--format", "json",
+                                       cwd=tmp_path)))
+    by_name = {f["name"]: f for f in listed["flags"]}
+    assert by_name["japan_situation"]["mission_value"] == "important_influence"
+    assert "aus_no_advance_commitment" not in by_name["australia_commitment"]["policies"]
+    text = " ".join(ok(run_planner("flags", "taiwan-contingency", cwd=tmp_path)).split())
+    assert ("japan_situation: none | important_influence | survival_threatening (default "
+            "none; taiwan_contingency: important_influence)") in text
+    assert "--set FLAG=VALUE" in text
+    bad = run_planner("flags", "--format", "xml", cwd=tmp_path)
+    assert bad.returncode == 2 and "unknown format 'xml'" in bad.stderr and not bad.stdout
+    assert "planner flags" in " ".join(ok(run_planner("solve", "--help", cwd=tmp_path)).split())
