@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import errno
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -56,6 +57,20 @@ def check_text_or_json(output_format: str) -> None:
     if output_format not in ("text", "json"):
         raise InputError([Problem("--format", f"unknown format '{output_format}'",
                                   hint="use text or json")])
+
+
+@contextmanager
+def working(what: str, shown: bool = True) -> Iterator[None]:
+    """A spinner with the elapsed time on standard error, for a command that runs many
+    solves: shown on a terminal only (never in a pipe or a log) and gone when done."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(SpinnerColumn(), "{task.description}", TimeElapsedColumn(), console=console,
+                  disable=not (shown and console.is_terminal), transient=True) as bar:
+        bar.add_task(what, total=None)
+        yield
 
 
 def guarded(debug: bool, action: Callable[[], int]) -> None:
@@ -249,9 +264,14 @@ def explain(
         destination = out or Path("plans") / instance.name
         if save:
             check_destination(destination, force)
-        plan, explanation = explaining.explain(
-            instance, solver, time_limit, data_dir=paths.display(instance.capabilities.root),
-            mip_gap=gap)
+        # a MIP shows its own progress line (planner.solve); an LP gets the spinner
+        mip = bool(instance.integer_pools) or any(p.kind == "lead_nation"
+                                                  for p in instance.policies)
+        with working(f"explain {instance.name}: solving, then re-solving without each "
+                     "binding policy and with each link switched", shown=not mip):
+            plan, explanation = explaining.explain(
+                instance, solver, time_limit, data_dir=paths.display(instance.capabilities.root),
+                mip_gap=gap)
         from planner.render import stdout
 
         console = stdout()

@@ -229,3 +229,47 @@ def test_planner_flags_lists_every_lever(tmp_path: Path) -> None:
     bad = run_planner("flags", "--format", "xml", cwd=tmp_path)
     assert bad.returncode == 2 and "unknown format 'xml'" in bad.stderr and not bad.stdout
     assert "planner flags" in " ".join(ok(run_planner("solve", "--help", cwd=tmp_path)).split())
+
+
+def run_with_terminal_stderr(args: list[str], cwd: Path) -> tuple[str, str]:
+    """Run the planner with standard error on a terminal (a pty), standard output piped."""
+    import os
+    import pty
+    import sys
+    import threading
+
+    master, slave = pty.openpty()
+    script = Path(sys.executable).with_name("planner")
+    seen: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            seen.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "120"}
+    env.pop("NO_COLOR", None)
+    result = subprocess.run([str(script), *args], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=slave, env=env, timeout=300, check=False)
+    os.close(slave)
+    reader.join(timeout=10)
+    os.close(master)
+    return result.stdout.decode(), b"".join(seen).decode(errors="replace")
+
+
+def test_explain_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    """explain re-solves once per policy and link: on a terminal it says it is working; in a
+    pipe (and on standard output) nothing is added."""
+    stdout, stderr = run_with_terminal_stderr(["explain", "baseline", "--no-save", "--format",
+                                               "json"], tmp_path)
+    json.loads(stdout)  # standard output is the JSON alone
+    assert "re-solving without each binding policy" in stderr
+    piped = run_planner("explain", "baseline", "--no-save", "--format", "json", cwd=tmp_path)
+    assert piped.returncode == 0 and "re-solving" not in piped.stderr + piped.stdout
