@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,8 +111,9 @@ def policy_costs(plan: Plan) -> pd.DataFrame:
 def explain_hint(plan: Plan) -> tuple[str, str]:
     """The command that adds what each policy costs to a plan saved by `planner solve` (it
     rewrites the plan's default folder), and that folder, for the report to name."""
-    flags = "".join(f" --set {k}={v}" for k, v in plan.settings.items())
-    return (f"planner explain {plan.mission_file}{flags} --force", f"plans/{plan.name}")
+    flags = "".join(f" --set {shlex.quote(f'{k}={v}')}" for k, v in plan.settings.items())
+    return (f"planner explain {shlex.quote(plan.mission_file)}{flags} --force",
+            f"plans/{plan.name}")
 
 
 def reconciled(plan: Plan, costs: pd.DataFrame) -> list[str]:
