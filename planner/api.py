@@ -180,6 +180,7 @@ def _instance(mission: str | Path | Mission | None, data: str | Path | None,
         mission_file = paths.mission_path(_name(mission))
         loaded = pipeline.read_mission(mission_file, capabilities)
         label = paths.display(mission_file)
+    extra: list[Override] = []
     if overrides:
         where = Where("overrides argument")
         extra = [o if isinstance(o, Override) else validated(Override, dict(o), where)
@@ -190,7 +191,7 @@ def _instance(mission: str | Path | Mission | None, data: str | Path | None,
                                  capabilities.standing.flags, where)
         if problems:
             raise InputError(problems)
-    return apply_mission(capabilities, loaded, label, settings)
+    return apply_mission(capabilities, loaded, label, settings, tuple(extra))
 
 
 def read_plan(folder: str | Path) -> PlanResult:

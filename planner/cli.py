@@ -387,12 +387,9 @@ def flags(
         from rich.console import Console
 
         from planner import levers, paths, pipeline
-        from planner.errors import InputError, Problem
         from planner.validate import load_capabilities
 
-        if output_format not in ("text", "json"):
-            raise InputError([Problem("--format", f"unknown format '{output_format}'",
-                                      hint="use text or json")])
+        check_text_or_json(output_format)
         if mission is not None:
             instance = pipeline.prepare(mission, data)
             capabilities, chosen = instance.capabilities, instance.mission

@@ -18,7 +18,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from planner.gap import proof
 from planner.model import PlanningModel
-from planner.scenario import Instance, changed_flags, flags_text, plan_name
+from planner.scenario import Instance, changed_flags, flags_text, override_label, plan_name
 from planner.solve import Solution, clean
 
 SHORTFALL_TOLERANCE = 1e-6
@@ -140,6 +140,7 @@ class Plan(Record):
     settings: dict[str, str]  # flags overridden on the command line (--set)
     # every flag as the mission file sets it (None: saved before it was recorded)
     mission_flags: dict[str, str] | None = None
+    added_overrides: list[str] = []  # overrides beyond the mission file's (Python API)
     policies: list[str]  # names of the policies that held under the flags
     links: list[str] = []  # names of the links active under the flags
     overrides: list[OverrideRecord] = []
@@ -172,33 +173,41 @@ class Plan(Record):
     @property
     def name(self) -> str:
         """For file and folder names: ``taiwan_contingency--gsomia=suspended``."""
-        return plan_name(self.mission["name"], self.changed_flags)
+        return plan_name(self.mission["name"], self.changed_flags, self.added_overrides)
 
     @property
     def title(self) -> str:
         """For titles: ``taiwan_contingency (gsomia=suspended)``."""
-        changed = self.changed_flags
-        return self.mission["name"] + (f" ({flags_text(changed)})" if changed else "")
+        changes = "; ".join(part for part in (flags_text(self.changed_flags),
+                                              ", ".join(self.added_overrides)) if part)
+        return self.mission["name"] + (f" ({changes})" if changes else "")
 
     def changes_sentence(self) -> str | None:
         """What makes this plan other than the mission file's own: each changed flag with
         the file's value. None when it is the file's plan."""
-        changed = self.changed_flags
-        if not changed:
+        changed, added = self.changed_flags, self.added_overrides
+        if not changed and not added:
             return None
         was = self.mission_flags or {}
-        listed = "; ".join(f"{k}={v}" + (f" (the file: {was[k]})" if k in was else "")
-                           for k, v in changed.items())
-        return f"Solved with flags that differ from the mission file {self.mission_file}: " \
-            f"{listed}."
+        parts = []
+        if changed:
+            parts.append("flags that differ from the mission file " + self.mission_file + ": "
+                         + "; ".join(f"{k}={v}" + (f" (the file: {was[k]})" if k in was else "")
+                                     for k, v in changed.items()))
+        if added:
+            parts.append("overrides beyond the mission file's: " + ", ".join(added))
+        return f"Solved with {' and with '.join(parts)}."
 
     def description_heading(self) -> str | None:
         """When flags differ from the file's, the mission's description was written for
         other flags and may say what they contradict: it is shown under this heading, never
         as the plan's own statement."""
         changed = self.changed_flags
-        if not changed:
+        if not changed and not self.added_overrides:
             return None
+        if not changed:
+            return ("From the mission file, written without the overrides added to it; where "
+                    "it disagrees with them, the overrides hold:")
         was = {k: (self.mission_flags or {}).get(k, "?") for k in changed}
         return (f"From the mission file, written for its own flags ({flags_text(was)}); "
                 "where it disagrees with the flags this plan was solved with, the flags hold:")
@@ -322,6 +331,7 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
         flags=instance.flags,
         settings=instance.settings,
         mission_flags=instance.file_flags,
+        added_overrides=[override_label(o) for o in instance.added_overrides],
         policies=[p.name for p in instance.policies],
         links=[link.name for link in instance.links],
         overrides=[OverrideRecord(**vars(o)) for o in instance.overrides],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -37,6 +37,8 @@ class Instance:
     links: tuple[Policy, ...] = ()  # the links active under the flags
     overrides: tuple[AppliedOverride, ...] = ()  # changes made to the tables
     file_flags: dict[str, str] = field(default_factory=dict)  # as the mission file sets them
+    # overrides given beyond the mission file's (the Python API); already in mission.overrides
+    added_overrides: tuple[Override, ...] = ()
 
     @property
     def changed_flags(self) -> dict[str, str]:
@@ -46,7 +48,8 @@ class Instance:
     @property
     def name(self) -> str:
         """The plan's name: the mission's, with every flag the file does not set so."""
-        return plan_name(self.mission.name, self.changed_flags)
+        return plan_name(self.mission.name, self.changed_flags,
+                         [override_label(o) for o in self.added_overrides])
 
     @property
     def phases(self) -> list[str]:
@@ -181,10 +184,20 @@ def changed_flags(file_flags: dict[str, str], flags: dict[str, str]) -> dict[str
     return {k: v for k, v in flags.items() if k in file_flags and file_flags[k] != v}
 
 
-def plan_name(mission: str, changed: dict[str, str]) -> str:
-    """A name for folders and files that tells a plan solved with other flags apart from the
-    mission file's own: ``taiwan_contingency--gsomia=suspended``."""
-    return mission + "".join(f"--{k}={v}" for k, v in changed.items())
+def plan_name(mission: str, changed: dict[str, str], added: Sequence[str] = ()) -> str:
+    """A name for folders and files that tells a plan solved with other flags (or added
+    overrides) apart from the mission file's own: ``taiwan_contingency--gsomia=suspended``,
+    ``baseline--KOR.army_division.quantity=16``."""
+    return mission + "".join(f"--{k}={v}" for k, v in changed.items()) + "".join(
+        f"--{label}" for label in added)
+
+
+def override_label(override: Override) -> str:
+    """An override in a few characters, for names: ``KOR.army_division.scale=0.5``."""
+    head = f"{override.country}.{override.pool}"
+    if override.remove:
+        return f"{head}.removed"
+    return head + "".join(f".{how}={value:g}" for how, value in override.changes().values())
 
 
 def flags_text(flags: dict[str, str]) -> str:
@@ -252,8 +265,11 @@ def active_links(capabilities: Capabilities, mission: Mission,
 
 
 def apply_mission(capabilities: Capabilities, mission: Mission, mission_file: str = "",
-                  settings: dict[str, str] | None = None) -> Instance:
-    """The instance for a mission that has already been checked against the tables."""
+                  settings: dict[str, str] | None = None,
+                  added_overrides: tuple[Override, ...] = ()) -> Instance:
+    """The instance for a mission that has already been checked against the tables.
+    ``added_overrides`` names those of ``mission.overrides`` not in the mission file, so the
+    plan can say it differs from the file."""
     settings = settings or {}
     flags = effective_flags(capabilities, mission, settings)
     capabilities = taking_part(capabilities, mission.countries)
@@ -263,4 +279,4 @@ def apply_mission(capabilities: Capabilities, mission: Mission, mission_file: st
     return Instance(changed, mission, requirement_table(mission), mission_file, flags,
                     settings, applicable_policies(capabilities, mission, flags),
                     active_links(capabilities, mission, flags), overrides,
-                    file_flags(capabilities, mission))
+                    file_flags(capabilities, mission), added_overrides)

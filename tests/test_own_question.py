@@ -273,3 +273,25 @@ def test_explain_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
     assert "re-solving without each binding policy" in stderr
     piped = run_planner("explain", "baseline", "--no-save", "--format", "json", cwd=tmp_path)
     assert piped.returncode == 0 and "re-solving" not in piped.stderr + piped.stdout
+
+
+def test_overrides_added_from_python_are_named_like_flags(tmp_path: Path) -> None:
+    """An override beyond the mission file (the Python API) makes another plan: its name,
+    title and sentence say so, as for flags."""
+    from planner import api
+
+    result = api.solve("baseline", flags={"gsomia": "suspended"}, overrides=[
+        {"country": "KOR", "pool": "army_division", "scale": 0.5, "source": "assumption: t"}])
+    plan = result.plan
+    assert plan.added_overrides == ["KOR.army_division.scale=0.5"]
+    assert plan.name == "baseline--gsomia=suspended--KOR.army_division.scale=0.5"
+    assert plan.title == "baseline (gsomia=suspended; KOR.army_division.scale=0.5)"
+    assert plan.changes_sentence() == (
+        "Solved with flags that differ from the mission file missions/baseline.yaml: "
+        "gsomia=suspended (the file: active) and with overrides beyond the mission file's: "
+        "KOR.army_division.scale=0.5.")
+    alone = api.solve("baseline", overrides=[
+        {"country": "KOR", "pool": "army_division", "remove": True, "source": "t"}]).plan
+    assert alone.name == "baseline--KOR.army_division.removed"
+    assert alone.description_heading().startswith("From the mission file, written without")
+    assert api.solve("baseline").plan.name == "baseline"
