@@ -42,6 +42,8 @@ MACHINE_FORMATS: dict[str, tuple[list[str], str]] = {
                             "--no-save", "--format", "json"], "json"),
     "schema KOR": (["schema", "KOR", "--format", "json"], "json"),
     "schema csv": (["schema", "--format", "csv"], "csv"),
+    "flags": (["flags", "--format", "json"], "json"),
+    "flags mission": (["flags", "taiwan-contingency", "--format", "json"], "json"),
 }
 
 
