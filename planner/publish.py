@@ -122,8 +122,10 @@ def check_inside(folder: Path, inputs: list[Path]) -> None:
 
 def safe_name(name: str) -> str:
     """A default file name from a mission name a saved file gave: never a path."""
-    cleaned = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:100]
-    return cleaned.strip("_") or "plan"
+    # = and . stay: a plan's name carries its flags and overrides (--gsomia=suspended,
+    # --KOR.army_division.scale=0.5); with no / a name is never a path, nor hidden (no lead .)
+    cleaned = "".join(c if c.isalnum() or c in "-_=." else "_" for c in name)[:100]
+    return cleaned.strip("_").lstrip(".") or "plan"
 
 
 def built(make: Any, *args: Any) -> Any:

@@ -98,7 +98,7 @@ def test_switching_a_link_off_sets_aside_the_policies_that_depend_on_it(
     # = 8. Without depends_on, switching the link off left no feasible plan.
     path, data = tiny(tmp_path, policies=[KOR_IN_JAPAN], standing=[LINK])
     [worth] = [w for w in explained(path, data).policies if w.kind == "link"]
-    assert (worth.name, worth.in_force, worth.objective_switched, worth.worth) == (
+    assert (worth.name, worth.in_force, worth.objective_switched, -worth.cost) == (
         "jk", True, pytest.approx(8), pytest.approx(2.5))
     assert worth.depend_on_it == ["kor_in_japan"]
     # the flags switch the link off: the floor is not in force, and switching the link on
@@ -107,7 +107,7 @@ def test_switching_a_link_off_sets_aside_the_policies_that_depend_on_it(
     assert "kor_in_japan" not in [p.name for p in suspended.policies]
     [worth] = [w for w in explained(path, data, gsomia="suspended").policies
                if w.kind == "link"]
-    assert (worth.in_force, worth.objective_now, worth.worth) == (False, 8, -2.5)
+    assert (worth.in_force, worth.objective_now, worth.cost) == (False, 8, 2.5)
     # resilience cuts the link the same way: a finite criticality, not 'no plan'
     analysis = resilience(pipeline.prepare(path, data), Execution(workers=1, progress=False),
                           links=True)
@@ -116,8 +116,8 @@ def test_switching_a_link_off_sets_aside_the_policies_that_depend_on_it(
     printed = run_planner("explain", str(path), "--data", str(data), "--no-save",
                           cwd=tmp_path)
     assert printed.returncode == 0, printed.stderr
-    assert ("jk: active; worth 2.5 USD m (the rise in objective if it were off); off, it "
-            "takes kor_in_japan with it") in " ".join(printed.stdout.split())
+    assert ("jk: active; costs -2.5 USD m: it saves 2.5 (switched off, the objective would "
+            "rise by 2.5); off, it takes kor_in_japan with it") in " ".join(printed.stdout.split())
 
 
 def test_what_a_policy_costs(tmp_path: Path) -> None:
@@ -210,7 +210,7 @@ def test_the_us_korea_alliance_is_priced_in_the_baseline() -> None:
     switching the alliance off sets it aside and the link gets a finite worth."""
     worth = {w.name: w for w in explain.explain(pipeline.prepare("baseline"))[1].policies}
     alliance = worth["us_korea_alliance"]
-    assert alliance.in_force and alliance.worth is not None and alliance.worth > 0
+    assert alliance.in_force and alliance.cost is not None and alliance.cost < 0  # it saves
     assert alliance.depend_on_it == ["usfk_stays_on_peninsula"]
     assert worth["us_japan_alliance"].depend_on_it == []
 
