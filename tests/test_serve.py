@@ -245,3 +245,19 @@ def test_serve_refuses_a_network_address_and_says_why(tmp_path: Path) -> None:
     check_host("::1", False)
     check_host("localhost", False)
     check_host("0.0.0.0", True)
+
+
+def test_the_latency_benchmark_runs(tmp_path: Path) -> None:
+    """``python -m benchmarks.serve`` of docs/exercise.md, on a few moves (its timings are
+    its own to report, not this test's to assert)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "serve.json"
+    run = subprocess.run([sys.executable, "-m", "benchmarks.serve", "--moves", "4",
+                          "--missions", "baseline", "--out", str(out)], cwd=REPO,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("mission") and "baseline" in run.stdout
+    [result] = json.loads(out.read_text())["results"]
+    assert result["moves"] == 4 and result["p50_ms"] > 0 and len(result["flag_moves_ms"]) == 4

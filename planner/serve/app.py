@@ -38,6 +38,7 @@ from planner.theatre import theatre_map
 
 STATIC = Path(__file__).parent / "static"
 POLL_MS = 500
+LOG_ROWS = 25  # the latest moves listed in the page's log (a long game stays quick to draw)
 ELAPSED = "\x00elapsed\x00"  # replaced by the time to the rendered fragment
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' "
@@ -123,8 +124,9 @@ def create_app(exercise: Exercise, hosts: list[str] | None = None) -> Starlette:
             solved = exercise.last
             template = env.get_template("page.html.j2" if full else "fragment.html.j2")
             text = template.render(page=page, ex=exercise, token=token, views=views,
-                                   message=message or [], poll_ms=POLL_MS, solved=solved,
-                                   elapsed=ELAPSED, query=urlencode)
+                                   message=message or [], poll_ms=POLL_MS,
+                                   log_rows=LOG_ROWS, solved=solved, elapsed=ELAPSED,
+                                   query=urlencode)
         elapsed = f"{1000 * (time.perf_counter() - started):.0f} ms"
         return HTMLResponse(text.replace(ELAPSED, elapsed), status_code=status,
                             headers=SECURITY_HEADERS)

@@ -27,7 +27,7 @@ from planner.highs import INF
 from planner.mission import Mission, Override
 from planner.model import label, pool_sentence
 from planner.plan import Plan, make_plan
-from planner.scenario import Instance, apply_mission
+from planner.scenario import Instance, apply_mission, apply_overrides, taking_part
 from planner.solve import read_solution
 from planner.validate import Capabilities
 
@@ -44,6 +44,7 @@ class Warm:
     pool_names: list[str]  # their names, e.g. pool[JPN,aegis_ddg,conflict]
     pool_keys: list[tuple[str, str, str]]  # (country, pool, phase) of each
     built_with: frozenset[tuple[str, str]]  # pools that had units when it was built
+    sizes: np.ndarray  # the bound of each pool row as its sentence says it
 
 
 @dataclass(frozen=True)
@@ -72,45 +73,65 @@ class Engine:
         self.mission_file = mission_file
         self.data_dir = data_dir
         self.models: OrderedDict[tuple[tuple[str, str], ...], Warm] = OrderedDict()
+        self.bases: dict[tuple[tuple[str, str], ...], Instance] = {}
+        self.taking_part = taking_part(capabilities, mission.countries)
+        countries = capabilities.countries
+        self.names = dict(zip(countries["country"], countries["name"], strict=True))
 
     def instance(self, pools: dict[tuple[str, str], dict[str, float]],
                  flags: dict[str, str]) -> Instance:
-        """The mission with the state's pool moves as overrides and its flags as --set."""
-        mission = self.mission
-        if pools:
-            mission = mission.model_copy(update={"overrides": [
-                *mission.overrides, *pool_overrides(pools, "exercise move")]})
-        return apply_mission(self.capabilities, mission, self.mission_file, dict(flags))
+        """The mission with the state's pool moves as overrides and its flags as --set:
+        ``apply_mission`` in two steps, the flags' part (policies, links, requirements)
+        kept per set of flags, the overrides applied per move."""
+        key = tuple(sorted(flags.items()))
+        base = self.bases.get(key)
+        if base is None:
+            base = self.bases[key] = apply_mission(self.capabilities, self.mission,
+                                                   self.mission_file, dict(flags))
+        if not pools:
+            return base
+        mission = self.mission.model_copy(update={"overrides": [
+            *self.mission.overrides, *pool_overrides(pools, "exercise move")]})
+        present = set(self.taking_part.countries["country"])
+        changed, overrides = apply_overrides(
+            self.taking_part, [o for o in mission.overrides if o.country in present])
+        return dataclasses.replace(base, capabilities=changed, mission=mission,
+                                   overrides=overrides)
 
     def solve(self, pools: dict[tuple[str, str], dict[str, float]],
               flags: dict[str, str]) -> Solved:
         instance = self.instance(pools, flags)
         started = time.perf_counter()
-        warm, rebuilt = self.warm(instance, flags)
-        prepared = warm.prepared
         available = available_by_pool(instance)
+        warm, rebuilt = self.warm(instance, flags, available)
+        prepared = warm.prepared
         upper = np.array([available.get((c, p), 0.0) for c, p, _ in warm.pool_keys])
         prepared.fast.set_row_bounds(warm.pool_rows, -INF, upper)
         result = prepared.run()
         model = prepared.model
         solution = read_solution(model, prepared.fast, warm.at, result)
         solve_ms = 1000 * (time.perf_counter() - started)
-        names = dict(zip(instance.capabilities.countries["country"],
-                         instance.capabilities.countries["name"], strict=True))
-        for name, (c, p, h), cap in zip(warm.pool_names, warm.pool_keys, upper.tolist(),
-                                        strict=True):
-            row = model.rows[name]
-            model.rows[name] = dataclasses.replace(row, sentence=pool_sentence(names[c], p, h,
-                                                                               cap))
+        self.say_pool_sizes(warm, upper)
         return Solved(make_plan(instance, model, solution, data_dir=self.data_dir),
                       solve_ms, rebuilt)
 
-    def warm(self, instance: Instance, flags: dict[str, str]) -> tuple[Warm, bool]:
+    def say_pool_sizes(self, warm: Warm, upper: np.ndarray) -> None:
+        """Pool rows whose size changed say their new size (the plan lists the sentences)."""
+        model = warm.prepared.model
+        changed = np.flatnonzero(upper != warm.sizes)
+        for i in changed.tolist():
+            name, (c, p, h) = warm.pool_names[i], warm.pool_keys[i]
+            model.rows[name] = dataclasses.replace(
+                model.rows[name], sentence=pool_sentence(self.names[c], p, h, upper[i]))
+        warm.sizes = upper
+
+    def warm(self, instance: Instance, flags: dict[str, str],
+             available: dict[tuple[str, str], float]) -> tuple[Warm, bool]:
         """The model for these flags, built when there is none or when a pool brought in
         has no columns in it."""
         key = tuple(sorted(flags.items()))
         warm = self.models.get(key)
-        present = {k for k, v in available_by_pool(instance).items() if v > 0}
+        present = {k for k, v in available.items() if v > 0}
         if warm is not None and present <= warm.built_with:
             self.models.move_to_end(key)
             return warm, False
@@ -120,8 +141,9 @@ class Engine:
                                       model.units["phase"], strict=True)))
         names = [label("pool", *k) for k in keys]
         at = np.concatenate([prepared.units_at, prepared.shortfalls_at, prepared.leads_at])
+        sizes = np.array([available.get((c, p), 0.0) for c, p, _ in keys])
         warm = Warm(prepared, at, prepared.fast.rows(names), names,
-                    keys, frozenset(present))  # type: ignore[arg-type]
+                    keys, frozenset(present), sizes)  # type: ignore[arg-type]
         self.models[key] = warm
         if len(self.models) > MODELS_KEPT:
             self.models.popitem(last=False)
@@ -131,5 +153,6 @@ class Engine:
 def available_by_pool(instance: Instance) -> dict[tuple[str, str], float]:
     """Units each pool can employ in a phase: quantity times readiness."""
     pools = instance.capabilities.pools
-    return {(c, p): q * r for c, p, q, r in pools[["country", "pool", "quantity",
-                                                    "readiness"]].itertuples(index=False)}
+    available = (pools["quantity"] * pools["readiness"]).tolist()
+    return dict(zip(zip(pools["country"], pools["pool"], strict=True), available,
+                    strict=True))

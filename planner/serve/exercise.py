@@ -14,12 +14,11 @@ file and a rename, so a server killed at any moment restarts where play stood.
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -132,8 +131,11 @@ class Exercise:
         self.version = 1  # changes with every move, undo and jump: browsers poll it
         self.plans: dict[int, Plan] = {}
         self.last: Solved | None = None
+        self.states: dict[str, Any] = {}  # the last state replayed, by (move, moves played)
         base = engine.instance({}, {})
-        self.pools = base.capabilities.pools.set_index(["country", "pool"])
+        self.pools = {(c, p): {"quantity": float(q), "readiness": float(r)} for c, p, q, r in
+                      base.capabilities.pools[["country", "pool", "quantity", "readiness"]]
+                      .itertuples(index=False)}
         self.countries = list(base.capabilities.countries["country"])
         self.names = dict(zip(base.capabilities.countries["country"],
                               base.capabilities.countries["name"], strict=True))
@@ -166,8 +168,7 @@ class Exercise:
         saved = Saved(mission=self.mission.name, mission_digest=self.digest, head=self.head,
                       moves=self.moves)
         self.folder.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(saved.model_dump(mode="json"), indent=1)
-        write_atomic(self.folder / FILE, text.encode("utf-8"))
+        write_atomic(self.folder / FILE, saved.model_dump_json().encode("utf-8"))
 
     # --- states and plans ----------------------------------------------------------------
 
@@ -182,6 +183,14 @@ class Exercise:
         return chain[::-1]
 
     def state(self, number: int) -> State:
+        """The changes in force at a move (a fresh copy: callers may add to it)."""
+        key = (number, len(self.moves))
+        if self.states.get("key") != key:
+            self.states = {"key": key, "state": self.replay(number)}
+        cached: State = self.states["state"]
+        return State({k: dict(v) for k, v in cached.pools.items()}, dict(cached.flags))
+
+    def replay(self, number: int) -> State:
         pools: dict[tuple[str, str], dict[str, float]] = {}
         flags: dict[str, str] = {}
         for move in self.line(number):
@@ -209,13 +218,13 @@ class Exercise:
     def value(self, country: str, pool: str, column: str) -> float:
         """A pool's value in the current state (as moved, else as the mission has it)."""
         moved = self.state(self.head).pools.get((country, pool), {})
-        return float(moved.get(column, self.pools.at[(country, pool), column]))
+        return float(moved.get(column, self.pools[(country, pool)][column]))
 
     def flags(self) -> dict[str, str]:
         return {**self.base_flags, **self.state(self.head).flags}
 
     def pools_of(self, country: str) -> list[str]:
-        return [p for c, p in self.pools.index if c == country]
+        return [p for c, p in self.pools if c == country]
 
     # --- moves ---------------------------------------------------------------------------
 
@@ -226,7 +235,7 @@ class Exercise:
         country, pool = change.country or "", change.pool or ""
         if team != country:
             raise MoveError([f"team {team} cannot change {country}'s pools"])
-        if (country, pool) not in self.pools.index:
+        if (country, pool) not in self.pools:
             raise MoveError([f"{country} has no pool '{pool}' in this mission"])
         try:
             Override(country=country, pool=pool, source="exercise", **change.values)  # type: ignore[arg-type]
