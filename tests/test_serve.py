@@ -261,3 +261,41 @@ def test_the_latency_benchmark_runs(tmp_path: Path) -> None:
     assert run.stdout.startswith("mission") and "baseline" in run.stdout
     [result] = json.loads(out.read_text())["results"]
     assert result["moves"] == 4 and result["p50_ms"] > 0 and len(result["flag_moves_ms"]) == 4
+
+
+def test_the_n_1_analysis_runs_in_the_background_and_can_be_cancelled(
+        tmp_path: Path) -> None:
+    import threading
+
+    from planner.analyze.resilience import cases, resilience
+    from planner.analyze.sweep import Execution
+    from planner.serve.background import Background, Criticality
+
+    exercise = exercise_of("baseline", tmp_path / "ex")
+    client = client_of(exercise)
+    panel = post(client, "/analysis/start", view="USA")
+    assert 'id="analysis"' in panel and "N-1 of the start" in panel
+    post(client, "/move", view="JPN", kind="pool", pool="aegis_ddg", quantity="2")
+    deadline = 0
+    while 'data-state="done"' not in (text := client.get("/analysis?view=USA").text):
+        deadline += 1
+        assert deadline < 600, text
+        threading.Event().wait(0.1)
+    instance = exercise.engine.instance({}, {})
+    table = resilience(instance, Execution(workers=1, progress=False),
+                       pools=True).tables["criticality"]
+    wanted = {f"{r.what} {r.name}": r.criticality for r in table.itertuples()}
+    rows = re.findall(r"<tr><td>(\w+ [\w/]+)</td><td class=\"num\">([-\d,.]+)</td>", text)
+    assert len(rows) == 10
+    for name, rise in rows:
+        assert float(rise.replace(",", "")) == pytest.approx(wanted[name], abs=0.06)
+
+    job = Criticality(0, 5)
+    stopped = threading.Event()
+    stopped.set()
+    Background.run(instance, cases(instance, pools=True, links=False), job, stopped)
+    assert (job.state, job.done) == ("cancelled", 0)
+    post(client, "/analysis/start", view="USA")
+    cancelled = post(client, "/analysis/cancel", view="USA")
+    assert re.search(r'data-state="(cancelled|done)"', cancelled)
+    assert "run the N-1 of this plan" in cancelled

@@ -40,7 +40,9 @@ class Server:
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         found = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        assert found, (line, self.errors.read_text())
+        if not found:
+            self.stop()
+            pytest.fail(f"planner serve did not start: {line}{self.errors.read_text()}")
         self.url = found.group(0)
         self.line = line
 

@@ -33,6 +33,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from planner.plan import Plan
+from planner.serve.background import Background
 from planner.serve.exercise import FACILITATOR, OWNERS, POOL_COLUMNS, Change, Exercise, MoveError
 from planner.theatre import theatre_map
 
@@ -115,18 +116,21 @@ def create_app(exercise: Exercise, hosts: list[str] | None = None) -> Starlette:
     """The app; ``hosts`` are the Host headers it answers (loopback names by default)."""
     env = environment()
     token = secrets.token_urlsafe(32)
+    background = Background()
     views = [*exercise.countries, FACILITATOR]
 
     def render(request: Request, view: str, phase: str | None, message: list[str] | None,
-               started: float, full: bool, status: int = 200) -> HTMLResponse:
+               started: float, full: bool, status: int = 200,
+               part: str = "") -> HTMLResponse:
         with exercise.lock:
             page = Page(exercise, view, phase)
             solved = exercise.last
-            template = env.get_template("page.html.j2" if full else "fragment.html.j2")
+            template = env.get_template(part or ("page.html.j2" if full
+                                                 else "fragment.html.j2"))
             text = template.render(page=page, ex=exercise, token=token, views=views,
                                    message=message or [], poll_ms=POLL_MS,
                                    log_rows=LOG_ROWS, solved=solved, elapsed=ELAPSED,
-                                   query=urlencode)
+                                   query=urlencode, background=background)
         elapsed = f"{1000 * (time.perf_counter() - started):.0f} ms"
         return HTMLResponse(text.replace(ELAPSED, elapsed), status_code=status,
                             headers=SECURITY_HEADERS)
@@ -175,7 +179,9 @@ def create_app(exercise: Exercise, hosts: list[str] | None = None) -> Starlette:
         if "hx-request" not in request.headers:  # a plain form post: back to the page
             target = "/" if view == FACILITATOR else f"/team/{view}"
             return RedirectResponse(target, status_code=303)
-        return render(request, view, fields.get("phase"), messages, started, False)
+        part = "analysis.html.j2" if request.url.path.startswith("/analysis") else ""
+        return render(request, view, fields.get("phase"), messages, started, False,
+                      part=part)
 
     def posting(action: Any) -> Any:
         async def handler(request: Request) -> Response:
@@ -239,6 +245,29 @@ def create_app(exercise: Exercise, hosts: list[str] | None = None) -> Starlette:
         return [f"Plan folder and report of move {exercise.head} written to {written} in the "
                 "exercise folder."]
 
+    def analyse(view: str, fields: dict[str, str]) -> list[str]:
+        with exercise.lock:
+            state = exercise.state(exercise.head)
+            instance = exercise.engine.instance(state.pools, state.flags)
+            try:
+                background.start(instance, exercise.head)
+            except RuntimeError as exc:
+                raise MoveError([str(exc)]) from None
+        return []
+
+    def cancel(view: str, fields: dict[str, str]) -> list[str]:
+        background.stop()
+        background.wait(5)
+        return []
+
+    async def analysis(request: Request) -> Response:
+        started = time.perf_counter()
+        try:
+            view = view_of(request)
+        except MoveError:
+            return HTMLResponse("No such team.", status_code=404, headers=SECURITY_HEADERS)
+        return render(request, view, None, None, started, False, part="analysis.html.j2")
+
     async def report(request: Request) -> Response:
         from planner import report as reports
 
@@ -273,6 +302,9 @@ def create_app(exercise: Exercise, hosts: list[str] | None = None) -> Starlette:
         Route("/undo", posting(undo), methods=["POST"]),
         Route("/goto", posting(go_to), methods=["POST"]),
         Route("/export", posting(export), methods=["POST"]),
+        Route("/analysis", analysis),
+        Route("/analysis/start", posting(analyse), methods=["POST"]),
+        Route("/analysis/cancel", posting(cancel), methods=["POST"]),
         Route("/report", report),
         Route("/compare", compare),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
