@@ -130,7 +130,8 @@ def create_app(exercise: Exercise, hosts: list[str] | None = None) -> Starlette:
             text = template.render(page=page, ex=exercise, token=token, views=views,
                                    message=message or [], poll_ms=POLL_MS,
                                    log_rows=LOG_ROWS, solved=solved, elapsed=ELAPSED,
-                                   query=urlencode, background=background)
+                                   query=urlencode, background=background,
+                                   alone=bool(part))
         elapsed = f"{1000 * (time.perf_counter() - started):.0f} ms"
         return HTMLResponse(text.replace(ELAPSED, elapsed), status_code=status,
                             headers=SECURITY_HEADERS)

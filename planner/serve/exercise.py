@@ -162,6 +162,12 @@ class Exercise:
                                       f"{saved.mission}, not {self.mission.name}",
                                       hint=f"run planner serve {saved.mission}, or give "
                                       "another --folder")])
+        numbers = {m.number for m in saved.moves}
+        if (saved.head and saved.head not in numbers) or any(
+                m.parent and m.parent not in numbers for m in saved.moves):
+            raise InputError([Problem(str(path), "the exercise file names a move it does not "
+                                      "hold", hint="restore the file, or give another "
+                                      "--folder")])
         self.moves, self.head = list(saved.moves), saved.head
 
     def save(self) -> None:
