@@ -600,6 +600,45 @@ def export_workbook(
     guarded(debug, run)
 
 
+@app.command()
+def serve(
+    mission: Annotated[str | None, typer.Argument(
+        help="Mission name in missions/ or path to a mission file (default: baseline).")] = None,
+    data: DataOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")
+                    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8765,
+    folder: Annotated[Path | None, typer.Option(
+        help="Exercise folder, saved after every move and resumed on restart (default: "
+        "exercises/<mission>).")] = None,
+    allow_remote: Annotated[bool, typer.Option(
+        "--allow-remote", help="Allow a --host other than loopback: anyone who can reach it "
+        "can play every team's moves.")] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Serve the live exercise page: each ally's team changes its pools and decisions, the
+    plan re-optimises, and every browser sees the moves (Ctrl-C stops)."""
+
+    def run() -> int:
+        from planner.paths import display
+        from planner.serve.server import allowed_hosts, bind, check_host, open_exercise
+        from planner.serve.server import serve as serve_exercise
+
+        check_host(host, allow_remote)
+        exercise = open_exercise(mission, data, folder)
+        exercise.plan()  # solve the current state before the first browser asks
+        sock = bind(host, port)
+        shown = f"[{host.strip('[]')}]" if ":" in host else host
+        where = "the start" if not exercise.head else f"move {exercise.head}"
+        print(f"Exercise {exercise.mission.name} at http://{shown}:{sock.getsockname()[1]}/ "
+              f"(folder {display(exercise.folder)}, {len(exercise.moves)} moves, play at "
+              f"{where}); Ctrl-C stops.", flush=True)
+        serve_exercise(exercise, sock, allowed_hosts(host))
+        return EXIT_OK
+
+    guarded(debug, run)
+
+
 @app.command("import-workbook")
 def import_workbook(
     workbook: Annotated[Path, typer.Argument(help="An .xlsx workbook of capability tables.")],

@@ -209,6 +209,12 @@ def rewarded_cells(instance: Instance, units: pd.DataFrame) -> set[tuple[str, st
     return cells
 
 
+def pool_sentence(country_name: str, pool: str, phase: str, available: float) -> str:
+    """What a pool row says; a re-solve that changes the pool's size says it again."""
+    return (f"{country_name} can employ at most {available:g} units of {pool} in {phase}, "
+            "shared among its tasks and regions.")
+
+
 def build_model(instance: Instance) -> PlanningModel:
     """The LP for an instance: pure, no solving and no I/O."""
     with no_cycle_collection():
@@ -250,9 +256,8 @@ def build(instance: Instance) -> PlanningModel:
     for first, (begin, end) in zip(by_pool.first.tolist(), by_pool.slices(), strict=True):
         c, p, h, cap = country[first], pool[first], phase[first], float(available[first])
         model.add(
-            Row(label("pool", c, p, h), "pool",
-                f"{names[c]} can employ at most {cap:g} units of {p} in {h}, shared among "
-                "its tasks and regions.", pool_source[(c, p)]),
+            Row(label("pool", c, p, h), "pool", pool_sentence(names[c], p, h, cap),
+                pool_source[(c, p)]),
             pulp.LpAffineExpression(zip(ordered[begin:end], repeat(1.0))) <= cap,
         )
 

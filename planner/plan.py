@@ -7,6 +7,7 @@ inputs give identical plans apart from ``created_at``.
 
 from __future__ import annotations
 
+import functools
 import math
 import platform
 from datetime import UTC, datetime
@@ -257,8 +258,10 @@ def priced_but_free(names: list[str]) -> str:
             "altogether changes nothing (another row or an equally cheap plan takes its place).")
 
 
+@functools.cache
 def versions() -> dict[str, str]:
-    """Versions of everything that can change a result."""
+    """Versions of everything that can change a result (read once per process: reading a
+    package's metadata costs milliseconds, and the exercise server makes a plan per move)."""
     found = {"python": platform.python_version()}
     for dist in ("alliance-planner", "pulp", "highspy", "pandas", "pydantic"):
         try:
@@ -302,7 +305,7 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
     ].to_dict("records")]
 
     short = solution.shortfalls or [0.0] * len(model.shortfalls)
-    delivered = used.groupby(["task", "region", "phase"])["delivered"].sum()
+    delivered = used.groupby(["task", "region", "phase"])["delivered"].sum().to_dict()
     coverage = []
     for req, missing in zip(model.shortfalls.itertuples(index=False), short, strict=True):
         name = f"cover[{req.task},{req.region},{req.phase}]"
@@ -340,7 +343,7 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
         mip=mip_proof(solution),
         data_dir=data_dir,
         input_digest=instance.digest,
-        versions=versions(),
+        versions=dict(versions()),
         solver=solution.solver,
         status=solution.status,
         objective=solution.objective,

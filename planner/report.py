@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from planner.errors import CONTROL
 from planner.plan import SHORTFALL_TOLERANCE, Plan, priced_but_free
+from planner.theatre import theatre_map
 
 # Okabe-Ito: distinguishable by colour-blind readers and in greyscale print
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442",
@@ -380,7 +381,9 @@ def report_document(plan: Plan) -> Document:
     document.facts = {"explain": explain_hint(plan),
                       "reconciled": priced_but_free(free) if free else ""}
     document.charts = {"burden": burden_chart(plan, colours),
-                       **{f"heatmap:{phase}": heatmap(plan, phase) for phase in phases}}
+                       **{f"heatmap:{phase}": heatmap(plan, phase) for phase in phases},
+                       **{f"map:{phase}": theatre_map(plan, phase, colours)
+                          for phase in phases}}
     return document
 
 

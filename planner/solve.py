@@ -232,7 +232,16 @@ def solve_highs(model: PlanningModel, time_limit: float | None, msg: bool, rangi
     fast, at = in_name_order(model, time_limit, msg, mip_gap)
     shown = msg or solver_log_shown()  # the solver's own log says it already
     result = fast.run(progress=None if shown else MipProgress.for_stderr(sys.stderr))
-    tolerance = mip_gap if fast.integer else None
+    return read_solution(model, fast, at, result, ranging, duals_wanted,
+                         mip_gap if fast.integer else None)
+
+
+def read_solution(model: PlanningModel, fast: HighsModel, at: np.ndarray, result: Result,
+                  ranging: bool = False, duals_wanted: bool = True,
+                  tolerance: MipGap | None = None) -> Solution:
+    """The Solution of a run of ``fast`` (the model in HiGHS, ``at`` its column positions):
+    a one-off solve and a warm re-solve of a changed model (the exercise server) read their
+    numbers the same way."""
     if result.status not in WITH_PLAN:
         return Solution("highs", result.status, None, [], [], {}, {}, [], "none", None,
                         tolerance)

@@ -389,8 +389,8 @@ def test_taiwan_report_md_sections(taiwan_md: str, taiwan: Plan) -> None:
                     "## Who does what", "### peacetime", "### crisis", "### conflict",
                     "## Shortfalls", "## Constraints that shaped the plan"):
         assert re.search(rf"^{heading}$", taiwan_md, re.M), heading
-    # one burden chart and one heatmap per phase, as images
-    assert len(charts_of(taiwan_md, MD_FOLDERS["taiwan"])) == 4
+    # one burden chart, and a theatre map and a heatmap per phase, as images
+    assert len(charts_of(taiwan_md, MD_FOLDERS["taiwan"])) == 7
     assert_tables_intact(taiwan_md)
     met = sum(c.shortfall <= 1e-6 for c in taiwan.coverage)
     assert (f"Total cost **{one(taiwan.total_cost)} USD m**; {met} of {len(taiwan.coverage)} "
