@@ -108,7 +108,7 @@ def test_a_flag_set_to_the_files_own_value_changes_no_name(tmp_path: Path) -> No
 def test_a_report_of_a_solve_folder_says_how_to_add_policy_costs(question: dict) -> None:
     before = section(question["before"], "### What each policy costs")
     assert "Not in this plan" in before and "|" not in before
-    assert f"then `planner report plans/{NAME}`" in before
+    assert f"then `planner report plans/{NAME} --force`" in before
     # the hint, run as written, rewrites the folder with the explanation: the section fills
     after = md_rows(section(question["after"], "### What each policy costs"))
     assert {row["name"] for row in after} >= {"jpn_no_interceptors_to_war_zone",
