@@ -468,10 +468,11 @@ MARKDOWN_SPECIAL = re.compile(r"[\\`*{}\[\]~<>&|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0
 def md_text(text: str) -> str:
     """Text from a file as Markdown that shows exactly that text: syntax characters
     escaped with backslashes (an underscore inside a word is literal in Markdown and left
-    alone), line breaks as spaces (a line cannot start a heading or a list), control
-    characters shown as a replacement mark."""
+    alone), line breaks as spaces (a line cannot start a heading or a list), leading
+    blanks dropped (four would start a code block), control characters shown as a
+    replacement mark."""
     text = CONTROL.sub("\ufffd", str(text).replace("\r\n", " ").replace("\n", " ")
-                       .replace("\r", " "))
+                       .replace("\r", " ")).lstrip(" \t")
     return MARKDOWN_SPECIAL.sub(lambda m: "".join("\\" + c for c in m.group()), text)
 
 

@@ -196,7 +196,7 @@ def test_a_process_pool_and_dask_give_what_one_process_gives(tmp_path: Path) -> 
     here = fairness(instance, HERE)
     pool = fairness(instance, Execution(workers=2, progress=False))
     assert pool.facts["ran_on"] == "2 local processes"
-    with distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cl:
+    with distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=":0") as cl:
         dask = fairness(instance, Execution(scheduler=cl.scheduler_address, progress=False))
     assert dask.facts["ran_on"].startswith("Dask at")
     for other in (pool, dask):

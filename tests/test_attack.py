@@ -832,7 +832,7 @@ def test_a_dask_scheduler_without_workers_is_an_error_line(
     monkeypatch.setattr(sweep, "CONNECT_SECONDS", 1)
     instance = pipeline.prepare("baseline", None, {})
     with distributed.LocalCluster(n_workers=0, processes=False,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         execution = sweep.Execution(scheduler=cluster.scheduler_address, progress=False)
         with pytest.raises(InputError, match="has no workers"):
             sweep.on_dask(instance, None, [1, 2], "cases", execution)  # type: ignore[arg-type]
