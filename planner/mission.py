@@ -299,6 +299,14 @@ COUNTRIES_TWICE = refusal(
 NO_PARENT = refusal(
     "Mission", "`extends` naming a mission that is not beside the file.",
     "the mission '{name}' it extends does not exist", {"extends": "nowhere"})
+EXTENDS_ABSOLUTE = refusal(
+    "Mission", "`extends` with an absolute path (or one starting with `~`).",
+    "'extends: {name}' is an absolute path", {"extends": "/tmp/other.yaml"})
+EXTENDS_OUTSIDE = refusal(
+    "Mission", "`extends` with a relative path that leads out of the folder of the mission "
+    "run (a mission names its parents among its neighbours).",
+    "'extends: {name}' leads out of the missions folder {folder}/",
+    {"extends": "../other.yaml"})
 EXTENDS_CYCLE = refusal(
     "Mission", "A mission that extends itself, directly or through others (the example is "
     "`example.yaml`).", "'extends' makes a cycle: {cycle}", {"extends": "example"})
@@ -440,10 +448,10 @@ def outside_folder(path: Path, name: str, folder: Path) -> str | None:
     the folder of the mission first read (a mission names its parents among its
     neighbours, so that a folder of missions can be moved or shared whole)."""
     if Path(name).is_absolute() or name.startswith("~"):
-        return f"'extends: {name}' is an absolute path"
+        return EXTENDS_ABSOLUTE.text(name=name)
     target = (path.parent / name).resolve()
     if folder != target and folder not in target.parents:
-        return f"'extends: {name}' leads out of the missions folder {folder.name}/"
+        return EXTENDS_OUTSIDE.text(name=name, folder=folder.name)
     return None
 
 
