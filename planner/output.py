@@ -131,12 +131,6 @@ def article(kind: str) -> str:
     return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
-def frames_workbook(tables: dict[str, pd.DataFrame]) -> bytes:
-    from planner.workbook import frames_workbook as workbook
-
-    return workbook(tables)
-
-
 def is_plan_folder(folder: Path, marker: str = "plan.json") -> bool:
     """Whether ``folder`` holds a saved plan (or analysis) to read; a half-finished swap
     left by a killed run is completed first."""
@@ -343,6 +337,8 @@ def save_plan(plan: Plan, folder: Path, force: bool = False) -> Path:
     """Write plan.json and the CSV tables into ``folder``; an older plan there is replaced
     only with ``force``, and a folder that is not a plan never."""
     files = {"plan.json": (plan.model_dump_json(indent=2) + "\n").encode()}
+    from planner.workbook import frames_workbook  # openpyxl only when a plan is written
+
     tables = frames(plan)
     files |= {name: csv_bytes(frame) for name, frame in tables.items()}
     files["plan.xlsx"] = frames_workbook(tables)  # the same tables, one sheet each

@@ -179,19 +179,23 @@ def unpacked(path: Path, label: str) -> Iterator[Unpacked]:
         shutil.rmtree(temporary, ignore_errors=True)
 
 
-def load_workbook_capabilities(path: Path) -> Any:
-    """Capabilities from a workbook, checked by the folder loader's rules, every problem
-    named by sheet, row and column."""
-    from planner.paths import display
+def checked(book: Unpacked) -> Any:
+    """The unpacked workbook's capabilities, checked by the folder loader's rules, every
+    problem named by sheet, row and column."""
     from planner.validate import load_capabilities
 
-    label = display(path)
-    with unpacked(path, label) as book:
-        try:
-            capabilities = load_capabilities(book.folder)
-        except InputError as exc:
-            raise InputError([book.relabel(p) for p in exc.problems]) from None
-    return replace(capabilities, root=path)
+    try:
+        return load_capabilities(book.folder)
+    except InputError as exc:
+        raise InputError([book.relabel(p) for p in exc.problems]) from None
+
+
+def load_workbook_capabilities(path: Path) -> Any:
+    """Capabilities from a workbook (``--data tables.xlsx``)."""
+    from planner.paths import display
+
+    with unpacked(path, display(path)) as book:
+        return replace(checked(book), root=path)
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -267,8 +271,8 @@ def tables_workbook(root: Path) -> bytes:
 
 def workbook_files(path: Path, label: str) -> dict[str, bytes]:
     """A workbook's tables as the files of a capability folder (checked as --data would)."""
-    load_workbook_capabilities(path)
     with unpacked(path, label) as book:
+        checked(book)
         return {p.name: p.read_bytes() for p in sorted(book.folder.iterdir())}
 
 

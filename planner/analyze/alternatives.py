@@ -29,24 +29,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.analyze.pareto import extreme_share, with_cost_row
 from planner.analyze.results import Analysis, money, no_plan
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import InputError, Problem, SolverError
 from planner.gap import WITH_PLAN
-from planner.highs import INF
-from planner.model import PlanningModel, Row, build_model
+from planner.highs import INF, Result
+from planner.model import PlanningModel, build_model
 from planner.scenario import Instance
 
 TOLERANCE = 1e-6  # a delivery below this is none
 MAX_SLACK = 10.0  # 1,000% over the least cost: beyond it "near-optimal" means nothing
-
-
-def with_cost_row(model: PlanningModel) -> PlanningModel:
-    """The model with a row holding its objective, to be bounded by (1 + slack) x least."""
-    model.add(Row("alternatives[cost]", "alternatives", "Total cost, shortfall penalties "
-                  "included, at most the least cost plus the slack.",
-                  "analysis: near-optimal alternatives"), model.problem.objective <= 1e30)
-    return model
 
 
 @dataclass(frozen=True)
@@ -69,7 +62,9 @@ class NearOptimal:
     shares: tuple[tuple[str, float], ...] = ()  # each ally's cost share in the least-cost plan
 
     def prepare(self, instance: Instance) -> Prepared:
-        prepared = Prepared.of(instance, with_cost_row(build_model(instance)))
+        prepared = Prepared.of(instance, with_cost_row(
+            build_model(instance), "alternatives", "Total cost, shortfall penalties included, "
+            "at most the least cost plus the slack.", "analysis: near-optimal alternatives"))
         bound = self.least_cost * (1 + self.slack) + 1e-9 * max(1.0, abs(self.least_cost))
         prepared.fast.set_row_bounds(prepared.fast.rows(["alternatives[cost]"]), -INF, bound)
         every = np.arange(len(prepared.fast.arrays.columns), dtype=np.int32)
@@ -97,30 +92,12 @@ class NearOptimal:
 
 
 def cost_share(prepared: Prepared, measure: Measure, start: float) -> Record:
-    """The least (or most) share of employment cost the country can have within the slack:
-    Dinkelbach's method from the least-cost plan's share (a plan within the slack),
-    optimising its cost - ratio x total cost and moving the ratio to the share found, until
-    no plan improves on the ratio."""
-    fast = prepared.fast
-    costs = prepared.unit_cost
-    mine = np.where(prepared.unit_country == measure.country, costs, 0.0)
-    sign = -1.0 if measure.most else 1.0
-    ratio, solves, status = start, 0, "optimal"
+    """The least (or most) share of employment cost the country can have within the slack,
+    from the least-cost plan's share (a plan within the slack)."""
     try:
-        for _ in range(50):
-            fast.set_costs(prepared.units_at, sign * (mine - ratio * costs))
-            result = fast.run()
-            solves += 1
-            status = result.status
-            if status not in WITH_PLAN:
-                return {"status": status, "value": None, "solves": solves}
-            units = result.values[prepared.units_at]
-            spent, total = float(units @ mine), float(units @ costs)
-            if sign * (spent - ratio * total) > -1e-9 * max(1.0, total):
-                break  # no plan within the slack beats the ratio: it is the optimum
-            ratio = spent / total if total > 1e-12 else 0.0
+        ratio, solves, status = extreme_share(prepared, measure.country, start, measure.most)
     finally:
-        fast.set_costs(prepared.units_at, 0.0)
+        prepared.fast.set_costs(prepared.units_at, 0.0)
     return {"status": status, "value": ratio, "solves": solves}
 
 
@@ -141,11 +118,12 @@ def alternatives(instance: Instance, execution: Execution, slack: float = 0.05) 
                                   f"{MAX_SLACK:.0%} of the least cost",
                                   hint="e.g. --slack 5%")])
     prepared = Prepared.of(instance)
-    cheapest = prepared.outcome(prepared.fast.run())
+    solved = prepared.fast.run()
+    cheapest = prepared.outcome(solved)
     if cheapest["objective"] is None:
         raise SolverError(no_plan(instance, cheapest["status"]))
     least = cheapest["objective"]
-    at_least = least_cost_deliveries(prepared)
+    at_least = least_cost_deliveries(prepared, solved)
     cases = measures(prepared.model)
     total = cheapest["employment_cost"]
     start = tuple((c, cheapest["cost"].get(c, 0.0) / total if total > 1e-12 else 0.0)
@@ -173,9 +151,9 @@ def alternatives(instance: Instance, execution: Execution, slack: float = 0.05) 
                                       "status"]}, input_digest=instance.digest)
 
 
-def least_cost_deliveries(prepared: Prepared) -> dict[tuple[str, str, str], float]:
+def least_cost_deliveries(prepared: Prepared, result: Result
+                          ) -> dict[tuple[str, str, str], float]:
     """What each ally delivers of each task in each region in the least-cost plan."""
-    result = prepared.fast.run()
     units = prepared.model.units.assign(
         delivered=result.values[prepared.units_at] * prepared.model.units["delivers"])
     grouped = units.groupby(["country", "task", "region"], sort=False)["delivered"].sum()

@@ -27,6 +27,7 @@ import pulp
 from planner.analyze.results import Analysis, money, no_plan
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import InputError, Problem, SolverError
+from planner.gap import WITH_PLAN
 from planner.highs import INF
 from planner.model import PlanningModel, Row, build_model, label
 from planner.policy import Policy
@@ -65,28 +66,46 @@ class ShareCap:
         return {"epsilon": share, **outcome}
 
 
-def least_share(prepared: Prepared, country: str, start: float) -> tuple[float, int]:
-    """The least share of employment cost the country can have in any plan (Dinkelbach:
-    minimise its cost - lambda * total cost, set lambda to the ratio found, repeat).
-    Returns the share and the number of solves."""
+def extreme_share(prepared: Prepared, country: str, start: float, most: bool = False
+                  ) -> tuple[float | None, int, str]:
+    """The least (or most) share of employment cost the country can have among the plans
+    the model admits, by Dinkelbach's method from a share some plan has: optimise its cost -
+    ratio x total cost, move the ratio to the plan's share, until no plan beats the ratio.
+    Only the units' costs are set; the caller owns every other cost and puts them back.
+    Returns the share (None when a solve has no plan), the solves and the last status."""
     fast = prepared.fast
     costs = prepared.unit_cost
-    mine = prepared.unit_country == country
+    mine = np.where(prepared.unit_country == country, costs, 0.0)
+    sign = -1.0 if most else 1.0
+    ratio, solves, status = start, 0, "optimal"
+    for _ in range(50):
+        fast.set_costs(prepared.units_at, sign * (mine - ratio * costs))
+        result = fast.run()
+        solves += 1
+        status = result.status
+        if status not in WITH_PLAN:
+            return None, solves, status
+        units = result.values[prepared.units_at]
+        spent, total = float(units @ mine), float(units @ costs)
+        if sign * (spent - ratio * total) > -1e-9 * max(1.0, total):
+            break  # no plan beats the ratio: it is the optimum
+        ratio = spent / total if total > 1e-12 else 0.0
+    return ratio, solves, status
+
+
+def least_share(prepared: Prepared, country: str, start: float) -> tuple[float, int]:
+    """The least share of employment cost the country can have in any plan; every cost and
+    bound is put back afterwards. Returns the share and the number of solves."""
+    fast = prepared.fast
     others = np.setdiff1d(np.arange(len(fast.arrays.columns)), prepared.units_at)
     fast.set_costs(others.astype(np.int32), 0.0)
-    ratio, solves = start, 0
     try:
-        for _ in range(50):
-            fast.set_costs(prepared.units_at, np.where(mine, costs, 0.0) - ratio * costs)
-            result = fast.run()
-            solves += 1
-            units = result.values[prepared.units_at]
-            spent, total = float(units @ np.where(mine, costs, 0.0)), float(units @ costs)
-            if spent - ratio * total > -1e-9 * max(1.0, total):
-                break
-            ratio = spent / total if total > 1e-12 else 0.0
+        ratio, solves, status = extreme_share(prepared, country, start)
     finally:
         fast.restore()
+    if ratio is None:
+        raise SolverError(f"the least {country} share of mission {prepared.instance.mission.name}"
+                          f" could not be found (solver status {status})")
     return ratio, solves
 
 
@@ -131,12 +150,13 @@ def share_front(instance: Instance, execution: Execution, points: int,
                     input_digest=instance.digest)
 
 
-def with_cost_row(model: PlanningModel) -> PlanningModel:
-    """The model with a row ``pareto[cost]`` holding the objective, free until a sweep
+def with_cost_row(model: PlanningModel, family: str = "pareto",
+                  sentence: str = "Total cost, shortfall penalties included, at most the "
+                  "least cost.", source: str = "analysis: Pareto front") -> PlanningModel:
+    """The model with a row ``<family>[cost]`` holding the objective, free until a sweep
     bounds it by the least cost (to find, among the cheapest plans, the best on the
-    other measure: the lexicographic end of a front)."""
-    model.add(Row("pareto[cost]", "pareto", "Total cost, shortfall penalties included, at "
-                  "most the least cost.", "analysis: Pareto front"),
+    other measure: the lexicographic end of a front) or by the least cost plus a slack."""
+    model.add(Row(f"{family}[cost]", family, sentence, source),
               model.problem.objective <= 1e30)
     return model
 
