@@ -29,5 +29,5 @@ def test_shipped_mission_keeps_its_recorded_plan(mission: str) -> None:
     for key in expected:
         differ = [(e, a) for e, a in zip(expected[key], actual[key], strict=False)
                   if not close(e, a)] if isinstance(expected[key], list) else []
-        assert close(expected[key], actual[key]), (
-            f"{mission}: {key} moved; first differences: {differ[:3] or (expected[key], actual[key])}")
+        shown = differ[:3] or (expected[key], actual[key])
+        assert close(expected[key], actual[key]), f"{mission}: {key} moved: {shown}"
