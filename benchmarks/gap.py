@@ -146,7 +146,7 @@ def gap_options() -> dict[str, Any]:
     """The MIP gap options the planner gives HiGHS by default, so both sides stop at the
     same proof (HiGHS's own defaults where the planner sets none)."""
     try:
-        from planner.gap import MipGap
+        from planner.solving.gap import MipGap
     except ImportError:
         return {}
     default = MipGap()
@@ -178,7 +178,7 @@ def time_planner(mission: Path) -> tuple[float, float, float]:
 
 
 def _quiet() -> Any:
-    from planner.quiet import solver_output
+    from planner.solving.quiet import solver_output
     return solver_output()
 
 

@@ -37,7 +37,7 @@ def measured_cbc(folder: Path) -> tuple[str, Path]:
     """A stand-in for the CBC binary that runs it from a small process and records its
     peak memory (a solver forked straight from the Python process would count the
     process's own memory at the fork as its peak)."""
-    from planner.solve import cbc_path
+    from planner.solving.solve import cbc_path
 
     record = folder / "cbc_peak_kib"
     script = folder / "cbc"
@@ -77,8 +77,8 @@ def prepare(args: Record) -> Any:
 def planner(args: Record) -> Record:
     """The planner's own path: load and apply the mission (reported apart), build the model,
     hand it to HiGHS as arrays, solve, read the Plan's numbers back (``solve_model``)."""
-    import planner.solve as solve
-    from planner.model import build_model
+    import planner.solving.solve as solve
+    from planner.formulation.model import build_model
 
     imported = peak_mb()
     clock = Clock()
@@ -108,8 +108,8 @@ def arrays(args: Record) -> Record:
     """Save the planner's matrix (the arrays it passes to HiGHS) for HiGHS alone."""
     import numpy as np
 
-    from planner.model import build_model
-    from planner.solve import fast_model
+    from planner.formulation.model import build_model
+    from planner.solving.solve import fast_model
 
     fast = fast_model(build_model(prepare(args)))
     a = fast.arrays
@@ -176,8 +176,8 @@ def peer(args: Record) -> Record:
 
 def plain(args: Record) -> Record:
     """The planner's model solved through PuLP's own HiGHS interface (``fast=False``)."""
-    from planner.model import build_model
-    from planner.solve import solve_model
+    from planner.formulation.model import build_model
+    from planner.solving.solve import solve_model
 
     imported = peak_mb()
     clock = Clock()
@@ -202,7 +202,7 @@ def changes(instance: Any, count: int, seed: int) -> list[tuple[int, float]]:
 
 
 def cover_rows(instance: Any) -> list[str]:
-    from planner.model import label
+    from planner.formulation.model import label
 
     return [label("cover", t, r, h) for t, r, h in
             instance.requirements[["task", "region", "phase"]].itertuples(index=False)]
@@ -214,9 +214,9 @@ def sweep_planner(args: Record) -> Record:
     ``full``, every solve also reads the columns, rows and duals back."""
     import numpy as np
 
-    from planner.highs import INF
-    from planner.model import build_model
-    from planner.solve import fast_model
+    from planner.formulation.model import build_model
+    from planner.solving.highs import INF
+    from planner.solving.solve import fast_model
 
     clock = Clock()
     instance = clock.time("setup", lambda: prepare(args))
@@ -242,8 +242,8 @@ def sweep_highspy(args: Record) -> Record:
     """Raw highspy, warm-started, changing the same numbers: the limit a sweep can reach."""
     import highspy
 
-    from planner.model import build_model
-    from planner.solve import fast_model
+    from planner.formulation.model import build_model
+    from planner.solving.solve import fast_model
 
     clock = Clock()
     instance = prepare(args)
@@ -277,8 +277,8 @@ def sweep_pulp(args: Record) -> Record:
     again and solved through PuLP's HiGHS interface, as a script around PuLP does."""
     import dataclasses
 
-    from planner.model import build_model
-    from planner.solve import solve_model
+    from planner.formulation.model import build_model
+    from planner.solving.solve import solve_model
 
     clock = Clock()
     instance = prepare(args)

@@ -22,14 +22,15 @@ from typing import Any
 
 import pandas as pd
 
-from planner import paths, pipeline
+from planner import pipeline
 from planner.analyze.results import Analysis
+from planner.checks.validate import Capabilities, load_capabilities
 from planner.errors import InputError, Problem, SolverError
-from planner.load import Where
-from planner.mission import Mission, Override, check_mission, validated
-from planner.plan import Plan
-from planner.scenario import Instance, apply_mission
-from planner.validate import Capabilities, load_capabilities
+from planner.inputs import paths
+from planner.inputs.load import Where
+from planner.results.plan import Plan
+from planner.scenario.instance import Instance, apply_mission
+from planner.schema.mission import Mission, Override, check_mission, validated
 
 __all__ = [
     "Analysis", "Capabilities", "Mission", "PlanResult", "PlannerError", "Problem",
@@ -77,12 +78,12 @@ def load_mission(mission: str | Path | None = None, data: str | Path | None = No
 @dataclass(frozen=True)
 class PlanResult:
     """A solved plan: its tables as DataFrames, its headline numbers, and the full
-    :class:`planner.plan.Plan` (``.plan``) that plan folders and reports are made from."""
+    :class:`planner.results.plan.Plan` (``.plan``) that plan folders and reports are made from."""
 
     plan: Plan
 
     def _frame(self, name: str) -> pd.DataFrame:
-        from planner.output import frames
+        from planner.reports.output import frames
 
         return frames(self.plan)[f"{name}.csv"]
 
@@ -135,7 +136,7 @@ class PlanResult:
 
     def save(self, folder: str | Path, force: bool = False) -> Path:
         """Write the plan folder (plan.json, CSVs, plan.xlsx) atomically, as the CLI does."""
-        from planner.output import check_destination, save_plan
+        from planner.reports.output import check_destination, save_plan
 
         def write() -> Path:
             check_destination(Path(folder), force)
@@ -196,7 +197,7 @@ def _instance(mission: str | Path | Mission | None, data: str | Path | None,
 
 def read_plan(folder: str | Path) -> PlanResult:
     """A plan folder written by ``planner solve`` or :meth:`PlanResult.save`."""
-    from planner.publish import load_plan
+    from planner.reports.publish import load_plan
 
     return _guarded(lambda: PlanResult(load_plan(Path(folder))))
 
@@ -205,7 +206,7 @@ def compare(*plans: PlanResult | Plan | str | Path) -> pd.DataFrame:
     """One row per plan: status, objective, total cost, shortfall penalty, requirements
     met and the US share, with the change in objective against the first plan, as the
     headline of ``planner compare``. Plans may be results, Plan objects or folders."""
-    from planner.report import headline
+    from planner.reports.report import headline
 
     loaded = [p.plan if isinstance(p, PlanResult) else p if isinstance(p, Plan)
               else read_plan(p).plan for p in plans]

@@ -2,8 +2,9 @@
 
 A reference written by hand drifts: a column is added to the schema, a key to a mission
 model, and the page no longer says what the planner accepts. These pages are rendered from
-the sources the loaders themselves use: ``planner/schema.py`` for the capability tables, the
-pydantic models of ``planner/mission.py`` and ``planner/policy.py`` for mission files, and
+the sources the loaders themselves use: ``planner/schema/tables.py`` for the capability
+tables, the pydantic models of ``planner/schema/mission.py`` and ``planner/schema/policy.py``
+for mission files, and
 the ``source`` of every shipped row for the data-source register. ``tests/test_docs.py``
 regenerates them and fails when the committed pages differ.
 
@@ -27,8 +28,9 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from planner import paths, schema
-from planner.edit import column_need, column_range
+from planner.inputs import paths
+from planner.inputs.edit import column_need, column_range
+from planner.schema import tables as schema
 
 REFERENCE = "reference"
 FACTS_FILE = "public_facts.md"
@@ -120,16 +122,16 @@ COLUMN_HEAD = ["column", "kind", "unit", "required", "allowed range", "meaning"]
 
 
 def capability_tables_page(data_root: Path) -> str:
-    """The reference of every capability table and column, from planner/schema.py."""
-    from planner.validate import load_capabilities
+    """The reference of every capability table and column, from planner/schema/tables.py."""
+    from planner.checks.validate import load_capabilities
 
     caps = load_capabilities(data_root)
-    parts = [header("planner/schema.py and the shipped tasks, regions and phases"),
+    parts = [header("planner/schema/tables.py and the shipped tasks, regions and phases"),
              "# Capability tables: reference\n",
              "The planner reads the tables of one capability folder: `capabilities/` in the "
              "working folder when it has one, the folder given with `--data`, or else the "
              "tables shipped with the planner. This page lists every table and every column "
-             "the loader accepts, from `planner/schema.py`, the schema the loader enforces: "
+             "the loader accepts, from `planner/schema/tables.py`, the schema the loader enforces: "
              "a column not listed here is refused as unknown. `planner schema` prints the "
              "same reference in the terminal. How to edit the tables, with commands: "
              "[Editing the tables](../editing-tables.md).\n",
@@ -288,8 +290,8 @@ def nested_models(annotation: Any, how: str = "") -> Iterator[tuple[type[BaseMod
 def mission_sections() -> list[Section]:
     """Every model of a mission file and of policies.yaml, found by walking the two root
     models' fields, so that a new nested model gets its section without a change here."""
-    from planner.mission import Mission
-    from planner.policy import Standing
+    from planner.schema.mission import Mission
+    from planner.schema.policy import Standing
 
     sections: dict[type[BaseModel], Section] = {}
 
@@ -410,7 +412,7 @@ def without_bullets(doc: str) -> str:
 
 def policy_kind_texts() -> dict[str, str]:
     """Each policy kind with its paragraph from the Policy docstring."""
-    from planner.policy import Policy, PolicyKind
+    from planner.schema.policy import Policy, PolicyKind
 
     found: dict[str, str] = {}
     current: list[str] = []
@@ -483,10 +485,11 @@ def refusals_section(about: str, title: str, model: type[BaseModel] | None = Non
 
 def mission_files_page(data_root: Path, missions_root: Path) -> str:
     """Every key of a mission file and of policies.yaml, from the pydantic models."""
-    from planner.validate import load_capabilities
+    from planner.checks.validate import load_capabilities
 
     standing = load_capabilities(data_root).standing
-    parts = [header("the pydantic models in planner/mission.py and planner/policy.py, the "
+    parts = [header("the pydantic models in planner/schema/mission.py and "
+                    "planner/schema/policy.py, the "
                     "refusals declared beside their checks, the flags and policies of "
                     "capabilities/policies.yaml, and missions/*.yaml"),
              "# Mission files: reference\n",
@@ -525,7 +528,7 @@ def mission_files_page(data_root: Path, missions_root: Path) -> str:
 
 def shipped_missions_section(missions_root: Path) -> str:
     """The shipped missions with what each changes, as written in their files."""
-    from planner.load import read_yaml
+    from planner.inputs.load import read_yaml
 
     rows = []
     for path in paths.mission_files(missions_root):
@@ -739,8 +742,8 @@ class SourcedRow:
 
 def sourced_rows(data_root: Path, missions_root: Path) -> list[SourcedRow]:
     """Every shipped row that carries a source, in file order."""
-    from planner.load import read_yaml
-    from planner.validate import load_capabilities
+    from planner.checks.validate import load_capabilities
+    from planner.inputs.load import read_yaml
 
     caps = load_capabilities(data_root)
     rows: list[SourcedRow] = []
@@ -853,7 +856,7 @@ def command_paths() -> list[list[str]]:
     lists them."""
     from typer.main import get_command
 
-    from planner.cli import app
+    from planner.cli.main import app
 
     found: list[list[str]] = []
 
@@ -870,7 +873,7 @@ def help_text(path: list[str]) -> str:
     """What `planner <path> --help` prints, at a fixed width."""
     from typer.testing import CliRunner
 
-    from planner.cli import app
+    from planner.cli.main import app
 
     result = CliRunner().invoke(app, [*path, "--help"], prog_name="planner",
                                 terminal_width=HELP_WIDTH, env={"COLUMNS": str(HELP_WIDTH)})
@@ -879,7 +882,7 @@ def help_text(path: list[str]) -> str:
 
 def commands_page() -> str:
     """The help of every command, from the command line itself."""
-    parts = [header("the command line (planner/cli.py and the modules it registers)"),
+    parts = [header("the command line (planner/cli/main.py and the modules it registers)"),
              "# Command-line reference\n",
              "Every command and option, as `planner <command> --help` prints it. What the "
              "commands do, with examples: [Commands](../commands.md).\n",

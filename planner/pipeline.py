@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planner import paths
+from planner.checks.validate import Capabilities, load_capabilities
 from planner.errors import InputError
-from planner.gap import MipGap
-from planner.mission import Mission, check_mission, load_mission
-from planner.model import build_model
-from planner.plan import Plan, make_plan
-from planner.scenario import Instance, apply_mission
-from planner.solve import solve_model
-from planner.validate import Capabilities, load_capabilities
+from planner.formulation.model import build_model
+from planner.inputs import paths
+from planner.results.plan import Plan, make_plan
+from planner.scenario.instance import Instance, apply_mission
+from planner.schema.mission import Mission, check_mission, load_mission
+from planner.solving.gap import MipGap
+from planner.solving.solve import solve_model
 
 
 def read_mission(path: Path, capabilities: Capabilities | None) -> Mission:
@@ -72,14 +72,14 @@ def write_model(instance: Instance, path: Path, force: bool = False) -> Path:
     import tempfile
 
     from planner.errors import Problem
-    from planner.highs import write_model as write
-    from planner.solve import fast_model
+    from planner.solving.highs import write_model as write
+    from planner.solving.solve import fast_model
 
     suffix = path.suffix.lower()
     if suffix not in (".lp", ".mps"):
         raise InputError([Problem(str(path), "the model file must end in .lp or .mps",
                                   hint="e.g. --write-lp model.lp or --write-mps model.mps")])
-    from planner.output import check_output_file
+    from planner.reports.output import check_output_file
 
     check_output_file(path, force, (instance.capabilities.root, paths.missions_dir()))
     path.parent.mkdir(parents=True, exist_ok=True)

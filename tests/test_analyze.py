@@ -248,7 +248,7 @@ def test_us_share_front_ends_at_the_two_single_objective_optima(tmp_path: Path) 
 def test_persistence_front_from_an_agreed_plan(tmp_path: Path) -> None:
     # Agreed: USA does the 4 ISR (at 2). Now USA costs 10 a unit: least cost moves all 4 to
     # JPN (20, 8 units moved: 4 off USA, 4 onto JPN); keeping the agreed plan costs 40.
-    from planner.output import save_plan
+    from planner.reports.output import save_plan
 
     agreed = toy(tmp_path / "agreed", {"USA": [drone(2, 10)], "JPN": [drone(5, 10)]},
                  [isr(4)])

@@ -30,8 +30,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner import output
 from planner.errors import InputError
+from planner.reports import output
 
 from .conftest import REPO, run_planner
 
@@ -235,7 +235,7 @@ def quick_documents(saved_plan: Path) -> Any:
     """Reports built once: the attacks are on where they are written, not on charts."""
     from unittest import mock
 
-    from planner import publish, report
+    from planner.reports import publish, report
 
     document = report.report_document(publish.load_plan(saved_plan))
     with mock.patch.object(report, "report_document", lambda plan: document):
@@ -253,7 +253,7 @@ output_targets = st.sampled_from([
 def test_a_report_never_replaces_what_exists_without_force_nor_an_input(
         tmp_path_factory: pytest.TempPathFactory, saved_plan: Path, quick_documents: Any,
         target: str, md: bool) -> None:
-    from planner import publish
+    from planner.reports import publish
 
     root = tmp_path_factory.mktemp("report")
     caps = Path(shutil.copytree(REPO / "capabilities", root / "capabilities"))
@@ -344,7 +344,7 @@ def invoke(*args: str) -> Any:
     """The command line in this process (fast enough to draw many faults)."""
     from typer.testing import CliRunner
 
-    from planner.cli import app
+    from planner.cli.main import app
 
     return CliRunner().invoke(app, list(args))
 
@@ -370,9 +370,9 @@ def test_file_system_faults_are_one_error_line(
     with monkeypatch.context() as patch:
         if where in ("write_file", "write_atomic"):
             patch.setattr(output, where, failing)
-            import planner.edit
-            import planner.publish
-            for module in (planner.edit, planner.publish):
+            import planner.inputs.edit
+            import planner.reports.publish
+            for module in (planner.inputs.edit, planner.reports.publish):
                 if hasattr(module, where):
                     patch.setattr(module, where, failing)
         else:
@@ -442,7 +442,7 @@ def dumped(document: Any) -> str:
 @given(data=st.data())
 def test_hostile_plan_json_is_a_report_or_one_located_error(
         tmp_path_factory: pytest.TempPathFactory, saved_plan: Path, data: st.DataObject) -> None:
-    from planner import publish, report
+    from planner.reports import publish, report
 
     folder = Path(shutil.copytree(saved_plan, tmp_path_factory.mktemp("hostile") / "plan"))
     document = mutate(json.loads((folder / "plan.json").read_text()), data)
@@ -492,7 +492,7 @@ EVIL_SVG = [
 
 @pytest.mark.parametrize("svg", EVIL_SVG)
 def test_svg_loses_scripts_handlers_and_external_references(svg: str) -> None:
-    from planner.saved import sanitise_svg
+    from planner.results.saved import sanitise_svg
 
     clean = sanitise_svg(svg)
     lowered = clean.lower()
@@ -513,7 +513,7 @@ def analysis_folder(root: Path, charts: dict[str, str], names: list[str]) -> Pat
                                   "..svg", "x.svg\n"])
 def test_analysis_charts_are_read_only_from_their_own_folder(tmp_path: Path,
                                                              name: str) -> None:
-    from planner import publish
+    from planner.reports import publish
 
     (tmp_path / "secret.svg").write_text("<svg>SECRET</svg>")
     folder = analysis_folder(tmp_path, {}, [name])
@@ -561,7 +561,7 @@ def test_markdown_shows_the_text_and_nothing_live(text: str) -> None:
 
     from markdown_it import MarkdownIt
 
-    from planner.report import md_text
+    from planner.reports.report import md_text
 
     escaped = md_text(text)
     for place in (f"{escaped}\n", f"# {escaped}\n", f"| a |\n|---|\n| {escaped} |\n"):
@@ -588,8 +588,8 @@ def test_the_terminal_never_receives_a_control_character_from_a_file(text: str) 
     from rich.table import Table
     from rich.text import Text
 
-    from planner import terminal
     from planner.errors import CONTROL, Problem
+    from planner.reports import terminal
 
     for forced in (False, True):
         buffer = io.StringIO()
@@ -644,7 +644,7 @@ def test_extends_never_leaves_the_missions_folder(tmp_path_factory: pytest.TempP
 
 def test_dollar_signs_in_names_are_text_in_charts(saved_plan: Path, tmp_path: Path) -> None:
     """matplotlib would read ``$...$`` as math text and fail on it."""
-    from planner import publish, report
+    from planner.reports import publish, report
 
     folder = Path(shutil.copytree(saved_plan, tmp_path / "plan"))
     document = json.loads((folder / "plan.json").read_text())
@@ -678,7 +678,7 @@ def test_special_files_as_inputs_are_refused_at_once(tmp_path: Path, what: str) 
 
 def test_a_huge_yaml_is_refused_before_it_is_read(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from planner import load
+    from planner.inputs import load
 
     path = tmp_path / "huge.yaml"
     with path.open("wb") as f:
@@ -709,7 +709,7 @@ def test_huge_counts_are_refused_with_their_limit(args: list[str]) -> None:
 
 
 def test_validate_prints_a_capped_number_of_problems(shipped_copy: Path) -> None:
-    from planner import cli
+    from planner.cli import main as cli
 
     path = shipped_copy / "JPN.csv"
     lines = path.read_text().splitlines()
@@ -794,7 +794,7 @@ def test_dask_schedulers_that_are_not_are_error_lines_in_time(
 def test_hostile_analysis_json_is_a_report_or_one_located_error(
         tmp_path_factory: pytest.TempPathFactory, data: st.DataObject,
         output_format: str) -> None:
-    from planner import publish
+    from planner.reports import publish
 
     root = tmp_path_factory.mktemp("analysis")
     chart = ('<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/>'
@@ -842,8 +842,8 @@ def test_every_analysis_kind_is_readable_back() -> None:
     """A new analysis kind must be added to the saved schema, or its reports fail."""
     import typing
 
-    from planner.analyze.cli import analyze_app
-    from planner.saved import SavedAnalysis
+    from planner.cli.analyze import analyze_app
+    from planner.results.saved import SavedAnalysis
 
     kinds = set(typing.get_args(SavedAnalysis.model_fields["kind"].annotation))
     commands = {c.name or c.callback.__name__ for c in analyze_app.registered_commands}

@@ -20,9 +20,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from planner.checks.validate import Capabilities, load_capabilities
 from planner.errors import InputError, Problem
 from planner.pipeline import prepare
-from planner.validate import Capabilities, load_capabilities
 
 REPO = Path(__file__).resolve().parents[1]
 JPN = "capabilities/JPN.csv"  # how messages name the table: relative to the data folder's parent
@@ -616,7 +616,8 @@ def test_yaml_aliases_are_refused_before_they_expand(tmp_path: Path) -> None:
 
 def test_interrupted_plan_write_leaves_the_previous_plan_intact(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from planner import output, pipeline
+    from planner import pipeline
+    from planner.reports import output
 
     plan = pipeline.solve("baseline")
     folder = output.save_plan(plan, tmp_path / "plan")
@@ -662,7 +663,7 @@ def test_an_unreadable_reference_table_is_the_only_message(caps: Path, mistake: 
 def test_a_tab_in_yaml_is_refused_with_or_without_libyaml(tmp_path: Path) -> None:
     """libyaml accepts tabs PyYAML's own parser refuses: the same file must not be valid on
     one machine and an error on another."""
-    from planner.load import read_yaml
+    from planner.inputs.load import read_yaml
 
     path = tmp_path / "m.yaml"
     path.write_text("name: m\ndescription:\tx\n", encoding="utf-8")

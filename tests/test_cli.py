@@ -131,8 +131,9 @@ def test_highs_missing_falls_back_to_cbc(monkeypatch) -> None:  # type: ignore[n
 def test_a_solver_crash_names_the_mission(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import pytest
 
-    from planner import highs, pipeline
+    from planner import pipeline
     from planner.errors import SolverError
+    from planner.solving import highs
 
     class Crashing(highs.highspy.Highs):  # type: ignore[misc]
         def run(self):  # type: ignore[no-untyped-def]

@@ -35,7 +35,8 @@ from typing import get_args
 
 import pytest
 
-from planner import docgen, schema
+from planner import docgen
+from planner.schema import tables as schema
 
 from .conftest import REPO
 
@@ -330,8 +331,8 @@ def sample(column: schema.Column, key: str) -> str:
 
 
 def test_loader_accepts_every_documented_column_and_refuses_others(tmp_path: Path) -> None:
+    from planner.checks.validate import load_capabilities
     from planner.errors import InputError
-    from planner.validate import load_capabilities
 
     documented = documented_rows("capability-tables.md")
     keys = {"countries.csv": "AAA", "tasks.csv": "t1", "regions.csv": "r1", "phases.csv": "p1",
@@ -361,8 +362,8 @@ def test_loader_accepts_every_documented_column_and_refuses_others(tmp_path: Pat
 def model_properties() -> dict[str, set[str]]:
     """Every key the mission and policies.yaml models accept, from their JSON schemas (not
     from the generator), by section title."""
-    from planner.mission import Mission
-    from planner.policy import Standing
+    from planner.schema.mission import Mission
+    from planner.schema.policy import Standing
 
     titles = {"Mission": "Mission", "Standing": "capabilities/policies.yaml"}
     found: dict[str, set[str]] = {}
@@ -420,7 +421,7 @@ PENDING: set[str] = set()
 def test_every_command_of_the_planner_has_its_section() -> None:
     from typer.main import get_command
 
-    from planner.cli import app
+    from planner.cli.main import app
 
     guide = (DOCS / "commands.md").read_text(encoding="utf-8")
     for name in get_command(app).commands:  # type: ignore[attr-defined]

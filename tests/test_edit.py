@@ -16,8 +16,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from planner import edit, paths, schema
 from planner.errors import InputError
+from planner.inputs import edit, paths
+from planner.schema import tables as schema
 
 from .conftest import REPO, run_planner
 

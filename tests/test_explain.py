@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
-from planner import explain, pipeline
+from planner import pipeline
 from planner.analyze.resilience import resilience
 from planner.analyze.sweep import Execution
+from planner.results import explain
 
 from .conftest import run_planner, write_mission, write_tiny
 

@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 from planner import pipeline
-from planner.highs import INF, HighsModel, domain_name
-from planner.model import build_model
-from planner.solve import fast_model
+from planner.formulation.model import build_model
+from planner.solving.highs import INF, HighsModel, domain_name
+from planner.solving.solve import fast_model
 
 from .conftest import write_mission, write_tiny
 
@@ -140,7 +140,7 @@ def test_formulation_is_unchanged(case: str, tmp_path: Path) -> None:
 def test_every_policy_kind_has_a_golden_case() -> None:
     from typing import get_args
 
-    from planner.policy import PolicyKind
+    from planner.schema.policy import PolicyKind
 
     covered = {p["kind"] for case in CASES.values() for p in case.get("policies", [])}
     assert covered == set(get_args(PolicyKind)), set(get_args(PolicyKind)) - covered

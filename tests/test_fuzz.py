@@ -38,12 +38,14 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
-from planner import paths, pipeline, schema
+from planner import pipeline
 from planner.errors import InputError, Problem
-from planner.explain import find_conflict
-from planner.load import read_csv
-from planner.output import save_plan
-from planner.plan import Plan
+from planner.inputs import paths
+from planner.inputs.load import read_csv
+from planner.reports.output import save_plan
+from planner.results.explain import find_conflict
+from planner.results.plan import Plan
+from planner.schema import tables as schema
 
 from .conftest import REPO, run_planner
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from planner import pipeline
-from planner.highs import HighsModel
-from planner.model import build_model
-from planner.solve import solve_model
+from planner.formulation.model import build_model
+from planner.solving.highs import HighsModel
+from planner.solving.solve import solve_model
 
 from .conftest import REPO
 
@@ -108,7 +108,7 @@ def test_help_imports_no_solver_or_pandas() -> None:
     import subprocess
     import sys
 
-    code = ("import sys\nfrom planner.cli import app\n"
+    code = ("import sys\nfrom planner.cli.main import app\n"
             "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
             "print(sorted({'pandas', 'pulp', 'highspy', 'numpy', 'pydantic'} & "
             "set(sys.modules)))")
@@ -123,7 +123,7 @@ def test_bulk_columns_are_the_columns_pulp_makes() -> None:
     writers and copies would see a different column."""
     import pulp
 
-    from planner.model import new_columns
+    from planner.formulation.model import new_columns
 
     problem = pulp.LpProblem("p", pulp.LpMinimize)
     for category in (pulp.LpContinuous, pulp.LpInteger):
@@ -142,7 +142,7 @@ def test_column_names_are_pulps_names_of_the_labels() -> None:
     import pandas as pd
     import pulp
 
-    from planner.model import label, labels
+    from planner.formulation.model import label, labels
 
     frame = pd.DataFrame({"country": ["JPN", "KOR"], "pool": ["aegis-ddg", "p3c"],
                           "phase": ["crisis", "war time"]})
@@ -158,7 +158,7 @@ def test_arrays_append_columns_not_given_where_they_first_appear() -> None:
     after the given columns: the objective's first, then the rows', each once."""
     import pulp
 
-    from planner.highs import to_arrays
+    from planner.solving.highs import to_arrays
 
     problem = pulp.LpProblem("p", pulp.LpMinimize)
     x, y, z, w = (problem.add_variable(n, lowBound=0) for n in "xyzw")
@@ -208,7 +208,7 @@ def test_a_benchmark_theatre_is_valid_and_every_path_agrees(tmp_path: Path) -> N
 
     from benchmarks import peer
     from benchmarks.generate import Size, generate
-    from planner.solve import cbc_path
+    from planner.solving.solve import cbc_path
 
     size = Size(countries=3, pools=6, tasks=5, regions=4, phases=2)
     mission = generate(size, tmp_path, "tiny")

@@ -30,10 +30,10 @@ from pathlib import Path
 import pytest
 
 from planner import pipeline
-from planner.gap import MipGap, proof
-from planner.model import build_model
-from planner.progress import SETTING, MipProgress, line
-from planner.solve import cbc_bound, fast_model
+from planner.formulation.model import build_model
+from planner.solving.gap import MipGap, proof
+from planner.solving.progress import SETTING, MipProgress, line
+from planner.solving.solve import cbc_bound, fast_model
 
 from .conftest import run_planner, write_mission, write_tiny
 

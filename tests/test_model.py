@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from planner import pipeline
-from planner.model import build_model
+from planner.formulation.model import build_model
 
 from .conftest import write_mission, write_tiny
 

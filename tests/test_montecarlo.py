@@ -13,7 +13,7 @@ from planner import pipeline
 from planner.analyze.montecarlo import montecarlo, resolve_spreads
 from planner.analyze.sweep import Execution
 from planner.errors import InputError
-from planner.scenario import Instance
+from planner.scenario.instance import Instance
 
 from .conftest import REPO, run_planner, write_mission, write_tiny
 

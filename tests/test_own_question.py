@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from planner.plan import Plan
-from planner.render import number
-from planner.report import fmt
+from planner.reports.render import number
+from planner.reports.report import fmt
+from planner.results.plan import Plan
 
 from .conftest import REPO, run_planner
 

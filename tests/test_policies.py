@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 import yaml
 
-from planner import paths, pipeline
+from planner import pipeline
+from planner.checks.validate import load_capabilities
 from planner.errors import InputError
-from planner.scenario import apply_mission
-from planner.validate import load_capabilities
+from planner.inputs import paths
+from planner.scenario.instance import apply_mission
 
 from .conftest import run_planner, write_mission, write_tiny
 

@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 import yaml
 
-from planner import docgen, load, pipeline
+from planner import docgen, pipeline
 from planner.analyze import montecarlo
 from planner.analyze.montecarlo import resolve_spreads
 from planner.errors import REFUSALS, InputError, Refusal
-from planner.scenario import Instance
+from planner.inputs import load
+from planner.scenario.instance import Instance
 
 REPO = Path(__file__).resolve().parents[1]
 BASE = {"name": "example", "description": "d", "phases": ["crisis"],
@@ -127,7 +128,7 @@ def test_one_message_is_one_refusal() -> None:
     assert len(set(messages)) == len(messages)
 
 
-@pytest.mark.parametrize("module", ["mission.py", "policy.py"])
+@pytest.mark.parametrize("module", ["schema/mission.py", "schema/policy.py"])
 def test_validators_raise_only_declared_refusals(module: str) -> None:
     """A ``raise ValueError(...)`` written in a validator would be a refusal the reference
     does not list: declare it with ``refusal(...)`` and raise ``.error()``."""

@@ -18,10 +18,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from planner import paths, pipeline
-from planner.output import protect
-from planner.plan import Plan
-from planner.report import md
+from planner import pipeline
+from planner.inputs import paths
+from planner.reports.output import protect
+from planner.reports.report import md
+from planner.results.plan import Plan
 
 from .conftest import REPO, run_planner
 

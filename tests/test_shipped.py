@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from planner import pipeline
-from planner.validate import load_capabilities
+from planner.checks.validate import load_capabilities
 
 from .conftest import REPO
 

@@ -54,7 +54,7 @@ def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[s
 
 def commands() -> dict[str, Any]:
     """Every leaf command of the planner, by its name as typed (``analyze resilience``)."""
-    from planner.cli import app
+    from planner.cli.main import app
 
     found: dict[str, Any] = {}
 
@@ -123,7 +123,7 @@ def test_guard_stops_c_level_writes(tmp_path: Path) -> None:
     prints before and after do, in order."""
     script = (
         "import ctypes, os, sys\n"
-        "from planner.quiet import solver_output\n"
+        "from planner.solving.quiet import solver_output\n"
         "libc = ctypes.CDLL(None)\n"
         "print('before', flush=True)\n"
         "with solver_output():\n"

@@ -7,9 +7,9 @@ import re
 import pytest
 
 from planner import pipeline
-from planner.plan import Plan
-from planner.report import country_colours
-from planner.theatre import PLACES, cover_by_region, theatre_map
+from planner.reports.report import country_colours
+from planner.reports.theatre import PLACES, cover_by_region, theatre_map
+from planner.results.plan import Plan
 from tests.conftest import REPO
 
 

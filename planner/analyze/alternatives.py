@@ -33,10 +33,10 @@ from planner.analyze.pareto import extreme_share, with_cost_row
 from planner.analyze.results import Analysis, money, no_plan
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import InputError, Problem, SolverError
-from planner.gap import WITH_PLAN
-from planner.highs import INF, Result
-from planner.model import PlanningModel, build_model
-from planner.scenario import Instance
+from planner.formulation.model import PlanningModel, build_model
+from planner.scenario.instance import Instance
+from planner.solving.gap import WITH_PLAN
+from planner.solving.highs import INF, Result
 
 TOLERANCE = 1e-6  # a delivery below this is none
 MAX_SLACK = 10.0  # 1,000% over the least cost: beyond it "near-optimal" means nothing
@@ -228,7 +228,7 @@ def summary(instance: Instance, slack: float, least: float, ranges: pd.DataFrame
 def range_chart(shares: pd.DataFrame, ranges: pd.DataFrame) -> str:
     """Each ally's range of cost share, as bars from least to most, the least-cost plan
     marked."""
-    from planner.report import pyplot, svg
+    from planner.reports.report import pyplot, svg
 
     plt = pyplot()
     figure, axis = plt.subplots(figsize=(6.5, 0.5 + 0.45 * max(len(shares), 1)))

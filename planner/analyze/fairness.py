@@ -41,8 +41,8 @@ import pulp
 from planner.analyze.results import Analysis, money
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import SolverError
-from planner.highs import HighsModel
-from planner.scenario import Instance
+from planner.scenario.instance import Instance
+from planner.solving.highs import HighsModel
 
 Coalition = tuple[str, ...]
 TOLERANCE = 1e-6

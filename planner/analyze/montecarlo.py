@@ -34,12 +34,12 @@ import pandas as pd
 from planner.analyze.results import Analysis, money
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import InputError, Problem, refusal
-from planner.highs import INF, Result
-from planner.load import Where
-from planner.mission import Spread, load_mission
-from planner.model import label
-from planner.plan import SHORTFALL_TOLERANCE
-from planner.scenario import Instance
+from planner.formulation.model import label
+from planner.inputs.load import Where
+from planner.results.plan import SHORTFALL_TOLERANCE
+from planner.scenario.instance import Instance
+from planner.schema.mission import Spread, load_mission
+from planner.solving.highs import INF, Result
 
 EXAMPLE = ('uncertainty: {readiness: [{pool: JPN/aegis_ddg, distribution: triangular, '
            'low: 0.5, high: 0.8, source: "assumption: rule of thirds on average"}]}')
@@ -426,7 +426,7 @@ def listed(rows: pd.DataFrame) -> str:
 
 def cost_histogram(objective: np.ndarray, base: float | None, seed: int) -> str:
     """The objective over the draws, with the plan at the tables' readiness marked."""
-    from planner.report import PALETTE, pyplot, svg
+    from planner.reports.report import PALETTE, pyplot, svg
 
     plt = pyplot()
     figure, axes = plt.subplots(figsize=(6.5, 2.8))

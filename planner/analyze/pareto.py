@@ -27,11 +27,11 @@ import pulp
 from planner.analyze.results import Analysis, money, no_plan
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import InputError, Problem, SolverError
-from planner.gap import WITH_PLAN
-from planner.highs import INF
-from planner.model import PlanningModel, Row, build_model, label
-from planner.policy import Policy
-from planner.scenario import Instance
+from planner.formulation.model import PlanningModel, Row, build_model, label
+from planner.scenario.instance import Instance
+from planner.schema.policy import Policy
+from planner.solving.gap import WITH_PLAN
+from planner.solving.highs import INF
 
 CAP = "pareto_us_share"
 
@@ -202,7 +202,7 @@ def steps(front: pd.DataFrame, measure: str, show: Any, per: str,
 
 def front_chart(front: pd.DataFrame, measure: str, axis: str, percent: bool = False) -> str:
     """The front as SVG: the measure across, total cost (objective) up."""
-    from planner.report import pyplot, svg
+    from planner.reports.report import pyplot, svg
 
     plt = pyplot()
     figure, ax = plt.subplots(figsize=(6, 3.6))

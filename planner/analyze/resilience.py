@@ -23,9 +23,9 @@ import pulp
 from planner.analyze.results import Analysis, money, no_plan, requirement_names
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import SolverError
-from planner.model import PlanningModel, Row, build_model, label
-from planner.scenario import Instance
-from planner.solve import in_name_order
+from planner.formulation.model import PlanningModel, Row, build_model, label
+from planner.scenario.instance import Instance
+from planner.solving.solve import in_name_order
 
 Case = tuple[str, str]  # (what: base | ally | pool | link, name)
 

@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from planner.output import csv_bytes, save_folder
-from planner.plan import versions
-from planner.scenario import Instance
+from planner.reports.output import csv_bytes, save_folder
+from planner.results.plan import versions
+from planner.scenario.instance import Instance
 
 
 @dataclass
@@ -73,8 +73,8 @@ def save_analysis(analysis: Analysis, folder: Path, force: bool = False) -> Path
 
 def load_analysis(folder: Path) -> Analysis:
     """An analysis folder read back (for reports): strictly checked, its charts read only
-    from its own folder and sanitised (``planner.saved``)."""
-    from planner.saved import load_analysis_file
+    from its own folder and sanitised (``planner.results.saved``)."""
+    from planner.results.saved import load_analysis_file
 
     saved, charts = load_analysis_file(Path(folder))
     return Analysis(saved.kind, saved.mission, saved.title, list(saved.findings),

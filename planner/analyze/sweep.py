@@ -24,11 +24,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from planner.errors import InputError, Problem, SolverError
-from planner.gap import WITH_PLAN
-from planner.highs import INF, HighsModel, Result
-from planner.model import PlanningModel, build_model
-from planner.scenario import Instance, concerns_only
-from planner.solve import in_name_order
+from planner.formulation.model import PlanningModel, build_model
+from planner.scenario.instance import Instance, concerns_only
+from planner.solving.gap import WITH_PLAN
+from planner.solving.highs import INF, HighsModel, Result
+from planner.solving.solve import in_name_order
 
 Record = dict[str, Any]
 

@@ -32,10 +32,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from planner.plan import Plan
+from planner.reports.theatre import theatre_map
+from planner.results.plan import Plan
 from planner.serve.background import Background
 from planner.serve.exercise import FACILITATOR, OWNERS, POOL_COLUMNS, Change, Exercise, MoveError
-from planner.theatre import theatre_map
 
 STATIC = Path(__file__).parent / "static"
 POLL_MS = 500
@@ -50,7 +50,7 @@ SECURITY_HEADERS = {
 
 
 def environment() -> Environment:
-    from planner.report import environment as report_environment
+    from planner.reports.report import environment as report_environment
 
     env = Environment(loader=PackageLoader("planner.serve", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
@@ -107,7 +107,7 @@ class Page:
 
 
 def colours(countries: list[str]) -> dict[str, str]:
-    from planner.report import PALETTE
+    from planner.reports.report import PALETTE
 
     return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(countries)}
 
@@ -270,7 +270,7 @@ def create_app(exercise: Exercise, hosts: list[str] | None = None) -> Starlette:
         return render(request, view, None, None, started, False, part="analysis.html.j2")
 
     async def report(request: Request) -> Response:
-        from planner import report as reports
+        from planner.reports import report as reports
 
         number = move_number(request.query_params.get("move"), exercise)
         if number is None:
@@ -280,7 +280,7 @@ def create_app(exercise: Exercise, hosts: list[str] | None = None) -> Starlette:
         return HTMLResponse(text, headers=SECURITY_HEADERS)
 
     async def compare(request: Request) -> Response:
-        from planner import report as reports
+        from planner.reports import report as reports
 
         numbers = [move_number(request.query_params.get(k), exercise) for k in ("a", "b")]
         if None in numbers:
@@ -334,9 +334,9 @@ def named(exercise: Exercise, number: int) -> Plan:
 def export_current(exercise: Exercise) -> str:
     """The current plan folder and HTML report, under ``exports/move-N`` of the exercise
     folder (replaced when exported again: a plan of the same move is the same plan)."""
-    from planner import report as reports
-    from planner.output import save_plan
-    from planner.publish import write_text
+    from planner.reports import report as reports
+    from planner.reports.output import save_plan
+    from planner.reports.publish import write_text
 
     with exercise.lock:
         number = exercise.head

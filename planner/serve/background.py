@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.analyze.resilience import Withhold, cases
-from planner.scenario import Instance
+from planner.scenario.instance import Instance
 
 SHOWN = 10  # the most critical allies and pools listed
 

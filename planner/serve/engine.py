@@ -23,13 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.analyze.sweep import Prepared
-from planner.highs import INF
-from planner.mission import Mission, Override
-from planner.model import label, pool_sentence
-from planner.plan import Plan, make_plan
-from planner.scenario import Instance, apply_mission, apply_overrides, taking_part
-from planner.solve import read_solution
-from planner.validate import Capabilities
+from planner.checks.validate import Capabilities
+from planner.formulation.model import label, pool_sentence
+from planner.results.plan import Plan, make_plan
+from planner.scenario.instance import Instance, apply_mission, apply_overrides, taking_part
+from planner.schema.mission import Mission, Override
+from planner.solving.highs import INF
+from planner.solving.solve import read_solution
 
 MODELS_KEPT = 8  # models kept warm, one per set of flags played
 

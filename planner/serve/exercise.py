@@ -22,12 +22,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from planner.checks.validate import Capabilities
 from planner.errors import InputError, Problem
-from planner.mission import Mission, Override
-from planner.output import write_atomic
-from planner.plan import Plan
+from planner.reports.output import write_atomic
+from planner.results.plan import Plan
+from planner.schema.mission import Mission, Override
 from planner.serve.engine import Engine, Solved
-from planner.validate import Capabilities
 
 FACILITATOR = "facilitator"
 FILE = "exercise.json"

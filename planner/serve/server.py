@@ -10,8 +10,8 @@ import ipaddress
 import socket
 from pathlib import Path
 
-from planner import paths
 from planner.errors import InputError, Problem
+from planner.inputs import paths
 from planner.serve.engine import Engine
 from planner.serve.exercise import Exercise
 
@@ -38,8 +38,8 @@ def check_host(host: str, allow_remote: bool) -> None:
 
 def open_exercise(mission: str | None, data: Path | None, folder: Path | None) -> Exercise:
     """The exercise of a mission, resumed from its folder when one was saved there."""
+    from planner.checks.validate import load_capabilities
     from planner.pipeline import read_mission
-    from planner.validate import load_capabilities
 
     capabilities = load_capabilities(paths.data_dir(data))
     mission_file = paths.mission_path(mission)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner import schema
 from planner.errors import InputError, Problem, suggest, unknown
-from planner.load import ROW, RawTable, digest_files, label_for, read_csv, read_yaml
-from planner.policy import Standing, check_policies
+from planner.inputs.load import ROW, RawTable, digest_files, label_for, read_csv, read_yaml
+from planner.schema import tables as schema
+from planner.schema.policy import Standing, check_policies
 
 POLICIES = "policies.yaml"
 THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -299,7 +299,7 @@ def pool_frames(
 def load_capabilities(root: Path) -> Capabilities:
     """Read and check every capability table under ``root``; raise InputError with all problems."""
     root = Path(root)
-    from planner.workbook import is_workbook, load_workbook_capabilities
+    from planner.inputs.workbook import is_workbook, load_workbook_capabilities
 
     if is_workbook(root):  # one sheet per table, checked by the same rules
         return load_workbook_capabilities(root)
@@ -392,7 +392,7 @@ def load_capabilities(root: Path) -> Capabilities:
 
 def load_standing(root: Path, vocabulary: dict[str, list[str]]) -> tuple[Standing, list[Problem]]:
     """Scenario flags and standing policies from policies.yaml (optional: none if absent)."""
-    from planner.mission import validated
+    from planner.schema.mission import validated
 
     path = root / POLICIES
     if not path.exists():

@@ -182,7 +182,7 @@ def unpacked(path: Path, label: str) -> Iterator[Unpacked]:
 def checked(book: Unpacked) -> Any:
     """The unpacked workbook's capabilities, checked by the folder loader's rules, every
     problem named by sheet, row and column."""
-    from planner.validate import load_capabilities
+    from planner.checks.validate import load_capabilities
 
     try:
         return load_capabilities(book.folder)
@@ -192,7 +192,7 @@ def checked(book: Unpacked) -> Any:
 
 def load_workbook_capabilities(path: Path) -> Any:
     """Capabilities from a workbook (``--data tables.xlsx``)."""
-    from planner.paths import display
+    from planner.inputs.paths import display
 
     with unpacked(path, display(path)) as book:
         return replace(checked(book), root=path)
@@ -252,7 +252,7 @@ def tables_workbook(root: Path) -> bytes:
     """A capability folder as a workbook: each CSV's cells as they are written (blank rows
     too, so Excel's row numbers are the CSV's lines), and policies.yaml line by line. The
     tables are checked first: a workbook is only made of tables that load."""
-    from planner.validate import load_capabilities
+    from planner.checks.validate import load_capabilities
 
     capabilities = load_capabilities(root)
     names = [f"{t}.csv" for t in ("countries", "tasks", "regions", "phases")]
@@ -279,7 +279,7 @@ def workbook_files(path: Path, label: str) -> dict[str, bytes]:
 def frames_workbook(frames: dict[str, pd.DataFrame]) -> bytes:
     """Tables (a plan's) as one sheet each, header first; text protected from formula
     interpretation as in the CSV files, missing values as empty cells."""
-    from planner.output import protect
+    from planner.reports.output import protect
 
     book = new_workbook()
     for name, frame in frames.items():

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from planner.checks.validate import Capabilities
 from planner.errors import InputError, Problem
-from planner.load import Where
-from planner.mission import Mission, Override
-from planner.policy import Policy, check_flags
-from planner.validate import Capabilities
+from planner.inputs.load import Where
+from planner.schema.mission import Mission, Override
+from planner.schema.policy import Policy, check_flags
 
 REQUIREMENT_COLUMNS = ["task", "region", "phase", "amount", "penalty", "note"]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from planner import pipeline
 from planner.errors import InputError, Problem
-from planner.output import (
+from planner.reports.output import (
     check_destination,
     check_output_file,
     csv_bytes,
@@ -19,8 +19,8 @@ from planner.output import (
     save_folder,
     write_atomic,
 )
-from planner.plan import Plan
-from planner.scenario import parse_settings
+from planner.results.plan import Plan
+from planner.scenario.instance import parse_settings
 
 FORMATS = {"html": "html", "md": "md", "markdown": "md"}
 
@@ -33,8 +33,8 @@ def check_format(name: str) -> str:
 
 
 def load_plan(folder: Path) -> Plan:
-    """A saved plan folder's plan.json, strictly checked (``planner.saved``)."""
-    from planner.saved import load_plan as load
+    """A saved plan folder's plan.json, strictly checked (``planner.results.saved``)."""
+    from planner.results.saved import load_plan as load
 
     return load(folder)
 
@@ -65,7 +65,7 @@ def gather(arguments: list[str], data: Path | None, pairs: list[str]) -> list[Pl
 def inputs_of(arguments: list[str], data: Path | None) -> list[Path]:
     """What a report or comparison reads, which no output may overwrite: the capability
     and missions folders, and every plan folder or mission file named."""
-    from planner import paths
+    from planner.inputs import paths
 
     found = [paths.data_dir(data), paths.missions_dir()]
     return found + [Path(a) for a in arguments if Path(a).exists()]
@@ -85,7 +85,7 @@ def write_document(document: Any, kind: str, path: Path, output_format: str,
     """HTML in one file; Markdown with its charts as SVG files in ``<name>_charts/`` (a
     folder written like a plan folder). Every destination is checked before anything is
     written: nothing existing is replaced without ``force``, and inputs never."""
-    from planner import report
+    from planner.reports import report
 
     inputs = inputs or []
     check_output_file(path, force, inputs)
@@ -143,7 +143,7 @@ def built(make: Any, *args: Any) -> Any:
 
 def write_report(plan: Plan, out: Path | None, output_format: str, force: bool = False,
                  inputs: list[Path] | None = None) -> Path:
-    from planner import report
+    from planner.reports import report
 
     path = out or Path("reports") / f"{safe_name(plan.name)}.{output_format}"
     return write_document(built(report.report_document, plan), "report", path, output_format,
@@ -153,7 +153,7 @@ def write_report(plan: Plan, out: Path | None, output_format: str, force: bool =
 def write_analysis_report(folder: Path, out: Path | None, output_format: str,
                           force: bool = False) -> Path:
     """A report of a saved analysis folder (``planner analyze ... --out FOLDER``)."""
-    from planner import report
+    from planner.reports import report
     from planner.analyze.results import load_analysis
 
     analysis = load_analysis(folder)
@@ -166,7 +166,7 @@ def write_analysis_report(folder: Path, out: Path | None, output_format: str,
 def write_comparison(plans: list[Plan], out: Path | None, output_format: str,
                      csv_folder: Path | None, force: bool = False,
                      inputs: list[Path] | None = None) -> Path:
-    from planner import report
+    from planner.reports import report
 
     names = "-vs-".join(safe_name(p.name) for p in plans[:2])
     path = out or Path("reports") / f"{names}.{output_format}"

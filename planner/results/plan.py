@@ -17,10 +17,10 @@ from typing import Any
 import pandas as pd
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-from planner.gap import proof
-from planner.model import PlanningModel
-from planner.scenario import Instance, changed_flags, flags_text, override_label, plan_name
-from planner.solve import Solution, clean
+from planner.formulation.model import PlanningModel
+from planner.scenario.instance import Instance, changed_flags, flags_text, override_label, plan_name
+from planner.solving.gap import proof
+from planner.solving.solve import Solution, clean
 
 SHORTFALL_TOLERANCE = 1e-6
 

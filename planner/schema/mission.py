@@ -13,10 +13,10 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from planner import schema
 from planner.errors import InputError, Problem, refusal, suggest, unknown
-from planner.load import Where, read_yaml
-from planner.policy import Flag, Frozen, Policy, Standing, check_flags, check_policies
+from planner.inputs.load import Where, read_yaml
+from planner.schema import tables as schema
+from planner.schema.policy import Flag, Frozen, Policy, Standing, check_flags, check_policies
 
 M = TypeVar("M", bound=BaseModel)
 Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]

@@ -20,9 +20,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from planner.errors import InputError, Problem
-from planner.explain import Explanation
-from planner.mission import Mission
-from planner.plan import Plan
+from planner.results.explain import Explanation
+from planner.results.plan import Plan
+from planner.schema.mission import Mission
 
 MAX_SAVED_BYTES = 200_000_000
 MAX_CHART_BYTES = 20_000_000

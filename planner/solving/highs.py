@@ -2,8 +2,8 @@
 
 PuLP's HiGHS class adds the model one row at a time and rebuilds it on every solve, so a
 sweep of a thousand solves pays a thousand builds. Here the PuLP model (the one formulation,
-built by ``planner.model``) is read once into compressed-row arrays and passed to HiGHS in a
-single ``passModel`` call; a sweep then changes column bounds, row bounds or costs and
+built by ``planner.formulation.model``) is read once into compressed-row arrays and passed
+to HiGHS in a single ``passModel`` call; a sweep then changes column bounds, row bounds or costs and
 re-solves from the previous basis. Results are keyed by the model's own row and column
 names, so the rest of the planner reads them like any other solve.
 """
@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from planner.bulk import no_cycle_collection
 from planner.errors import SolverError
-from planner.gap import WITH_PLAN, MipGap, proof
-from planner.progress import MipProgress
-from planner.quiet import solver_log_shown, solver_output
+from planner.formulation.bulk import no_cycle_collection
+from planner.solving.gap import WITH_PLAN, MipGap, proof
+from planner.solving.progress import MipProgress
+from planner.solving.quiet import solver_log_shown, solver_output
 
 INF = highspy.kHighsInf
 Status = highspy.HighsModelStatus

@@ -15,12 +15,12 @@ from collections.abc import Iterable
 import pulp
 from pydantic import Field
 
-from planner.gap import MipGap
-from planner.model import PlanningModel, build_model, label
-from planner.plan import MipProof, Plan, Record, make_plan
-from planner.policy import Policy
-from planner.scenario import Instance
-from planner.solve import Solution, clean, solve_model
+from planner.formulation.model import PlanningModel, build_model, label
+from planner.results.plan import MipProof, Plan, Record, make_plan
+from planner.scenario.instance import Instance
+from planner.schema.policy import Policy
+from planner.solving.gap import MipGap
+from planner.solving.solve import Solution, clean, solve_model
 
 TOLERANCE = 1e-7
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from planner.errors import InputError, Problem, suggest
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # the planner package
 DEFAULT_MISSION = "baseline"
 MISSION_SUFFIXES = (".yaml", ".yml")
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from planner.plan import SHORTFALL_TOLERANCE, Plan
+from planner.results.plan import SHORTFALL_TOLERANCE, Plan
 
 WIDTH, HEIGHT = 720, 470
 BOX_W, BOX_H = 170, 74

@@ -12,10 +12,10 @@ from rich.console import Console
 from rich.padding import Padding
 from rich.text import Text
 
-from planner.mission import Mission
-from planner.policy import Policy
-from planner.scenario import every_policy, file_flags
-from planner.validate import Capabilities
+from planner.checks.validate import Capabilities
+from planner.scenario.instance import every_policy, file_flags
+from planner.schema.mission import Mission
+from planner.schema.policy import Policy
 
 HOW = ("Set one for a run with --set FLAG=VALUE (solve, explain, report, compare, analyze); "
        "the plan, its folder and its report then name the flags that differ from the mission "

@@ -47,7 +47,7 @@ def run_analysis(kind: str, mission: str | None, data: Path | None,
                  out: Path | None, save: bool, force: bool, debug: bool,
                  compute: Callable[[Any, Any], Any], output_format: str = "text") -> None:
     """Prepare the mission, refuse a bad destination before any solve, run, print, save."""
-    from planner.cli import EXIT_OK, check_text_or_json, guarded, stderr
+    from planner.cli.main import EXIT_OK, check_text_or_json, guarded, stderr
 
     def run() -> int:
         from rich.text import Text
@@ -55,9 +55,9 @@ def run_analysis(kind: str, mission: str | None, data: Path | None,
         from planner import pipeline
         from planner.analyze.results import print_analysis, save_analysis
         from planner.analyze.sweep import Execution
-        from planner.output import check_destination
-        from planner.paths import display
-        from planner.scenario import parse_settings
+        from planner.inputs.paths import display
+        from planner.reports.output import check_destination
+        from planner.scenario.instance import parse_settings
 
         check_text_or_json(output_format)
         instance = pipeline.prepare(mission, data, parse_settings(set_flags or []))
@@ -73,7 +73,7 @@ def run_analysis(kind: str, mission: str | None, data: Path | None,
             console = stderr()
             sys.stdout.write(json.dumps(analysis.to_json(), indent=2) + "\n")
         else:
-            from planner.render import stdout
+            from planner.reports.render import stdout
 
             console = stdout()
             print_analysis(analysis, console)

@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import InputError, Problem
-from planner.plan import Coverage, Plan
+from planner.results.plan import Coverage, Plan
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # what a spreadsheet skips before reading a formula, and what it may take for a row break
@@ -260,7 +260,7 @@ def recover(folder: Path) -> str | None:
             remove_ours(new)
             done = done or "removed an unfinished write"
     if done:
-        from planner.paths import display
+        from planner.inputs.paths import display
 
         sys.stderr.write(f"note: {display(folder)}: {done}\n")
     return done
@@ -337,7 +337,7 @@ def save_plan(plan: Plan, folder: Path, force: bool = False) -> Path:
     """Write plan.json and the CSV tables into ``folder``; an older plan there is replaced
     only with ``force``, and a folder that is not a plan never."""
     files = {"plan.json": (plan.model_dump_json(indent=2) + "\n").encode()}
-    from planner.workbook import frames_workbook  # openpyxl only when a plan is written
+    from planner.inputs.workbook import frames_workbook  # openpyxl only when a plan is written
 
     tables = frames(plan)
     files |= {name: csv_bytes(frame) for name, frame in tables.items()}

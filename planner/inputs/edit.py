@@ -6,7 +6,7 @@ analyst's spreadsheet or editor left them. ``planner new-country`` adds a countr
 template pool table. Every edit is first applied to a temporary copy of the data folder and
 validated; a change that adds a problem is refused and nothing is written. Files are replaced
 atomically, and the previous version of an edited file is kept as ``<file>.bak``.
-``planner schema`` prints the column reference straight from ``planner/schema.py``.
+``planner schema`` prints the column reference straight from ``planner/schema/tables.py``.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from planner import paths, schema
 from planner.errors import InputError, Problem, unknown
-from planner.load import label_for, read_csv
-from planner.output import protect_cell, write_atomic
+from planner.inputs import paths
+from planner.inputs.load import label_for, read_csv
+from planner.reports.output import protect_cell, write_atomic
+from planner.schema import tables as schema
 
 BOM = codecs.BOM_UTF8
 NEEDS_QUOTES = re.compile(r'[,"\r\n]')
@@ -117,7 +118,7 @@ def schema_rows(tables: list[schema.Table]) -> Any:
 
 
 def print_schema(tables: list[schema.Table], root: Path, console: Any) -> None:
-    """One rich table per capability table; every text comes from planner/schema.py, except
+    """One rich table per capability table; every text comes from planner/schema/tables.py, except
     the task names read from the data folder."""
     from rich.table import Table as RichTable
     from rich.text import Text
@@ -392,7 +393,7 @@ def editable_root(data: Path | None) -> Path:
 
 
 def problems_of(root: Path) -> list[Problem]:
-    from planner.validate import load_capabilities
+    from planner.checks.validate import load_capabilities
 
     try:
         load_capabilities(root)
@@ -607,8 +608,8 @@ def check_cells_of(file: CsvFile, table: schema.Table, record: Record, header: l
                    done: list[Change], root: Path) -> None:
     """The new values checked by the validator's cell rules on their own, so a bad value is
     refused even when the folder has other problems that stop validation early."""
-    from planner.load import ROW, RawTable
-    from planner.validate import check_cells, check_pool_tasks
+    from planner.checks.validate import check_cells, check_pool_tasks
+    from planner.inputs.load import ROW, RawTable
 
     cells = [c.strip() for c in record.cells] + [""] * len(header)
     row = dict(zip(header, cells, strict=False))

@@ -45,7 +45,7 @@ MipGapAbsOption = Annotated[float | None, typer.Option(
 
 
 def stderr() -> Any:
-    from planner.terminal import console
+    from planner.reports.terminal import console
 
     return console(stderr=True, soft_wrap=True)
 
@@ -78,7 +78,7 @@ def guarded(debug: bool, action: Callable[[], int]) -> None:
     from rich.text import Text
 
     from planner.errors import InputError, SolverError
-    from planner.quiet import show_solver_log
+    from planner.solving.quiet import show_solver_log
 
     show_solver_log(debug)  # --debug also shows what the solver prints, on standard error
     try:
@@ -171,11 +171,11 @@ def solve(
         from rich.text import Text
 
         from planner import pipeline
-        from planner.gap import MipGap
-        from planner.output import check_destination, save_plan
-        from planner.paths import display
-        from planner.render import print_plan
-        from planner.scenario import parse_settings
+        from planner.inputs.paths import display
+        from planner.reports.output import check_destination, save_plan
+        from planner.reports.render import print_plan
+        from planner.scenario.instance import parse_settings
+        from planner.solving.gap import MipGap
 
         check_text_or_json(output_format)
         gap = MipGap.checked(mip_gap, mip_gap_abs)
@@ -192,7 +192,7 @@ def solve(
         if plan.solver != solver:
             stderr().print(Text(f"warning: {solver} is not available here; solved with "
                                 f"{plan.solver}"))
-        from planner.render import stdout
+        from planner.reports.render import stdout
 
         # json: standard output is the plan and nothing else; messages go to stderr
         console = stdout() if output_format == "text" else stderr()
@@ -201,8 +201,8 @@ def solve(
         else:
             print_plan(plan, console, detail=detail)
         if plan.status == "infeasible" and output_format == "text":
-            from planner.explain import find_conflict
-            from planner.render import print_conflict
+            from planner.reports.render import print_conflict
+            from planner.results.explain import find_conflict
 
             print_conflict(find_conflict(instance, solver, time_limit), console)
         if save:
@@ -248,13 +248,14 @@ def explain(
     def run() -> int:
         from rich.text import Text
 
-        from planner import explain as explaining
-        from planner import paths, pipeline
+        from planner import pipeline
         from planner.errors import InputError, Problem
-        from planner.gap import MipGap
-        from planner.output import check_destination, save_plan
-        from planner.render import print_explanation
-        from planner.scenario import parse_settings
+        from planner.inputs import paths
+        from planner.reports.output import check_destination, save_plan
+        from planner.reports.render import print_explanation
+        from planner.results import explain as explaining
+        from planner.scenario.instance import parse_settings
+        from planner.solving.gap import MipGap
 
         if output_format not in ("text", "json"):
             raise InputError([Problem("--format", f"unknown format '{output_format}'",
@@ -264,7 +265,7 @@ def explain(
         destination = out or Path("plans") / instance.name
         if save:
             check_destination(destination, force)
-        # a MIP shows its own progress line (planner.solve); an LP gets the spinner
+        # a MIP shows its own progress line (planner.solving.solve); an LP gets the spinner
         mip = bool(instance.integer_pools) or any(p.kind == "lead_nation"
                                                   for p in instance.policies)
         with working(f"explain {instance.name}: solving, then re-solving without each "
@@ -272,7 +273,7 @@ def explain(
             plan, explanation = explaining.explain(
                 instance, solver, time_limit, data_dir=paths.display(instance.capabilities.root),
                 mip_gap=gap)
-        from planner.render import stdout
+        from planner.reports.render import stdout
 
         console = stdout()
         if output_format == "json":
@@ -315,8 +316,8 @@ def report(
     shortfalls, the constraints that shaped it) or of a saved analysis."""
 
     def run() -> int:
-        from planner import publish
-        from planner.output import is_plan_folder
+        from planner.reports import publish
+        from planner.reports.output import is_plan_folder
 
         chosen = publish.check_format(output_format)
         if plan and Path(plan).is_dir() and is_plan_folder(Path(plan), "analysis.json"):
@@ -352,7 +353,7 @@ def compare(
     in their inputs."""
 
     def run() -> int:
-        from planner import publish
+        from planner.reports import publish
 
         chosen = publish.check_format(output_format)
         if len(plans) < 2:
@@ -386,8 +387,10 @@ def flags(
 
         from rich.console import Console
 
-        from planner import levers, paths, pipeline
-        from planner.validate import load_capabilities
+        from planner import pipeline
+        from planner.checks.validate import load_capabilities
+        from planner.inputs import paths
+        from planner.scenario import levers
 
         check_text_or_json(output_format)
         if mission is not None:
@@ -424,10 +427,10 @@ def validate(
         import json
         from dataclasses import asdict
 
-        from planner import paths
+        from planner.checks.validate import load_capabilities
         from planner.errors import InputError
+        from planner.inputs import paths
         from planner.pipeline import read_mission
-        from planner.validate import load_capabilities
 
         check_text_or_json(output_format)
         problems = []
@@ -478,13 +481,13 @@ def show_schema(
     debug: DebugOption = False,
 ) -> None:
     """Print the columns of the capability tables: kind, unit, whether required, the allowed
-    range and what each means (from planner/schema.py, the schema the loader uses)."""
+    range and what each means (from planner/schema/tables.py, the schema the loader uses)."""
 
     def run() -> int:
         import json
 
-        from planner import edit, paths
         from planner.errors import InputError, Problem
+        from planner.inputs import edit, paths
 
         if output_format not in ("text", "json", "csv"):
             raise InputError([Problem("--format", f"unknown format '{output_format}'",
@@ -492,13 +495,13 @@ def show_schema(
         tables = [edit.find_table(table)] if table else list(edit.all_tables())
         root = paths.data_dir(data)
         if output_format == "csv":
-            from planner.output import csv_bytes
+            from planner.reports.output import csv_bytes
 
             sys.stdout.write(csv_bytes(edit.schema_rows(tables)).decode())
         elif output_format == "json":
             sys.stdout.write(json.dumps(edit.schema_document(tables, root), indent=2) + "\n")
         else:
-            from planner.render import stdout
+            from planner.reports.render import stdout
 
             edit.print_schema(tables, root, stdout())
         return EXIT_OK
@@ -524,7 +527,7 @@ def new_country(
     column and one example pool (zero units) to replace."""
 
     def run() -> int:
-        from planner import edit
+        from planner.inputs import edit
 
         root = edit.editable_root(data)
         done = edit.new_country(root, code, name, gdp, budget, source, home_region)
@@ -553,7 +556,7 @@ def set_cells(
     kept as <file>.bak."""
 
     def run() -> int:
-        from planner import edit
+        from planner.inputs import edit
 
         root = edit.editable_root(data)
         done = edit.set_cells(root, table, key, assignments)
@@ -583,10 +586,10 @@ def export_workbook(
     sheet 'policies', a line per row). Solve from it with --data tables.xlsx."""
 
     def run() -> int:
-        from planner import paths
         from planner.errors import InputError, Problem
-        from planner.output import write_atomic
-        from planner.workbook import is_workbook, tables_workbook
+        from planner.inputs import paths
+        from planner.inputs.workbook import is_workbook, tables_workbook
+        from planner.reports.output import write_atomic
 
         root = paths.data_dir(data)
         if is_workbook(root):
@@ -620,7 +623,7 @@ def serve(
     plan re-optimises, and every browser sees the moves (Ctrl-C stops)."""
 
     def run() -> int:
-        from planner.paths import display
+        from planner.inputs.paths import display
         from planner.serve.server import allowed_hosts, bind, check_host, open_exercise
         from planner.serve.server import serve as serve_exercise
 
@@ -654,9 +657,9 @@ def import_workbook(
         import shutil
         import tempfile
 
-        from planner import paths
         from planner.errors import InputError, Problem
-        from planner.workbook import workbook_files
+        from planner.inputs import paths
+        from planner.inputs.workbook import workbook_files
 
         if out.exists() or out.is_symlink():
             raise InputError([Problem(str(out), "already exists; it is left untouched",
@@ -688,13 +691,13 @@ def refuse_existing(path: Path, force: bool, suffixes: tuple[str, ...],
     if path.suffix.lower() not in suffixes:
         raise InputError([Problem(str(path), f"the file must end in {' or '.join(suffixes)}",
                                   hint=f"e.g. --out tables{suffixes[0]}")])
-    from planner.output import check_output_file
+    from planner.reports.output import check_output_file
 
     check_output_file(path, force, inputs)  # never an input; a link, special file: never
 
 
 def add_analyze() -> None:
-    from planner.analyze.cli import analyze_app
+    from planner.cli.analyze import analyze_app
 
     app.add_typer(analyze_app, name="analyze")
 

@@ -19,8 +19,8 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from planner.errors import CONTROL
-from planner.plan import SHORTFALL_TOLERANCE, Plan, priced_but_free
-from planner.theatre import theatre_map
+from planner.results.plan import SHORTFALL_TOLERANCE, Plan, priced_but_free
+from planner.reports.theatre import theatre_map
 
 # Okabe-Ito: distinguishable by colour-blind readers and in greyscale print
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442",
@@ -515,7 +515,7 @@ def environment(output_format: str = "html") -> Environment:
     """Templates that escape every value: for HTML with entities (autoescape), for
     Markdown with backslashes (every ``{{ }}`` value goes through ``md`` unless a filter
     already made it Markdown), so that Markdown shows the text written, never ``&gt;``."""
-    env = Environment(loader=PackageLoader("planner", "templates"),
+    env = Environment(loader=PackageLoader("planner.reports", "templates"),
                       autoescape=True, trim_blocks=True, lstrip_blocks=True,
                       finalize=md if output_format == "md" else None)
     env.filters["fmt"] = fmt

@@ -20,11 +20,11 @@ import numpy as np
 import pulp
 
 from planner.errors import SolverError
-from planner.gap import WITH_PLAN, MipGap, proof
-from planner.highs import INF, HighsModel, Result
-from planner.model import PlanningModel
-from planner.progress import MipProgress
-from planner.quiet import solver_log_shown, solver_output
+from planner.formulation.model import PlanningModel
+from planner.solving.gap import WITH_PLAN, MipGap, proof
+from planner.solving.highs import INF, HighsModel, Result
+from planner.solving.progress import MipProgress
+from planner.solving.quiet import solver_log_shown, solver_output
 
 SOLVERS = ("highs", "cbc")
 
@@ -228,7 +228,7 @@ def in_name_order(model: PlanningModel, time_limit: float | None = None,
 
 def solve_highs(model: PlanningModel, time_limit: float | None, msg: bool, ranging: bool,
                 duals_wanted: bool, mip_gap: MipGap) -> Solution:
-    """HiGHS fed the model's arrays in one call (``planner.highs``), not row by row."""
+    """HiGHS fed the model's arrays in one call (``planner.solving.highs``), not row by row."""
     fast, at = in_name_order(model, time_limit, msg, mip_gap)
     shown = msg or solver_log_shown()  # the solver's own log says it already
     result = fast.run(progress=None if shown else MipProgress.for_stderr(sys.stderr))

@@ -11,8 +11,8 @@ from rich.measure import Measurement
 from rich.table import Column, Table
 from rich.text import Text
 
-from planner.explain import Conflict, Explanation, PolicyWorth
-from planner.plan import (
+from planner.results.explain import Conflict, Explanation, PolicyWorth
+from planner.results.plan import (
     SHORTFALL_TOLERANCE,
     ConstraintResult,
     MipProof,
@@ -43,8 +43,8 @@ class Output(Console):
 
 def stdout() -> Output:
     """The console of a command's own output (see ``Output``); text from files is shown as
-    text, never as terminal control (``planner.terminal``)."""
-    from planner.terminal import Sanitizer
+    text, never as terminal control (``planner.reports.terminal``)."""
+    from planner.reports.terminal import Sanitizer
 
     console = Output(highlight=False)
     console.push_render_hook(Sanitizer())

@@ -18,9 +18,9 @@ import pandas as pd
 import pulp
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from planner import schema
 from planner.errors import Problem, refusal, unknown
-from planner.load import Where
+from planner.inputs.load import Where
+from planner.schema import tables as schema
 
 Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
 CountryCode = Annotated[str, Field(pattern=schema.COUNTRY_PATTERN)]

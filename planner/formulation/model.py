@@ -11,7 +11,7 @@ Rows:
 - ``cover[t,r,h]``: sum over c, p of delivers * units + shortfall >= amount;
 - ``policy[name]`` / ``policy[name,h]``: the legal and political constraints that hold
   under the scenario flags, links that are inactive, and lead-nation choices
-  ``policy[name,t,r]`` / ``policy[name,c,t,r]`` (see ``planner.policy``).
+  ``policy[name,t,r]`` / ``policy[name,c,t,r]`` (see ``planner.schema.policy``).
 Objective: minimise sum (cost_per_unit + task_cost) * units + sum penalty * shortfall.
 
 Expressions are built from grouped tables, one group per row, not by nested loops: the
@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from planner.bulk import no_cycle_collection
-from planner.policy import lead_nation_rows, names, policy_rows, selection
-from planner.scenario import Instance
+from planner.formulation.bulk import no_cycle_collection
+from planner.scenario.instance import Instance
+from planner.schema.policy import lead_nation_rows, names, policy_rows, selection
 
 
 @dataclass(frozen=True)
