@@ -239,7 +239,7 @@ def test_export_refuses_to_replace_without_force(tmp_path: Path) -> None:
 def test_workbook_text_with_control_characters_is_written() -> None:
     """A cell a workbook cannot hold as it is (a control character) is written with a space
     in its place, not refused: a plan folder is always written."""
-    from planner.inputs.workbook import frames_workbook
+    from planner.reports.output import frames_workbook
 
     data = frames_workbook({"notes.csv": pd.DataFrame({"note": ["a\x01b", "=cmd", "\x1b[2J"]})})
     book = load_workbook(io.BytesIO(data))

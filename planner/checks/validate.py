@@ -6,6 +6,7 @@ and column, and all of them are gathered before anything fails.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ import pandas as pd
 
 from planner.errors import InputError, Problem, suggest, unknown
 from planner.inputs.load import ROW, RawTable, digest_files, label_for, read_csv, read_yaml
+from planner.inputs.workbook import Unpacked, is_workbook, unpacked
 from planner.schema import tables as schema
 from planner.schema.policy import Standing, check_policies
 
@@ -296,11 +298,33 @@ def pool_frames(
     )
 
 
+def checked_workbook(book: Unpacked) -> Capabilities:
+    """An unpacked workbook's capabilities, checked by the folder loader's rules, every
+    problem named by sheet, row and column."""
+    try:
+        return load_capabilities(book.folder)
+    except InputError as exc:
+        raise InputError([book.relabel(p) for p in exc.problems]) from None
+
+
+def load_workbook_capabilities(path: Path) -> Capabilities:
+    """Capabilities from a workbook (``--data tables.xlsx``)."""
+    from planner.inputs.paths import display
+
+    with unpacked(path, display(path)) as book:
+        return dataclasses.replace(checked_workbook(book), root=path)
+
+
+def workbook_files(path: Path, label: str) -> dict[str, bytes]:
+    """A workbook's tables as the files of a capability folder (checked as --data would)."""
+    with unpacked(path, label) as book:
+        checked_workbook(book)
+        return {p.name: p.read_bytes() for p in sorted(book.folder.iterdir())}
+
+
 def load_capabilities(root: Path) -> Capabilities:
     """Read and check every capability table under ``root``; raise InputError with all problems."""
     root = Path(root)
-    from planner.inputs.workbook import is_workbook, load_workbook_capabilities
-
     if is_workbook(root):  # one sheet per table, checked by the same rules
         return load_workbook_capabilities(root)
     if not root.is_dir():

@@ -13,6 +13,19 @@ from typing import Annotated, Any
 
 import typer
 
+from planner.cli.guard import EXIT_OK, check_text_or_json, guarded, stderr
+from planner.cli.options import (
+    AnalysisForceOption,
+    AnalysisOutOption,
+    AnalysisSaveOption,
+    DataOption,
+    DebugOption,
+    MissionArgument,
+    SchedulerOption,
+    SetOption,
+    WorkersOption,
+)
+
 analyze_app = typer.Typer(
     help="Sweeps of many solves: resilience (N-1), fairness (Shapley, core), pareto "
     "(trade-off fronts), montecarlo (readiness uncertainty), alternatives (room to "
@@ -20,24 +33,6 @@ analyze_app = typer.Typer(
     no_args_is_help=True, add_completion=False, rich_markup_mode=None,
 )
 
-MissionArgument = Annotated[str | None, typer.Argument(
-    help="Mission name in missions/ or path to a mission file (default: baseline).")]
-DataOption = Annotated[Path | None, typer.Option(
-    "--data", help="Capability folder (default: ./capabilities, else the shipped tables).")]
-SetOption = Annotated[list[str] | None, typer.Option(
-    "--set", help="Override a scenario flag, e.g. --set gsomia=suspended (repeatable).")]
-WorkersOption = Annotated[int | None, typer.Option(
-    "--workers", min=1, max=256, help="Local processes (1: this process). Default: the first cases "
-    "here, the rest on one process per CPU when they would take more than a few seconds.")]
-SchedulerOption = Annotated[str | None, typer.Option(
-    "--scheduler", help="Run on a Dask cluster: its scheduler address, e.g. "
-    "tcp://10.0.0.5:8786.")]
-OutOption = Annotated[Path | None, typer.Option(
-    "--out", help="Folder to write (default: analyses/<kind>-<mission>).")]
-SaveOption = Annotated[bool, typer.Option(help="Write the analysis folder.")]
-ForceOption = Annotated[bool, typer.Option(
-    "--force", help="Replace the folder if it already holds an analysis.")]
-DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
 FormatOption = Annotated[str, typer.Option(
     "--format", help="text (default) or json (findings, facts and tables, for scripts).")]
 
@@ -47,8 +42,6 @@ def run_analysis(kind: str, mission: str | None, data: Path | None,
                  out: Path | None, save: bool, force: bool, debug: bool,
                  compute: Callable[[Any, Any], Any], output_format: str = "text") -> None:
     """Prepare the mission, refuse a bad destination before any solve, run, print, save."""
-    from planner.cli.main import EXIT_OK, check_text_or_json, guarded, stderr
-
     def run() -> int:
         from rich.text import Text
 
@@ -94,8 +87,9 @@ def resilience(
         "--robust", help="Also find one plan that holds if any single ally withholds, and "
         "its premium.")] = False,
     data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
-    scheduler: SchedulerOption = None, out: OutOption = None, save: SaveOption = True,
-    force: ForceOption = False, output_format: FormatOption = "text",
+    scheduler: SchedulerOption = None, out: AnalysisOutOption = None,
+    save: AnalysisSaveOption = True,
+    force: AnalysisForceOption = False, output_format: FormatOption = "text",
     debug: DebugOption = False,
 ) -> None:
     """N-1: remove each ally (and pool, link) in turn, re-solve, rank by criticality."""
@@ -112,8 +106,9 @@ def resilience(
 def fairness(
     mission: MissionArgument = None,
     data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
-    scheduler: SchedulerOption = None, out: OutOption = None, save: SaveOption = True,
-    force: ForceOption = False, output_format: FormatOption = "text",
+    scheduler: SchedulerOption = None, out: AnalysisOutOption = None,
+    save: AnalysisSaveOption = True,
+    force: AnalysisForceOption = False, output_format: FormatOption = "text",
     debug: DebugOption = False,
 ) -> None:
     """Coalition values of every group of allies; Shapley, nucleolus, core, Olson-Zeckhauser."""
@@ -137,8 +132,9 @@ def pareto(
     points: Annotated[int, typer.Option(
         "--points", min=2, max=1001, help="Points on the front (at most 1001).")] = 11,
     data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
-    scheduler: SchedulerOption = None, out: OutOption = None, save: SaveOption = True,
-    force: ForceOption = False, output_format: FormatOption = "text",
+    scheduler: SchedulerOption = None, out: AnalysisOutOption = None,
+    save: AnalysisSaveOption = True,
+    force: AnalysisForceOption = False, output_format: FormatOption = "text",
     debug: DebugOption = False,
 ) -> None:
     """Trade-off fronts: total cost against the US share of cost, or against persistence."""
@@ -168,8 +164,9 @@ def montecarlo(
     seed: Annotated[int, typer.Option(
         "--seed", min=0, help="Seed of the draws: the same seed gives the same draws.")] = 0,
     data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
-    scheduler: SchedulerOption = None, out: OutOption = None, save: SaveOption = True,
-    force: ForceOption = False, output_format: FormatOption = "text",
+    scheduler: SchedulerOption = None, out: AnalysisOutOption = None,
+    save: AnalysisSaveOption = True,
+    force: AnalysisForceOption = False, output_format: FormatOption = "text",
     debug: DebugOption = False,
 ) -> None:
     """Readiness drawn from the mission's spreads: how often each requirement is fully
@@ -189,8 +186,9 @@ def alternatives(
     slack: Annotated[str, typer.Option(
         "--slack", help="How far above the least cost a plan may be, e.g. 5% or 0.05.")] = "5%",
     data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
-    scheduler: SchedulerOption = None, out: OutOption = None, save: SaveOption = True,
-    force: ForceOption = False, output_format: FormatOption = "text",
+    scheduler: SchedulerOption = None, out: AnalysisOutOption = None,
+    save: AnalysisSaveOption = True,
+    force: AnalysisForceOption = False, output_format: FormatOption = "text",
     debug: DebugOption = False,
 ) -> None:
     """Near-optimal plans: the least and most each ally can take of each task, region and of

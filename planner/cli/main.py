@@ -7,17 +7,40 @@ Heavy modules (pandas, PuLP) are imported inside the commands so ``--help`` stay
 
 from __future__ import annotations
 
-import errno
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-EXIT_OK, EXIT_SHORT, EXIT_INPUT = 0, 1, 2
-MAX_SHOWN = 200  # error lines printed: a broken table of a million rows stays readable
+from planner.cli.analyze import analyze_app
+from planner.cli.guard import (
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_SHORT,
+    check_text_or_json,
+    guarded,
+    printable,
+    stderr,
+    working,
+)
+from planner.cli.guard import MAX_SHOWN as MAX_SHOWN  # the cap on error lines, for tests
+from planner.cli.options import (
+    CompareForceOption,
+    DataOption,
+    DebugOption,
+    ExplainSaveOption,
+    MipGapAbsOption,
+    MipGapOption,
+    MissionArgument,
+    PlanForceOption,
+    PlanOutOption,
+    PlanSaveOption,
+    ReportForceOption,
+    SetOnTheFlyOption,
+    SetOption,
+    WorkbookForceOption,
+)
 
 app = typer.Typer(
     help="Plan how allies divide the work of a common defense (a linear program).",
@@ -27,135 +50,20 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-DataOption = Annotated[
-    Path | None,
-    typer.Option("--data", help="Capability folder (default: ./capabilities, else the shipped "
-                 "tables)."),
-]
-DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
-ForceOption = Annotated[bool, typer.Option(
-    "--force", help="Replace the plan folder if it holds a plan this planner wrote, "
-    "unchanged.")]
-MipGapOption = Annotated[float | None, typer.Option(
-    "--mip-gap", help="For a MIP (whole units or lead nations): the relative gap between the "
-    "plan and the solver's best bound at which the plan counts as optimal [default: 1e-07].")]
-MipGapAbsOption = Annotated[float | None, typer.Option(
-    "--mip-gap-abs", help="For a MIP: the same gap in USD m; the plan is optimal when either "
-    "gap is met [default: 1e-06].")]
-
-
-def stderr() -> Any:
-    from planner.reports.terminal import console
-
-    return console(stderr=True, soft_wrap=True)
-
-
-def check_text_or_json(output_format: str) -> None:
-    """The machine format is json; an unknown format is an error, never a silent text."""
-    from planner.errors import InputError, Problem
-
-    if output_format not in ("text", "json"):
-        raise InputError([Problem("--format", f"unknown format '{output_format}'",
-                                  hint="use text or json")])
-
-
-@contextmanager
-def working(what: str, shown: bool = True) -> Iterator[None]:
-    """A spinner with the elapsed time on standard error, for a command that runs many
-    solves: shown on a terminal only (never in a pipe or a log) and gone when done."""
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    with Progress(SpinnerColumn(), "{task.description}", TimeElapsedColumn(), console=console,
-                  disable=not (shown and console.is_terminal), transient=True) as bar:
-        bar.add_task(what, total=None)
-        yield
-
-
-def guarded(debug: bool, action: Callable[[], int]) -> None:
-    """Run a command; turn input and solver errors into one line each and exit code 2."""
-    from rich.text import Text
-
-    from planner.errors import InputError, SolverError
-    from planner.solving.quiet import show_solver_log
-
-    show_solver_log(debug)  # --debug also shows what the solver prints, on standard error
-    try:
-        code = action()
-    except InputError as exc:
-        if debug:
-            raise
-        console = stderr()
-        for problem in exc.problems[:MAX_SHOWN]:
-            # cell text is shown verbatim: never parsed as rich markup
-            console.print(Text.assemble(("error:", "red"), " ", str(problem)))
-        hidden = len(exc.problems) - MAX_SHOWN
-        if hidden > 0:
-            console.print(f"... and {hidden:,} more: fix these first (they often share one "
-                          "cause, such as a shifted column), then run again.")
-        console.print(f"{len(exc.problems)} problem(s) found.")
-        raise typer.Exit(EXIT_INPUT) from None
-    except SolverError as exc:
-        if debug:
-            raise
-        stderr().print(Text.assemble(("error:", "red"), " ", printable(str(exc))))
-        raise typer.Exit(EXIT_INPUT) from None
-    except OSError as exc:  # permissions, a full disk, a folder where a file should be...
-        if debug:
-            raise
-        stderr().print(Text.assemble(("error:", "red"), " ", str(file_system_problem(exc))))
-        raise typer.Exit(EXIT_INPUT) from None
-    raise typer.Exit(code)
-
-
-FILE_SYSTEM_HINTS = {
-    errno.EACCES: "check the permissions of the file and its folder",
-    errno.EPERM: "check the permissions of the file and its folder",
-    errno.ENOSPC: "free some disk space and run the command again",
-    errno.EDQUOT: "free some of your disk quota and run the command again",
-    errno.EROFS: "the file system is read-only: write elsewhere",
-    errno.EISDIR: "a folder is where a file is expected: give the file's path",
-    errno.ENOTDIR: "a file is where a folder is expected: check the path",
-    errno.ENOENT: "check the path",
-    errno.ENAMETOOLONG: "use a shorter path",
-}
-
-
-def file_system_problem(exc: OSError) -> Any:
-    """An operating-system error as one located problem: the file, what failed, the fix."""
-    from planner.errors import Problem
-
-    where = exc.filename if exc.filename is not None else "file system"
-    hint = FILE_SYSTEM_HINTS.get(exc.errno or 0, "check the file and run the command again")
-    return Problem(str(where), f"cannot be used: {exc.strerror or exc}", hint=hint)
-
-
-def printable(text: str) -> str:
-    from planner.errors import printable as clean
-
-    return clean(text)
-
 
 @app.command()
 def solve(
-    mission: Annotated[str | None, typer.Argument(
-        help="Mission name in missions/ or path to a mission file (default: baseline).")] = None,
+    mission: MissionArgument = None,
     data: DataOption = None,
     solver: Annotated[str, typer.Option(help="Solver: highs (default) or cbc.")] = "highs",
-    out: Annotated[Path | None, typer.Option(
-        help="Plan folder to write (default: plans/<mission>, with --<flag>=<value> for each "
-        "flag set otherwise than in the mission file).")] = None,
-    save: Annotated[bool, typer.Option(help="Write the plan folder.")] = True,
-    force: ForceOption = False,
+    out: PlanOutOption = None,
+    save: PlanSaveOption = True,
+    force: PlanForceOption = False,
     time_limit: Annotated[float | None, typer.Option(help="Solver time limit, seconds.")] = None,
     mip_gap: MipGapOption = None,
     mip_gap_abs: MipGapAbsOption = None,
     detail: Annotated[bool, typer.Option(help="Also list every pool employed.")] = False,
-    set_flags: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override a scenario flag, e.g. --set gsomia=suspended (repeatable); "
-        "'planner flags' lists every flag with its values and meaning.",
-    )] = None,
+    set_flags: SetOption = None,
     output_format: Annotated[str, typer.Option(
         "--format", help="text (default) or json (the whole plan, for scripts).")] = "text",
     write_lp: Annotated[Path | None, typer.Option(
@@ -217,8 +125,7 @@ def solve(
 
 @app.command()
 def explain(
-    mission: Annotated[str | None, typer.Argument(
-        help="Mission name in missions/ or path to a mission file (default: baseline).")] = None,
+    mission: MissionArgument = None,
     data: DataOption = None,
     solver: Annotated[str, typer.Option(help="Solver: highs (default; gives ranges) or "
                                         "cbc.")] = "highs",
@@ -226,20 +133,14 @@ def explain(
                                                      "solve.")] = None,
     mip_gap: MipGapOption = None,
     mip_gap_abs: MipGapAbsOption = None,
-    set_flags: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override a scenario flag, e.g. --set gsomia=suspended (repeatable); "
-        "'planner flags' lists every flag with its values and meaning.",
-    )] = None,
+    set_flags: SetOption = None,
     output_format: Annotated[str, typer.Option(
         "--format", help="text (default) or json (every part, for scripts).")] = "text",
     show_all: Annotated[bool, typer.Option(
         "--all", help="List every binding row and range, not the first 12.")] = False,
-    out: Annotated[Path | None, typer.Option(
-        help="Plan folder to write (default: plans/<mission>, with --<flag>=<value> for each "
-        "flag set otherwise than in the mission file).")] = None,
-    save: Annotated[bool, typer.Option(
-        help="Write the plan folder, with the explanation in plan.json.")] = True,
-    force: ForceOption = False,
+    out: PlanOutOption = None,
+    save: ExplainSaveOption = True,
+    force: PlanForceOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Explain a plan: binding rows and their prices, what each policy costs and each link is
@@ -292,9 +193,6 @@ def explain(
 
 FormatOption = Annotated[str, typer.Option(
     "--format", help="html (default: a self-contained file) or md (Markdown).")]
-SetOption = Annotated[list[str] | None, typer.Option(
-    "--set", help="Override a scenario flag for the missions solved on the fly "
-    "(repeatable).")]
 
 
 @app.command()
@@ -307,9 +205,8 @@ def report(
         "--<flag>=<value> for each flag set otherwise than in the mission file).")] = None,
     output_format: FormatOption = "html",
     data: DataOption = None,
-    set_flags: SetOption = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Replace the report (and its charts folder) if it exists.")] = False,
+    set_flags: SetOnTheFlyOption = None,
+    force: ReportForceOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Write a report of one plan (what was solved, headline, who does what, burden sharing,
@@ -343,10 +240,8 @@ def compare(
     csv: Annotated[Path | None, typer.Option(
         help="Also write the comparison tables as CSV files into this folder.")] = None,
     data: DataOption = None,
-    set_flags: SetOption = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Replace the report, its charts folder and the --csv folder if they "
-        "exist.")] = False,
+    set_flags: SetOnTheFlyOption = None,
+    force: CompareForceOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Compare plans side by side: deltas in cost, shares and allocations, and what differs
@@ -578,8 +473,7 @@ def export_workbook(
     out: Annotated[Path, typer.Option(
         "--out", help="Workbook to write (.xlsx).")] = Path("tables.xlsx"),
     data: DataOption = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Replace the workbook if it exists.")] = False,
+    force: WorkbookForceOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Write the capability tables to one Excel workbook, a sheet per table (policies.yaml in
@@ -588,8 +482,9 @@ def export_workbook(
     def run() -> int:
         from planner.errors import InputError, Problem
         from planner.inputs import paths
-        from planner.inputs.workbook import is_workbook, tables_workbook
+        from planner.inputs.workbook import is_workbook
         from planner.reports.output import write_atomic
+        from planner.reports.workbook import tables_workbook
 
         root = paths.data_dir(data)
         if is_workbook(root):
@@ -605,8 +500,7 @@ def export_workbook(
 
 @app.command()
 def serve(
-    mission: Annotated[str | None, typer.Argument(
-        help="Mission name in missions/ or path to a mission file (default: baseline).")] = None,
+    mission: MissionArgument = None,
     data: DataOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")
                     ] = "127.0.0.1",
@@ -657,9 +551,9 @@ def import_workbook(
         import shutil
         import tempfile
 
+        from planner.checks.validate import workbook_files
         from planner.errors import InputError, Problem
         from planner.inputs import paths
-        from planner.inputs.workbook import workbook_files
 
         if out.exists() or out.is_symlink():
             raise InputError([Problem(str(out), "already exists; it is left untouched",
@@ -696,13 +590,7 @@ def refuse_existing(path: Path, force: bool, suffixes: tuple[str, ...],
     check_output_file(path, force, inputs)  # never an input; a link, special file: never
 
 
-def add_analyze() -> None:
-    from planner.cli.analyze import analyze_app
-
-    app.add_typer(analyze_app, name="analyze")
-
-
-add_analyze()
+app.add_typer(analyze_app, name="analyze")
 
 
 def main() -> None:

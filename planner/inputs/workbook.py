@@ -1,4 +1,4 @@
-"""Excel workbooks: the capability tables as one sheet per table, and plans as workbooks.
+"""Excel workbooks read as capability tables: one sheet per table.
 
 Analysts who live in Excel keep their tables in one workbook. ``--data tables.xlsx`` reads it
 by unpacking each sheet into the CSV text the folder loader reads, so a workbook is checked
@@ -9,8 +9,9 @@ folder into a workbook (numbers as numbers, everything else as text) and
 ways unchanged. Standing policies (``policies.yaml``) sit in a sheet ``policies``, one line of
 YAML per row in column A.
 
-openpyxl does the file format; cells are never written as formulas (text that a spreadsheet
-would run is protected as in the CSV files).
+openpyxl does the file format. This module only reads and unpacks; the checks of the unpacked
+tables are ``planner.checks.validate``'s, and writing workbooks (the tables, a plan's tables)
+is ``planner.reports.workbook``'s.
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from planner.errors import InputError, Problem
 
@@ -177,116 +176,3 @@ def unpacked(path: Path, label: str) -> Iterator[Unpacked]:
         yield Unpacked(folder, label, lines)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
-
-
-def checked(book: Unpacked) -> Any:
-    """The unpacked workbook's capabilities, checked by the folder loader's rules, every
-    problem named by sheet, row and column."""
-    from planner.checks.validate import load_capabilities
-
-    try:
-        return load_capabilities(book.folder)
-    except InputError as exc:
-        raise InputError([book.relabel(p) for p in exc.problems]) from None
-
-
-def load_workbook_capabilities(path: Path) -> Any:
-    """Capabilities from a workbook (``--data tables.xlsx``)."""
-    from planner.inputs.paths import display
-
-    with unpacked(path, display(path)) as book:
-        return replace(checked(book), root=path)
-
-
-# --- writing -------------------------------------------------------------------------------
-
-
-def new_workbook() -> Any:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    book.properties.created = FIXED_TIME
-    book.properties.modified = FIXED_TIME
-    book.properties.creator = "alliance-planner"
-    return book
-
-
-def add_rows(book: Any, title: str, rows: list[list[Any]]) -> None:
-    """A sheet of values. Text is never a formula, and the control characters a workbook
-    cannot hold (all below space but tab, newline and carriage return) become spaces."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    sheet = book.create_sheet(title)
-    for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            cells.append(cell)
-        sheet.append(cells)
-
-
-def saved(book: Any) -> bytes:
-    """The workbook's bytes, identical for identical content (fixed zip entry times)."""
-    raw = io.BytesIO()
-    book.save(raw)
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zipped:
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)",
-                                 rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
-            zipped.writestr(fixed, content)
-    return out.getvalue()
-
-
-def tables_workbook(root: Path) -> bytes:
-    """A capability folder as a workbook: each CSV's cells as they are written (blank rows
-    too, so Excel's row numbers are the CSV's lines), and policies.yaml line by line. The
-    tables are checked first: a workbook is only made of tables that load."""
-    from planner.checks.validate import load_capabilities
-
-    capabilities = load_capabilities(root)
-    names = [f"{t}.csv" for t in ("countries", "tasks", "regions", "phases")]
-    names += [f"{c}.csv" for c in capabilities.country_codes]
-    book = new_workbook()
-    for name in names:
-        text = (root / name).read_bytes().decode("utf-8-sig")
-        records = list(csv.reader(io.StringIO(text, newline="")))
-        add_rows(book, sheet_name(name), [[cell_value(c.strip()) for c in r] for r in records])
-    policies = root / POLICIES_FILE
-    if policies.is_file():
-        lines = policies.read_bytes().decode("utf-8-sig").splitlines()
-        add_rows(book, POLICIES_SHEET, [[line if line else None] for line in lines])
-    return saved(book)
-
-
-def workbook_files(path: Path, label: str) -> dict[str, bytes]:
-    """A workbook's tables as the files of a capability folder (checked as --data would)."""
-    with unpacked(path, label) as book:
-        checked(book)
-        return {p.name: p.read_bytes() for p in sorted(book.folder.iterdir())}
-
-
-def frames_workbook(frames: dict[str, pd.DataFrame]) -> bytes:
-    """Tables (a plan's) as one sheet each, header first; text protected from formula
-    interpretation as in the CSV files, missing values as empty cells."""
-    from planner.reports.output import protect
-
-    book = new_workbook()
-    for name, frame in frames.items():
-        safe = protect(frame)
-        rows: list[list[Any]] = [list(safe.columns)]
-        for record in safe.itertuples(index=False):
-            rows.append([None if v is None or (isinstance(v, float) and math.isnan(v))
-                         else v.item() if hasattr(v, "item") else v for v in record])
-        add_rows(book, Path(name).stem, rows)
-    return saved(book)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -29,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from planner.errors import InputError, Problem
+from planner.reports.workbook import add_rows, new_workbook, saved
 from planner.results.plan import Coverage, Plan
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -337,12 +339,24 @@ def save_plan(plan: Plan, folder: Path, force: bool = False) -> Path:
     """Write plan.json and the CSV tables into ``folder``; an older plan there is replaced
     only with ``force``, and a folder that is not a plan never."""
     files = {"plan.json": (plan.model_dump_json(indent=2) + "\n").encode()}
-    from planner.inputs.workbook import frames_workbook  # openpyxl only when a plan is written
-
     tables = frames(plan)
     files |= {name: csv_bytes(frame) for name, frame in tables.items()}
     files["plan.xlsx"] = frames_workbook(tables)  # the same tables, one sheet each
     return save_folder(files, Path(folder), "plan.json", force)
+
+
+def frames_workbook(frames: dict[str, pd.DataFrame]) -> bytes:
+    """Tables (a plan's) as one sheet each, header first; text protected from formula
+    interpretation as in the CSV files, missing values as empty cells."""
+    book = new_workbook()
+    for name, frame in frames.items():
+        safe = protect(frame)
+        rows: list[list[Any]] = [list(safe.columns)]
+        for record in safe.itertuples(index=False):
+            rows.append([None if v is None or (isinstance(v, float) and math.isnan(v))
+                         else v.item() if hasattr(v, "item") else v for v in record])
+        add_rows(book, Path(name).stem, rows)
+    return saved(book)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

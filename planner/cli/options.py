@@ -1,0 +1,68 @@
+"""The options the commands share, each defined once: ``planner solve``, ``explain``,
+``report`` and every ``planner analyze`` kind take the same ``--data``, ``--set``,
+``--debug``... from here, so a change of an option's name or help reaches every command.
+
+An option whose meaning depends on the command (what ``--force`` replaces, where ``--out``
+writes) is made by a function here with the command's words; ``--format`` is made from the
+writers a command offers (``planner.reports.formats``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+MissionArgument = Annotated[str | None, typer.Argument(
+    help="Mission name in missions/ or path to a mission file (default: baseline).")]
+DataOption = Annotated[Path | None, typer.Option(
+    "--data", help="Capability folder (default: ./capabilities, else the shipped tables).")]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+SetOption = Annotated[list[str] | None, typer.Option(
+    "--set", help="Override a scenario flag, e.g. --set gsomia=suspended (repeatable); "
+    "'planner flags' lists every flag with its values and meaning.")]
+SetOnTheFlyOption = Annotated[list[str] | None, typer.Option(
+    "--set", help="Override a scenario flag for the missions solved on the fly "
+    "(repeatable).")]
+SolverOption = Annotated[str, typer.Option("--solver", help="Solver: highs (default) or cbc.")]
+MipGapOption = Annotated[float | None, typer.Option(
+    "--mip-gap", help="For a MIP (whole units or lead nations): the relative gap between the "
+    "plan and the solver's best bound at which the plan counts as optimal [default: 1e-07].")]
+MipGapAbsOption = Annotated[float | None, typer.Option(
+    "--mip-gap-abs", help="For a MIP: the same gap in USD m; the plan is optimal when either "
+    "gap is met [default: 1e-06].")]
+WorkersOption = Annotated[int | None, typer.Option(
+    "--workers", min=1, max=256, help="Local processes (1: this process). Default: the first "
+    "cases here, the rest on one process per CPU when they would take more than a few "
+    "seconds.")]
+SchedulerOption = Annotated[str | None, typer.Option(
+    "--scheduler", help="Run on a Dask cluster: its scheduler address, e.g. "
+    "tcp://10.0.0.5:8786.")]
+
+
+def force_option(replaces: str) -> Any:
+    """``--force``: what it replaces is the command's; that nothing else is replaced is the
+    output module's rule (``planner.reports.output``)."""
+    return Annotated[bool, typer.Option("--force", help=f"Replace {replaces}.")]
+
+
+def save_option(writes: str) -> Any:
+    return Annotated[bool, typer.Option(help=f"Write {writes}.")]
+
+
+PlanForceOption = force_option("the plan folder if it holds a plan this planner wrote, "
+                               "unchanged")
+AnalysisForceOption = force_option("the folder if it already holds an analysis")
+ReportForceOption = force_option("the report (and its charts folder) if it exists")
+CompareForceOption = force_option("the report, its charts folder and the --csv folder if "
+                                  "they exist")
+WorkbookForceOption = force_option("the workbook if it exists")
+PlanSaveOption = save_option("the plan folder")
+ExplainSaveOption = save_option("the plan folder, with the explanation in plan.json")
+AnalysisSaveOption = save_option("the analysis folder")
+AnalysisOutOption = Annotated[Path | None, typer.Option(
+    "--out", help="Folder to write (default: analyses/<kind>-<mission>).")]
+PlanOutOption = Annotated[Path | None, typer.Option(
+    "--out", help="Plan folder to write (default: plans/<mission>, with --<flag>=<value> for "
+    "each flag set otherwise than in the mission file).")]
