@@ -170,6 +170,7 @@ def _instance(mission: str | Path | Mission | None, data: str | Path | None,
     if isinstance(mission, Mission):
         capabilities = load_capabilities(paths.data_dir(_path(data)))
         loaded, label = mission, f"mission {mission.name} (from Python)"
+        located = None
         problems = check_mission(loaded, capabilities.vocabulary(),
                                  capabilities.standing.flags, Where(label))
         if problems:
@@ -179,7 +180,7 @@ def _instance(mission: str | Path | Mission | None, data: str | Path | None,
     else:
         capabilities = load_capabilities(paths.data_dir(_path(data)))
         mission_file = paths.mission_path(_name(mission))
-        loaded = pipeline.read_mission(mission_file, capabilities)
+        loaded, located = pipeline.read_located_mission(mission_file, capabilities)
         label = paths.display(mission_file)
     extra: list[Override] = []
     if overrides:
@@ -192,7 +193,7 @@ def _instance(mission: str | Path | Mission | None, data: str | Path | None,
                                  capabilities.standing.flags, where)
         if problems:
             raise InputError(problems)
-    return apply_mission(capabilities, loaded, label, settings, tuple(extra))
+    return apply_mission(capabilities, loaded, label, settings, tuple(extra), located)
 
 
 def read_plan(folder: str | Path) -> PlanResult:

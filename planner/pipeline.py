@@ -12,6 +12,7 @@ from planner.checks.validate import Capabilities, load_capabilities
 from planner.errors import InputError
 from planner.formulation.model import build_model
 from planner.inputs import paths
+from planner.inputs.load import Where
 from planner.results.plan import Plan, make_plan
 from planner.scenario.instance import Instance, apply_mission
 from planner.schema.mission import Mission, check_mission, load_mission
@@ -21,6 +22,12 @@ from planner.solving.solve import solve_model
 
 def read_mission(path: Path, capabilities: Capabilities | None) -> Mission:
     """A mission checked in structure and, when the tables loaded, against them."""
+    return read_located_mission(path, capabilities)[0]
+
+
+def read_located_mission(path: Path, capabilities: Capabilities | None
+                         ) -> tuple[Mission, Where]:
+    """``read_mission``, with where each of the mission's keys was written."""
     label = paths.display(path)
     mission, where = load_mission(path, label)
     if capabilities is not None:
@@ -28,7 +35,7 @@ def read_mission(path: Path, capabilities: Capabilities | None) -> Mission:
                                  capabilities.standing.flags, where)
         if problems:
             raise InputError(problems)
-    return mission
+    return mission, where
 
 
 def prepare(mission: str | Path | None = None, data: Path | None = None,
@@ -42,13 +49,14 @@ def prepare(mission: str | Path | None = None, data: Path | None = None,
         problems += exc.problems
     try:
         mission_file = paths.mission_path(str(mission) if mission else None)
-        loaded = read_mission(mission_file, capabilities)
+        loaded, where = read_located_mission(mission_file, capabilities)
     except InputError as exc:
         problems += exc.problems
     if problems:
         raise InputError(problems)
     assert capabilities is not None
-    return apply_mission(capabilities, loaded, paths.display(mission_file), settings)
+    return apply_mission(capabilities, loaded, paths.display(mission_file), settings,
+                         where=where)
 
 
 def solve(mission: str | Path | None = None, data: Path | None = None, solver: str = "highs",

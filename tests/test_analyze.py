@@ -249,12 +249,14 @@ def test_persistence_front_from_an_agreed_plan(tmp_path: Path) -> None:
     # Agreed: USA does the 4 ISR (at 2). Now USA costs 10 a unit: least cost moves all 4 to
     # JPN (20, 8 units moved: 4 off USA, 4 onto JPN); keeping the agreed plan costs 40.
     from planner.reports.output import save_plan
+    from planner.results.saved import load_agreed
 
     agreed = toy(tmp_path / "agreed", {"USA": [drone(2, 10)], "JPN": [drone(5, 10)]},
                  [isr(4)])
     save_plan(pipeline.solve_instance(agreed), tmp_path / "agreed_plan")
     now = toy(tmp_path / "now", {"USA": [drone(10, 10)], "JPN": [drone(5, 10)]}, [isr(4)])
-    analysis = persistence_front(now, HERE, points=3, folder=tmp_path / "agreed_plan")
+    analysis = persistence_front(now, HERE, points=3,
+                                 agreed=load_agreed(tmp_path / "agreed_plan"))
     front = analysis.tables["front"]
     assert list(front["units_moved"]) == pytest.approx([0, 4, 8], abs=1e-6)
     assert list(front["objective"]) == pytest.approx([40, 30, 20])

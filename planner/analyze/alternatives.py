@@ -34,6 +34,7 @@ from planner.analyze.results import Analysis, money, no_plan
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import InputError, Problem, SolverError
 from planner.formulation.model import PlanningModel, build_model
+from planner.reports import charts
 from planner.scenario.instance import Instance
 from planner.solving.gap import WITH_PLAN
 from planner.solving.highs import INF, Result
@@ -146,7 +147,7 @@ def alternatives(instance: Instance, execution: Execution, slack: float = 0.05) 
     return Analysis("alternatives", instance.mission.name,
                     f"Room to negotiate within {slack:.0%} of the least cost: "
                     f"{instance.mission.name}", findings, {"ranges": ranges, "shares": shares},
-                    facts, {"ranges": range_chart(shares, ranges)},
+                    facts, {"ranges": charts.range_chart(shares, ranges)},
                     shown={"ranges": ["country", "task", "region", "least", "most",
                                       "status"]}, input_digest=instance.digest)
 
@@ -223,22 +224,3 @@ def summary(instance: Instance, slack: float, least: float, ranges: pd.DataFrame
                          f"of {row.task} in {row.region} ({row.least_share:.0%} to "
                          f"{row.most_share:.0%} of what the mission requires there).")
     return found
-
-
-def range_chart(shares: pd.DataFrame, ranges: pd.DataFrame) -> str:
-    """Each ally's range of cost share, as bars from least to most, the least-cost plan
-    marked."""
-    from planner.reports.report import pyplot, svg
-
-    plt = pyplot()
-    figure, axis = plt.subplots(figsize=(6.5, 0.5 + 0.45 * max(len(shares), 1)))
-    for i, row in enumerate(shares.itertuples(index=False)):
-        axis.barh(i, row.most_cost_share - row.least_cost_share, left=row.least_cost_share,
-                  color="#8fb3d9", height=0.5)
-        axis.plot([row.least_cost_plan_share], [i], marker="|", markersize=16, color="#1f3b5c")
-    axis.set_yticks(range(len(shares)), [str(c) for c in shares["country"]])
-    axis.set_xlim(0, 1)
-    axis.set_xlabel("share of employment cost within the slack (mark: least-cost plan)")
-    axis.invert_yaxis()
-    figure.tight_layout()
-    return str(svg(figure))

@@ -21,11 +21,9 @@ bound holds it to its draw.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,9 +34,10 @@ from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import InputError, Problem, refusal
 from planner.formulation.model import label
 from planner.inputs.load import Where
+from planner.reports import charts
 from planner.results.plan import SHORTFALL_TOLERANCE
 from planner.scenario.instance import Instance
-from planner.schema.mission import Spread, load_mission
+from planner.schema.mission import Spread
 from planner.solving.highs import INF, Result
 
 EXAMPLE = ('uncertainty: {readiness: [{pool: JPN/aegis_ddg, distribution: triangular, '
@@ -171,10 +170,8 @@ def default_problems(one: PoolSpread) -> list[Found]:
 
 def located(instance: Instance, found: list[Found]) -> list[Problem]:
     """Problems at key paths of the mission, with the file and line each was written at when
-    the mission file can be read again (a mission that extends another names the parent)."""
-    where = Where(instance.mission_file or instance.mission.name)
-    with contextlib.suppress(OSError, InputError):
-        where = load_mission(Path(instance.mission_file), instance.mission_file)[1]
+    the mission was read from a file (a mission that extends another names the parent)."""
+    where = instance.where or Where(instance.mission_file or instance.mission.name)
     return [where.problem(path, message, hint) for path, message, hint in found]
 
 
@@ -291,8 +288,8 @@ def montecarlo(instance: Instance, execution: Execution, draws: int = 200,
     findings.append("Each draw gives every spread pool one readiness for all phases; pools "
                     "are drawn independently. The costs table (costs.csv when saved) holds "
                     "each draw's cost and readiness.")
-    charts = {"cost_histogram": cost_histogram(objective, base["objective"], seed)} if len(
-        objective) else {}
+    drawn = ({"cost_histogram": charts.cost_histogram(objective, base["objective"], seed)}
+             if len(objective) else {})
     shown = {"coverage": ["task", "region", "phase", "required", "probability_covered",
                           "mean_shortfall", "p95_shortfall"],
              "readiness": ["country", "pool", "tables_readiness", "distribution",
@@ -301,7 +298,7 @@ def montecarlo(instance: Instance, execution: Execution, draws: int = 200,
     return Analysis("montecarlo", instance.mission.name,
                     f"Monte Carlo over readiness of {instance.mission.name}", findings,
                     {"coverage": coverage, "costs": costs, "readiness": readiness}, facts,
-                    charts, shown, input_digest=instance.digest)
+                    drawn, shown, input_digest=instance.digest)
 
 
 def coverage_table(instance: Instance, base: Record, solved: list[Record]) -> pd.DataFrame:
@@ -422,23 +419,3 @@ def listed(rows: pd.DataFrame) -> str:
         f"of draws, mean shortfall {r.mean_shortfall:.4g} of {r.required:g}"
         for r in rows.head(LISTED).itertuples(index=False))
     return named + (f" and {len(rows) - LISTED} more" if len(rows) > LISTED else "")
-
-
-def cost_histogram(objective: np.ndarray, base: float | None, seed: int) -> str:
-    """The objective over the draws, with the plan at the tables' readiness marked."""
-    from planner.reports.report import PALETTE, pyplot, svg
-
-    plt = pyplot()
-    figure, axes = plt.subplots(figsize=(6.5, 2.8))
-    bins = int(min(40, max(5, np.sqrt(len(objective)))))
-    axes.hist(objective, bins=bins, color=PALETTE[0])
-    if base is not None:
-        axes.axvline(base, color=PALETTE[1], linewidth=1.2, label="at the tables' readiness")
-    axes.axvline(float(objective.mean()), color="black", linewidth=1.0, linestyle="--",
-                 label="mean over the draws")
-    axes.legend(frameon=False, fontsize=8)
-    axes.set_xlabel("cost: employment + shortfall penalty (USD m)")
-    axes.set_ylabel("draws")
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.set_title(f"Cost over {len(objective)} readiness draws (seed {seed})", loc="left")
-    return str(svg(figure))  # no date in it: the same draws give the same chart

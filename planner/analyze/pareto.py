@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,6 +27,8 @@ from planner.analyze.results import Analysis, money, no_plan
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import InputError, Problem, SolverError
 from planner.formulation.model import PlanningModel, Row, build_model, label
+from planner.reports import charts
+from planner.results.saved import AgreedPlan
 from planner.scenario.instance import Instance
 from planner.schema.policy import Policy
 from planner.solving.gap import WITH_PLAN
@@ -139,7 +140,7 @@ def share_front(instance: Instance, execution: Execution, points: int,
     ]
     findings += steps(front, "us_share", lambda v: f"{v:.1%}", "percentage point of share",
                       0.01)
-    chart = front_chart(front, "us_share", f"{country} share of employment cost",
+    chart = charts.front_chart(front, "us_share", f"{country} share of employment cost",
                         percent=True)
     facts = {"solves": run.solves + 1 + solves + more, "seconds": round(run.seconds, 3),
              "ran_on": run.where, "points": len(front), "least_share": bottom,
@@ -200,53 +201,6 @@ def steps(front: pd.DataFrame, measure: str, show: Any, per: str,
     return lines
 
 
-def front_chart(front: pd.DataFrame, measure: str, axis: str, percent: bool = False) -> str:
-    """The front as SVG: the measure across, total cost (objective) up."""
-    from planner.reports.report import pyplot, svg
-
-    plt = pyplot()
-    figure, ax = plt.subplots(figsize=(6, 3.6))
-    x = front[measure] * (100 if percent else 1)
-    ax.plot(x, front["objective"], marker="o", color="#0072B2")
-    ax.set_xlabel(axis + (" (%)" if percent else ""))
-    ax.set_ylabel("total cost incl. shortfall penalty (USD m)")
-    ax.grid(alpha=0.3)
-    return str(svg(figure))
-
-
-AGREED = ["country", "pool", "task", "region", "phase", "units"]
-
-
-def agreed_units(folder: Path) -> pd.DataFrame:
-    """The units of a saved plan, by pool, task, region and phase; a damaged file is a
-    located error, every problem at once."""
-    path = Path(folder) / "allocations.csv"
-    if not (Path(folder) / "plan.json").is_file() or not path.is_file():
-        raise InputError([Problem(str(folder), "is not a plan folder (no plan.json and "
-                                  "allocations.csv)", hint="pass a folder written by "
-                                  "planner solve, e.g. plans/baseline")])
-    hint = "solve the agreed mission again to rewrite the plan folder"
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(str(path), f"cannot be read ({exc.__class__.__name__})",
-                                  hint=hint)]) from None
-    missing = [c for c in AGREED if c not in table.columns]
-    if missing:
-        raise InputError([Problem(str(path), f"has no column {', '.join(missing)}",
-                                  hint=hint)])
-    problems = []
-    units = pd.to_numeric(table["units"], errors="coerce")
-    for index in np.flatnonzero(~np.isfinite(units.to_numpy(float)) | (units < 0)):
-        problems.append(Problem(str(path), f"'{table['units'].iloc[index]}' is not a number "
-                                "of units", row=int(index) + 2, column="units", hint=hint))
-    for index in np.flatnonzero(table.duplicated(AGREED[:-1]).to_numpy()):
-        problems.append(Problem(str(path), "this pool, task, region and phase is listed "
-                                "twice", row=int(index) + 2, hint=hint))
-    if problems:
-        raise InputError(problems)
-    return table[AGREED[:-1]].assign(units=units.astype(float))
-
 
 def persistence_model(instance: Instance, agreed: pd.DataFrame
                       ) -> tuple[PlanningModel, np.ndarray, float]:
@@ -306,10 +260,11 @@ class Deviation:
 
 
 def persistence_front(instance: Instance, execution: Execution, points: int,
-                      folder: Path) -> Analysis:
-    """Cost against the units moved from an agreed plan."""
-    agreed = agreed_units(folder)
-    task = Deviation(agreed)
+                      agreed: AgreedPlan) -> Analysis:
+    """Cost against the units moved from an agreed plan (read by
+    ``planner.results.saved.load_agreed``)."""
+    folder = agreed.folder
+    task = Deviation(agreed.units)
     state = task.prepare(instance)
     fast = state[0].fast
     cheapest = task.evaluate(state, INF)
@@ -347,7 +302,7 @@ def persistence_front(instance: Instance, execution: Execution, points: int,
         + f", at {money(records[0]['objective'])} ({pct(records[0], cheapest)}).",
     ]
     findings += steps(front, "units_moved", lambda v: f"{v:,.1f} units moved", "unit moved")
-    chart = front_chart(front, "units_moved", "units moved from the agreed plan")
+    chart = charts.front_chart(front, "units_moved", "units moved from the agreed plan")
     facts = {"solves": run.solves + 3, "seconds": round(run.seconds, 3),
              "ran_on": run.where, "points": len(front), "agreed_plan": str(folder),
              "least_deviation": low + unmatched, "least_cost": cheapest["objective"],

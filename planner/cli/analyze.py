@@ -150,7 +150,9 @@ def pareto(
         if plan is None:
             raise InputError([Problem("--plan", "persistence needs the agreed plan",
                                       hint="e.g. --plan plans/baseline (from planner solve)")])
-        return fronts.persistence_front(instance, execution, points, plan)
+        from planner.results.saved import load_agreed
+
+        return fronts.persistence_front(instance, execution, points, load_agreed(plan))
 
     run_analysis("pareto", mission, data, set_flags, workers, scheduler, out, save, force,
                  debug, compute, output_format)

@@ -19,12 +19,11 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from planner.errors import CONTROL
+from planner.reports import charts
+from planner.reports.charts import PALETTE
 from planner.results.plan import SHORTFALL_TOLERANCE, Plan, priced_but_free
 from planner.reports.theatre import theatre_map
 
-# Okabe-Ito: distinguishable by colour-blind readers and in greyscale print
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442",
-           "#000000"]
 CHANGE_TOLERANCE = 1e-6
 COST = "cost (USD m)"  # the column of what each policy costs, signed as `planner explain`
 
@@ -204,127 +203,6 @@ def input_differences(plans: list[Plan]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "item", *[label(p) for p in plans]])
 
 
-# --- charts ------------------------------------------------------------------------------
-
-def svg(figure: Any) -> Markup:
-    """A matplotlib figure as inline SVG text (our own markup: text inside it is escaped
-    by matplotlib's SVG writer). No date in its metadata: the same figure gives the same
-    bytes on every run."""
-    import matplotlib.pyplot as plt
-
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(figure)
-    text = buffer.getvalue()
-    return Markup(text[text.index("<svg"):])
-
-
-def pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    matplotlib.rcParams.update({"svg.fonttype": "none", "font.size": 9,
-                                "text.parse_math": False,  # a "$" in a name is text
-                                "svg.hashsalt": "planner"})
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def burden_chart(plan: Plan, colours: dict[str, str]) -> Markup:
-    """Cost, GDP and budget shares, grouped by measure, one colour per country."""
-    plt = pyplot()
-    table = burden(plan)
-    measures = [("cost_share", "cost share"), ("gdp_share", "GDP share"),
-                ("budget_share", "defense budget share")]
-    figure, axes = plt.subplots(figsize=(6.5, 2.8))
-    width = 0.8 / max(len(table), 1)
-    for i, row in table.iterrows():
-        xs = [m + (i - (len(table) - 1) / 2) * width for m in range(len(measures))]
-        axes.bar(xs, [100 * row[m] for m, _ in measures], width,
-                 color=colours[row["country"]], label=row["name"])
-    axes.set_xticks(range(len(measures)), [name for _, name in measures])
-    axes.set_ylabel("% of alliance")
-    axes.legend(frameon=False, fontsize=8)
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.set_title("Burden sharing: share of plan cost against economic weight", loc="left")
-    return svg(figure)
-
-
-def heatmap(plan: Plan, phase: str) -> Markup:
-    """Share of each requirement delivered by each country (rows: region / task)."""
-    plt = pyplot()
-    table = who_does_what(plan, phase)
-    countries = [c.country for c in plan.countries]
-    shares = table[countries].div(table["required"].where(table["required"] > 0), axis=0)
-    shares = shares.fillna(0.0)
-    figure, axes = plt.subplots(figsize=(1.6 + 0.9 * len(countries),
-                                         0.6 + 0.28 * max(len(table), 1)))
-    axes.imshow(shares.to_numpy(), cmap="Blues", vmin=0, vmax=1, aspect="auto")
-    axes.set_xticks(range(len(countries)), countries)
-    axes.set_yticks(range(len(table)), [f"{r} / {t}" for r, t in
-                                        zip(table["region"], table["task"], strict=True)])
-    for (i, j), value in pd.DataFrame(shares.to_numpy()).stack().items():
-        if value > 0.005:
-            axes.text(j, i, f"{100 * value:.0f}%", ha="center", va="center", fontsize=7,
-                      color="white" if value > 0.6 else "black")
-    axes.set_title(f"Who does what in {phase}: share of each requirement", loc="left")
-    axes.tick_params(length=0)
-    return svg(figure)
-
-
-def share_change_chart(plans: list[Plan], colours: dict[str, str]) -> Markup:
-    """Change of each country's cost share from the first plan, in percentage points."""
-    plt = pyplot()
-    table = share_changes(plans)
-    changes = [c for c in table.columns if c.startswith("change: ")]
-    figure, axes = plt.subplots(figsize=(6.5, 0.9 + 0.5 * len(table) * len(changes)))
-    labels, values, bar_colours = [], [], []
-    for _, row in table.iterrows():
-        for column in changes:
-            suffix = f" ({column.removeprefix('change: ')})" if len(changes) > 1 else ""
-            labels.append(f"{row['country']}{suffix}")
-            values.append(100 * row[column])
-            bar_colours.append(colours[row["country"]])
-    axes.barh(range(len(values)), values, color=bar_colours)
-    axes.set_yticks(range(len(values)), labels)
-    axes.invert_yaxis()
-    axes.axvline(0, color="black", linewidth=0.8)
-    for y, value in enumerate(values):
-        text = "0.0 pp" if abs(value) < 0.05 else f"{value:+.1f} pp"
-        axes.text(value, y, f" {text} ", va="center",
-                  ha="left" if value >= 0 else "right", fontsize=8)
-    axes.margins(x=0.3)
-    axes.set_xlabel(f"change in share of plan cost from {label(plans[0])} (percentage points)")
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.set_title("Who pays more, who pays less", loc="left")
-    return svg(figure)
-
-
-def allocation_change_chart(plans: list[Plan], colours: dict[str, str],
-                            top: int = 15) -> Markup | None:
-    """The largest changes in delivered amounts (second plan against the first)."""
-    changes = allocation_changes(plans[:2])
-    if changes.empty:
-        return None
-    plt = pyplot()
-    column = f"change: {label(plans[1])}"
-    changes = changes.reindex(changes[column].abs().sort_values(ascending=False).index)[:top]
-    figure, axes = plt.subplots(figsize=(6.5, 0.8 + 0.3 * len(changes)))
-    axes.barh(range(len(changes)), changes[column],
-              color=[colours[c] for c in changes["country"]])
-    axes.set_yticks(range(len(changes)), [f"{c} {t} in {r}, {h}" for c, t, r, h in zip(
-        changes["country"], changes["task"], changes["region"], changes["phase"],
-        strict=True)])
-    axes.invert_yaxis()
-    axes.axvline(0, color="black", linewidth=0.8)
-    axes.set_xlabel(f"change in delivered amount, {label(plans[1])} against "
-                    f"{label(plans[0])} (task units)")
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.set_title(f"Largest changes in who does what (top {len(changes)})", loc="left")
-    return svg(figure)
-
-
 # --- documents ---------------------------------------------------------------------------
 
 @dataclass
@@ -380,8 +258,11 @@ def report_document(plan: Plan) -> Document:
     free = reconciled(plan, costs)
     document.facts = {"explain": explain_hint(plan),
                       "reconciled": priced_but_free(free) if free else ""}
-    document.charts = {"burden": burden_chart(plan, colours),
-                       **{f"heatmap:{phase}": heatmap(plan, phase) for phase in phases},
+    countries = [c.country for c in plan.countries]
+    document.charts = {"burden": charts.burden_chart(burden(plan), colours),
+                       **{f"heatmap:{phase}": charts.heatmap(who_does_what(plan, phase),
+                                                             countries, phase)
+                          for phase in phases},
                        **{f"map:{phase}": theatre_map(plan, phase, colours)
                           for phase in phases}}
     return document
@@ -416,9 +297,13 @@ def compare_document(plans: list[Plan]) -> Document:
         "shortfalls": {label(p): shortfall_table(p) for p in plans},
         "constraints": {label(p): shaping_constraints(p) for p in plans},
     }
-    document.charts = {"shares": share_change_chart(plans, colours),
-                       "allocations": allocation_change_chart(plans, colours),
-                       **{f"burden:{label(p)}": burden_chart(p, colours) for p in plans}}
+    first, second = label(plans[0]), label(plans[1])
+    document.charts = {"shares": charts.share_change_chart(share_changes(plans), colours,
+                                                           first),
+                       "allocations": charts.allocation_change_chart(
+                           allocation_changes(plans[:2]), colours, first, second),
+                       **{f"burden:{label(p)}": charts.burden_chart(burden(p), colours)
+                          for p in plans}}
     return document
 
 

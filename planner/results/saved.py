@@ -14,9 +14,12 @@ from __future__ import annotations
 import json
 import stat
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from planner.errors import InputError, Problem
@@ -261,3 +264,49 @@ def clean_element(element: ET.Element) -> None:
             del element.attrib[name]
     if local(element.tag) == "style" and element.text and refers_outside(element.text):
         element.text = ""
+
+
+# --- the agreed plan of a persistence front ------------------------------------------------
+
+AGREED = ["country", "pool", "task", "region", "phase", "units"]
+
+
+@dataclass(frozen=True)
+class AgreedPlan:
+    """The units of a saved plan folder by pool, task, region and phase: what
+    ``planner analyze pareto --against persistence`` counts the units moved from. Read from
+    the folder's allocations.csv, the table an analyst may have edited to the plan agreed."""
+
+    folder: Path
+    units: pd.DataFrame  # AGREED columns, units as float
+
+
+def load_agreed(folder: Path) -> AgreedPlan:
+    """The agreed units of a saved plan folder; a damaged file is a located error, every
+    problem at once."""
+    path = Path(folder) / "allocations.csv"
+    if not (Path(folder) / "plan.json").is_file() or not path.is_file():
+        raise InputError([Problem(str(folder), "is not a plan folder (no plan.json and "
+                                  "allocations.csv)", hint="pass a folder written by "
+                                  "planner solve, e.g. plans/baseline")])
+    hint = "solve the agreed mission again to rewrite the plan folder"
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(str(path), f"cannot be read ({exc.__class__.__name__})",
+                                  hint=hint)]) from None
+    missing = [c for c in AGREED if c not in table.columns]
+    if missing:
+        raise InputError([Problem(str(path), f"has no column {', '.join(missing)}",
+                                  hint=hint)])
+    problems = []
+    units = pd.to_numeric(table["units"], errors="coerce")
+    for index in np.flatnonzero(~np.isfinite(units.to_numpy(float)) | (units < 0)):
+        problems.append(Problem(str(path), f"'{table['units'].iloc[index]}' is not a number "
+                                "of units", row=int(index) + 2, column="units", hint=hint))
+    for index in np.flatnonzero(table.duplicated(AGREED[:-1]).to_numpy()):
+        problems.append(Problem(str(path), "this pool, task, region and phase is listed "
+                                "twice", row=int(index) + 2, hint=hint))
+    if problems:
+        raise InputError(problems)
+    return AgreedPlan(Path(folder), table[AGREED[:-1]].assign(units=units.astype(float)))

@@ -39,6 +39,9 @@ class Instance:
     file_flags: dict[str, str] = field(default_factory=dict)  # as the mission file sets them
     # overrides given beyond the mission file's (the Python API); already in mission.overrides
     added_overrides: tuple[Override, ...] = ()
+    # where each key of the mission was written (file and line), when it was read from a file:
+    # an analysis that refuses part of the mission names the line without reading it again
+    where: Where | None = field(default=None, compare=False, repr=False)
 
     @property
     def changed_flags(self) -> dict[str, str]:
@@ -266,10 +269,12 @@ def active_links(capabilities: Capabilities, mission: Mission,
 
 def apply_mission(capabilities: Capabilities, mission: Mission, mission_file: str = "",
                   settings: dict[str, str] | None = None,
-                  added_overrides: tuple[Override, ...] = ()) -> Instance:
+                  added_overrides: tuple[Override, ...] = (),
+                  where: Where | None = None) -> Instance:
     """The instance for a mission that has already been checked against the tables.
     ``added_overrides`` names those of ``mission.overrides`` not in the mission file, so the
-    plan can say it differs from the file."""
+    plan can say it differs from the file; ``where`` is where the mission file's keys were
+    written."""
     settings = settings or {}
     flags = effective_flags(capabilities, mission, settings)
     capabilities = taking_part(capabilities, mission.countries)
@@ -279,4 +284,4 @@ def apply_mission(capabilities: Capabilities, mission: Mission, mission_file: st
     return Instance(changed, mission, requirement_table(mission), mission_file, flags,
                     settings, applicable_policies(capabilities, mission, flags),
                     active_links(capabilities, mission, flags), overrides,
-                    file_flags(capabilities, mission), added_overrides)
+                    file_flags(capabilities, mission), added_overrides, where)

@@ -107,7 +107,7 @@ class Page:
 
 
 def colours(countries: list[str]) -> dict[str, str]:
-    from planner.reports.report import PALETTE
+    from planner.reports.charts import PALETTE
 
     return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(countries)}
 
