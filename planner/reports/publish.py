@@ -153,8 +153,8 @@ def write_report(plan: Plan, out: Path | None, output_format: str, force: bool =
 def write_analysis_report(folder: Path, out: Path | None, output_format: str,
                           force: bool = False) -> Path:
     """A report of a saved analysis folder (``planner analyze ... --out FOLDER``)."""
-    from planner.reports import report
     from planner.analyze.results import load_analysis
+    from planner.reports import report
 
     analysis = load_analysis(folder)
     path = out or Path("reports") / (f"{safe_name(analysis.kind)}-"

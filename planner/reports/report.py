@@ -8,7 +8,6 @@ note and source from an input file is escaped, and nothing is fetched from the n
 from __future__ import annotations
 
 import base64
-import io
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -21,8 +20,8 @@ from markupsafe import Markup
 from planner.errors import CONTROL
 from planner.reports import charts
 from planner.reports.charts import PALETTE
-from planner.results.plan import SHORTFALL_TOLERANCE, Plan, priced_but_free
 from planner.reports.theatre import theatre_map
+from planner.results.plan import SHORTFALL_TOLERANCE, Plan, priced_but_free
 
 CHANGE_TOLERANCE = 1e-6
 COST = "cost (USD m)"  # the column of what each policy costs, signed as `planner explain`
