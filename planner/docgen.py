@@ -282,9 +282,21 @@ def nested_models(annotation: Any, how: str = "") -> Iterator[tuple[type[BaseMod
         yield from nested_models(get_args(annotation)[0], "each item of")
     elif origin is dict:
         yield from nested_models(get_args(annotation)[1], "each entry of")
+    elif origin is Annotated and any(getattr(a, "discriminator", None)
+                                     for a in get_args(annotation)[1:]):
+        members = get_args(get_args(annotation)[0])  # a union told apart by a key: what
+        yield from nested_models(shared_base(members), how)  # they share, then each
+        for argument in members:
+            yield from nested_models(argument, how)
     elif origin in (Union, types.UnionType, Annotated):
         for argument in get_args(annotation):
             yield from nested_models(argument, how)
+
+
+def shared_base(models: tuple[type[BaseModel], ...]) -> type[BaseModel]:
+    """The nearest class every model of a discriminated union derives from."""
+    return next(base for base in models[0].__mro__
+                if all(issubclass(m, base) for m in models))
 
 
 def mission_sections() -> list[Section]:
@@ -338,6 +350,9 @@ def number_noun(bounds: dict[str, Any], plural: bool) -> str:
 def type_text(annotation: Any, metadata: Iterable[Any] = (), plural: bool = False) -> str:
     """A field's type in words: 'identifier or list of identifiers', 'number >= 0'."""
     origin = get_origin(annotation)
+    if origin is Annotated and any(getattr(a, "discriminator", None)
+                                   for a in get_args(annotation)[1:]):
+        return type_text(shared_base(get_args(get_args(annotation)[0])), (), plural)
     if origin is Annotated:
         base, *extra = get_args(annotation)
         return type_text(base, [*metadata, *extra], plural)
@@ -411,25 +426,10 @@ def without_bullets(doc: str) -> str:
 
 
 def policy_kind_texts() -> dict[str, str]:
-    """Each policy kind with its paragraph from the Policy docstring."""
-    from planner.schema.policy import Policy, PolicyKind
+    """Each policy kind with its reference text, the docstring of its class."""
+    from planner.schema.policies.registry import KINDS
 
-    found: dict[str, str] = {}
-    current: list[str] = []
-    for line in docstring(Policy).splitlines():
-        stripped = line.strip()
-        if stripped.startswith("- `"):
-            current = re.findall(r"`(\w+)`(?=\s*(?:/|:))", stripped.split(":")[0] + ":")
-            body = stripped.split(":", 1)[1].strip()
-            for kind in current:
-                found[kind] = body
-        elif current and stripped and not stripped.startswith("`when`"):
-            for kind in current:
-                found[kind] += " " + stripped
-        else:
-            current = []
-    return {kind: found.get(kind, "").rstrip(";").rstrip(".") + "."
-            for kind in get_args(PolicyKind)}
+    return {kind: " ".join(docstring(model).split()) for kind, model in KINDS.items()}
 
 
 def flow(value: Any) -> str:
@@ -560,8 +560,7 @@ def condition_text(policy: Any) -> str:
                  for flag, v in condition.items()]
         return f"{label} {', '.join(shown)}" if shown else ""
 
-    kept = [one("when", policy.when), one("unless", policy.unless),
-            one("active when", policy.active_when), one("active unless", policy.active_unless)]
+    kept = [one(label, condition) for label, condition in policy.conditions()]
     return text("; ".join(k for k in kept if k)) or "always"
 
 

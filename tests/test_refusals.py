@@ -128,7 +128,9 @@ def test_one_message_is_one_refusal() -> None:
     assert len(set(messages)) == len(messages)
 
 
-@pytest.mark.parametrize("module", ["schema/mission.py", "schema/policy.py"])
+@pytest.mark.parametrize("module", ["schema/mission.py", "schema/policy.py",
+                                    *sorted(f"schema/policies/{p.name}" for p in (
+                                        REPO / "planner" / "schema" / "policies").glob("*.py"))])
 def test_validators_raise_only_declared_refusals(module: str) -> None:
     """A ``raise ValueError(...)`` written in a validator would be a refusal the reference
     does not list: declare it with ``refusal(...)`` and raise ``.error()``."""

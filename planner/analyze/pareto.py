@@ -30,7 +30,7 @@ from planner.formulation.model import PlanningModel, Row, build_model, label
 from planner.reports import charts
 from planner.results.saved import AgreedPlan
 from planner.scenario.instance import Instance
-from planner.schema.policy import Policy
+from planner.schema.policies import share_cap
 from planner.solving.gap import WITH_PLAN
 from planner.solving.highs import INF
 
@@ -45,7 +45,7 @@ def us_share(record: Record, country: str = "USA") -> float:
 
 def capped(instance: Instance, share: float, country: str) -> Instance:
     """The instance with one more policy: the country's share of cost at most ``share``."""
-    cap = Policy(name=CAP, kind="share_cap", country=country, of="cost",
+    cap = share_cap.ShareCap(name=CAP, kind="share_cap", country=country, of="cost",
                  value=min(max(share, 0.0), 1.0),
                  sentence=f"{country} bears at most {share:.2%} of the employment cost "
                  "(a point of the Pareto front).", source="analysis: Pareto front")

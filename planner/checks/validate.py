@@ -50,7 +50,7 @@ class Capabilities:
                 "pool": list(self.pools["pool"].unique()),
                 "country_pool": [f"{c}/{p}" for c, p in self.pools[["country", "pool"]]
                                  .itertuples(index=False)],
-                "link": [p.name for p in self.standing.policies if p.kind == "link"]}
+                "link": [p.name for p in self.standing.policies if p.is_link]}
 
     @property
     def country_codes(self) -> list[str]:

@@ -167,7 +167,7 @@ def explain(
         if save:
             check_destination(destination, force)
         # a MIP shows its own progress line (planner.solving.solve); an LP gets the spinner
-        mip = bool(instance.integer_pools) or any(p.kind == "lead_nation"
+        mip = bool(instance.integer_pools) or any(p.binary
                                                   for p in instance.policies)
         with working(f"explain {instance.name}: solving, then re-solving without each "
                      "binding policy and with each link switched", shown=not mip):

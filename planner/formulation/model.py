@@ -11,7 +11,8 @@ Rows:
 - ``cover[t,r,h]``: sum over c, p of delivers * units + shortfall >= amount;
 - ``policy[name]`` / ``policy[name,h]``: the legal and political constraints that hold
   under the scenario flags, links that are inactive, and lead-nation choices
-  ``policy[name,t,r]`` / ``policy[name,c,t,r]`` (see ``planner.schema.policy``).
+  ``policy[name,t,r]`` / ``policy[name,c,t,r,h]``: each kind of policy builds its own (see
+  ``planner/schema/policies/`` and ``planner.formulation.policy_rows``).
 Objective: minimise sum (cost_per_unit + task_cost) * units + sum penalty * shortfall.
 
 Expressions are built from grouped tables, one group per row, not by nested loops: the
@@ -30,8 +31,8 @@ import pandas as pd
 import pulp
 
 from planner.formulation.bulk import no_cycle_collection
+from planner.formulation.policy_rows import Context
 from planner.scenario.instance import Instance
-from planner.schema.policy import lead_nation_rows, names, policy_rows, selection
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,12 @@ def label(kind: str, *keys: str) -> str:
 
 
 def demand_keys(instance: Instance) -> pd.DataFrame:
-    """(task, region, phase) where units may be employed: every requirement, and every
-    region a policy says a country must hold (even where the mission requires nothing)."""
-    retained = [(p.task, p.region, phase) for p in instance.policies
-                if p.kind == "retain_at_home"
-                for phase in names(p.phase) or instance.phases if phase in instance.phases]
+    """(task, region, phase) where units may be employed: every requirement, and every cell
+    a policy asks for even where the mission requires nothing (``demand_cells``: a region a
+    country must hold)."""
+    asked = [cell for p in instance.policies for cell in p.demand_cells(instance.phases)]
     keys = pd.concat([instance.requirements[["task", "region", "phase"]],
-                      pd.DataFrame(retained, columns=["task", "region", "phase"])])
+                      pd.DataFrame(asked, columns=["task", "region", "phase"])])
     return keys.drop_duplicates().reset_index(drop=True)
 
 
@@ -184,31 +184,6 @@ class Groups:
         return zip(self.start[:-1].tolist(), self.start[1:].tolist(), strict=True)
 
 
-def lead_units(instance: Instance, units: pd.DataFrame) -> pd.DataFrame:
-    """The units table with each pool's quantity and whether it comes in whole units, which
-    the lead-nation rows' bounds read."""
-    pools = instance.capabilities.pools
-    quantity = dict(zip(zip(pools["country"], pools["pool"], strict=True),
-                        pools["quantity"].astype(float), strict=True))
-    whole = instance.integer_pools
-    keys = list(zip(units["country"], units["pool"], strict=True))
-    return units.assign(quantity=[quantity[k] for k in keys],
-                        integer=[k in whole for k in keys])
-
-
-def rewarded_cells(instance: Instance, units: pd.DataFrame) -> set[tuple[str, str, str]]:
-    """(task, region, phase) where a policy in force may make delivering more than the
-    requirement worth its cost: a retain-at-home floor, or a share cap or floor (of delivered
-    amounts or of cost), whose scope includes them. Lead-nation bounds leave these alone."""
-    cells: set[tuple[str, str, str]] = set()
-    for policy in instance.policies:
-        if policy.kind in ("retain_at_home", "share_cap", "share_floor"):
-            mask = selection(units, policy, policy.phase, country=False)
-            cells |= set(zip(units["task"][mask], units["region"][mask], units["phase"][mask],
-                             strict=True))
-    return cells
-
-
 def pool_sentence(country_name: str, pool: str, phase: str, available: float) -> str:
     """What a pool row says; a re-solve that changes the pool's size says it again."""
     return (f"{country_name} can employ at most {available:g} units of {pool} in {phase}, "
@@ -280,26 +255,12 @@ def build(instance: Instance) -> PlanningModel:
             expr >= float(req.amount),
         )
 
-    homes = instance.homes
-    countries = list(caps.countries["country"])
-    required = {(t, r, h): float(a) for t, r, h, a in shortfalls[
-        ["task", "region", "phase", "amount"]].itertuples(index=False)}
-    leads = []
-    led = lead_units(instance, units) if any(
-        p.kind == "lead_nation" for p in instance.policies) else units
-    open_cells = rewarded_cells(instance, units)
+    context = Context(instance, units, problem)
     for policy in instance.policies:
-        for name, constraint in policy_rows(policy, units, instance.phases, homes):
-            model.add(Row(name, "policy", policy.sentence, policy.source, policy.name),
-                      constraint)
-        if policy.kind == "lead_nation":
-            rows, chosen = lead_nation_rows(
-                policy, led, countries, list(instance.links), required,
-                lambda name: problem.add_variable(name, cat=pulp.LpBinary), open_cells)
-            for name, constraint, sentence in rows:
-                model.add(Row(name, "policy", f"{sentence} {policy.sentence}",
-                              policy.source, policy.name), constraint)
-            leads += [(policy.name, *lead) for lead in chosen]
+        for row in context.rows(policy):
+            model.add(Row(label("policy", policy.name, *row.keys), "policy", row.sentence,
+                          policy.source, policy.name), row.constraint)
+    leads = context.leads
     if leads:
         model.leads = pd.DataFrame(leads, columns=["policy", "country", "task", "region",
                                                    "var"])

@@ -12,6 +12,8 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from planner.results.explain import Conflict, Explanation, PolicyWorth
+from planner.schema.policies.base import Policy
+from planner.schema.policies.registry import KINDS
 from planner.results.plan import (
     SHORTFALL_TOLERANCE,
     ConstraintResult,
@@ -313,20 +315,9 @@ def worth_sentence(w: PolicyWorth) -> str:
 
 def worth_only(w: PolicyWorth) -> str:
     """Its signed cost in USD m (positive: it raises the objective), the number the
-    reports and the JSON show."""
-    if w.cost is None:
-        return ("without it there is no feasible plan" if w.kind != "link" or not w.in_force
-                else "switching it off leaves no feasible plan")
-    cost, amount = f"costs {number(w.cost, 1)} USD m", number(abs(w.cost), 1)
-    if w.kind != "link":
-        return (f"{cost} in this mission" if w.cost > 0 else f"{cost}: without it the "
-                f"objective would be {amount} higher (a side effect on penalties)")
-    if w.in_force:
-        return (f"active; {cost}: it saves {amount} (switched off, the objective would rise "
-                f"by {amount})" if w.cost < 0 else f"active; {cost} (switched off, the "
-                f"objective would fall by {amount})")
-    return (f"inactive; {cost}: switching it on would save {amount}" if w.cost > 0
-            else f"inactive; {cost}: switching it on would raise the objective by {amount}")
+    reports and the JSON show, in the words of the policy's kind."""
+    return KINDS.get(w.kind, Policy).worth_text(f"costs {number(w.cost or 0, 1)} USD m",
+                                    number(abs(w.cost or 0), 1), w.cost, w.in_force)
 
 
 def policy_of(row: str) -> str:

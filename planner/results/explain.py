@@ -236,7 +236,7 @@ def pool_prices(model: PlanningModel, solution: Solution) -> list[PoolPrice]:
 def switched(instance: Instance, policy: Policy) -> Instance:
     """The instance without a policy in force, or with a link switched the other way (with
     the policies that depend on it going or coming with it)."""
-    if policy.kind == "link":
+    if policy.is_link:
         active = {p.name for p in instance.links} ^ {policy.name}
         return instance.with_links(active)
     return dataclasses.replace(instance, policies=tuple(
@@ -260,19 +260,19 @@ def policy_worths(instance: Instance, plan: Plan, solver: str,
                 for c in plan.policy_rows if c.binding or plan.problem_class == "MIP"}
     now = plan.objective or 0.0
     worths = []
-    candidates = [p for p in instance.policies if p.kind != "link" and p.name in at_limit]
-    links = {p.name: p for p in (*instance.links, *instance.policies) if p.kind == "link"}
+    candidates = [p for p in instance.policies if not p.is_link and p.name in at_limit]
+    links = {p.name: p for p in (*instance.links, *instance.policies) if p.is_link}
     candidates += [links[name] for name in sorted(links)]
     for policy in candidates:
         solution = what_if(switched(instance, policy), solver, time_limit, mip_gap)
         other = solution.objective if solution.status == "optimal" else None
-        active = policy.kind != "link" or policy in instance.links
+        active = not policy.is_link or policy in instance.links
         worths.append(PolicyWorth(
             name=policy.name, kind=policy.kind, sentence=policy.sentence,
             source=policy.source, in_force=active, objective_now=now,
             objective_switched=other,
             cost=None if other is None else clean(now - other),
-            depend_on_it=dependents(instance, policy) if policy.kind == "link" else []))
+            depend_on_it=dependents(instance, policy) if policy.is_link else []))
     return sorted(worths, key=lambda w: -abs(w.cost or 0))
 
 

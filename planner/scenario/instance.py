@@ -83,7 +83,7 @@ class Instance:
         reverse. This is how explain prices a link and resilience cuts one."""
         every = every_policy(self.capabilities, self.mission)
         return dataclasses.replace(
-            self, links=tuple(p for p in every if p.kind == "link" and p.name in active),
+            self, links=tuple(p for p in every if p.is_link and p.name in active),
             policies=tuple(p for p in every if p.applies(self.flags, active)))
 
     @property
@@ -159,10 +159,7 @@ def taking_part(capabilities: Capabilities, countries: list[str] | None) -> Capa
 def concerns_only(policy: Policy, countries: set[str]) -> bool:
     """Whether a policy is about countries taking part: every country it names does (a
     lead-nation policy needs one candidate; it chooses among those taking part)."""
-    named = policy.countries
-    if policy.kind == "lead_nation":
-        return not named or any(c in countries for c in named)
-    return all(c in countries for c in named)
+    return policy.concerns_only(countries)
 
 
 def requirement_table(mission: Mission) -> pd.DataFrame:
@@ -264,7 +261,7 @@ def active_links(capabilities: Capabilities, mission: Mission,
                  flags: dict[str, str]) -> tuple[Policy, ...]:
     """The links whose conditions make them active under the flags."""
     return tuple(p for p in every_policy(capabilities, mission)
-                 if p.kind == "link" and p.active(flags))
+                 if p.is_link and p.active(flags))
 
 
 def apply_mission(capabilities: Capabilities, mission: Mission, mission_file: str = "",

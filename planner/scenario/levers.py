@@ -38,7 +38,7 @@ class Lever:
 
 def conditions(policy: Policy) -> set[str]:
     """The flags a policy's conditions (or a link's) depend on."""
-    return {*policy.when, *policy.unless, *policy.active_when, *policy.active_unless}
+    return {flag for _, condition in policy.conditions() for flag in condition}
 
 
 def flag_levers(capabilities: Capabilities, mission: Mission | None) -> list[Lever]:

@@ -16,7 +16,16 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from planner.errors import InputError, Problem, refusal, suggest, unknown
 from planner.inputs.load import Where, read_yaml
 from planner.schema import tables as schema
-from planner.schema.policy import Flag, Frozen, Policy, Standing, check_flags, check_policies
+from planner.schema.policy import (
+    KINDS,
+    AnyPolicy,
+    Flag,
+    Frozen,
+    Policy,
+    Standing,
+    check_flags,
+    check_policies,
+)
 
 M = TypeVar("M", bound=BaseModel)
 Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
@@ -336,7 +345,7 @@ class Mission(Frozen):
     requirements: list[Requirement] = Field(
         min_length=1, description="What the alliance must deliver: task, region and amount "
         "per phase.")
-    policies: list[Policy] = Field(
+    policies: list[AnyPolicy] = Field(
         default=[], description="Mission-specific policies, added to the standing ones; one "
         "with the name of a standing policy replaces it.")
     overrides: list[Override] = Field(
@@ -386,7 +395,14 @@ def validated(model: type[M], document: dict[str, Any], where: Where) -> M:
                 key = error["loc"][-1] if error["loc"] else ""
                 message = UNKNOWN_KEY.text(key=key)
                 if loc:
-                    hints[loc] = known_keys_hint(model, loc)
+                    hints[loc] = known_keys_hint(model, error["loc"])
+            if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+                loc = (*loc, "kind")  # a policy's kind: unknown, or not given
+                if error["type"] == "union_tag_not_found":
+                    message = MISSING
+                else:
+                    message, hints[loc] = unknown("policy kind", str(error["ctx"]["tag"]),
+                                                  KINDS)
             by_path.setdefault(loc, [])
             if message not in by_path[loc]:
                 by_path[loc].append(message)
@@ -558,6 +574,7 @@ def kept_by_key(inherited: list[Any], own: list[Any], key: tuple[str, ...]) -> l
 NESTED: dict[str, type[BaseModel]] = {
     "requirements": Requirement, "objective": Objective, "policies": Policy, "flags": Flag,
     "overrides": Override, "uncertainty": Uncertainty, "readiness": Spread,
+    **KINDS,  # pydantic's path to a policy's key names its kind after the index
 }
 FIELD_NAMES = {name for model in (Mission, Standing, *NESTED.values())
                for name in model.model_fields}

@@ -1,0 +1,165 @@
+"""The rows of the policies in force: the context each policy kind builds its rows with.
+
+A kind (``planner/schema/policies/<kind>.py``) names no PuLP: it selects units columns with
+``Context.select`` and compares their weighted totals (``Context.total``) to numbers; the
+expressions and rows made here are PuLP's. Selections are masks over the units table, and a
+total adds up repeated columns (PuLP keeps only the last of a pair).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from planner.scenario.instance import Instance
+from planner.schema.policies.base import Names, Policy, PolicyRow, names
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which rows of the units table a policy speaks about."""
+
+    mask: pd.Series
+
+    def __and__(self, other: Selection) -> Selection:
+        return Selection(self.mask & other.mask)
+
+    def __or__(self, other: Selection) -> Selection:
+        return Selection(self.mask | other.mask)
+
+    def any(self) -> bool:
+        return bool(self.mask.any())
+
+
+def affine(pairs: Iterable[tuple[pulp.LpVariable, float]]) -> pulp.LpAffineExpression:
+    """An expression that adds up repeated variables (PuLP keeps only the last of a pair)."""
+    summed: dict[pulp.LpVariable, float] = {}
+    for var, coefficient in pairs:
+        summed[var] = summed.get(var, 0.0) + coefficient
+    return pulp.LpAffineExpression(list(summed.items()))
+
+
+@dataclass
+class Context:
+    """What a policy's ``rows`` may use: the units columns of the model being built, the
+    mission's phases and requirements, the countries, their homes and the active links."""
+
+    instance: Instance
+    units: pd.DataFrame  # one row per units column: keys, delivers, unit_cost, var
+    problem: pulp.LpProblem
+    policy: Policy | None = None  # the policy whose rows are being built
+    leads: list[tuple[str, str, str, str, Any]] = field(default_factory=list)
+
+    @cached_property
+    def phases(self) -> list[str]:
+        return self.instance.phases
+
+    @cached_property
+    def countries(self) -> list[str]:
+        return list(self.instance.capabilities.countries["country"])
+
+    @cached_property
+    def homes(self) -> dict[str, str]:
+        return self.instance.homes
+
+    @cached_property
+    def links(self) -> tuple[Any, ...]:
+        return tuple(self.instance.links)
+
+    @cached_property
+    def required(self) -> dict[tuple[str, str, str], float]:
+        """The amount of each requirement by task, region and phase."""
+        return {(t, r, h): float(a) for t, r, h, a in self.instance.requirements[
+            ["task", "region", "phase", "amount"]].itertuples(index=False)}
+
+    def select(self, country: Names = None, task: Names = None, region: Names = None,
+               phase: Names = None) -> Selection:
+        """The units of ``country`` (every country when ``None``) within the scope given;
+        a list names several."""
+        units = self.units
+        mask = pd.Series(True, index=units.index)
+        for column, value in (("country", country), ("task", task), ("region", region),
+                              ("phase", phase)):
+            if value is not None:
+                mask &= units[column].isin(names(value))
+        return Selection(mask)
+
+    def nothing(self) -> Selection:
+        return Selection(pd.Series(False, index=self.units.index))
+
+    def needed(self) -> Selection:
+        """The units in a (task, region) the mission requires in some phase."""
+        pairs = pd.Series(list(zip(self.units["task"], self.units["region"], strict=True)),
+                          index=self.units.index)
+        return Selection(pairs.isin({(t, r) for t, r, _ in self.required}))
+
+    def total(self, chosen: Selection, weight: str | None = None, times: float = 1.0
+              ) -> pulp.LpAffineExpression:
+        """The units selected, each weighted by a column of the units table (``delivers``,
+        ``unit_cost``; 1 when ``None``), times a factor."""
+        rows = self.units[chosen.mask]
+        weights = (rows[weight].to_numpy(dtype=float) if weight
+                   else np.ones(len(rows))) * times
+        return affine(zip(rows["var"].tolist(), weights.tolist(), strict=True))
+
+    def linear(self, pairs: Iterable[tuple[Any, float]]) -> pulp.LpAffineExpression:
+        """A sum of columns times coefficients (repeated columns added up)."""
+        return affine(pairs)
+
+    def sum(self, columns: Iterable[Any]) -> pulp.LpAffineExpression:
+        return pulp.lpSum(columns)
+
+    @cached_property
+    def lead_units(self) -> pd.DataFrame:
+        """The units table with each pool's quantity and whether it comes in whole units,
+        which lead-nation bounds read."""
+        pools = self.instance.capabilities.pools
+        quantity = dict(zip(zip(pools["country"], pools["pool"], strict=True),
+                            pools["quantity"].astype(float), strict=True))
+        whole = self.instance.integer_pools
+        keys = list(zip(self.units["country"], self.units["pool"], strict=True))
+        return self.units.assign(quantity=[quantity[k] for k in keys],
+                                 integer=[k in whole for k in keys])
+
+    def frame(self, chosen: Selection) -> pd.DataFrame:
+        """The selected units as a table, with quantity and whole units (see
+        ``lead_units``)."""
+        return self.lead_units[chosen.mask]
+
+    def lead(self, country: str, task: str, region: str) -> pulp.LpVariable:
+        """A binary column: whether the country leads the task in the region under the
+        policy whose rows are being built."""
+        assert self.policy is not None
+        var = self.problem.add_variable(
+            f"lead[{self.policy.name},{country},{task},{region}]", cat=pulp.LpBinary)
+        self.leads.append((self.policy.name, country, task, region, var))
+        return var
+
+    @cached_property
+    def open_cells(self) -> set[tuple[str, str, str]]:
+        """(task, region, phase) where a policy in force may make delivering more than the
+        requirement worth its cost (``rewards_overshoot``): lead-nation bounds leave these
+        alone."""
+        cells: set[tuple[str, str, str]] = set()
+        units = self.units
+        for policy in self.instance.policies:
+            chosen = policy.rewards_overshoot(self)
+            if chosen is not None:
+                mask = chosen.mask
+                cells |= set(zip(units["task"][mask], units["region"][mask],
+                                 units["phase"][mask], strict=True))
+        return cells
+
+    def rows(self, policy: Policy) -> list[PolicyRow]:
+        """The rows of one policy in force."""
+        self.policy = policy
+        try:
+            return policy.rows(self)
+        finally:
+            self.policy = None
