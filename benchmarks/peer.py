@@ -3,9 +3,11 @@ against: tables read with pandas, one variable per (country, pool, task, region,
 made in nested loops, rows summed with ``lpSum``, solved by CBC (the ``cbcbox`` binary, as
 ``planner --solver cbc`` runs it).
 
-It covers what the synthetic theatres of ``benchmarks.generate`` use (the kinds of policy
-a plain LP has: forbid, share_cap of delivered amounts, retain_at_home, budget_cap and
-links), and the benchmark checks that its optimum equals the planner's.
+Its policies are the planner's kinds (``planner/schema/policies/``): each kind's ``rows``
+is handed a context made of this script's dictionaries and loops (``Loops``) instead of the
+planner's tables, so a policy means the same in both and a new kind needs no code here. It
+covers the kinds a plain LP has (all but lead_nation), and the benchmark checks that its
+optimum equals the planner's.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from typing import Any
 import pandas as pd
 import pulp
 import yaml
+
+from planner.schema.policies.base import Names, Policy
+from planner.schema.policies.registry import make_policy
 
 
 @dataclass
@@ -32,7 +37,7 @@ class Tables:
     pools: dict[str, pd.DataFrame]
     phases: list[str]
     requirements: dict[tuple[str, str, str], tuple[float, float]]  # amount, penalty
-    policies: list[dict[str, Any]]
+    policies: list[Policy]
     flags: dict[str, str]
 
 
@@ -62,11 +67,8 @@ def read(data: Path, mission_file: Path) -> Tables:
         regions=list(pd.read_csv(data / "regions.csv")["region"]),
         pools={c: pd.read_csv(data / f"{c}.csv") for c in codes},
         phases=list(mission["phases"]), requirements=requirements,
-        policies=standing.get("policies", []) + mission.get("policies", []), flags=flags)
-
-
-def holds(condition: dict[str, Any], flags: dict[str, str]) -> bool:
-    return all(flags.get(flag) in listed(value) for flag, value in condition.items())
+        policies=[make_policy(**p) for p in standing.get("policies", [])
+                  + mission.get("policies", [])], flags=flags)
 
 
 def build(t: Tables) -> tuple[pulp.LpProblem, dict[tuple[str, ...], pulp.LpVariable]]:
@@ -112,52 +114,64 @@ def build(t: Tables) -> tuple[pulp.LpProblem, dict[tuple[str, ...], pulp.LpVaria
         prob += (pulp.lpSum(delivers[k] * x[k] for k in by_need[need]) + short[need]
                  >= amount), "cover_" + "_".join(need)
 
+    loops = Loops(t, x, cost, delivers)
+    active = {p.name for p in t.policies if p.active(t.flags)}
     for policy in t.policies:
-        add_policy(prob, t, policy, x, cost, delivers)
+        if policy.applies(t.flags, active):
+            for row in policy.rows(loops):
+                prob += row.constraint, "_".join((policy.name, *row.keys))
     return prob, x
 
 
-def add_policy(prob: pulp.LpProblem, t: Tables, policy: dict[str, Any],
-               x: dict[tuple[str, ...], pulp.LpVariable], cost: dict[tuple[str, ...], float],
-               delivers: dict[tuple[str, ...], float]) -> None:
-    kind, name = policy["kind"], policy["name"]
-    if kind == "link":
-        if holds(policy.get("active_when", {}), t.flags):
-            return
-        one, other = policy["country"], policy["partner"]
-        tasks = listed(policy.get("task"))
-        joint = [v for (c, _, task, region, _), v in x.items()
-                 if (tasks is None or task in tasks)
-                 and ((c == one and region == t.homes.get(other))
-                      or (c == other and region == t.homes.get(one)))]
-        if joint:
-            prob += pulp.lpSum(joint) <= 0, name
-        return
-    if not holds(policy.get("when", {}), t.flags):
-        return
-    country = policy["country"]
-    tasks, regions = listed(policy.get("task")), listed(policy.get("region"))
-    phases = listed(policy.get("phase"))
+@dataclass
+class Loops:
+    """What a policy kind builds its rows with (``planner.schema.policies.base.RowContext``),
+    over this script's dictionaries: a selection is a list of keys, a total an ``lpSum``."""
 
-    def chosen(own: bool) -> list[tuple[str, ...]]:
-        return [k for k in x if (not own or k[0] == country)
-                and (tasks is None or k[2] in tasks) and (regions is None or k[3] in regions)
-                and (phases is None or k[4] in phases)]
+    t: Tables
+    x: dict[tuple[str, ...], pulp.LpVariable]
+    cost: dict[tuple[str, ...], float]
+    delivers: dict[tuple[str, ...], float]
 
-    if kind == "forbid":
-        keys = chosen(True)
-        if keys:
-            prob += pulp.lpSum(x[k] for k in keys) <= 0, name
-    elif kind == "budget_cap":
-        prob += pulp.lpSum(cost[k] * x[k] for k in chosen(True)) <= policy["value"], name
-    elif kind == "share_cap" and policy.get("of", "delivered") == "delivered":
-        own = pulp.lpSum(delivers[k] * x[k] for k in chosen(True))
-        every = pulp.lpSum(delivers[k] * x[k] for k in chosen(False))
-        prob += own - policy["value"] * every <= 0, name
-    elif kind == "retain_at_home":
-        for phase in phases or t.phases:
-            keys = [k for k in chosen(True) if k[4] == phase]
-            prob += pulp.lpSum(delivers[k] * x[k] for k in keys) >= policy["value"], (
-                f"{name}_{phase}")
-    else:
-        raise NotImplementedError(f"the peer formulation has no {kind} policy")
+    @property
+    def phases(self) -> list[str]:
+        return self.t.phases
+
+    @property
+    def homes(self) -> dict[str, str]:
+        return self.t.homes
+
+    def select(self, country: Names = None, task: Names = None, region: Names = None,
+               phase: Names = None) -> Keys:
+        wanted = [listed(v) for v in (country, None, task, region, phase)]
+        return Keys([k for k in self.x if all(w is None or part in w
+                                              for part, w in zip(k, wanted, strict=True))])
+
+    def nothing(self) -> Keys:
+        return Keys([])
+
+    def total(self, chosen: Keys, weight: str | None = None, times: float = 1.0
+              ) -> pulp.LpAffineExpression:
+        factor = {"unit_cost": self.cost, "delivers": self.delivers}.get(weight or "")
+        return pulp.lpSum((factor[k] if factor else 1.0) * times * self.x[k]
+                          for k in chosen.keys)
+
+    def lead(self, country: str, task: str, region: str) -> Any:
+        raise NotImplementedError("the peer formulation has no lead_nation policy")
+
+
+@dataclass
+class Keys:
+    """Keys of ``x`` a policy speaks about, in the order of ``x``."""
+
+    keys: list[tuple[str, ...]]
+
+    def __and__(self, other: Keys) -> Keys:
+        kept = set(other.keys)
+        return Keys([k for k in self.keys if k in kept])
+
+    def __or__(self, other: Keys) -> Keys:
+        return Keys(self.keys + [k for k in other.keys if k not in set(self.keys)])
+
+    def any(self) -> bool:
+        return bool(self.keys)

@@ -3,10 +3,10 @@
 A reference written by hand drifts: a column is added to the schema, a key to a mission
 model, and the page no longer says what the planner accepts. These pages are rendered from
 the sources the loaders themselves use: ``planner/schema/tables.py`` for the capability
-tables, the pydantic models of ``planner/schema/mission.py`` and ``planner/schema/policy.py``
-for mission files, and
-the ``source`` of every shipped row for the data-source register. ``tests/test_docs.py``
-regenerates them and fails when the committed pages differ.
+tables, the pydantic models of ``planner/schema/mission.py``, ``planner/schema/policy.py``
+and ``planner/schema/policies/`` for mission files, and the ``source`` of every shipped row
+for the data-source register. ``tests/test_docs.py`` regenerates them and fails when the
+committed pages differ.
 
     python -m planner.docgen docs           # rewrite docs/reference/*.md
     python -m planner.docgen --check docs   # exit 1 if a page is out of date
@@ -488,8 +488,8 @@ def mission_files_page(data_root: Path, missions_root: Path) -> str:
     from planner.checks.validate import load_capabilities
 
     standing = load_capabilities(data_root).standing
-    parts = [header("the pydantic models in planner/schema/mission.py and "
-                    "planner/schema/policy.py, the "
+    parts = [header("the pydantic models in planner/schema/mission.py, "
+                    "planner/schema/policy.py and planner/schema/policies/, the "
                     "refusals declared beside their checks, the flags and policies of "
                     "capabilities/policies.yaml, and missions/*.yaml"),
              "# Mission files: reference\n",
@@ -560,7 +560,7 @@ def condition_text(policy: Any) -> str:
                  for flag, v in condition.items()]
         return f"{label} {', '.join(shown)}" if shown else ""
 
-    kept = [one(label, condition) for label, condition in policy.conditions()]
+    kept = [one(key.replace("_", " "), condition) for key, condition in policy.conditions()]
     return text("; ".join(k for k in kept if k)) or "always"
 
 

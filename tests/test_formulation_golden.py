@@ -11,6 +11,7 @@ row and column names, so it does not depend on a solver's LP writer.
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 from typing import Any
@@ -27,33 +28,20 @@ from .conftest import write_mission, write_tiny
 
 GOLDEN = Path(__file__).parent / "lp_files"
 
-SENTENCE = {"sentence": "test policy.", "source": "test"}
+
+
+def kind_cases() -> dict[str, dict[str, Any]]:
+    """Each policy kind's golden cases, from its own test module (tests/policies/
+    test_<kind>.py), so a new kind brings its case without a change here."""
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted((Path(__file__).parent / "policies").glob("test_*.py")):
+        found |= importlib.import_module(f"tests.policies.{path.stem}").GOLDEN
+    return found
+
 
 CASES: dict[str, dict[str, Any]] = {
     "families_pool_cover_shortfall": {},
-    "forbid": {"policies": [{"name": "no_b_in_far", "kind": "forbid", "country": "BBB",
-                             "region": "far", **SENTENCE}]},
-    "share_cap_delivered": {"policies": [{"name": "cap_a", "kind": "share_cap",
-                                          "country": "AAA", "task": "patrol", "value": 0.5,
-                                          **SENTENCE}]},
-    "share_floor_cost": {"policies": [{"name": "floor_b", "kind": "share_floor",
-                                       "country": "BBB", "of": "cost", "value": 0.4,
-                                       **SENTENCE}]},
-    "retain_at_home": {"policies": [{"name": "keep_b", "kind": "retain_at_home",
-                                     "country": "BBB", "task": "patrol", "region": "home",
-                                     "value": 2, **SENTENCE}]},
-    "budget_cap": {"policies": [{"name": "budget_a", "kind": "budget_cap", "country": "AAA",
-                                 "value": 10, **SENTENCE}]},
-    "link_inactive": {"flags": {"ties": "cut"},
-                      "policies": [{"name": "a_b", "kind": "link", "country": "AAA",
-                                    "partner": "BBB", "active_when": {"ties": "open"},
-                                    **SENTENCE}]},
-    "lead_nation_lead": {"policies": [{"name": "one_lead", "kind": "lead_nation",
-                                       "task": "watch", **SENTENCE}]},
-    "lead_nation_lead_and_linked": {"policies": [
-        {"name": "a_b", "kind": "link", "country": "AAA", "partner": "BBB", **SENTENCE},
-        {"name": "one_lead", "kind": "lead_nation", "task": "watch", "country": ["AAA"],
-         "delivered_by": "lead_and_linked", **SENTENCE}]},
+    **kind_cases(),
     "integer_units": {"integer_units": True},
 }
 

@@ -56,3 +56,13 @@ def test_a_key_at_the_default_of_the_kind_that_owns_it_is_accepted_as_before() -
     policy = make_policy(name="p", kind="forbid", country="JPN", of="delivered",
                          partner=None, sentence="s.", source="test")
     assert policy.kind == "forbid" and "of" not in policy.model_dump()
+
+
+def test_every_kind_has_its_own_test_module_with_a_golden_case() -> None:
+    from tests.test_formulation_golden import CASES
+
+    for kind in KINDS:
+        path = REPO / "tests" / "policies" / f"test_{kind}.py"
+        assert path.is_file(), f"add {path.relative_to(REPO)} (see docs/development.md)"
+        assert any(p["kind"] == kind for case in CASES.values()
+                   for p in case.get("policies", [])), kind

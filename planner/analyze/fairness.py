@@ -71,7 +71,7 @@ class StandAlone:
 
 def share_policies(instance: Instance, coalition: Coalition) -> list[str]:
     """The share caps and floors in force on members of a coalition."""
-    return [p.name for p in instance.policies if p.kind in ("share_cap", "share_floor")
+    return [p.name for p in instance.policies if p.is_share
             and set(p.countries) <= set(coalition)]
 
 

@@ -105,8 +105,7 @@ def check_policies(policies: list[Policy], vocabulary: dict[str, list[str]],
     for index, policy in enumerate(policies):
         path = (*base, index)
         problems += policy.check(vocabulary, links, where, path)
-        for key in ("when", "unless", "active_when", "active_unless"):
-            condition = getattr(policy, key, {})
+        for key, condition in policy.conditions():
             for flag, value in condition.items():
                 for one in [value] if isinstance(value, str) else value:
                     problems += check_flags({flag: one}, declared, where, (*path, key))

@@ -113,6 +113,9 @@ class Policy(Frozen):
     rank: ClassVar[int] = 100  # where the kind is listed (the reference's order)
     is_link: ClassVar[bool] = False  # a link: its rows come in when it is inactive
     binary: ClassVar[bool] = False  # its rows need binary columns (the mission is a MIP)
+    # a share of what several countries do together: fairness sets it aside for a coalition
+    # of the country alone
+    is_share: ClassVar[bool] = False
 
     name: Identifier = Field(
         description="Identifier of the policy; its LP rows are named policy[<name>...]. A "
@@ -156,7 +159,7 @@ class Policy(Frozen):
         return names(getattr(self, "country", None))
 
     def conditions(self) -> list[tuple[str, Condition]]:
-        """The conditions on flags, each with how it reads (``when``, ``active unless``)."""
+        """The conditions on flags, each with its key (``when``, ``active_unless``)."""
         return []
 
     def applies(self, flags: dict[str, str], active: Collection[str] | None = None) -> bool:

@@ -91,7 +91,7 @@ class Link(Policy):
         return []
 
     def conditions(self) -> list[tuple[str, Condition]]:
-        return [("active when", self.active_when), ("active unless", self.active_unless)]
+        return [("active_when", self.active_when), ("active_unless", self.active_unless)]
 
     def active(self, flags: dict[str, str]) -> bool:
         """Whether the link is active under these flags."""

@@ -34,6 +34,7 @@ class Share(OneCountry):
     (``of: cost``; ``task`` optional), within the optional ``region`` / ``phase``."""
 
     owns: ClassVar = {"of": COST_FOR_SHARES}
+    is_share: ClassVar[bool] = True
 
     task: Names = Field(default=None, description="The task or tasks whose amount is shared "
                         "(with of: cost, default every task).")
