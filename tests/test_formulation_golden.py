@@ -24,7 +24,7 @@ from planner.formulation.model import build_model
 from planner.solving.highs import INF, HighsModel, domain_name
 from planner.solving.solve import fast_model
 
-from .conftest import write_mission, write_tiny
+from .policies import tiny_mission
 
 GOLDEN = Path(__file__).parent / "lp_files"
 
@@ -44,24 +44,6 @@ CASES: dict[str, dict[str, Any]] = {
     **kind_cases(),
     "integer_units": {"integer_units": True},
 }
-
-
-def tiny(root: Path) -> Path:
-    """Two countries with home regions home (BBB) and far (AAA), two tasks, two phases."""
-    data = write_tiny(root / "data", {"AAA": (300, 30), "BBB": (100, 10)},
-                      ["patrol", "watch"], ["home", "far"], ["peace", "war"], {
-                          "AAA": [{"pool": "ships", "quantity": 4, "readiness": 0.5,
-                                   "cost_per_unit": 3, "regions": "home;far", "patrol": 1,
-                                   "watch": 0.5}],
-                          "BBB": [{"pool": "ships", "quantity": 6, "readiness": 1,
-                                   "cost_per_unit": 2, "regions": "home;far", "patrol": 1},
-                                  {"pool": "planes", "quantity": 3, "readiness": 1,
-                                   "cost_per_unit": 1, "regions": "home", "watch": 2}]},
-                      homes={"AAA": "far", "BBB": "home"})
-    policies = data / "policies.yaml"
-    policies.write_text("flags:\n  ties:\n    values: [open, cut]\n    default: open\n"
-                        "    description: test flag\n    source: test\n", encoding="utf-8")
-    return data
 
 
 def model_text(fast: HighsModel) -> str:
@@ -105,14 +87,7 @@ def model_text(fast: HighsModel) -> str:
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_formulation_is_unchanged(case: str, tmp_path: Path) -> None:
-    data = tiny(tmp_path)
-    extra = CASES[case]
-    mission = write_mission(
-        tmp_path / f"{case}.yaml", name=case, phases=["peace", "war"],
-        requirements=[{"task": "patrol", "region": "home", "amount": {"peace": 2, "war": 5}},
-                      {"task": "patrol", "region": "far", "phase": "war", "amount": 3},
-                      {"task": "watch", "region": "home", "amount": {"peace": 1, "war": 1}}],
-        **extra)
+    mission, data = tiny_mission(tmp_path, case, CASES[case])
     instance = pipeline.prepare(mission, data)
     text = model_text(fast_model(build_model(instance)))
     golden = GOLDEN / f"{case}.lp"
