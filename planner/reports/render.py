@@ -12,8 +12,6 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from planner.results.explain import Conflict, Explanation, PolicyWorth
-from planner.schema.policies.base import Policy
-from planner.schema.policies.registry import KINDS
 from planner.results.plan import (
     SHORTFALL_TOLERANCE,
     ConstraintResult,
@@ -21,6 +19,8 @@ from planner.results.plan import (
     Plan,
     priced_but_free,
 )
+from planner.schema.policies.base import Policy
+from planner.schema.policies.registry import KINDS
 
 
 class Output(Console):

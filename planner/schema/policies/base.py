@@ -135,13 +135,11 @@ class Policy(Frozen):
         owner; a key no kind owns is left to be reported as unknown."""
         if not isinstance(data, dict):
             return data
-        from planner.schema.policies.registry import KINDS
-
         kept = dict(data)
         for key, value in data.items():
             if key in cls.model_fields:
                 continue
-            owners = [k for k in KINDS.values() if key in k.model_fields]
+            owners = [k for k in every_kind() if key in k.model_fields]
             if owners and any(value == k.model_fields[key].get_default(
                     call_default_factory=True) for k in owners):
                 del kept[key]
@@ -250,3 +248,12 @@ class OneCountry(Conditional):
         if self.country is None or isinstance(self.country, list):
             raise ONE_COUNTRY.error(kind=self.kind)
         return self
+
+
+def every_kind(model: type[Policy] = Policy) -> list[type[Policy]]:
+    """Every class deriving from ``model`` (the kinds and what they share), as the registry
+    has imported them: the owners of a key, found without naming the registry."""
+    found = []
+    for sub in model.__subclasses__():
+        found += [sub, *every_kind(sub)]
+    return found
