@@ -53,3 +53,17 @@ def test_generalised_assignment_through_lead_nations_finds_the_optimum(tmp_path:
     [measured] = json.loads(out.read_text(encoding="utf-8"))["gap"]
     assert measured["objective"] == best
     assert measured["ratio"] > 0 and "goal: planner / direct CPU time <= 2" in run.stdout
+
+
+def test_the_sustainment_benchmark_runs_on_a_short_mission(tmp_path: Path) -> None:
+    """benchmarks/sustainment.py (90 daily periods, five allies, by default) on 5 days: the
+    model solves, and its warm re-solves (a changed opening stock each) are counted."""
+    out = tmp_path / "sustainment.json"
+    done = subprocess.run([sys.executable, "-m", "benchmarks.sustainment", "--days", "5",
+                           "--repeats", "1", "--sweep", "3", "--out", str(out), "--work",
+                           str(tmp_path / "w")], cwd=REPO, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["days"] == 5 and report["allies"] == 5
+    assert report["objective"] > 0 and report["warm_resolves_per_second"] > 0

@@ -32,6 +32,7 @@ import pulp
 
 from planner.formulation.bulk import no_cycle_collection
 from planner.formulation.policy_rows import Context
+from planner.formulation.stocks import StockFamilies, add_stock_families
 from planner.scenario.instance import Instance
 
 
@@ -57,6 +58,7 @@ class PlanningModel:
     constraints: dict[str, pulp.LpConstraint] = field(default_factory=dict)
     leads: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["policy", "country", "task", "region", "var"]))
+    stocks: StockFamilies | None = None  # inventories, production, transfers (periods)
 
     @property
     def integer(self) -> bool:
@@ -102,6 +104,9 @@ def unit_candidates(instance: Instance) -> pd.DataFrame:
                on=["country", "pool"])
     )
     candidates["unit_cost"] = candidates["cost_per_unit"] + candidates["task_cost"]
+    weights = instance.weights
+    if any(w != 1.0 for w in weights.values()):  # a phase split into periods
+        candidates["unit_cost"] *= candidates["phase"].map(weights).astype(float)
     orders = [list(instance.phases), list(caps.regions["region"]), list(caps.tasks["task"]),
               list(caps.countries["country"])]
     keys = [pd.Categorical(candidates[column], categories=order).codes
@@ -264,4 +269,10 @@ def build(instance: Instance) -> PlanningModel:
     if leads:
         model.leads = pd.DataFrame(leads, columns=["policy", "country", "task", "region",
                                                    "var"])
+    mission = instance.mission
+    if mission.stocks:
+        present = set(caps.countries["country"])
+        model.stocks = add_stock_families(
+            model, list(instance.spans), [s for s in mission.stocks if s.country in present],
+            [u for u in instance.uses if u.country in present], instance.routes, names, Row)
     return model

@@ -140,6 +140,31 @@ def allocation_change_chart(changes: pd.DataFrame, colours: dict[str, str], firs
 
 # --- the analyses' charts -----------------------------------------------------------
 
+def stocks_chart(levels: pd.DataFrame) -> Markup:
+    """Inventory over the days, one line per country and stock, one line style per plan;
+    straight between period ends, as use and production are spread evenly in a period."""
+    plt = pyplot()
+    figure, axes = plt.subplots(figsize=(6.5, 3.0))
+    styles = ["-", "--", ":", "-."]
+    plans = list(dict.fromkeys(levels["plan"]))
+    keys = list(dict.fromkeys(zip(levels["country"], levels["stock"], strict=True)))
+    for n, plan in enumerate(plans):
+        for k, (country, stock) in enumerate(keys):
+            line = levels[(levels["plan"] == plan) & (levels["country"] == country)
+                          & (levels["stock"] == stock)]
+            if line.empty:
+                continue
+            name = f"{country} {stock}" + (f" ({plan})" if len(plans) > 1 else "")
+            axes.plot(line["day"], line["level"], styles[n % len(styles)],
+                      color=PALETTE[k % len(PALETTE)], label=name, marker="o", markersize=3)
+    axes.set_xlabel("day")
+    axes.set_ylabel("in stock")
+    axes.legend(frameon=False, fontsize=7)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_title("Stocks at the end of each period", loc="left")
+    return svg(figure)
+
+
 def front_chart(front: pd.DataFrame, measure: str, axis: str, percent: bool = False) -> str:
     """The front as SVG: the measure across, total cost (objective) up."""
     plt = pyplot()

@@ -123,10 +123,96 @@ def headline(plan: Plan) -> Table:
     if plan.mip is not None:
         table.add_row("MIP gap", mip_gap(plan.mip))
     if plan.objective is not None:
+        stocks = (f" + production and holding of stocks {number(plan.stock_cost)}"
+                  if plan.stocks else "")
         table.add_row("Objective", f"{number(plan.objective)} USD m (employment cost "
                       f"{number(plan.total_cost)} + shortfall penalty "
-                      f"{number(plan.shortfall_penalty)})")
+                      f"{number(plan.shortfall_penalty)}{stocks})")
     return table
+
+
+def price(value: float | None) -> str:
+    """A price in USD m to two decimals; "-" where there is none, "0" for a zero of either
+    sign."""
+    if value is None:
+        return "-"
+    return "0" if abs(value) < 0.005 else number(value, 2)
+
+
+def day(value: float | None) -> str:
+    return "none" if value is None else f"day {value:g}"
+
+
+def stocks(plan: Plan) -> Table:
+    """Each country's stocks over the mission, and when they run out."""
+    table = titled("Stocks over the mission",
+                   caption="Runs out: the end of the first period that closes with the stock "
+                   "empty while it is used and scarce (the periods are the resolution; a plan "
+                   "may ration a scarce stock). At first rate: the day it would be empty used "
+                   "all along as in its first period of use, with the plan's production and "
+                   "deliveries. Days of supply: the opening stock at that rate.",
+                   caption_justify="left")
+    for name, justify in [("Country", "left"), ("Stock", "left"), ("Opening", "right"),
+                          ("Produced", "right"), ("Received", "right"), ("Shipped", "right"),
+                          ("Used", "right"), ("Closing", "right"), ("Runs out", "left"),
+                          ("At first rate", "left"), ("Days of supply", "right")]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for s in plan.stocks:
+        table.add_row(s.country, s.stock, number(s.opening, 0), number(s.produced, 0),
+                      number(s.received, 0), number(s.shipped, 0), number(s.used, 0),
+                      number(s.closing, 0), day(s.run_out_day), day(s.run_out_at_first_rate),
+                      "-" if s.days_of_supply is None else number(s.days_of_supply))
+    return table
+
+
+def stock_prices(plan: Plan) -> Table:
+    """What more of each stock would save, from the duals."""
+    table = titled("What more stock is worth (USD m saved)",
+                   caption="From the prices of the balance and production rows: a small "
+                   "change, other things equal.", caption_justify="left")
+    for name, justify in [("Country", "left"), ("Stock", "left"),
+                          ("One more at the start", "right"),
+                          ("Production rate +1", "right"),
+                          ("Surge 30 days earlier", "right")]:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for s in plan.stocks:
+        table.add_row(s.country, s.stock,
+                      price(s.price_opening),
+                      "-" if s.price_production is None
+                      else f"{price(s.price_production)} (per {s.per})",
+                      price(s.price_surge_earlier))
+    return table
+
+
+def stock_over_time(plan: Plan) -> Table:
+    """Inventory at the end of each period, one column per period."""
+    periods = list(dict.fromkeys(r.period for r in plan.stock_periods))
+    ends = {r.period: r.end_day for r in plan.stock_periods}
+    table = titled("Stocks at the end of each period")
+    table.add_column("Country")
+    table.add_column("Stock")
+    for period in periods:
+        table.add_column(f"{period} (day {ends[period]:g})", justify="right")
+    rows: dict[tuple[str, str], dict[str, float]] = {}
+    for r in plan.stock_periods:
+        rows.setdefault((r.country, r.stock), {})[r.period] = r.closing
+    for (country, stock), closing in rows.items():
+        table.add_row(country, stock, *(number(closing[p], 0) for p in periods))
+    return table
+
+
+def stock_reasons(plan: Plan) -> list[Text]:
+    """One line per shortfall that empty stocks explain."""
+    grouped: dict[tuple[str, str, str], list[str]] = {}
+    for r in plan.stock_shortfalls:
+        grouped.setdefault((r.task, r.region, r.period), []).append(
+            f"{r.country}'s {r.stock}")
+    ends = {r.period: r.end_day for r in plan.stock_shortfalls}
+    return [Text(f"{task} in {region}, {period}: short while the stock of "
+                 f"{' and '.join(stocks)} {'is' if len(stocks) == 1 else 'are'} empty at the "
+                 f"end of the period (day {ends[period]:g}); the forces that could cover it "
+                 "use it.")
+            for (task, region, period), stocks in grouped.items()]
 
 
 def mip_gap(mip: MipProof) -> str:
@@ -266,9 +352,18 @@ def print_plan(plan: Plan, console: Console, detail: bool = False) -> None:
         print_policies(plan, console)
     console.print()
     console.print(burden(plan))
+    if plan.stocks:
+        console.print()
+        console.print(stock_over_time(plan))
+        console.print()
+        console.print(stocks(plan))
+        console.print()
+        console.print(stock_prices(plan))
     console.print()
     if plan.shortfalls:
         console.print(shortfalls(plan))
+        for line in stock_reasons(plan):
+            console.print(line)
     else:
         console.print("[green]Every requirement is covered.[/]")
 

@@ -202,6 +202,33 @@ def input_differences(plans: list[Plan]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "item", *[label(p) for p in plans]])
 
 
+def stock_table(plan: Plan) -> pd.DataFrame:
+    """Each country's stocks over the mission: run-out day, days of supply, prices."""
+    return pd.DataFrame([{
+        "country": s.country, "stock": s.stock, "opening": s.opening, "produced": s.produced,
+        "received": s.received, "shipped": s.shipped, "used": s.used, "closing": s.closing,
+        "runs_out": "none" if s.run_out_day is None else f"day {s.run_out_day:g}",
+        "at_first_rate": "none" if s.run_out_at_first_rate is None
+        else f"day {s.run_out_at_first_rate:g}",
+        "days_of_supply": s.days_of_supply, "price_one_more": s.price_opening,
+        "price_production": s.price_production, "price_surge_30_days_earlier":
+        s.price_surge_earlier} for s in plan.stocks])
+
+
+def stock_levels(plans: list[Plan]) -> pd.DataFrame:
+    """Inventory at the start and at the end of each period, per plan, country and stock:
+    the table the stocks chart is drawn from."""
+    rows = []
+    for plan in plans:
+        seen = set()
+        for r in plan.stock_periods:
+            if (r.country, r.stock) not in seen:
+                seen.add((r.country, r.stock))
+                rows.append((label(plan), r.country, r.stock, r.start_day, r.opening))
+            rows.append((label(plan), r.country, r.stock, r.end_day, r.closing))
+    return pd.DataFrame(rows, columns=["plan", "country", "stock", "day", "level"])
+
+
 # --- documents ---------------------------------------------------------------------------
 
 @dataclass
@@ -253,6 +280,7 @@ def report_document(plan: Plan) -> Document:
         "shortfalls": shortfall_table(plan),
         "constraints": shaping_constraints(plan),
         "worths": costs,
+        "stocks": stock_table(plan),
     }
     free = reconciled(plan, costs)
     document.facts = {"explain": explain_hint(plan),
@@ -264,6 +292,8 @@ def report_document(plan: Plan) -> Document:
                           for phase in phases},
                        **{f"map:{phase}": theatre_map(plan, phase, colours)
                           for phase in phases}}
+    if plan.stocks:
+        document.charts["stocks"] = charts.stocks_chart(stock_levels([plan]))
     return document
 
 
@@ -295,6 +325,7 @@ def compare_document(plans: list[Plan]) -> Document:
         "burden": {label(p): burden(p) for p in plans},
         "shortfalls": {label(p): shortfall_table(p) for p in plans},
         "constraints": {label(p): shaping_constraints(p) for p in plans},
+        "stocks": {label(p): stock_table(p) for p in plans if p.stocks},
     }
     first, second = label(plans[0]), label(plans[1])
     document.charts = {"shares": charts.share_change_chart(share_changes(plans), colours,
@@ -303,6 +334,8 @@ def compare_document(plans: list[Plan]) -> Document:
                            allocation_changes(plans[:2]), colours, first, second),
                        **{f"burden:{label(p)}": charts.burden_chart(burden(p), colours)
                           for p in plans}}
+    if any(p.stocks for p in plans):
+        document.charts["stocks"] = charts.stocks_chart(stock_levels(plans))
     return document
 
 

@@ -18,6 +18,13 @@ import pandas as pd
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from planner.formulation.model import PlanningModel
+from planner.results.stocks import (
+    StockPeriod,
+    StockShortfall,
+    StockSummary,
+    TransferRecord,
+    stock_results,
+)
 from planner.scenario.instance import Instance, changed_flags, flags_text, override_label, plan_name
 from planner.solving.gap import proof
 from planner.solving.solve import Solution, clean
@@ -162,6 +169,13 @@ class Plan(Record):
     leads: list[Lead] = []
     pools: list[PoolRecord] = []
     explanation: dict[str, Any] | None = None  # filled by `planner explain`
+    # stocks (a mission with periods and stocks): per country, stock and period, the whole
+    # mission, what was shipped; and what they add to the objective (production, holding)
+    stock_periods: list[StockPeriod] = []
+    stocks: list[StockSummary] = []
+    transfers: list[TransferRecord] = []
+    stock_cost: float = 0.0
+    stock_shortfalls: list[StockShortfall] = []  # shortfalls an empty stock explains
     created_at: str
 
     @property
@@ -325,6 +339,11 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
         for name, row in model.rows.items()
     ]
     total_cost = clean(used["cost"].sum())
+    short_cells = {(c.task, c.region, c.phase) for c in coverage
+                   if c.shortfall > SHORTFALL_TOLERANCE}
+    stock_periods, stocks, transfers, stock_cost, stock_shortfalls = stock_results(
+        model.stocks, solution.duals, solution.objective is not None, short_cells
+    ) if model.stocks else ([], [], [], 0.0, [])
     leads = [Lead(policy=row.policy, task=row.task, region=row.region, country=row.country)
              for row, value in zip(model.leads.itertuples(index=False), solution.leads,
                                    strict=False) if value > 0.5]
@@ -356,5 +375,7 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
         leads=leads,
         pools=[PoolRecord(**r) for r in instance.capabilities.pools[
             ["country", "pool", "quantity", "readiness", "cost_per_unit"]].to_dict("records")],
+        stock_periods=stock_periods, stocks=stocks, transfers=transfers,
+        stock_cost=clean(stock_cost), stock_shortfalls=stock_shortfalls,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )

@@ -17,8 +17,9 @@ import pandas as pd
 from planner.checks.validate import Capabilities
 from planner.errors import InputError, Problem
 from planner.inputs.load import Where
-from planner.schema.mission import Mission, Override
-from planner.schema.policy import Policy, check_flags
+from planner.schema.mission import Mission, Override, Requirement
+from planner.schema.policy import Policy, check_flags, condition_holds
+from planner.schema.sustainment import Period, Span, Transfer, Use, calendar
 
 REQUIREMENT_COLUMNS = ["task", "region", "phase", "amount", "penalty", "note"]
 
@@ -42,6 +43,26 @@ class Instance:
     # where each key of the mission was written (file and line), when it was read from a file:
     # an analysis that refuses part of the mission names the line without reading it again
     where: Where | None = field(default=None, compare=False, repr=False)
+    # the mission's periods as the file gives them (phase, days, start, share of the phase);
+    # the applied mission's phases are these periods
+    spans: tuple[Span, ...] = ()
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Each period's share of its phase (1 for a phase in one period): the share of the
+        per-phase costs and penalties it carries."""
+        return {s.name: s.weight for s in self.spans}
+
+    @property
+    def uses(self) -> list[Use]:
+        """The uses of stocks that hold under the flags."""
+        return [u for u in self.mission.uses if condition_holds(u.when, u.unless, self.flags)]
+
+    @property
+    def routes(self) -> list[Transfer]:
+        """The transfer routes open under the flags."""
+        return [t for t in self.mission.transfers
+                if condition_holds(t.when, t.unless, self.flags)]
 
     @property
     def changed_flags(self) -> dict[str, str]:
@@ -278,7 +299,49 @@ def apply_mission(capabilities: Capabilities, mission: Mission, mission_file: st
     present = set(capabilities.countries["country"])
     changed, overrides = apply_overrides(
         capabilities, [o for o in mission.overrides if o.country in present])
-    return Instance(changed, mission, requirement_table(mission), mission_file, flags,
-                    settings, applicable_policies(capabilities, mission, flags),
-                    active_links(capabilities, mission, flags), overrides,
-                    file_flags(capabilities, mission), added_overrides, where)
+    spans = tuple(calendar(list(mission.phases), mission.periods))
+    policies = applicable_policies(capabilities, mission, flags)
+    applied = in_periods(mission, list(spans))
+    if applied is not mission:
+        policies = tuple(in_periods_policy(p, list(spans)) for p in policies)
+    return Instance(changed, applied, requirement_table(applied), mission_file, flags,
+                    settings, policies, active_links(capabilities, mission, flags), overrides,
+                    file_flags(capabilities, mission), added_overrides, where, spans)
+
+
+def periods_of(spans: list[Span], phases: str | list[str] | None) -> list[str] | None:
+    """The periods of the named phases (None: every phase)."""
+    if phases is None:
+        return None
+    named = {phases} if isinstance(phases, str) else set(phases)
+    return [s.name for s in spans if s.phase in named]
+
+
+def in_periods_policy(policy: Policy, spans: list[Span]) -> Policy:
+    """A policy whose phases are named by their periods."""
+    if policy.phase is None:
+        return policy
+    return policy.model_copy(update={"phase": periods_of(spans, policy.phase)})
+
+
+def in_periods(mission: Mission, spans: list[Span]) -> Mission:
+    """The mission with each phase split into its periods: the periods become the phases the
+    model plans for, each requirement holds in every period of its phase with the period's
+    share of its penalty. A mission whose phases are one period each is returned as it is:
+    its plan is exactly the plan without periods."""
+    if all(s.name == s.phase for s in spans):
+        return mission
+    default = mission.objective.shortfall_penalty
+    requirements = [
+        Requirement(task=req.task, region=req.region, phase=span.name, amount=amount,
+                    penalty=(default if req.penalty is None else req.penalty) * span.weight,
+                    note=req.note)
+        for req in mission.requirements
+        for phase, amount in req.by_phase().items()
+        for span in spans if span.phase == phase]
+    uses = [u.model_copy(update={"phase": periods_of(spans, u.phase) if u.phase is not None
+                                 else None}) for u in mission.uses]
+    return mission.model_copy(update={
+        "phases": [s.name for s in spans], "requirements": requirements,
+        "policies": [in_periods_policy(p, spans) for p in mission.policies],
+        "periods": [Period(phase=s.name, days=s.days) for s in spans], "uses": uses})

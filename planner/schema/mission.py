@@ -8,6 +8,7 @@ an error rather than a silently ignored setting.
 from __future__ import annotations
 
 import os
+from itertools import groupby
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -26,6 +27,7 @@ from planner.schema.policy import (
     check_flags,
     check_policies,
 )
+from planner.schema.sustainment import Period, Stock, Transfer, Use
 
 M = TypeVar("M", bound=BaseModel)
 Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
@@ -320,6 +322,30 @@ EXTENDS_CYCLE = refusal(
     "Mission", "A mission that extends itself, directly or through others (the example is "
     "`example.yaml`).", "'extends' makes a cycle: {cycle}", {"extends": "example"})
 
+P30 = [{"phase": "crisis", "days": 30}]
+PAC3 = {"country": "USA", "stock": "pac3", "opening": 10, "source": "test"}
+PERIODS_NOT_PHASES = refusal(
+    "Mission", "`periods` that do not follow `phases`: every phase needs one or more periods, "
+    "listed together and in the phases' order.",
+    "periods must cover the mission's phases in order, each phase's periods together",
+    {"periods": [{"phase": "conflict", "days": 7}]})
+PERIOD_TWICE = refusal(
+    "Mission", "Two periods with the same name (a phase split into periods names each).",
+    "two periods have the same name: name each period of a split phase",
+    {"periods": [{"phase": "crisis", "days": 7}, {"phase": "crisis", "days": 23}]})
+STOCKS_NEED_PERIODS = refusal(
+    "Mission", "`stocks`, `uses` or `transfers` without `periods` (a stock is used up over "
+    "days).", "stocks need periods with days", {"stocks": [PAC3]})
+STOCK_TWICE = refusal(
+    "Mission", "A country's stock declared twice.", "a country's stock is declared twice",
+    {"periods": P30, "stocks": [PAC3, dict(PAC3)]})
+STOCK_NOT_DECLARED = refusal(
+    "Mission", "A use or transfer of a stock not declared for that country in `stocks`.",
+    "{country} has no stock '{stock}' in stocks: declare it (opening: 0 if it holds none)",
+    {"periods": P30, "stocks": [PAC3], "transfers": [
+        {"name": "to_usa", "supplier": "JPN", "recipient": "USA", "stock": "pac3",
+         "source": "test"}]})
+
 
 class Mission(Frozen):
     """A mission: requirements over phases, scenario flags, its own policies, the objective."""
@@ -358,6 +384,19 @@ class Mission(Frozen):
     uncertainty: Uncertainty | None = Field(
         default=None, description="Readiness spreads for planner analyze montecarlo; a "
         "mission that extends another replaces its parent's uncertainty whole.")
+    periods: list[Period] | None = Field(
+        default=None, description="The phases' lengths in days, in time order, each phase "
+        "one period or split into several (conflict days 1-7, 8-30, 31-90). Costs and "
+        "penalties stay per unit and phase: a period carries its share of the phase's days. "
+        "Needed for stocks.")
+    stocks: list[Stock] = Field(
+        default=[], description="Stocks the forces use up (munitions, interceptors): opening "
+        "inventory, production and surge per country.")
+    uses: list[Use] = Field(
+        default=[], description="What a pool employed on a task uses of a stock per day.")
+    transfers: list[Transfer] = Field(
+        default=[], description="Routes on which one ally may ship a stock to another, "
+        "with a lead time and the flag conditions that open them.")
 
     @model_validator(mode="after")
     def _phases_unique(self) -> Mission:
@@ -365,6 +404,30 @@ class Mission(Frozen):
             raise PHASES_TWICE.error()
         if self.countries and len(set(self.countries)) != len(self.countries):
             raise COUNTRIES_TWICE.error()
+        return self
+
+    @model_validator(mode="after")
+    def _periods_fit(self) -> Mission:
+        if self.periods is not None:
+            order = list(dict.fromkeys(p.phase for p in self.periods))
+            if order != self.phases or len(order) != len(
+                    [k for k, _ in groupby(p.phase for p in self.periods)]):
+                raise PERIODS_NOT_PHASES.error()
+            labels = [p.label for p in self.periods]
+            if len(set(labels)) != len(labels):
+                raise PERIOD_TWICE.error()
+        if (self.stocks or self.uses or self.transfers) and self.periods is None:
+            raise STOCKS_NEED_PERIODS.error()
+        declared = {(s.country, s.stock) for s in self.stocks}
+        if len(declared) != len(self.stocks):
+            raise STOCK_TWICE.error()
+        for use in self.uses:
+            if (use.country, use.stock) not in declared:
+                raise STOCK_NOT_DECLARED.error(country=use.country, stock=use.stock)
+        for route in self.transfers:
+            for country in (route.supplier, route.recipient):
+                if (country, route.stock) not in declared:
+                    raise STOCK_NOT_DECLARED.error(country=country, stock=route.stock)
         return self
 
 
@@ -692,4 +755,14 @@ def check_pools(mission: Mission, vocabulary: dict[str, list[str]],
         elif spread.country is not None and spread.country not in vocabulary["country"]:
             message, hint = unknown("country", spread.country, vocabulary["country"])
             problems.append(where.problem((*path, "country"), message, hint))
+    for index, use in enumerate(mission.uses):
+        path = ("uses", index)
+        check(f"{use.country}/{use.pool}", (*path, "pool"), (*path, "country"))
+        if use.task not in vocabulary["task"]:
+            message, hint = unknown("task", use.task, vocabulary["task"])
+            problems.append(where.problem((*path, "task"), message, hint))
+    for index, stock in enumerate(mission.stocks):
+        if stock.country not in vocabulary["country"]:
+            message, hint = unknown("country", stock.country, vocabulary["country"])
+            problems.append(where.problem(("stocks", index, "country"), message, hint))
     return problems
