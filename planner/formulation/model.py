@@ -67,8 +67,10 @@ class PlanningModel:
 
     @property
     def columns(self) -> list[pulp.LpVariable]:
-        """Every column, in a fixed order: units, shortfalls, leads."""
-        return [*self.units["var"], *self.shortfalls["var"], *self.leads["var"]]
+        """Every column, in a fixed order: units, shortfalls, leads, then the stock families'
+        (so that both solver paths see them all, in name order)."""
+        stocks = self.stocks.columns if self.stocks is not None else []
+        return [*self.units["var"], *self.shortfalls["var"], *self.leads["var"], *stocks]
 
     def add(self, row: Row, constraint: pulp.LpConstraint) -> None:
         self.rows[row.name] = row

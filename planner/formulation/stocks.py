@@ -47,6 +47,11 @@ class StockFamilies:
     units_var: pd.Series | None = None  # the model's units columns, by units table index
     cells: dict[int, tuple[str, str]] = field(default_factory=dict)  # index: task, region
 
+    @property
+    def columns(self) -> list[pulp.LpVariable]:
+        """The family's columns: inventories, production, transfers."""
+        return [*self.inventory["var"], *self.production["var"], *self.transfers["var"]]
+
 
 def label(kind: str, *keys: str) -> str:
     return f"{kind}[{','.join(keys)}]"
