@@ -365,6 +365,44 @@ def validate(
     guarded(debug, run)
 
 
+@app.command("check-sources")
+def check_sources(
+    data: DataOption = None,
+    missions: Annotated[Path | None, typer.Option(
+        "--missions", help="Missions folder (default: ./missions, else the shipped "
+        "missions).")] = None,
+    facts: Annotated[Path | None, typer.Option(
+        "--facts", help="The public figures the sources cite (default: docs/public_facts.md "
+        "beside the capability folder).")] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Check every source: each number cites a public_facts row or a public source (with a
+    confidence mark and a year) or is marked an assumption; one GDP year for every country."""
+
+    def run() -> int:
+        from planner.checks.sources import check_sources as check
+        from planner.checks.sources import facts_file
+        from planner.errors import InputError, Problem
+        from planner.inputs import paths
+
+        root = paths.data_dir(data)
+        folder = missions or paths.missions_dir()
+        facts_path = facts_file(facts, root)
+        if not facts_path.is_file():
+            raise InputError([Problem(str(facts_path), "no public facts file here",
+                                      hint="give its path with --facts")])
+        checked = check(root, folder, facts_path)
+        if checked.problems:
+            raise InputError(checked.problems)
+        print(printable(f"OK: {checked.rows} sourced rows in {paths.display(root)} and "
+                        f"{paths.display(folder)}; {checked.public} cite public figures, "
+                        f"{checked.assumptions} state assumptions; checked against "
+                        f"{paths.display(facts_path)}"))
+        return EXIT_OK
+
+    guarded(debug, run)
+
+
 @app.command("schema")
 def show_schema(
     table: Annotated[str | None, typer.Argument(
