@@ -242,16 +242,21 @@ def test_industrial_surge_closes_repair_and_interceptor_gaps() -> None:
         return sum(a.units for a in plan.allocations if a.country == country
                    and a.pool == name and a.phase == phase)
 
-    assert short(without, "ship_mro") == pytest.approx(1.6)
+    assert short(without, "ship_mro") == pytest.approx(4.6)
     assert short(surge, "ship_mro") == 0
     assert short(without, "interceptor_supply") > 0
     assert short(surge, "interceptor_supply") == 0
     assert 0 < short(surge, "munitions_supply") < short(without, "munitions_supply")
     assert pool(surge, "KOR", "shell_line_155mm", "conflict") == pytest.approx(21)
-    assert pool(without, "USA", "ship_repair_yard", "conflict") > 0
+    # Korean yards at the top of their target (6) and a second Japanese yard free the US
+    # yards in peacetime and crisis; in conflict (14 overhauls) the US yards still take some
+    assert 0 < pool(surge, "USA", "ship_repair_yard", "conflict") < pool(
+        without, "USA", "ship_repair_yard", "conflict")
+    assert pool(surge, "KOR", "shipyard_mro", "conflict") == pytest.approx(6)
     for phase in ("peacetime", "crisis", "conflict"):
-        assert pool(surge, "USA", "ship_repair_yard", phase) == 0
         assert pool(surge, "JPN", "shipyard_mro", phase) == pytest.approx(4.8)
+    for phase in ("peacetime", "crisis"):
+        assert pool(surge, "USA", "ship_repair_yard", phase) == 0
     assert {(o.country, o.pool, o.column) for o in surge.overrides} == {
         ("KOR", "shipyard_mro", "quantity"), ("JPN", "shipyard_mro", "quantity"),
         ("JPN", "pac3_line", "quantity"), ("KOR", "shell_line_155mm", "quantity")}
