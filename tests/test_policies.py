@@ -202,7 +202,8 @@ def test_taiwan_contingency_effects(baseline: Any) -> None:
     plan = pipeline.solve("taiwan-contingency")
     combat = {"sea_control", "asw", "air_missile_defense"}
     assert delivered(plan, "JPN", "taiwan_strait", combat) == 0
-    assert delivered(plan, "JPN", "taiwan_strait", {"rear_area_support"}) > 0
+    assert sum(delivered(plan, "JPN", region, {"rear_area_support"})  # beyond Japan: allowed
+               for region in ("korean_peninsula", "taiwan_strait", "rear")) > 0
     assert delivered(plan, "KOR", "taiwan_strait", combat | {"rear_area_support"}) == 0
 
     def korea_ground_share(p: Any) -> float:

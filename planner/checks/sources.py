@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner import docgen
+from planner.checks import facts as docgen
 from planner.errors import Problem
 from planner.inputs import paths
 
