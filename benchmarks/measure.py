@@ -55,15 +55,18 @@ def measured_cbc(folder: Path) -> tuple[str, Path]:
 
 
 class Clock:
-    """Named spans of wall time."""
+    """Named spans of wall time, and of this process's CPU time (``cpu``: what a busy
+    machine disturbs less)."""
 
     def __init__(self) -> None:
         self.spans: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
 
     def time(self, name: str, action: Callable[[], Any]) -> Any:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = action()
         self.spans[name] = self.spans.get(name, 0.0) + time.perf_counter() - started
+        self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - cpu
         return result
 
 
@@ -189,9 +192,9 @@ def plain(args: Record) -> Record:
 
 
 def changes(instance: Any, count: int, seed: int) -> list[tuple[int, float]]:
-    """The numbers a sweep changes, one per solve: a requirement (its cover row's
-    right-hand side) set to between half and one and a half times its amount; the
-    changes accumulate, as in a random walk over the mission's demands."""
+    """The cases of a sweep, one per solve: a requirement (its cover row's right-hand side)
+    set to between half and one and a half times its amount, the others at the mission's,
+    as an analysis's cases each change the mission and put it back."""
     rng = random.Random(seed)
     amounts = instance.requirements["amount"].tolist()
     steps = []
@@ -208,38 +211,57 @@ def cover_rows(instance: Any) -> list[str]:
             instance.requirements[["task", "region", "phase"]].itertuples(index=False)]
 
 
-def sweep_planner(args: Record) -> Record:
-    """The planner's sweep path: the model handed to HiGHS once (``fast_model``), then per
-    solve one right-hand side changed (``set_row_bounds``) and a warm ``run``; with
-    ``full``, every solve also reads the columns, rows and duals back."""
-    import numpy as np
+class Demand:
+    """A sweep task as the analyses write them (``planner.analyze.sweep.Task``): the model
+    prepared once and solved from the mission's basis for every case (``Prepared.run``),
+    one requirement changed per case and put back, the outcome (cost per ally,
+    shortfalls) read per case."""
 
-    from planner.formulation.model import build_model
-    from planner.solving.highs import INF
-    from planner.solving.solve import fast_model
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    def prepare(self, instance: Any) -> Any:
+        from planner.analyze.sweep import Prepared
+
+        def setup() -> Any:
+            prepared = Prepared.of(instance, start=True)
+            return prepared, prepared.fast.rows(cover_rows(instance))
+
+        return self.clock.time("setup", setup)
+
+    def evaluate(self, state: Any, case: tuple[int, float]) -> Record:
+        from planner.solving.highs import INF
+
+        prepared, rows = state
+        fast = prepared.fast
+        row = rows[case[0]:case[0] + 1]
+        fast.set_row_bounds(row, case[1], INF)
+        try:
+            return prepared.outcome(prepared.run())
+        finally:
+            fast.set_row_bounds(row, fast.arrays.row_lower[row], fast.arrays.row_upper[row])
+
+
+def sweep_planner(args: Record) -> Record:
+    """The analyses' sweep path: ``planner.analyze.sweep.sweep`` in this process with a
+    task like theirs (``Demand``), the model's setup timed apart."""
+    from planner.analyze.sweep import Execution, sweep
 
     clock = Clock()
-    instance = clock.time("setup", lambda: prepare(args))
-    fast = clock.time("setup", lambda: fast_model(build_model(instance)))
-    clock.time("setup", fast.run)
+    instance = clock.time("load", lambda: prepare(args))
     steps = changes(instance, args["solves"], args["seed"])
-    at = fast.rows(cover_rows(instance))
-    positions = [at[i : i + 1] for i, _ in steps]
-    objective_only = not args.get("full", False)
-    objectives = []
-
-    def loop() -> None:
-        for row, (_, amount) in zip(positions, steps, strict=True):
-            fast.set_row_bounds(row, amount, INF)
-            objectives.append(fast.run(objective_only=objective_only).objective)
-
-    clock.time("sweep", loop)
-    assert np.all(np.isfinite(np.array(objectives, dtype=float)))
-    return {"seconds": clock.spans, "solves": len(steps), "objectives": objectives}
+    run = clock.time("sweep", lambda: sweep(instance, Demand(clock), steps, "cases",
+                                            Execution(workers=1, progress=False)))
+    clock.spans["sweep"] -= clock.spans["setup"]  # the model's setup, timed apart
+    clock.cpu["sweep"] -= clock.cpu["setup"]
+    objectives = [r["objective"] for r in run.records]
+    return {"seconds": clock.spans, "cpu_seconds": clock.cpu, "solves": len(steps),
+            "objectives": objectives}
 
 
 def sweep_highspy(args: Record) -> Record:
-    """Raw highspy, warm-started, changing the same numbers: the limit a sweep can reach."""
+    """Raw highspy on the same cases, warm from the last case's basis (no reset), reading
+    the objective only: the limit a sweep can reach."""
     import highspy
 
     from planner.formulation.model import build_model
@@ -267,9 +289,11 @@ def sweep_highspy(args: Record) -> Record:
             solver.run()
             objectives.append(solver.getObjectiveValue()
                               if solver.getModelStatus() == optimal else None)
+            solver.changeRowBounds(row, float(a.row_lower[row]), float(a.row_upper[row]))
 
     clock.time("sweep", loop)
-    return {"seconds": clock.spans, "solves": len(steps), "objectives": objectives}
+    return {"seconds": clock.spans, "cpu_seconds": clock.cpu, "solves": len(steps),
+            "objectives": objectives}
 
 
 def sweep_pulp(args: Record) -> Record:
@@ -282,18 +306,19 @@ def sweep_pulp(args: Record) -> Record:
 
     clock = Clock()
     instance = prepare(args)
-    requirements = instance.requirements.copy()
     steps = changes(instance, args["solves"], args["seed"])
     objectives = []
 
     def loop() -> None:
         for i, amount in steps:
+            requirements = instance.requirements.copy()
             requirements.loc[i, "amount"] = amount
-            changed = dataclasses.replace(instance, requirements=requirements.copy())
+            changed = dataclasses.replace(instance, requirements=requirements)
             objectives.append(solve_model(build_model(changed), fast=False).objective)
 
     clock.time("sweep", loop)
-    return {"seconds": clock.spans, "solves": len(steps), "objectives": objectives}
+    return {"seconds": clock.spans, "cpu_seconds": clock.cpu, "solves": len(steps),
+            "objectives": objectives}
 
 
 KINDS: dict[str, Callable[[Record], Record]] = {

@@ -3,6 +3,7 @@
     python -m benchmarks.run                               # small and medium: ~4 minutes
     python -m benchmarks.run --sizes small,medium,large    # and large: ~45 minutes (2 CPUs)
     python -m benchmarks.run --quick                       # small only, one repeat: ~30 s
+    python -m benchmarks.run --folder ~/bench              # data and results.json there
 
 For each size of synthetic theatre (``benchmarks.generate``: the planner's own file format,
 about 10k, 100k and 750k columns) it measures, each in a fresh process and as the median of
@@ -27,6 +28,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ from benchmarks.generate import SIZES, generate
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+DEFAULT_FOLDER = Path(tempfile.gettempdir()) / "planner-benchmarks"
 Record = dict[str, Any]
 
 SWEEPS = {  # mission: (solves on the fast paths, solves of the rebuild loop)
@@ -145,13 +148,10 @@ def run_sweep(name: str, work: Path, repeats: int, log: Any) -> Record:
         data, mission = theatre(name, work)
         args = {"data": str(data), "mission": str(mission)}
     fast_solves, rebuild_solves = SWEEPS[name]
-    runs: dict[str, list[Record]] = {"planner": [], "planner_full": [], "highspy": [],
-                                     "rebuild": []}
+    runs: dict[str, list[Record]] = {"planner": [], "highspy": [], "rebuild": []}
     for i in range(repeats):
         runs["planner"].append(measure("sweep-planner", {**args, "solves": fast_solves,
                                                          "seed": i}))
-        runs["planner_full"].append(measure("sweep-planner", {
-            **args, "solves": fast_solves, "seed": i, "full": True}))
         runs["highspy"].append(measure("sweep-highspy", {**args, "solves": fast_solves,
                                                          "seed": i}))
         runs["rebuild"].append(measure("sweep-pulp", {**args, "solves": rebuild_solves,
@@ -163,13 +163,17 @@ def run_sweep(name: str, work: Path, repeats: int, log: Any) -> Record:
         for kind in runs for i, run in enumerate(runs[kind]))
     rate = {kind: statistics.median(r["solves"] / r["seconds"]["sweep"] for r in rs)
             for kind, rs in runs.items()}
+    cpu_rate = {kind: statistics.median(r["solves"] / r["cpu_seconds"]["sweep"] for r in rs)
+                for kind, rs in runs.items()}
+    paired = [p["solves"] / p["cpu_seconds"]["sweep"] / (h["solves"] / h["cpu_seconds"]["sweep"])
+              for p, h in zip(runs["planner"], runs["highspy"], strict=True)]
     return {"solves": {"fast paths": fast_solves, "rebuild loop": rebuild_solves},
-            "solves_per_second": rate, "same_objectives": agree,
+            "solves_per_second": rate, "solves_per_cpu_second": cpu_rate,
+            "same_objectives": agree,
             "planner setup seconds": statistics.median(
                 r["seconds"]["setup"] for r in runs["planner"]),
             "ratios": {"planner / highspy": rate["planner"] / rate["highspy"],
-                       "planner (full results) / highspy": rate["planner_full"]
-                       / rate["highspy"],
+                       "planner / highspy (CPU, paired median)": statistics.median(paired),
                        "planner / rebuild loop": rate["planner"] / rate["rebuild"]}}
 
 
@@ -209,6 +213,8 @@ def targets(report: Record) -> list[Record]:
     for name, sweep in report["sweeps"].items():
         rows.append((f"sweep {name}: planner / warm highspy (>=)",
                      sweep["ratios"]["planner / highspy"]))
+        rows.append((f"sweep {name}: planner / warm highspy, CPU (>=)",
+                     sweep["ratios"]["planner / highspy (CPU, paired median)"]))
         rows.append((f"sweep {name}: planner / rebuild loop (>=)",
                      sweep["ratios"]["planner / rebuild loop"]))
     if large:
@@ -219,7 +225,7 @@ def targets(report: Record) -> list[Record]:
     out = []
     for name, value in rows:
         if name.endswith("(>=)"):
-            limit = 0.5 if "highspy" in name else 10.0
+            limit = 0.8 if "highspy" in name else 10.0
             met = value is not None and value >= limit
         else:
             limit = limits[name]
@@ -268,17 +274,20 @@ def table(report: Record) -> str:
                      f" (build + handover), {fmt(fit['exponent (build)'])} (build alone)")
     if report["sweeps"]:
         lines.append("")
-        lines.append("Sweeps, solves per second (one right-hand side changed per solve)")
-        lines.append(f"{'mission':10}{'planner':>10}{'+vectors':>10}{'highspy':>10}"
-                     f"{'rebuild':>10}  {'pl/highspy':>10}{'full/highspy':>13}{'pl/rebuild':>11}")
+        lines.append("Sweeps, solves per second (each case changes one requirement and puts "
+                     "it back)")
+        lines.append(f"{'mission':10}{'planner':>10}{'highspy':>10}"
+                     f"{'rebuild':>10}  {'pl/highspy':>10}{'pl/rebuild':>11}")
         for name, r in report["sweeps"].items():
             v, q = r["solves_per_second"], r["ratios"]
-            lines.append(f"{name:10}{v['planner']:>10.1f}{v['planner_full']:>10.1f}"
+            lines.append(f"{name:10}{v['planner']:>10.1f}"
                          f"{v['highspy']:>10.1f}{v['rebuild']:>10.2f}  "
                          f"{q['planner / highspy']:>10.2f}"
-                         f"{q['planner (full results) / highspy']:>13.2f}"
                          f"{q['planner / rebuild loop']:>11.1f}"
                          + ("" if r["same_objectives"] else "  OBJECTIVES DIFFER"))
+        lines.append("planner = the analyses' path (planner.analyze.sweep: every case from the "
+                     "mission's basis, outcome read per case); highspy = warm from the last "
+                     "case, objective only; rebuild = build and solve through PuLP per case.")
     cli = report["cli"]["seconds"]
     lines.append("")
     lines.append(f"planner solve baseline --no-save: {cli['planner solve baseline']:.2f} s; "
@@ -300,10 +309,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement")
     parser.add_argument("--quick", action="store_true",
                         help="small only, sweep on baseline only, one repeat")
-    parser.add_argument("--work", type=Path, default=HERE / "data",
-                        help="where the synthetic theatres are generated")
-    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument("--folder", type=Path, default=DEFAULT_FOLDER,
+                        help="where to write the synthetic theatres (data/) and results.json "
+                        f"(default: {DEFAULT_FOLDER}, outside the source tree)")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="where the synthetic theatres are generated (default: FOLDER/data)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="the results file (default: FOLDER/results.json)")
     args = parser.parse_args(argv)
+    args.work = args.work or args.folder / "data"
+    args.out = args.out or args.folder / "results.json"
     sizes = ["small"] if args.quick else [s for s in args.sizes.split(",") if s]
     unknown = [s for s in sizes if s not in SIZES]
     if unknown:

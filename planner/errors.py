@@ -106,6 +106,13 @@ class SolverError(Exception):
     """The solver could not be run or returned no usable answer."""
 
 
+class ClusterError(Exception):
+    """The workers of a sweep could not finish it (a cluster with no worker left, a lost
+    scheduler, a chunk past its deadline, local processes that died). Its own exit code
+    (3), so that a script tells it from bad input (2) and from a shortfall (1); the message
+    says how many cases finished and where they are kept for ``--resume``."""
+
+
 SIMILARITY = 0.7
 """The least similarity (difflib's ratio: twice the characters two names share in order,
 over their total length) at which a name is offered as 'did you mean'. A typo keeps most

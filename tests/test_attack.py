@@ -732,16 +732,16 @@ def test_a_worker_pool_that_cannot_start_is_its_own_error(monkeypatch: pytest.Mo
                                                           ) -> None:
     from concurrent.futures.process import BrokenProcessPool
 
-    from planner.analyze import sweep
+    from planner.analyze import distribute
 
     for failure in (OSError(11, "Resource temporarily unavailable"),
                     BrokenProcessPool("a child process terminated abruptly")):
         def broken(*args: Any, failure: BaseException = failure, **kwargs: Any) -> Any:
             raise failure
-        monkeypatch.setattr(sweep, "ProcessPoolExecutor", broken)
+        monkeypatch.setattr(distribute, "ProcessPoolExecutor", broken)
         result = invoke("analyze", "resilience", "--workers", "2", "--no-save")
-        assert result.exit_code == 2, result.output
-        assert "worker processes could not start" in result.output
+        assert result.exit_code == 3, result.output  # the workers', not the input's fault
+        assert "local worker processes could not start" in result.output
         assert "--workers 1" in result.output
 
 
@@ -835,7 +835,8 @@ def test_a_dask_scheduler_without_workers_is_an_error_line(
                                   dashboard_address=":0") as cluster:
         execution = sweep.Execution(scheduler=cluster.scheduler_address, progress=False)
         with pytest.raises(InputError, match="has no workers"):
-            sweep.on_dask(instance, None, [1, 2], "cases", execution)  # type: ignore[arg-type]
+            sweep.on_dask(instance, None, [1, 2], [0, 1], lambda *_: None,  # type: ignore[arg-type]
+                          execution)
 
 
 def test_every_analysis_kind_is_readable_back() -> None:

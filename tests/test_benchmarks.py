@@ -67,3 +67,17 @@ def test_the_sustainment_benchmark_runs_on_a_short_mission(tmp_path: Path) -> No
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["days"] == 5 and report["allies"] == 5
     assert report["objective"] > 0 and report["warm_resolves_per_second"] > 0
+
+
+def test_the_cluster_benchmark_runs_and_every_way_gives_the_same_draws(tmp_path: Path) -> None:
+    """benchmarks.cluster on a few draws: this process, local processes and a local Dask
+    cluster with 1 and 2 workers (the benchmark itself fails when their records differ)."""
+    run = subprocess.run([sys.executable, "-m", "benchmarks.cluster", "--draws", "40",
+                          "--repeats", "1", "--folder", str(tmp_path)], cwd=REPO,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads((tmp_path / "cluster.json").read_text(encoding="utf-8"))
+    assert {(w["way"], w["workers"]) for w in report["ways"]} >= {
+        ("this process", 1), ("local processes", 1), ("local processes", 2), ("dask", 1),
+        ("dask", 2)}
+    assert "goal: efficiency >= 0.8" in run.stdout

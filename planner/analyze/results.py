@@ -63,12 +63,14 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def save_analysis(analysis: Analysis, folder: Path, force: bool = False) -> Path:
-    """``analysis.json``, a CSV per table and an SVG per chart, swapped in at once."""
+def save_analysis(analysis: Analysis, folder: Path, force: bool = False,
+                  partial: bool = False) -> Path:
+    """``analysis.json``, a CSV per table and an SVG per chart, swapped in at once; with
+    ``partial``, in place of the chunks this run kept in the folder."""
     files = {"analysis.json": (json.dumps(analysis.to_json(), indent=2) + "\n").encode()}
     files |= {f"{name}.csv": csv_bytes(table) for name, table in analysis.tables.items()}
     files |= {f"{name}.svg": svg.encode() for name, svg in analysis.charts.items()}
-    return save_folder(files, Path(folder), "analysis.json", force)
+    return save_folder(files, Path(folder), "analysis.json", force, partial=partial)
 
 
 def load_analysis(folder: Path) -> Analysis:

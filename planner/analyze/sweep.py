@@ -9,25 +9,31 @@ whichever way they were computed.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import multiprocessing
 import os
-import pickle
 import sys
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import pandas as pd
 
-from planner.errors import InputError, Problem, SolverError
+from planner.analyze.distribute import DEADLINE, Dask, Feed, Pool, feed, where_kept
+from planner.analyze.keep import Keeper, fingerprint, round_trip
+from planner.errors import ClusterError, InputError, Problem
 from planner.formulation.model import PlanningModel, build_model
 from planner.scenario.instance import Instance, concerns_only
 from planner.solving.gap import WITH_PLAN
 from planner.solving.highs import INF, HighsModel, Result
+from planner.solving.quiet import solver_output
 from planner.solving.solve import in_name_order
 
 Record = dict[str, Any]
@@ -41,21 +47,9 @@ class Task(Protocol):
     def evaluate(self, state: Any, case: Any) -> Record: ...
 
 
-PREPARED = threading.local()  # per worker thread: (key, state) of the last task set up
-
-
-def run_chunk(instance: Instance, task: Task, cases: Sequence[Any]) -> list[Record]:
-    """One worker's share: evaluate each case on the task's model, set up once per worker
-    (a worker given several chunks of one sweep builds the model for the first only)."""
-    key = (instance.digest, pickle.dumps(task))
-    cached = getattr(PREPARED, "last", None)
-    if cached is None or cached[0] != key:
-        cached = PREPARED.last = (key, task.prepare(instance))
-    return [task.evaluate(cached[1], case) for case in cases]
-
-
 POOL_WORTH = 3.0  # seconds of work in this process below which workers cost more than they save
 PROBE = 8  # cases solved in this process to estimate the rest
+FLUSH = 1.0  # seconds between writes of finished cases to the analysis folder, in this process
 
 
 @dataclass(frozen=True)
@@ -64,11 +58,15 @@ class Execution:
     cluster whose scheduler is at ``scheduler``. By default (None) the first cases run in
     this process, and the rest go to one worker per CPU when they would take more than
     POOL_WORTH seconds here (starting workers and building the model in each costs about a
-    second)."""
+    second). ``keep``: where finished chunks are written as they arrive (and read back
+    when resuming); ``deadline``: the seconds a chunk may run on a worker, and the wait
+    for a worker to join, before the sweep stops with a ClusterError."""
 
     workers: int | None = None
     scheduler: Any = None  # an address like tcp://10.0.0.5:8786, or a dask Client
     progress: bool = True
+    keep: Keeper | None = None
+    deadline: float = DEADLINE
 
 
 @dataclass
@@ -79,48 +77,75 @@ class SweepRun:
     seconds: float
     where: str
     solves: int = field(default=0)
+    timing: dict[str, float] = field(default_factory=dict)  # work on workers, chunks sent
+
+
+Place = Callable[[list[int], list[Record]], None]
 
 
 def sweep(instance: Instance, task: Task, cases: Sequence[Any], label: str,
           execution: Execution = Execution()) -> SweepRun:
-    """Evaluate every case; records carry a ``solves`` count, summed into the run's."""
+    """Evaluate every case; records carry a ``solves`` count, summed into the run's. With
+    ``execution.keep``, cases an earlier run finished are read back, not solved again, and
+    each chunk is written as it finishes."""
     started = time.perf_counter()
+    keeper = execution.keep
+    key = fingerprint([type(task).__name__, label, list(cases)]) if keeper else ""
+    records: list[Record | None] = [None] * len(cases)
+    for i, record in (keeper.done(key).items() if keeper else ()):
+        if 0 <= i < len(cases):
+            records[i] = record
+    todo = [i for i, r in enumerate(records) if r is None]
+    with progress_bar(label, len(cases), execution.progress) as advance:
+        advance(len(cases) - len(todo))
+
+        def place(positions: list[int], found: list[Record]) -> None:
+            if keeper is not None:
+                found = round_trip(found)
+                keeper.add(key, positions, found)
+            for i, record in zip(positions, found, strict=True):
+                records[i] = record
+            advance(len(positions))
+
+        where, timing = run_cases(instance, task, cases, todo, place, execution)
+    if len(todo) < len(cases):
+        where += f"; {len(cases) - len(todo):,} cases read back from an earlier run"
+    done = [r for r in records if r is not None]
+    solves = sum(int(r.pop("solves", 1)) for r in done)
+    return SweepRun(done, time.perf_counter() - started, where, solves, timing)
+
+
+def run_cases(instance: Instance, task: Task, cases: Sequence[Any], todo: list[int],
+              place: Place, execution: Execution) -> tuple[str, dict[str, float]]:
+    """The cases at positions ``todo``, wherever ``execution`` says; how it ran."""
     cpus = os.cpu_count() or 1
+    workers = execution.workers
+    if not todo:
+        return "nowhere: every case was finished before", {}
     if execution.scheduler is not None:
-        records, where = on_dask(instance, task, cases, label, execution)
-    elif execution.workers is not None and execution.workers > 1 and len(cases) > 1:
-        records, where = on_pool(instance, task, cases, label,
-                                 min(execution.workers, len(cases)), execution.progress)
-    elif execution.workers == 1 or len(cases) <= PROBE or cpus == 1:
-        with progress_bar(label, len(cases), execution.progress) as advance:
-            records = in_process(task.prepare(instance), task, cases, advance)
-        where = "this process"
-    else:
-        records, where = probed(instance, task, cases, label, execution.progress, cpus)
-    solves = sum(int(r.pop("solves", 1)) for r in records)
-    return SweepRun(records, time.perf_counter() - started, where, solves)
+        return on_dask(instance, task, cases, todo, place, execution)
+    if workers is not None and workers > 1 and len(todo) > 1:
+        return on_pool(instance, task, cases, todo, place, min(workers, len(todo)), execution)
+    if workers == 1 or len(todo) <= PROBE or cpus == 1:
+        in_process(task.prepare(instance), task, cases, todo, place, execution.keep)
+        return "this process", {}
+    return probed(instance, task, cases, todo, place, execution, cpus)
 
 
-def probed(instance: Instance, task: Task, cases: Sequence[Any], label: str, shown: bool,
-           cpus: int) -> tuple[list[Record], str]:
+def probed(instance: Instance, task: Task, cases: Sequence[Any], todo: list[int],
+           place: Place, execution: Execution, cpus: int) -> tuple[str, dict[str, float]]:
     """The first cases in this process; the rest here too when they are quick, else on a
     pool of one worker per CPU."""
-    with progress_bar(label, len(cases), shown) as advance:
-        state = task.prepare(instance)
-        begun = time.perf_counter()
-        records = in_process(state, task, cases[:PROBE], advance)
-        rest = cases[PROBE:]
-        if (time.perf_counter() - begun) / PROBE * len(rest) < POOL_WORTH:
-            return records + in_process(state, task, rest, advance), "this process"
+    state = task.prepare(instance)
+    begun = time.perf_counter()
+    in_process(state, task, cases, todo[:PROBE], place, execution.keep)
+    rest = todo[PROBE:]
+    if (time.perf_counter() - begun) / PROBE * len(rest) < POOL_WORTH:
+        in_process(state, task, cases, rest, place, execution.keep)
+        return "this process", {}
     workers = min(cpus, len(rest))
-    more, _ = on_pool(instance, task, rest, label, workers, shown)
-    return records + more, f"this process ({PROBE} cases) and {workers} local processes"
-
-
-def chunks(cases: Sequence[Any], count: int) -> list[list[int]]:
-    """Case positions cut into ``count`` nearly equal runs (fewer when there are few cases)."""
-    count = max(1, min(count, len(cases)))
-    return [list(part) for part in np.array_split(np.arange(len(cases)), count) if len(part)]
+    _, timing = on_pool(instance, task, cases, rest, place, workers, execution)
+    return f"this process ({PROBE} cases) and {workers} local processes", timing
 
 
 @contextmanager
@@ -137,21 +162,21 @@ def progress_bar(label: str, total: int, shown: bool) -> Iterator[Callable[[int]
         yield lambda done: bar.advance(job, done)
 
 
-def in_process(state: Any, task: Task, cases: Sequence[Any],
-               advance: Callable[[int], None]) -> list[Record]:
-    records = []
-    for case in cases:
-        records.append(task.evaluate(state, case))
-        advance(1)
-    return records
-
-
-def place(records: list[Record | None], part: list[int], results: list[Record],
-          advance: Callable[[int], None]) -> None:
-    """A finished chunk's records, put back at their cases' positions."""
-    for i, record in zip(part, results, strict=True):
-        records[i] = record
-    advance(len(part))
+def in_process(state: Any, task: Task, cases: Sequence[Any], todo: list[int], place: Place,
+               keeper: Keeper | None = None) -> None:
+    """The cases in this process, placed one by one (every FLUSH seconds when they are
+    kept in a folder, so that the writes cost little)."""
+    positions: list[int] = []
+    found: list[Record] = []
+    last = time.perf_counter()
+    with solver_output():  # once for the sweep, not once per solve
+        for i in todo:
+            positions.append(i)
+            found.append(task.evaluate(state, cases[i]))
+            if keeper is None or time.perf_counter() - last >= FLUSH:
+                place(positions, found)
+                positions, found, last = [], [], time.perf_counter()
+    place(positions, found)
 
 
 def pool_context() -> multiprocessing.context.BaseContext:
@@ -164,40 +189,40 @@ def pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def on_pool(instance: Instance, task: Task, cases: Sequence[Any], label: str, workers: int,
-            shown: bool) -> tuple[list[Record], str]:
+def on_pool(instance: Instance, task: Task, cases: Sequence[Any], todo: list[int],
+            place: Place, workers: int, execution: Execution
+            ) -> tuple[str, dict[str, float]]:
     """The cases on local worker processes. Workers that cannot start or die (no memory, a
-    process limit, a killed worker) are a solver error with its own message (exit 2), not
-    a traceback or the shortfall code."""
+    process limit, a killed worker) stop the sweep with a ClusterError (exit 3) that says
+    what finished and where it is kept, not a traceback or the shortfall code."""
+    where = f"{workers} local processes"
+    job = Feed(cases, todo, place, execution.deadline, lambda: kept_where(execution))
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        return pooled(instance, task, cases, label, workers, shown)
-    except (BrokenProcessPool, OSError) as exc:
-        raise SolverError(f"the {workers} local worker processes could not start or stopped "
-                          f"({exc.__class__.__name__}: {exc}) - run with --workers 1 to solve "
-                          "in this process, or free memory") from exc
-
-
-def pooled(instance: Instance, task: Task, cases: Sequence[Any], label: str, workers: int,
-           shown: bool) -> tuple[list[Record], str]:
-    parts = chunks(cases, workers * 4)
-    records: list[Record | None] = [None] * len(cases)
-    with progress_bar(label, len(cases), shown) as advance, ProcessPoolExecutor(
-            max_workers=workers, mp_context=pool_context()) as pool:
-        pending = {pool.submit(run_chunk, instance, task, [cases[i] for i in part]): part
-                   for part in parts}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                place(records, pending.pop(future), future.result(), advance)
-    return [r for r in records if r is not None], f"{workers} local processes"
-
-
-def on_dask(instance: Instance, task: Task, cases: Sequence[Any], label: str,
-            execution: Execution) -> tuple[list[Record], str]:
+        pool = Pool(instance, task, workers, pool_context())
+    except (OSError, BrokenProcessPool) as exc:
+        raise ClusterError(f"the {workers} local worker processes could not start "
+                           f"({exc.__class__.__name__}: {exc}) - run with --workers 1 to "
+                           "solve in this process, or free memory") from None
     try:
-        from distributed import Client, as_completed
+        timing = feed(pool, job)
+    except ClusterError as exc:
+        raise ClusterError(f"{exc} (or run with --workers 1 to solve in this process)"
+                           ) from None
+    finally:
+        pool.close()
+    return where, timing
+
+
+def kept_where(execution: Execution) -> str:
+    return where_kept(execution.keep.folder if execution.keep else None)
+
+
+def on_dask(instance: Instance, task: Task, cases: Sequence[Any], todo: list[int],
+            place: Place, execution: Execution) -> tuple[str, dict[str, float]]:
+    try:
+        from distributed import Client
     except ImportError:
         raise InputError([Problem("--scheduler", "Dask is not installed here",
                                   hint='pip install "dask[distributed]"')]) from None
@@ -214,23 +239,44 @@ def on_dask(instance: Instance, task: Task, cases: Sequence[Any], label: str,
                                           hint="start workers with 'dask worker ADDRESS', or "
                                           "run without --scheduler")]) from None
             workers = len(client.scheduler_info().get("workers", {})) or 1
-        parts = chunks(cases, workers * 4)
-        shared = client.scatter(instance, broadcast=True)
-        futures = {client.submit(run_chunk, shared, task, [cases[i] for i in part],
-                                 pure=False): part for part in parts}
-        records: list[Record | None] = [None] * len(cases)
-        with progress_bar(label, len(cases), execution.progress) as advance:
-            for future in as_completed(futures):
-                place(records, futures[future], future.result(), advance)
-        return [r for r in records if r is not None], (
-            f"Dask at {client.scheduler.address} ({workers} workers)")
+        job = Feed(cases, todo, place, execution.deadline, lambda: kept_where(execution))
+        begun = time.perf_counter()
+        timing = feed(Dask(client, instance, task), job)
+        took = time.perf_counter() - begun
+        if timing["work_seconds"] + timing["prepare_seconds"] < min(took / 2, CLUSTER_WORTH):
+            job.note(f"note: the {len(todo):,} cases took {timing['work_seconds']:.2f} s of "
+                     f"solving on the workers and {took:.2f} s in all: without --scheduler "
+                     "they would be solved here, faster")
+        return f"Dask at {client.scheduler.address} ({workers} workers)", timing
     finally:
         if client is not given:
-            client.close()
+            with contextlib.suppress(Exception):  # a lost scheduler: nothing to close
+                client.close(timeout=2)
 
 
 CONNECT_SECONDS = 10  # the documented wait for a scheduler to answer
+CLUSTER_WORTH = 1.0  # seconds of solving below which a cluster costs more than it saves
 SCHEMES = ("tcp://", "inproc://")
+
+
+def scheduler_file(path: Path) -> str:
+    """The address in a scheduler file (``dask scheduler --scheduler-file``, as dask-jobqueue
+    and dask-mpi write them), waiting up to CONNECT_SECONDS for the scheduler to write it."""
+    waited = time.monotonic() + CONNECT_SECONDS
+    while True:
+        try:
+            address = json.loads(path.read_text(encoding="utf-8"))["address"]
+            if isinstance(address, str):
+                return address
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        if time.monotonic() > waited:
+            raise InputError([Problem("--scheduler", f"{path} is not a Dask scheduler file "
+                                      f"with an address (waited {CONNECT_SECONDS} s for one)",
+                                      hint="start 'dask scheduler --scheduler-file "
+                                      f"{path}', or give the address, e.g. "
+                                      "tcp://10.0.0.5:8786")])
+        time.sleep(0.2)
 
 
 def connect(address: str) -> Any:
@@ -239,6 +285,8 @@ def connect(address: str) -> Any:
     handshake runs in a daemon thread that is abandoned when it does not finish."""
     from distributed import Client
 
+    if address.endswith(".json") and "://" not in address:
+        address = scheduler_file(Path(address))
     hint = "check the address, e.g. tcp://10.0.0.5:8786, and that 'dask scheduler' runs there"
     scheme = address.split("://", 1)[0] + "://" if "://" in address else "tcp://"
     if scheme in ("tls://", "ucx://", "ws://", "wss://"):
@@ -311,15 +359,22 @@ class Prepared:
         self.start = self.fast.highs.getBasis() if (
             solved.optimal and not self.fast.integer) else None
 
-    def run(self) -> Result:
+    def run(self, full: bool = False) -> Result:
         """Solve; once a start is remembered, from that basis whatever the worker solved
         before: where several plans are equally cheap, every worker, chunking and order
-        then lands on the same one (a warm start from the previous case would not)."""
+        then lands on the same one (a warm start from the previous case would not). Reads
+        the column values only (what ``outcome`` needs), or with ``full`` the row values
+        and duals too."""
         if self.fresh:
             self.fast.highs.clearSolver()  # setBasis alone leaves state that can pick another
             if self.start is not None:
                 self.fast.highs.setBasis(self.start)
-        return self.fast.run()
+        return self.fast.run(columns_only=not full)
+
+    @cached_property
+    def unit_owner(self) -> np.ndarray:
+        """For each units column, the position of its country among ``countries``."""
+        return pd.Index(self.countries).get_indexer(self.unit_country)
 
     def outcome(self, result: Result) -> Record:
         """Objective, its two parts, each ally's employment cost and the shortfalls."""
@@ -328,7 +383,8 @@ class Prepared:
         units = result.values[self.units_at]
         short = np.maximum(result.values[self.shortfalls_at], 0.0)
         spent = units * self.unit_cost
-        cost = {c: float(spent[self.unit_country == c].sum()) for c in self.countries}
+        by_country = np.bincount(self.unit_owner, weights=spent, minlength=len(self.countries))
+        cost = dict(zip(self.countries, by_country.tolist(), strict=True))
         penalty = float(short @ self.penalty)
         return {"status": result.status, "objective": float(result.objective or 0.0),
                 "employment_cost": float(spent.sum()), "penalty": penalty,

@@ -35,30 +35,45 @@ analyze_app = typer.Typer(
 
 FormatOption = Annotated[str, typer.Option(
     "--format", help="text (default) or json (findings, facts and tables, for scripts).")]
+ResumeOption = Annotated[bool, typer.Option(
+    "--resume", help="Continue an interrupted analysis: the cases kept in its folder are "
+    "read back, the rest are solved (refused when the inputs or options changed).")]
+DeadlineOption = Annotated[float, typer.Option(
+    "--deadline", min=1, help="Seconds a chunk of cases may run on a worker, and the wait for "
+    "a worker when none is connected, before the analysis stops (exit 3) with its finished "
+    "cases kept for --resume.")]
 
 
 def run_analysis(kind: str, mission: str | None, data: Path | None,
                  set_flags: list[str] | None, workers: int | None, scheduler: str | None,
                  out: Path | None, save: bool, force: bool, debug: bool,
-                 compute: Callable[[Any, Any], Any], output_format: str = "text") -> None:
-    """Prepare the mission, refuse a bad destination before any solve, run, print, save."""
+                 compute: Callable[[Any, Any], Any], output_format: str = "text",
+                 resume: bool = False, deadline: float = 300.0,
+                 settings: dict[str, Any] | None = None) -> None:
+    """Prepare the mission, refuse a bad destination before any solve, run, print, save.
+    ``settings``: the options that change the result, checked when resuming."""
     def run() -> int:
         from rich.text import Text
 
         from planner import pipeline
         from planner.analyze.results import print_analysis, save_analysis
         from planner.analyze.sweep import Execution
+        from planner.errors import InputError, Problem
         from planner.inputs.paths import display
-        from planner.reports.output import check_destination
         from planner.scenario.instance import parse_settings
 
         check_text_or_json(output_format)
         instance = pipeline.prepare(mission, data, parse_settings(set_flags or []))
         destination = out or Path("analyses") / f"{kind}-{instance.name}"
+        keeper = None
         if save:
-            check_destination(destination, force, "analysis.json")
+            keeper = keeper_of(destination, kind, instance, settings or {}, resume, force)
+        elif resume:
+            raise InputError([Problem("--resume", "continues from the analysis folder, which "
+                                      "--no-save does not write", hint="drop --no-save")])
         started = time.perf_counter()
-        analysis = compute(instance, Execution(workers=workers, scheduler=scheduler))
+        analysis = compute(instance, Execution(workers=workers, scheduler=scheduler,
+                                               keep=keeper, deadline=deadline))
         analysis.facts["wall_seconds"] = round(time.perf_counter() - started, 3)
         if output_format == "json":  # standard output is the analysis, nothing else
             import json
@@ -71,11 +86,35 @@ def run_analysis(kind: str, mission: str | None, data: Path | None,
             console = stdout()
             print_analysis(analysis, console)
         if save:
-            folder = save_analysis(analysis, destination, force)
+            folder = save_analysis(analysis, destination, force, partial=True)
             console.print(Text(f"\nAnalysis written to {display(folder)}/"))
         return EXIT_OK
 
     guarded(debug, run)
+
+
+def keeper_of(destination: Path, kind: str, instance: Any, settings: dict[str, Any],
+              resume: bool, force: bool) -> Any:
+    """Where the analysis keeps its finished chunks: its own folder, refused before any
+    solve when it holds something that may not be replaced (or resumed)."""
+    from planner.analyze.keep import Keeper, is_partial
+    from planner.errors import InputError, Problem
+    from planner.reports.output import check_destination
+
+    if is_partial(destination):
+        check_destination(destination, True, "analysis.json", partial=True)
+    else:
+        if resume and (destination / "analysis.json").exists():
+            raise InputError([Problem(str(destination), "already holds a finished analysis: "
+                                      "there is nothing to resume",
+                                      hint="pass --force instead of --resume to run it again")])
+        check_destination(destination, force, "analysis.json")
+        if resume:
+            stderr().print(f"note: no interrupted analysis in {destination}; starting from "
+                           "the first case")
+    about = {"kind": kind, "mission": instance.mission.name, "input_digest": instance.digest,
+             "settings": settings}
+    return Keeper.start(destination, about, resume, force)
 
 
 @analyze_app.command()
@@ -90,6 +129,7 @@ def resilience(
     scheduler: SchedulerOption = None, out: AnalysisOutOption = None,
     save: AnalysisSaveOption = True,
     force: AnalysisForceOption = False, output_format: FormatOption = "text",
+    resume: ResumeOption = False, deadline: DeadlineOption = 300.0,
     debug: DebugOption = False,
 ) -> None:
     """N-1: remove each ally (and pool, link) in turn, re-solve, rank by criticality."""
@@ -99,7 +139,8 @@ def resilience(
         return analyse(instance, execution, pools=pools, links=links, robust=robust)
 
     run_analysis("resilience", mission, data, set_flags, workers, scheduler, out, save, force,
-                 debug, compute, output_format)
+                 debug, compute, output_format, resume, deadline,
+                 {"pools": pools, "links": links, "robust": robust})
 
 
 @analyze_app.command()
@@ -109,6 +150,7 @@ def fairness(
     scheduler: SchedulerOption = None, out: AnalysisOutOption = None,
     save: AnalysisSaveOption = True,
     force: AnalysisForceOption = False, output_format: FormatOption = "text",
+    resume: ResumeOption = False, deadline: DeadlineOption = 300.0,
     debug: DebugOption = False,
 ) -> None:
     """Coalition values of every group of allies; Shapley, nucleolus, core, Olson-Zeckhauser."""
@@ -118,7 +160,7 @@ def fairness(
         return analyse(instance, execution)
 
     run_analysis("fairness", mission, data, set_flags, workers, scheduler, out, save, force,
-                 debug, compute, output_format)
+                 debug, compute, output_format, resume, deadline, {})
 
 
 @analyze_app.command()
@@ -135,6 +177,7 @@ def pareto(
     scheduler: SchedulerOption = None, out: AnalysisOutOption = None,
     save: AnalysisSaveOption = True,
     force: AnalysisForceOption = False, output_format: FormatOption = "text",
+    resume: ResumeOption = False, deadline: DeadlineOption = 300.0,
     debug: DebugOption = False,
 ) -> None:
     """Trade-off fronts: total cost against the US share of cost, or against persistence."""
@@ -155,7 +198,8 @@ def pareto(
         return fronts.persistence_front(instance, execution, points, load_agreed(plan))
 
     run_analysis("pareto", mission, data, set_flags, workers, scheduler, out, save, force,
-                 debug, compute, output_format)
+                 debug, compute, output_format, resume, deadline,
+                 {"against": against, "plan": str(plan) if plan else None, "points": points})
 
 
 @analyze_app.command()
@@ -169,6 +213,7 @@ def montecarlo(
     scheduler: SchedulerOption = None, out: AnalysisOutOption = None,
     save: AnalysisSaveOption = True,
     force: AnalysisForceOption = False, output_format: FormatOption = "text",
+    resume: ResumeOption = False, deadline: DeadlineOption = 300.0,
     debug: DebugOption = False,
 ) -> None:
     """Readiness drawn from the mission's spreads: how often each requirement is fully
@@ -179,7 +224,7 @@ def montecarlo(
         return analyse(instance, execution, draws=draws, seed=seed)
 
     run_analysis("montecarlo", mission, data, set_flags, workers, scheduler, out, save, force,
-                 debug, compute, output_format)
+                 debug, compute, output_format, resume, deadline, {"draws": draws, "seed": seed})
 
 
 @analyze_app.command()
@@ -191,6 +236,7 @@ def alternatives(
     scheduler: SchedulerOption = None, out: AnalysisOutOption = None,
     save: AnalysisSaveOption = True,
     force: AnalysisForceOption = False, output_format: FormatOption = "text",
+    resume: ResumeOption = False, deadline: DeadlineOption = 300.0,
     debug: DebugOption = False,
 ) -> None:
     """Near-optimal plans: the least and most each ally can take of each task, region and of
@@ -201,7 +247,7 @@ def alternatives(
         return analyse(instance, execution, slack=parse_slack(slack))
 
     run_analysis("alternatives", mission, data, set_flags, workers, scheduler, out, save,
-                 force, debug, compute, output_format)
+                 force, debug, compute, output_format, resume, deadline, {"slack": slack})
 
 
 def parse_slack(text: str) -> float:

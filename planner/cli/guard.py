@@ -15,7 +15,7 @@ from typing import Any
 
 import typer
 
-EXIT_OK, EXIT_SHORT, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_SHORT, EXIT_INPUT, EXIT_CLUSTER = 0, 1, 2, 3
 MAX_SHOWN = 200  # error lines printed: a broken table of a million rows stays readable
 
 
@@ -52,7 +52,7 @@ def guarded(debug: bool, action: Callable[[], int]) -> None:
     """Run a command; turn input and solver errors into one line each and exit code 2."""
     from rich.text import Text
 
-    from planner.errors import InputError, SolverError
+    from planner.errors import ClusterError, InputError, SolverError
     from planner.solving.quiet import show_solver_log
 
     show_solver_log(debug)  # --debug also shows what the solver prints, on standard error
@@ -76,6 +76,11 @@ def guarded(debug: bool, action: Callable[[], int]) -> None:
             raise
         stderr().print(Text.assemble(("error:", "red"), " ", printable(str(exc))))
         raise typer.Exit(EXIT_INPUT) from None
+    except ClusterError as exc:  # the workers could not finish: finished cases are kept
+        if debug:
+            raise
+        stderr().print(Text.assemble(("error:", "red"), " ", printable(str(exc))))
+        raise typer.Exit(EXIT_CLUSTER) from None
     except OSError as exc:  # permissions, a full disk, a folder where a file should be...
         if debug:
             raise

@@ -38,7 +38,7 @@ WorkersOption = Annotated[int | None, typer.Option(
     "seconds.")]
 SchedulerOption = Annotated[str | None, typer.Option(
     "--scheduler", help="Run on a Dask cluster: its scheduler address, e.g. "
-    "tcp://10.0.0.5:8786.")]
+    "tcp://10.0.0.5:8786, or the scheduler file 'dask scheduler --scheduler-file' wrote.")]
 
 
 def force_option(replaces: str) -> Any:

@@ -174,6 +174,12 @@ def plain_folder(folder: Path) -> bool:
     return not folder.is_symlink() and folder.is_dir()
 
 
+def folder_kind(folder: Path) -> str | None:
+    """The kind of folder this planner wrote there (plan, analysis, ...), or None."""
+    manifest = read_manifest(folder) if plain_folder(folder) else None
+    return manifest[0] if manifest else None
+
+
 def why_not_ours(folder: Path, kind: str) -> str | None:
     """Why ``folder`` is not entirely {kind} this planner wrote, or None when it is."""
     manifest = read_manifest(folder)
@@ -269,11 +275,15 @@ def recover(folder: Path) -> str | None:
 
 
 def check_destination(folder: Path, force: bool, marker: str | None = "plan.json",
-                      kind: str | None = None) -> None:
+                      kind: str | None = None, partial: bool = False) -> None:
     """Refuse, before any work, a destination that is the working folder or one of its
     parents, a link, anything but a folder entirely written by this planner as this kind
-    (a plan, an analysis, ...), or an existing one without ``force``."""
+    (a plan, an analysis, ...), or an existing one without ``force``. With ``partial``, a
+    partial analysis this planner is filling (``planner.analyze.keep``) may be replaced."""
     kind = kind or KIND.get(marker or "", "plan")
+    if partial and folder_kind(Path(folder)) == f"partial {kind}":
+        kind = f"partial {kind}"
+        force = True
     folder = Path(folder)
     shown = str(folder)
     if working_folder_or_parent(folder):
@@ -372,13 +382,13 @@ def write_file(path: Path, data: bytes) -> None:
 
 
 def save_folder(files: dict[str, bytes], folder: Path, marker: str | None, force: bool,
-                kind: str | None = None) -> Path:
+                kind: str | None = None, partial: bool = False) -> Path:
     """Write files into ``folder`` at once: staged beside it and swapped in, so that a
     reader sees the old folder or the new one and a kill at any instant is recoverable.
     Only a folder this planner wrote as this kind is replaced, and only with ``force``."""
     kind = kind or KIND.get(marker or "", "plan")
     folder = Path(folder)
-    check_destination(folder, force, marker, kind)
+    check_destination(folder, force, marker, kind, partial)
     folder.parent.mkdir(parents=True, exist_ok=True)
     new, old = staging(folder)
     try:

@@ -107,7 +107,7 @@ class Engine:
         prepared = warm.prepared
         upper = np.array([available.get((c, p), 0.0) for c, p, _ in warm.pool_keys])
         prepared.fast.set_row_bounds(warm.pool_rows, -INF, upper)
-        result = prepared.run()
+        result = prepared.run(full=True)
         model = prepared.model
         solution = read_solution(model, prepared.fast, warm.at, result)
         solve_ms = 1000 * (time.perf_counter() - started)

@@ -125,6 +125,11 @@ def spread(value: np.ndarray | float, length: int) -> np.ndarray:
                                                 (length,)))
 
 
+def first(value: np.ndarray | float) -> float:
+    """The one number of a bound given for one position."""
+    return float(value if isinstance(value, int | float) else np.asarray(value).flat[0])
+
+
 @dataclass(frozen=True)
 class Result:
     """One solve: status word, objective and the raw vectors in column and row order."""
@@ -197,11 +202,17 @@ class HighsModel:
 
     def set_column_bounds(self, columns: np.ndarray, lower: np.ndarray | float,
                           upper: np.ndarray | float) -> None:
+        if len(columns) == 1:  # one column: HiGHS's scalar call, without building arrays
+            self.highs.changeColBounds(int(columns[0]), first(lower), first(upper))
+            return
         self.highs.changeColsBounds(len(columns), columns, spread(lower, len(columns)),
                                     spread(upper, len(columns)))
 
     def set_row_bounds(self, rows: np.ndarray, lower: np.ndarray | float,
                        upper: np.ndarray | float) -> None:
+        if len(rows) == 1:
+            self.highs.changeRowBounds(int(rows[0]), first(lower), first(upper))
+            return
         self.highs.changeRowsBounds(len(rows), rows, spread(lower, len(rows)),
                                     spread(upper, len(rows)))
 
@@ -223,14 +234,16 @@ class HighsModel:
         every_row = np.arange(len(a.rows), dtype=np.int32)
         self.highs.changeRowsBounds(len(every_row), every_row, a.row_lower, a.row_upper)
 
-    def run(self, objective_only: bool = False, progress: MipProgress | None = None
-            ) -> Result:
+    def run(self, objective_only: bool = False, progress: MipProgress | None = None,
+            columns_only: bool = False) -> Result:
         """Solve (warm from the last basis when there is one) and read the result.
 
         ``objective_only`` skips reading the solution vectors (empty in the Result): a
         sweep that wants only the optimum's cost saves a copy of every column and row
         value per solve, which on a large model costs more than a warm re-solve.
-        ``progress`` shows a MIP's best plan and bound on standard error while it runs."""
+        ``progress`` shows a MIP's best plan and bound on standard error while it runs.
+        ``columns_only`` reads the column values alone (no row values or duals): what a
+        sweep's outcome needs."""
         watching = progress.watching(self.highs) if progress and self.integer else nullcontext()
         try:
             with solver_output(), watching:
@@ -242,9 +255,9 @@ class HighsModel:
                 Status.kPresolveError, Status.kPostsolveError, Status.kLoadError):
             raise SolverError(f"highs failed on mission {self.name} "
                               f"({self.highs.modelStatusToString(self.highs.getModelStatus())})")
-        return self.result(objective_only)
+        return self.result(objective_only, columns_only)
 
-    def result(self, objective_only: bool = False) -> Result:
+    def result(self, objective_only: bool = False, columns_only: bool = False) -> Result:
         model_status = self.highs.getModelStatus()
         if model_status in (Status.kOptimal, Status.kModelEmpty):
             status = "optimal"
@@ -272,6 +285,8 @@ class HighsModel:
             return Result(status, objective, empty, empty, empty, bound)
         solution = self.highs.getSolution()
         values = np.asarray(solution.col_value, dtype=float)
+        if columns_only:
+            return Result(status, objective, values, empty, empty, bound)
         row_values = np.asarray(solution.row_value, dtype=float)
         duals = (np.asarray(solution.row_dual, dtype=float)
                  if status == "optimal" and not self.integer and solution.dual_valid else empty)

@@ -1,0 +1,193 @@
+"""How a Monte Carlo scales with workers: this process, local processes and a local Dask
+cluster with 1 and 2 workers (more where the machine has the CPUs).
+
+    python -m benchmarks.cluster                         # 20,000 draws: a few minutes
+    python -m benchmarks.cluster --draws 2000 --repeats 1 --folder /tmp/b   # a quick look
+
+For each way of running, the sweep of ``planner analyze montecarlo readiness-uncertainty``
+(the draws and the model exactly as the command makes them) is timed as the median of
+``--repeats`` runs, interleaved (one run of every way, then the next round), and reports:
+
+- the sweep's wall time, the speed-up over one worker of the same kind and the parallel
+  efficiency (speed-up / workers: 1.0 means each added worker adds a worker's worth);
+- the CPU a case costs on the workers (their own clocks, preparing the model excluded)
+  against the CPU it costs in this process;
+- the serial part of the command: loading the tables, drawing, and assembling and writing
+  the outcome (the whole analysis minus its sweep), and the time to prepare the model.
+
+It writes ``results.json`` to ``--folder`` (default: a folder in the system's temporary
+directory). Every run must give the same records, or the benchmark fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+DEFAULT_FOLDER = Path(tempfile.gettempdir()) / "planner-benchmarks"
+Record = dict[str, Any]
+
+
+def ways(cpus: int) -> list[tuple[str, int]]:
+    counts = sorted({1, 2, *([cpus] if cpus > 2 else [])})
+    return [("this process", 1)] + [(kind, n) for kind in ("local processes", "dask")
+                                     for n in counts]
+
+
+def montecarlo_sweep(instance: Any, draws: int, seed: int, where: str, workers: int,
+                     client: Any) -> tuple[Any, float]:
+    """The Monte Carlo's sweep as ``planner.analyze.montecarlo`` runs it (CPU seconds from
+    the clock of each worker's thread); the seconds it took to set up the cases."""
+    import numpy as np
+
+    from planner.analyze import montecarlo as mc
+    from planner.analyze import sweep as sweeping
+
+    begun = time.perf_counter()
+    spreads, _ = mc.resolve_spreads(instance)
+    drawn = mc.draw_readiness(spreads, draws, seed)
+    tables = np.array([s.readiness for s in spreads], dtype=float)
+    task = mc.Redraw(tuple((s.country, s.pool) for s in spreads), tuple(tables))
+    cases = [(0, tables), *((i + 1, drawn[i]) for i in range(draws))]
+    widened = mc.widened(instance, spreads)
+    set_up = time.perf_counter() - begun
+    records: list[Any] = [None] * len(cases)
+
+    def place(positions: list[int], found: list[Any]) -> None:
+        for i, record in zip(positions, found, strict=True):
+            records[i] = record
+
+    started = time.perf_counter()
+    if where == "this process":
+        state = task.prepare(widened)
+        prepared = time.perf_counter() - started
+        cpu = time.thread_time()
+        sweeping.in_process(state, task, cases, list(range(len(cases))), place)
+        timing = {"work_seconds": time.perf_counter() - started - prepared,
+                  "prepare_seconds": prepared, "chunks": 1,
+                  "cpu_seconds": time.thread_time() - cpu}
+    elif where == "local processes":
+        _, timing = sweeping.on_pool(widened, task, cases, list(range(len(cases))), place,
+                                     workers, sweeping.Execution(progress=False))
+    else:
+        _, timing = sweeping.on_dask(widened, task, cases, list(range(len(cases))), place,
+                                     sweeping.Execution(scheduler=client, progress=False))
+    seconds = time.perf_counter() - started
+    for record in records:
+        record.pop("solves", None)
+    return {"records": records, "seconds": seconds, **timing}, set_up
+
+
+def whole_command(draws: int, seed: int) -> float:
+    """The whole command in this process (load, draw, sweep, assemble, write), for the
+    serial part."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "planner", "analyze", "montecarlo",
+                               "readiness-uncertainty", "--draws", str(draws), "--seed",
+                               str(seed), "--workers", "1", "--out", "mc"], cwd=folder,
+                              capture_output=True, text=True, check=False)
+        took = time.perf_counter() - started
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr[-2000:])
+        facts = json.loads((Path(folder) / "mc" / "analysis.json").read_text())["facts"]
+    return {"wall": took, "analysis": facts["wall_seconds"], "sweep": facts["seconds"]}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--draws", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--folder", type=Path, default=DEFAULT_FOLDER,
+                        help=f"where results.json is written (default: {DEFAULT_FOLDER})")
+    args = parser.parse_args(argv)
+
+    import distributed
+
+    from planner import pipeline
+
+    cpus = os.cpu_count() or 1
+    instance = pipeline.prepare("readiness-uncertainty", None)
+    plan = ways(cpus)
+    clusters = {n: distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                            dashboard_address=":0")
+                for kind, n in plan if kind == "dask"}
+    clients = {n: distributed.Client(cluster) for n, cluster in clusters.items()}
+    runs: dict[str, list[Record]] = {f"{kind} x{n}": [] for kind, n in plan}
+    reference = None
+    try:
+        for round_ in range(args.repeats):
+            for kind, n in plan:
+                measured, set_up = montecarlo_sweep(instance, args.draws, args.seed, kind, n,
+                                                    clients.get(n))
+                if reference is None:
+                    reference = measured["records"]
+                elif measured["records"] != reference:
+                    raise SystemExit(f"{kind} x{n} gave other records than this process")
+                del measured["records"]
+                runs[f"{kind} x{n}"].append({**measured, "set_up": set_up})
+                print(f"round {round_ + 1}: {kind} x{n}: {measured['seconds']:.2f} s",
+                      file=sys.stderr, flush=True)
+        command = [whole_command(args.draws, args.seed) for _ in range(args.repeats)]
+    finally:
+        for client in clients.values():
+            client.close()
+        for cluster in clusters.values():
+            cluster.close()
+
+    cases = args.draws + 1
+    median = {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
+              for name, rs in runs.items()}
+    here = median["this process x1"]
+    here_cpu = here["cpu_seconds"] / cases
+    rows = []
+    for name, m in median.items():
+        kind, n = name.rsplit(" x", 1)
+        one = median[f"{kind} x1"]
+        speedup = one["seconds"] / m["seconds"]
+        rows.append({"way": kind, "workers": int(n), "seconds": m["seconds"],
+                     "speed_up": speedup, "efficiency": speedup / int(n),
+                     "speed_up_over_this_process": here["seconds"] / m["seconds"],
+                     "cpu_per_case_ms": 1000 * m["cpu_seconds"] / cases,
+                     "cpu_per_case_vs_this_process": m["cpu_seconds"] / cases / here_cpu,
+                     "prepare_seconds": m["prepare_seconds"], "chunks": m["chunks"]})
+    whole = {k: statistics.median(c[k] for c in command) for k in command[0]}
+    report = {"draws": args.draws, "cpus": cpus, "repeats": args.repeats, "ways": rows,
+              "command": {"wall_seconds": whole["wall"],
+                          "analysis_seconds": whole["analysis"],
+                          "sweep_seconds": whole["sweep"],
+                          "serial_seconds": whole["wall"] - whole["sweep"]},
+              "load_average": os.getloadavg()}
+    print(f"Monte Carlo, {args.draws:,} draws (readiness-uncertainty), median of "
+          f"{args.repeats}; {cpus} CPUs, load average {os.getloadavg()[0]:.1f}")
+    print(f"{'way':18}{'workers':>8}{'sweep s':>9}{'speed-up':>9}{'effic.':>8}"
+          f"{'ms/case':>9}{'CPU x':>7}{'chunks':>8}")
+    for r in rows:
+        print(f"{r['way']:18}{r['workers']:>8}{r['seconds']:>9.2f}{r['speed_up']:>9.2f}"
+              f"{r['efficiency']:>8.2f}{r['cpu_per_case_ms']:>9.3f}"
+              f"{r['cpu_per_case_vs_this_process']:>7.2f}{r['chunks']:>8.0f}")
+    c = report["command"]
+    print(f"The whole command here: {c['wall_seconds']:.2f} s, of which the sweep "
+          f"{c['sweep_seconds']:.2f} s; serial part (start, load, draw, assemble, write) "
+          f"{c['serial_seconds']:.2f} s.")
+    print("speed-up and efficiency: against one worker of the same way; CPU x: a case's CPU "
+          "on the workers over its CPU in this process (goal <= 1.1); goal: efficiency >= 0.8 "
+          "per added worker.")
+    args.folder.mkdir(parents=True, exist_ok=True)
+    out = args.folder / "cluster.json"
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"written: {out}")
+
+
+if __name__ == "__main__":
+    main()

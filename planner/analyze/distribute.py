@@ -1,0 +1,331 @@
+"""Hand a sweep's cases to workers in chunks, and see every chunk through or say why not.
+
+One loop serves local processes and Dask alike. It keeps as many chunks in flight as the
+workers have threads, sizes each new chunk from the time a case has taken so far (about
+``TARGET`` seconds of work, so that sending a chunk and its results costs a few percent of
+it, and smaller towards the end so that no worker is left waiting for the last), writes each
+finished chunk to the analysis folder (``planner.analyze.keep``), and watches the workers:
+
+- a worker lost mid-chunk: Dask runs its chunks again on the others (same results: every
+  case starts from the same basis), and the loop gives them a fresh deadline;
+- no worker at all: a note on standard error at once, and a ``ClusterError`` when none has
+  joined within the deadline;
+- a chunk running past the deadline (a worker that stopped answering), a lost scheduler,
+  or local processes that died: a ``ClusterError`` that says how many cases finished and
+  where they are kept.
+
+Workers prepare the model once per thread and keep it for every later chunk of the same
+sweep (``run_chunk``), so a chunk costs only its solves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import pickle
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from planner.errors import ClusterError
+from planner.solving.quiet import solver_output
+
+Record = dict[str, Any]
+TARGET = 1.0  # seconds of work in a chunk, once the time of a case is known
+FIRST = 2  # cases in a worker's first chunk, before any time is known
+TICK = 0.25  # seconds between looks at the workers while waiting for a chunk
+DEADLINE = 300.0  # default seconds a chunk may run, and the wait for a worker to join
+RETRIES = 3  # times a chunk lost with its worker is sent again
+
+
+class Stopped(Exception):
+    """Why the workers cannot go on (the feeding loop adds what finished and where it is)."""
+
+
+class Task(Protocol):
+    def prepare(self, instance: Any) -> Any: ...
+
+    def evaluate(self, state: Any, case: Any) -> Record: ...
+
+
+# Per worker process: the states prepared for the last sweep, one per thread that ran it.
+PREPARED: dict[tuple[str, bytes], list[Any]] = {}
+PREPARED_LOCK = threading.Lock()
+
+
+@dataclass
+class Done:
+    """A finished chunk as a worker returns it."""
+
+    records: list[Record]
+    seconds: float  # evaluating the cases, preparing excluded
+    prepared: float  # seconds spent preparing the model (0 when it was cached)
+    worker: str
+    cpu: float = 0.0  # CPU seconds of the worker's thread evaluating the cases
+
+
+def run_chunk(instance: Any, task: Task, cases: Sequence[Any]) -> Done:
+    """One chunk on a worker, on a model prepared once per worker thread: a worker given
+    many chunks of one sweep prepares it for the first only."""
+    key = (instance.digest, pickle.dumps(task))
+    with PREPARED_LOCK:
+        if key not in PREPARED:
+            PREPARED.clear()  # another sweep: the models of the last one are not needed
+            PREPARED[key] = []
+        idle = PREPARED[key]
+        state = idle.pop() if idle else None
+    begun = time.perf_counter()
+    if state is None:
+        state = task.prepare(instance)
+    prepared = time.perf_counter() - begun
+    cpu = time.thread_time()
+    with solver_output():  # once for the chunk, not once per solve
+        records = [task.evaluate(state, case) for case in cases]
+    cpu = time.thread_time() - cpu
+    seconds = time.perf_counter() - begun - prepared
+    with PREPARED_LOCK:
+        PREPARED.setdefault(key, []).append(state)
+    return Done(records, seconds, prepared, worker_name(), cpu)
+
+
+def worker_name() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):
+        import os
+
+        return f"process {os.getpid()}"
+
+
+class Workers(Protocol):
+    """Local processes or a Dask cluster, as the feeding loop sees them."""
+
+    where: str
+
+    def threads(self) -> int: ...  # threads of the workers connected now
+
+    def submit(self, cases: list[Any]) -> Any: ...
+
+    def wait(self, futures: list[Any], timeout: float) -> list[Any]: ...  # the finished
+
+    def result(self, future: Any) -> Done | None: ...  # None: lost, to be sent again
+
+    def cancel(self, futures: list[Any]) -> None: ...
+
+
+@dataclass
+class Flight:
+    positions: list[int]
+    since: float  # when it was sent, or when the workers last changed
+
+
+@dataclass
+class Feed:
+    """What the feeding loop needs besides the workers."""
+
+    cases: Sequence[Any]
+    todo: list[int]  # positions still to run, in order
+    place: Callable[[list[int], list[Record]], None]  # a finished chunk's records
+    deadline: float = DEADLINE
+    kept: Callable[[], str] = lambda: ""  # where finished cases are kept, for the error
+    note: Callable[[str], None] = lambda text: print(text, file=sys.stderr, flush=True)
+
+
+def feed(workers: Workers, job: Feed) -> dict[str, float]:
+    """Run every case of ``job.todo`` on ``workers``; returns how the time went (seconds of
+    work on the workers, of preparing, chunks sent)."""
+    todo = list(job.todo)
+    total = len(job.cases)
+    flights: dict[Any, Flight] = {}
+    tally = {"finished": total - len(todo), "work_seconds": 0.0, "prepare_seconds": 0.0,
+             "cpu_seconds": 0.0, "timed": 0, "chunks": 0}
+    alone_since: float | None = None
+    lost: dict[int, int] = {}  # chunk (by its first case) -> times lost
+
+    def fail(reason: str) -> ClusterError:
+        workers.cancel(list(flights))
+        return ClusterError(f"{workers.where} could not finish: {reason}. "
+                            f"{tally['finished']:,} of {total:,} cases finished; {job.kept()}")
+
+    def refill(threads: int, now: float) -> None:
+        """Chunks sent until every thread has one and one waits (no thread idles between
+        a result and the next chunk)."""
+        nonlocal todo
+        while todo and len(flights) < threads + 1:
+            timed = tally["timed"]
+            per_case = tally["work_seconds"] / timed if timed else None
+            size = chunk_size(len(todo), threads, per_case)
+            part, todo = todo[:size], todo[size:]
+            flights[workers.submit([job.cases[i] for i in part])] = Flight(part, now)
+            tally["chunks"] += 1
+
+    try:
+        threads = workers.threads()
+        while todo or flights:
+            now = time.monotonic()
+            if threads == 0:
+                if alone_since is None:
+                    alone_since = now
+                    job.note(f"note: no worker is connected to {workers.where}; waiting up "
+                             f"to {job.deadline:g} s for one (--deadline)")
+                elif now - alone_since > job.deadline:
+                    raise fail(f"no worker was connected for {job.deadline:g} s")
+            else:
+                alone_since = None
+                refill(threads, now)
+            done = workers.wait(list(flights), TICK) if flights else []
+            if not flights:
+                time.sleep(TICK)
+            finished = [(flights.pop(f), workers.result(f)) for f in done]
+            for flight, out in finished:
+                if out is None:  # lost with its worker or cancelled: sent again
+                    todo = flight.positions + todo
+                    lost[flight.positions[0]] = lost.get(flight.positions[0], 0) + 1
+                    if lost[flight.positions[0]] > RETRIES:
+                        raise fail(f"a chunk was lost {RETRIES + 1} times")
+            if finished and threads:
+                refill(threads, time.monotonic())
+            for flight, out in finished:
+                if out is None:
+                    continue
+                job.place(flight.positions, out.records)
+                tally["finished"] += len(flight.positions)
+                tally["work_seconds"] += out.seconds
+                tally["prepare_seconds"] += out.prepared
+                tally["cpu_seconds"] += out.cpu
+                tally["timed"] += len(flight.positions)
+            now = time.monotonic()
+            late = [f for f, flight in flights.items() if now - flight.since > job.deadline]
+            if late:
+                raise fail(f"a chunk of {len(flights[late[0]].positions)} cases ran past the "
+                           f"deadline of {job.deadline:g} s (a worker that stopped "
+                           "answering, or cases slower than the deadline allows: --deadline "
+                           "sets it)")
+            seen = workers.threads()
+            if seen < threads:  # a worker left: Dask runs its chunks again elsewhere
+                for flight in flights.values():
+                    flight.since = now
+            threads = seen
+    except Stopped as exc:
+        raise fail(str(exc)) from None
+    return {k: v for k, v in tally.items() if k != "timed"}
+
+
+def chunk_size(remaining: int, threads: int, per_case: float | None) -> int:
+    """Cases in the next chunk: a few while the time of a case is unknown, then about
+    TARGET seconds of them, never more than a share of what is left that keeps every
+    thread busy to the end."""
+    threads = max(threads, 1)
+    size = FIRST if per_case is None else TARGET / max(per_case, 1e-6)
+    fair = math.ceil(remaining / (2 * threads))
+    return max(1, min(int(size), fair, remaining))
+
+
+class Pool:
+    """Local worker processes (a fork server where the platform has one)."""
+
+    def __init__(self, instance: Any, task: Task, count: int, context: Any) -> None:
+        self.instance, self.task, self.count = instance, task, count
+        self.executor = ProcessPoolExecutor(max_workers=count, mp_context=context)
+        self.where = f"{count} local processes"
+        self.broken = False
+
+    def threads(self) -> int:
+        return 0 if self.broken else self.count
+
+    def submit(self, cases: list[Any]) -> Any:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return self.executor.submit(run_chunk, self.instance, self.task, cases)
+        except (BrokenProcessPool, RuntimeError) as exc:
+            raise self.died(exc) from None
+
+    def wait(self, futures: list[Any], timeout: float) -> list[Any]:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        return list(wait(futures, timeout, return_when=FIRST_COMPLETED)[0])
+
+    def result(self, future: Any) -> Done:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return future.result()
+        except BrokenProcessPool as exc:
+            raise self.died(exc) from None
+
+    def died(self, exc: BaseException) -> Stopped:
+        self.broken = True
+        return Stopped(f"a worker process stopped or could not start "
+                       f"({exc.__class__.__name__}: killed, or out of memory)")
+
+    def cancel(self, futures: list[Any]) -> None:
+        for future in futures:
+            future.cancel()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=not self.broken, cancel_futures=True)
+
+
+class Dask:
+    """A Dask cluster through a client; the instance is sent to every worker once."""
+
+    def __init__(self, client: Any, instance: Any, task: Task) -> None:
+        self.client, self.task = client, task
+        self.address = client.scheduler.address
+        self.shared = client.scatter(instance, broadcast=True)
+        self.where = f"the Dask cluster at {self.address}"
+
+    def threads(self) -> int:
+        try:
+            return int(sum(self.client.nthreads().values()))
+        except Exception as exc:  # the scheduler is gone: a closed comm, a timeout, ...
+            raise Stopped(f"the scheduler stopped answering ({exc.__class__.__name__})"
+                          ) from None
+
+    def submit(self, cases: list[Any]) -> Any:
+        return self.client.submit(run_chunk, self.shared, self.task, cases, pure=False)
+
+    def wait(self, futures: list[Any], timeout: float) -> list[Any]:
+        from distributed import wait
+
+        with contextlib.suppress(Exception):  # a timeout, or futures cancelled: seen below
+            wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
+        return [f for f in futures if f.done() or f.status in ("cancelled", "lost")]
+
+    def result(self, future: Any) -> Done | None:
+        from distributed import KilledWorker
+
+        if future.status in ("cancelled", "lost"):
+            return None  # every worker that held it left: the scheduler forgot it
+        try:
+            return future.result()
+        except KilledWorker:
+            raise Stopped("a chunk stopped every worker that ran it (KilledWorker: a case "
+                          "may need more memory than a worker has)") from None
+        except Exception as exc:
+            if future.status in ("cancelled", "lost") or exc.__class__.__name__ in (
+                    "CancelledError", "FutureCancelledError", "FuturesCancelledError",
+                    "CommClosedError"):
+                return None  # sent again; a lost scheduler shows in threads()
+            raise
+
+    def cancel(self, futures: list[Any]) -> None:
+        with contextlib.suppress(Exception):  # the scheduler may be gone: nothing to do
+            self.client.cancel(futures)
+
+
+def where_kept(folder: Path | None) -> str:
+    """The end of a ClusterError: where the finished cases are."""
+    if folder is None:
+        return ("they were not kept (--no-save): run again without --no-save to keep "
+                "finished cases for --resume")
+    return (f"they are kept in {folder} - run the same command with --resume to continue "
+            "(on the cluster once it has workers, or without --scheduler to finish here)")

@@ -1,0 +1,93 @@
+"""``--resume``: an analysis interrupted half way continues from the chunks kept in its folder
+to exactly the result of an uninterrupted run, and refuses to mix in other inputs or options.
+
+The interruption is a KeyboardInterrupt raised by the 120th solve, in this process, with
+every finished case written at once (FLUSH 0): the state a kill leaves, reached without
+timing. The real-cluster faults are in tests/test_cluster.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DRAWS = ["--draws", "300"]
+
+
+def invoke(*args: str) -> Any:
+    from typer.testing import CliRunner
+
+    from planner.cli.main import app
+
+    return CliRunner().invoke(app, ["analyze", "montecarlo", "readiness-uncertainty",
+                                    "--workers", "1", *args])
+
+
+def saved(folder: Path) -> dict[str, Any]:
+    """The analysis without how long it took and where it ran."""
+    analysis = json.loads((folder / "analysis.json").read_text())
+    analysis["facts"] = {k: v for k, v in analysis["facts"].items()
+                         if k not in ("seconds", "wall_seconds", "ran_on", "solves")}
+    return {"analysis.json": analysis, **{p.name: p.read_bytes() for p in sorted(
+        folder.iterdir()) if p.suffix in (".csv", ".svg")}}
+
+
+def test_an_interrupted_analysis_resumes_to_the_same_result(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from planner.analyze import montecarlo, sweep
+
+    monkeypatch.chdir(tmp_path)
+    whole = invoke(*DRAWS, "--out", "whole")
+    assert whole.exit_code == 0, whole.output
+
+    monkeypatch.setattr(sweep, "FLUSH", 0.0)
+    evaluate = montecarlo.Redraw.evaluate
+    calls = {"n": 0}
+
+    def interrupted(self: Any, state: Any, case: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 120:
+            raise KeyboardInterrupt
+        return evaluate(self, state, case)
+
+    monkeypatch.setattr(montecarlo.Redraw, "evaluate", interrupted)
+    cut = invoke(*DRAWS, "--out", "cut")
+    assert cut.exit_code != 0
+    folder = tmp_path / "cut"
+    chunks = [p for p in folder.iterdir() if p.name.startswith("chunk-")]
+    assert len(chunks) == 119 and not (folder / "analysis.json").exists()
+    monkeypatch.setattr(montecarlo.Redraw, "evaluate", evaluate)
+
+    again = invoke(*DRAWS, "--out", "cut")
+    assert again.exit_code == 2
+    assert "cut: holds an interrupted analysis (119 cases kept) - pass --resume" in again.output
+    other = invoke("--draws", "200", "--out", "cut", "--resume")
+    assert other.exit_code == 2
+    assert ("the interrupted analysis ran with --draws 300 --seed 0, this run asks for "
+            "--draws 200 --seed 0") in other.output
+    changed = invoke(*DRAWS, "--set", "topology=hub_and_spokes", "--out", "cut", "--resume")
+    assert changed.exit_code == 2
+    assert "the tables or the mission changed since the interrupted analysis began" in (
+        changed.output)
+
+    resumed = invoke(*DRAWS, "--out", "cut", "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert saved(folder) == saved(tmp_path / "whole")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        p.name for p in (tmp_path / "whole").iterdir())
+    ran_on = json.loads((folder / "analysis.json").read_text())["facts"]["ran_on"]
+    assert ran_on == "this process; 119 cases read back from an earlier run"
+
+    done = invoke(*DRAWS, "--out", "cut", "--resume")
+    assert done.exit_code == 2 and "nothing to resume" in done.output
+
+
+def test_resume_needs_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*DRAWS, "--no-save", "--resume")
+    assert result.exit_code == 2
+    assert "--resume: continues from the analysis folder, which --no-save does not write" in (
+        result.output)
