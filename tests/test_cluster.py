@@ -142,7 +142,9 @@ def test_every_worker_lost_keeps_what_finished_and_resume_completes_it(
     assert run.returncode == 3, err
     assert "Traceback" not in err
     [line] = [x for x in err.splitlines() if x.startswith("error:")]
-    assert "no worker was connected for 3 s" in line
+    # which comes first depends on how soon the scheduler sees the workers gone
+    assert ("no worker was connected for 3 s" in line
+            or "ran past the deadline of 3 s" in line), line
     assert f"of {int(DRAWS) + 1:,} cases finished; they are kept in cut" in line
     assert "--resume" in line
     kept = [p for p in folder.iterdir() if p.name.startswith("chunk-")]
