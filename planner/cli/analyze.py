@@ -5,7 +5,6 @@ Heavy modules are imported inside the commands, so ``planner --help`` stays fast
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,9 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
-from planner.cli.guard import EXIT_OK, check_text_or_json, guarded, stderr
+from planner.cli.guard import EXIT_OK, guarded, messages, stderr
 from planner.cli.options import (
     AnalysisForceOption,
+    AnalysisFormatOption,
     AnalysisOutOption,
     AnalysisSaveOption,
     DataOption,
@@ -25,6 +25,7 @@ from planner.cli.options import (
     SetOption,
     WorkersOption,
 )
+from planner.reports import formats
 
 analyze_app = typer.Typer(
     help="Sweeps of many solves: resilience (N-1), fairness (Shapley, core), pareto "
@@ -33,8 +34,6 @@ analyze_app = typer.Typer(
     no_args_is_help=True, add_completion=False, rich_markup_mode=None,
 )
 
-FormatOption = Annotated[str, typer.Option(
-    "--format", help="text (default) or json (findings, facts and tables, for scripts).")]
 ResumeOption = Annotated[bool, typer.Option(
     "--resume", help="Continue an interrupted analysis: the cases kept in its folder are "
     "read back, the rest are solved (refused when the inputs or options changed).")]
@@ -56,13 +55,13 @@ def run_analysis(kind: str, mission: str | None, data: Path | None,
         from rich.text import Text
 
         from planner import pipeline
-        from planner.analyze.results import print_analysis, save_analysis
+        from planner.analyze.results import save_analysis
         from planner.analyze.sweep import Execution
         from planner.errors import InputError, Problem
         from planner.inputs.paths import display
         from planner.scenario.instance import parse_settings
 
-        check_text_or_json(output_format)
+        chosen = formats.ANALYSIS.pick(output_format)
         instance = pipeline.prepare(mission, data, parse_settings(set_flags or []))
         destination = out or Path("analyses") / f"{kind}-{instance.name}"
         keeper = None
@@ -75,16 +74,8 @@ def run_analysis(kind: str, mission: str | None, data: Path | None,
         analysis = compute(instance, Execution(workers=workers, scheduler=scheduler,
                                                keep=keeper, deadline=deadline))
         analysis.facts["wall_seconds"] = round(time.perf_counter() - started, 3)
-        if output_format == "json":  # standard output is the analysis, nothing else
-            import json
-
-            console = stderr()
-            sys.stdout.write(json.dumps(analysis.to_json(), indent=2) + "\n")
-        else:
-            from planner.reports.render import stdout
-
-            console = stdout()
-            print_analysis(analysis, console)
+        console = messages(chosen.format)  # json: standard output is the analysis, nothing else
+        chosen.write(analysis, console)
         if save:
             folder = save_analysis(analysis, destination, force, partial=True)
             console.print(Text(f"\nAnalysis written to {display(folder)}/"))
@@ -128,7 +119,7 @@ def resilience(
     data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
     scheduler: SchedulerOption = None, out: AnalysisOutOption = None,
     save: AnalysisSaveOption = True,
-    force: AnalysisForceOption = False, output_format: FormatOption = "text",
+    force: AnalysisForceOption = False, output_format: AnalysisFormatOption = "text",
     resume: ResumeOption = False, deadline: DeadlineOption = 300.0,
     debug: DebugOption = False,
 ) -> None:
@@ -149,7 +140,7 @@ def fairness(
     data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
     scheduler: SchedulerOption = None, out: AnalysisOutOption = None,
     save: AnalysisSaveOption = True,
-    force: AnalysisForceOption = False, output_format: FormatOption = "text",
+    force: AnalysisForceOption = False, output_format: AnalysisFormatOption = "text",
     resume: ResumeOption = False, deadline: DeadlineOption = 300.0,
     debug: DebugOption = False,
 ) -> None:
@@ -176,7 +167,7 @@ def pareto(
     data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
     scheduler: SchedulerOption = None, out: AnalysisOutOption = None,
     save: AnalysisSaveOption = True,
-    force: AnalysisForceOption = False, output_format: FormatOption = "text",
+    force: AnalysisForceOption = False, output_format: AnalysisFormatOption = "text",
     resume: ResumeOption = False, deadline: DeadlineOption = 300.0,
     debug: DebugOption = False,
 ) -> None:
@@ -212,7 +203,7 @@ def montecarlo(
     data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
     scheduler: SchedulerOption = None, out: AnalysisOutOption = None,
     save: AnalysisSaveOption = True,
-    force: AnalysisForceOption = False, output_format: FormatOption = "text",
+    force: AnalysisForceOption = False, output_format: AnalysisFormatOption = "text",
     resume: ResumeOption = False, deadline: DeadlineOption = 300.0,
     debug: DebugOption = False,
 ) -> None:
@@ -235,7 +226,7 @@ def alternatives(
     data: DataOption = None, set_flags: SetOption = None, workers: WorkersOption = None,
     scheduler: SchedulerOption = None, out: AnalysisOutOption = None,
     save: AnalysisSaveOption = True,
-    force: AnalysisForceOption = False, output_format: FormatOption = "text",
+    force: AnalysisForceOption = False, output_format: AnalysisFormatOption = "text",
     resume: ResumeOption = False, deadline: DeadlineOption = 300.0,
     debug: DebugOption = False,
 ) -> None:

@@ -25,13 +25,14 @@ def stderr() -> Any:
     return console(stderr=True, soft_wrap=True)
 
 
-def check_text_or_json(output_format: str) -> None:
-    """The machine format is json; an unknown format is an error, never a silent text."""
-    from planner.errors import InputError, Problem
+def messages(chosen: Any) -> Any:
+    """Where a command's messages go: beside text output on standard output; after a machine
+    format's output (json, csv), on standard error, so standard output stays the data."""
+    if chosen.machine:
+        return stderr()
+    from planner.reports.render import stdout
 
-    if output_format not in ("text", "json"):
-        raise InputError([Problem("--format", f"unknown format '{output_format}'",
-                                  hint="use text or json")])
+    return stdout()
 
 
 @contextmanager

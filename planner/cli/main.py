@@ -18,29 +18,37 @@ from planner.cli.guard import (
     EXIT_INPUT,
     EXIT_OK,
     EXIT_SHORT,
-    check_text_or_json,
     guarded,
+    messages,
     printable,
     stderr,
     working,
 )
 from planner.cli.guard import MAX_SHOWN as MAX_SHOWN  # the cap on error lines, for tests
 from planner.cli.options import (
+    ChecksFormatOption,
     CompareForceOption,
     DataOption,
     DebugOption,
+    DocumentFormatOption,
     ExplainSaveOption,
+    ExplanationFormatOption,
+    LeversFormatOption,
     MipGapAbsOption,
     MipGapOption,
     MissionArgument,
     PlanForceOption,
+    PlanFormatOption,
     PlanOutOption,
     PlanSaveOption,
     ReportForceOption,
+    SchemaFormatOption,
     SetOnTheFlyOption,
     SetOption,
+    SolverOption,
     WorkbookForceOption,
 )
+from planner.reports import formats
 
 app = typer.Typer(
     help="Plan how allies divide the work of a common defense (a linear program).",
@@ -55,7 +63,7 @@ app = typer.Typer(
 def solve(
     mission: MissionArgument = None,
     data: DataOption = None,
-    solver: Annotated[str, typer.Option(help="Solver: highs (default) or cbc.")] = "highs",
+    solver: SolverOption = "highs",
     out: PlanOutOption = None,
     save: PlanSaveOption = True,
     force: PlanForceOption = False,
@@ -64,8 +72,7 @@ def solve(
     mip_gap_abs: MipGapAbsOption = None,
     detail: Annotated[bool, typer.Option(help="Also list every pool employed.")] = False,
     set_flags: SetOption = None,
-    output_format: Annotated[str, typer.Option(
-        "--format", help="text (default) or json (the whole plan, for scripts).")] = "text",
+    output_format: PlanFormatOption = "text",
     write_lp: Annotated[Path | None, typer.Option(
         "--write-lp", help="Also write the model as an LP file with the planner's names, "
         "for another solver.")] = None,
@@ -81,11 +88,10 @@ def solve(
         from planner import pipeline
         from planner.inputs.paths import display
         from planner.reports.output import check_destination, save_plan
-        from planner.reports.render import print_plan
         from planner.scenario.instance import parse_settings
         from planner.solving.gap import MipGap
 
-        check_text_or_json(output_format)
+        chosen = formats.PLAN.pick(output_format)
         gap = MipGap.checked(mip_gap, mip_gap_abs)
         settings = parse_settings(set_flags or [])
         instance = pipeline.prepare(mission, data, settings)
@@ -100,15 +106,9 @@ def solve(
         if plan.solver != solver:
             stderr().print(Text(f"warning: {solver} is not available here; solved with "
                                 f"{plan.solver}"))
-        from planner.reports.render import stdout
-
-        # json: standard output is the plan and nothing else; messages go to stderr
-        console = stdout() if output_format == "text" else stderr()
-        if output_format == "json":
-            sys.stdout.write(plan.model_dump_json(indent=2) + "\n")
-        else:
-            print_plan(plan, console, detail=detail)
-        if plan.status == "infeasible" and output_format == "text":
+        console = messages(chosen.format)
+        chosen.write(plan, console, detail=detail)
+        if plan.status == "infeasible" and not chosen.format.machine:
             from planner.reports.render import print_conflict
             from planner.results.explain import find_conflict
 
@@ -134,8 +134,7 @@ def explain(
     mip_gap: MipGapOption = None,
     mip_gap_abs: MipGapAbsOption = None,
     set_flags: SetOption = None,
-    output_format: Annotated[str, typer.Option(
-        "--format", help="text (default) or json (every part, for scripts).")] = "text",
+    output_format: ExplanationFormatOption = "text",
     show_all: Annotated[bool, typer.Option(
         "--all", help="List every binding row and range, not the first 12.")] = False,
     out: PlanOutOption = None,
@@ -150,17 +149,13 @@ def explain(
         from rich.text import Text
 
         from planner import pipeline
-        from planner.errors import InputError, Problem
         from planner.inputs import paths
         from planner.reports.output import check_destination, save_plan
-        from planner.reports.render import print_explanation
         from planner.results import explain as explaining
         from planner.scenario.instance import parse_settings
         from planner.solving.gap import MipGap
 
-        if output_format not in ("text", "json"):
-            raise InputError([Problem("--format", f"unknown format '{output_format}'",
-                                      hint="use text or json")])
+        chosen = formats.EXPLANATION.pick(output_format)
         gap = MipGap.checked(mip_gap, mip_gap_abs)
         instance = pipeline.prepare(mission, data, parse_settings(set_flags or []))
         destination = out or Path("plans") / instance.name
@@ -176,11 +171,7 @@ def explain(
                 mip_gap=gap)
         from planner.reports.render import stdout
 
-        console = stdout()
-        if output_format == "json":
-            sys.stdout.write(explanation.model_dump_json(indent=2) + "\n")
-        else:
-            print_explanation(explanation, console, limit=None if show_all else 12)
+        chosen.write(explanation, stdout(), limit=None if show_all else 12)
         if save:
             plan = plan.model_copy(update={"explanation": explanation.model_dump(mode="json")})
             folder = save_plan(plan, destination, force)
@@ -191,10 +182,6 @@ def explain(
     guarded(debug, run)
 
 
-FormatOption = Annotated[str, typer.Option(
-    "--format", help="html (default: a self-contained file) or md (Markdown).")]
-
-
 @app.command()
 def report(
     plan: Annotated[str | None, typer.Argument(
@@ -203,7 +190,7 @@ def report(
     out: Annotated[Path | None, typer.Option(
         help="File to write (default: reports/<plan>.<format>: the mission's name, with "
         "--<flag>=<value> for each flag set otherwise than in the mission file).")] = None,
-    output_format: FormatOption = "html",
+    output_format: DocumentFormatOption = "html",
     data: DataOption = None,
     set_flags: SetOnTheFlyOption = None,
     force: ReportForceOption = False,
@@ -216,7 +203,7 @@ def report(
         from planner.reports import publish
         from planner.reports.output import is_plan_folder
 
-        chosen = publish.check_format(output_format)
+        chosen = formats.DOCUMENT.pick(output_format).format.name
         if plan and Path(plan).is_dir() and is_plan_folder(Path(plan), "analysis.json"):
             written = publish.write_analysis_report(Path(plan), out, chosen, force)
             print(f"Report written to {written}")
@@ -236,7 +223,7 @@ def compare(
         help="Two or more saved plan folders or missions; changes are against the first.")],
     out: Annotated[Path | None, typer.Option(
         help="File to write (default: reports/<first>-vs-<second>.<format>).")] = None,
-    output_format: FormatOption = "html",
+    output_format: DocumentFormatOption = "html",
     csv: Annotated[Path | None, typer.Option(
         help="Also write the comparison tables as CSV files into this folder.")] = None,
     data: DataOption = None,
@@ -250,7 +237,7 @@ def compare(
     def run() -> int:
         from planner.reports import publish
 
-        chosen = publish.check_format(output_format)
+        chosen = formats.DOCUMENT.pick(output_format).format.name
         if len(plans) < 2:
             from planner.errors import InputError, Problem
 
@@ -270,24 +257,19 @@ def flags(
     mission: Annotated[str | None, typer.Argument(
         help="Also show the value this mission (name or path) gives each flag.")] = None,
     data: DataOption = None,
-    output_format: Annotated[str, typer.Option(
-        "--format", help="text (default) or json.")] = "text",
+    output_format: LeversFormatOption = "text",
     debug: DebugOption = False,
 ) -> None:
     """List the scenario flags (the levers of --set): each flag's values, default, meaning,
     source and the policies it switches on or off."""
 
     def run() -> int:
-        import json
-
-        from rich.console import Console
-
         from planner import pipeline
         from planner.checks.validate import load_capabilities
         from planner.inputs import paths
         from planner.scenario import levers
 
-        check_text_or_json(output_format)
+        writer = formats.LEVERS.pick(output_format)
         if mission is not None:
             instance = pipeline.prepare(mission, data)
             capabilities, chosen = instance.capabilities, instance.mission
@@ -296,11 +278,7 @@ def flags(
         listed = levers.flag_levers(capabilities, chosen)
         where = paths.display(capabilities.root / "policies.yaml")
         name = chosen.name if chosen is not None else None
-        if output_format == "json":
-            sys.stdout.write(json.dumps(levers.levers_document(listed, where, name),
-                                        indent=2) + "\n")
-        else:
-            levers.print_levers(listed, where, name, Console(highlight=False))
+        writer.write(formats.LeverListing(listed, where, name), None)
         return EXIT_OK
 
     guarded(debug, run)
@@ -311,23 +289,18 @@ def validate(
     missions: Annotated[list[str] | None, typer.Argument(
         help="Missions to check (names or paths; default: every mission in missions/).")] = None,
     data: DataOption = None,
-    output_format: Annotated[str, typer.Option(
-        "--format", help="text (default) or json (problems as records on standard output, "
-        "exit code as in text).")] = "text",
+    output_format: ChecksFormatOption = "text",
     debug: DebugOption = False,
 ) -> None:
     """Check the capability tables and missions; report every problem at once."""
 
     def run() -> int:
-        import json
-        from dataclasses import asdict
-
         from planner.checks.validate import load_capabilities
         from planner.errors import InputError
         from planner.inputs import paths
         from planner.pipeline import read_mission
 
-        check_text_or_json(output_format)
+        writer = formats.CHECKS.pick(output_format)
         problems = []
         capabilities = None
         root = paths.data_dir(data)
@@ -344,23 +317,9 @@ def validate(
                 checked.append(paths.display(path))
             except InputError as exc:
                 problems += exc.problems
-        if output_format == "json":
-            summary = {"ok": not problems, "data": paths.display(root), "missions": checked,
-                       "problems": [asdict(p) for p in problems]}
-            if capabilities is not None:
-                summary |= {"countries": len(capabilities.countries),
-                            "pools": len(capabilities.pools),
-                            "tasks": len(capabilities.tasks),
-                            "regions": len(capabilities.regions)}
-            sys.stdout.write(json.dumps(summary, indent=2) + "\n")
-            return EXIT_INPUT if problems else EXIT_OK
-        if problems:
-            raise InputError(problems)
-        assert capabilities is not None
-        print(printable(f"OK: {paths.display(root)} ({len(capabilities.countries)} countries, "
-              f"{len(capabilities.pools)} pools, {len(capabilities.tasks)} tasks, "
-              f"{len(capabilities.regions)} regions); missions: {', '.join(checked)}"))
-        return EXIT_OK
+        # text: the OK line, or every problem (exit 2); json: the problems as records
+        writer.write(formats.Checks(problems, paths.display(root), checked, capabilities), None)
+        return EXIT_INPUT if problems else EXIT_OK
 
     guarded(debug, run)
 
@@ -409,34 +368,18 @@ def show_schema(
         help="countries, tasks, regions, phases or pools (a country code means its pool "
         "table); default: every table.")] = None,
     data: DataOption = None,
-    output_format: Annotated[str, typer.Option(
-        "--format", help="text (default), json, or csv (a row per column).")] = "text",
+    output_format: SchemaFormatOption = "text",
     debug: DebugOption = False,
 ) -> None:
     """Print the columns of the capability tables: kind, unit, whether required, the allowed
     range and what each means (from planner/schema/tables.py, the schema the loader uses)."""
 
     def run() -> int:
-        import json
-
-        from planner.errors import InputError, Problem
         from planner.inputs import edit, paths
 
-        if output_format not in ("text", "json", "csv"):
-            raise InputError([Problem("--format", f"unknown format '{output_format}'",
-                                      hint="use text, json or csv")])
+        writer = formats.SCHEMA.pick(output_format)
         tables = [edit.find_table(table)] if table else list(edit.all_tables())
-        root = paths.data_dir(data)
-        if output_format == "csv":
-            from planner.reports.output import csv_bytes
-
-            sys.stdout.write(csv_bytes(edit.schema_rows(tables)).decode())
-        elif output_format == "json":
-            sys.stdout.write(json.dumps(edit.schema_document(tables, root), indent=2) + "\n")
-        else:
-            from planner.reports.render import stdout
-
-            edit.print_schema(tables, root, stdout())
+        writer.write(formats.SchemaListing(tables, paths.data_dir(data)), None)
         return EXIT_OK
 
     guarded(debug, run)

@@ -14,6 +14,9 @@ from typing import Annotated, Any
 
 import typer
 
+from planner.reports import formats
+from planner.reports.formats import Writers
+
 MissionArgument = Annotated[str | None, typer.Argument(
     help="Mission name in missions/ or path to a mission file (default: baseline).")]
 DataOption = Annotated[Path | None, typer.Option(
@@ -66,3 +69,18 @@ AnalysisOutOption = Annotated[Path | None, typer.Option(
 PlanOutOption = Annotated[Path | None, typer.Option(
     "--out", help="Plan folder to write (default: plans/<mission>, with --<flag>=<value> for "
     "each flag set otherwise than in the mission file).")]
+
+
+def format_option(writers: Writers) -> Any:
+    """``--format``: the formats an output offers, the first the default, described from the
+    registry of writers (``planner.reports.formats``)."""
+    return Annotated[str, typer.Option("--format", help=writers.help())]
+
+
+PlanFormatOption = format_option(formats.PLAN)
+ExplanationFormatOption = format_option(formats.EXPLANATION)
+AnalysisFormatOption = format_option(formats.ANALYSIS)
+LeversFormatOption = format_option(formats.LEVERS)
+ChecksFormatOption = format_option(formats.CHECKS)
+SchemaFormatOption = format_option(formats.SCHEMA)
+DocumentFormatOption = format_option(formats.DOCUMENT)

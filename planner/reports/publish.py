@@ -11,6 +11,7 @@ from typing import Any
 
 from planner import pipeline
 from planner.errors import InputError, Problem
+from planner.reports.formats import DOCUMENT
 from planner.reports.output import (
     check_destination,
     check_output_file,
@@ -21,15 +22,6 @@ from planner.reports.output import (
 )
 from planner.results.plan import Plan
 from planner.scenario.instance import parse_settings
-
-FORMATS = {"html": "html", "md": "md", "markdown": "md"}
-
-
-def check_format(name: str) -> str:
-    if name.lower() not in FORMATS:
-        raise InputError([Problem("--format", f"unknown format '{name}'",
-                                  hint="use html or md")])
-    return FORMATS[name.lower()]
 
 
 def load_plan(folder: Path) -> Plan:
@@ -83,26 +75,28 @@ def write_document(document: Any, kind: str, path: Path, output_format: str,
                    csv_folder: Path | None = None, csv_files: dict[str, bytes] | None = None
                    ) -> Path:
     """HTML in one file; Markdown with its charts as SVG files in ``<name>_charts/`` (a
-    folder written like a plan folder). Every destination is checked before anything is
+    folder written like a plan folder). The format is one that ``DOCUMENT`` offers (an
+    unknown one is a located error). Every destination is checked before anything is
     written: nothing existing is replaced without ``force``, and inputs never."""
     from planner.reports import report
 
+    chosen = DOCUMENT.pick(output_format)
     inputs = inputs or []
     check_output_file(path, force, inputs)
     charts = path.parent / f"{path.stem}_charts"
     links, files = None, {}
-    if output_format == "md":
-        chosen = report.chart_files(document, charts.name)
+    if chosen.format.name == "md":  # Markdown viewers refuse SVG data URIs
+        named = report.chart_files(document, charts.name)
         files = {relative.split("/", 1)[1]: text.encode("utf-8")
-                 for relative, text in chosen.values()}
-        links = {key: relative for key, (relative, _) in chosen.items()}
+                 for relative, text in named.values()}
+        links = {key: relative for key, (relative, _) in named.items()}
         if files:
             check_inside(charts, inputs)
             check_destination(charts, force, None, "charts")
     if csv_folder is not None:
         check_inside(csv_folder, inputs)
         check_destination(csv_folder, force, None, "comparison")
-    text = report.render(document, kind, output_format, links)
+    text = chosen.write(document, kind, links)
     if files:
         save_folder(files, charts, None, force, "charts")
     if csv_folder is not None and csv_files is not None:

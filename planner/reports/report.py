@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader
+from jinja2 import Environment, PackageLoader, TemplateNotFound
 from markupsafe import Markup
 
-from planner.errors import CONTROL
+from planner.errors import CONTROL, InputError, Problem
 from planner.reports import charts
 from planner.reports.charts import PALETTE
 from planner.reports.theatre import theatre_map
@@ -459,12 +459,17 @@ def chart_files(document: Document, folder: str) -> dict[str, tuple[str, str]]:
 
 def render(document: Document, kind: str, output_format: str,
            links: dict[str, str] | None = None) -> str:
-    """The document as HTML or Markdown text. In Markdown a chart is an image link (from
-    ``links``, chart key -> relative path) or, without links, an SVG data URI."""
-    suffix = "html" if output_format == "html" else "md"
-    env = environment(suffix)
+    """The document as HTML or Markdown text (``output_format`` html or md, as chosen from
+    ``planner.reports.formats.DOCUMENT``: a format with no template is an error, never another
+    format). In Markdown a chart is an image link (from ``links``, chart key -> relative
+    path) or, without links, an SVG data URI."""
+    env = environment(output_format)
     env.globals["plan_labels"] = frozenset(label(p) for p in document.plans)
-    template = env.get_template(f"{kind}.{suffix}.j2")
+    try:
+        template = env.get_template(f"{kind}.{output_format}.j2")
+    except TemplateNotFound:
+        raise InputError([Problem("--format", f"unknown format '{output_format}'",
+                                  hint="use html or md")]) from None
 
     def image(key: str) -> Markup:
         """Our own chart's link: a file name made of [A-Za-z0-9_.-], or a base64 URI."""
