@@ -164,7 +164,7 @@ def test_output_that_is_not_a_terminal_is_never_cut(five_allies_piped: str) -> N
                               "Short"]
     assert any(line.split()[:3] == ["korean_peninsula", "ground_deterrence", "18.5"]
                for line in lines)
-    assert any(line.split()[:3] == ["conflict", "korean_peninsula", "munitions_supply"]
+    assert any(line.split()[:3] == ["conflict", "taiwan_strait", "munitions_supply"]
                for line in lines)  # the shortfall table, 98 columns wide, is whole
     # prose still wraps at the width: the mission's description is not one long line
     assert max(len(line.rstrip()) for line in lines[:12]) <= 80
