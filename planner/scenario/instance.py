@@ -318,8 +318,9 @@ def periods_of(spans: list[Span], phases: str | list[str] | None) -> list[str] |
 
 
 def in_periods_policy(policy: Policy, spans: list[Span]) -> Policy:
-    """A policy whose phases are named by their periods."""
-    if policy.phase is None:
+    """A policy whose phases are named by their periods (a kind without phases, such as a
+    link or a lead, is left as it is)."""
+    if getattr(policy, "phase", None) is None:
         return policy
     return policy.model_copy(update={"phase": periods_of(spans, policy.phase)})
 
