@@ -15,6 +15,7 @@ from planner.inputs import paths
 from planner.inputs.load import Where
 from planner.results.plan import Plan, make_plan
 from planner.scenario.instance import Instance, apply_mission
+from planner.schema.force import retirement_problems
 from planner.schema.mission import Mission, check_mission, load_mission
 from planner.solving.gap import MipGap
 from planner.solving.solve import solve_model
@@ -33,6 +34,10 @@ def read_located_mission(path: Path, capabilities: Capabilities | None
     if capabilities is not None:
         problems = check_mission(mission, capabilities.vocabulary(),
                                  capabilities.standing.flags, where)
+        if mission.force is not None:
+            problems += retirement_problems(mission.force, {
+                (c, p): float(q) for c, p, q in capabilities.pools[
+                    ["country", "pool", "quantity"]].itertuples(index=False)}, where)
         if problems:
             raise InputError(problems)
     return mission, where

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, repeat
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,7 @@ class PlanningModel:
     leads: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["policy", "country", "task", "region", "var"]))
     stocks: StockFamilies | None = None  # inventories, production, transfers (periods)
+    force: Any = None  # planner.force_model.ForceModel of a multi-year mission
 
     @property
     def integer(self) -> bool:
@@ -98,7 +100,10 @@ def unit_candidates(instance: Instance) -> pd.DataFrame:
     phase, region, task and country as the tables list them, then by pool name."""
     caps = instance.capabilities
     pools = caps.pools.assign(available=caps.pools["quantity"] * caps.pools["readiness"])
-    pools = pools[pools["available"] > 0]
+    growable = instance.growable_pools
+    pools = pools[(pools["available"] > 0) | pd.Series(
+        [(c, p) in growable for c, p in zip(pools["country"], pools["pool"], strict=True)],
+        index=pools.index, dtype=bool)]
     candidates = (
         caps.deliveries.merge(caps.pool_regions, on=["country", "pool"])
         .merge(demand_keys(instance), on=["task", "region"])
@@ -277,4 +282,8 @@ def build(instance: Instance) -> PlanningModel:
         model.stocks = add_stock_families(
             model, list(instance.spans), [s for s in mission.stocks if s.country in present],
             [u for u in instance.uses if u.country in present], instance.routes, names, Row)
+    if instance.mission.force is not None:
+        from planner.formulation.force import add_force
+
+        add_force(model, instance)
     return model

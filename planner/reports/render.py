@@ -122,7 +122,11 @@ def headline(plan: Plan) -> Table:
     table.add_row("Solver", f"{plan.solver}, status {status}")
     if plan.mip is not None:
         table.add_row("MIP gap", mip_gap(plan.mip))
-    if plan.objective is not None:
+    if plan.objective is not None and plan.force is not None:
+        from planner.reports.force import objective_sentence
+
+        table.add_row("Objective", objective_sentence(plan, plan.force))
+    elif plan.objective is not None:
         stocks = (f" + production and holding of stocks {number(plan.stock_cost)}"
                   if plan.stocks else "")
         table.add_row("Objective", f"{number(plan.objective)} USD m (employment cost "
@@ -338,8 +342,11 @@ def print_plan(plan: Plan, console: Console, detail: bool = False) -> None:
     if plan.objective is None:
         console.print(f"[red]No plan: the solver ended with status '{plan.status}'.[/]")
         return
+    from planner.reports.force import print_force, shown_phases
+
+    print_force(plan, console)
     countries = [c.country for c in plan.countries]
-    for phase in plan.mission["phases"]:
+    for phase in shown_phases(plan):
         console.print()
         console.print(who_does_what(plan, phase, countries))
         if detail:

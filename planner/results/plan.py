@@ -25,6 +25,7 @@ from planner.results.stocks import (
     TransferRecord,
     stock_results,
 )
+from planner.results.force import ForceResults, force_results
 from planner.scenario.instance import Instance, changed_flags, flags_text, override_label, plan_name
 from planner.solving.gap import proof
 from planner.solving.solve import Solution, clean
@@ -176,6 +177,7 @@ class Plan(Record):
     transfers: list[TransferRecord] = []
     stock_cost: float = 0.0
     stock_shortfalls: list[StockShortfall] = []  # shortfalls an empty stock explains
+    force: ForceResults | None = None  # a multi-year (force-development) plan's years
     created_at: str
 
     @property
@@ -344,6 +346,9 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
     stock_periods, stocks, transfers, stock_cost, stock_shortfalls = stock_results(
         model.stocks, solution.duals, solution.objective is not None, short_cells
     ) if model.stocks else ([], [], [], 0.0, [])
+    force = force_results(instance, model, solution.duals, used, coverage) if (
+        model.force is not None and solution.status in ("optimal", "time_limit", "not_proven")
+        and solution.objective is not None) else None
     leads = [Lead(policy=row.policy, task=row.task, region=row.region, country=row.country)
              for row, value in zip(model.leads.itertuples(index=False), solution.leads,
                                    strict=False) if value > 0.5]
@@ -377,5 +382,6 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
             ["country", "pool", "quantity", "readiness", "cost_per_unit"]].to_dict("records")],
         stock_periods=stock_periods, stocks=stocks, transfers=transfers,
         stock_cost=clean(stock_cost), stock_shortfalls=stock_shortfalls,
+        force=force,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )

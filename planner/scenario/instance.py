@@ -17,6 +17,7 @@ import pandas as pd
 from planner.checks.validate import Capabilities
 from planner.errors import InputError, Problem
 from planner.inputs.load import Where
+from planner.scenario.force import expand_mission, expand_policies
 from planner.schema.mission import Mission, Override, Requirement
 from planner.schema.policy import Policy, check_flags, condition_holds
 from planner.schema.sustainment import Period, Span, Transfer, Use, calendar
@@ -89,6 +90,12 @@ class Instance:
         if not whole:
             return set()
         return {tuple(ref.split("/", 1)) for ref in whole}  # type: ignore[misc]
+
+    @property
+    def growable_pools(self) -> set[tuple[str, str]]:
+        """(country, pool) a force-development mission can add units to, even from none."""
+        force = self.mission.force
+        return {(a.country, a.pool) for a in force.acquisitions} if force else set()
 
     @property
     def homes(self) -> dict[str, str]:
@@ -274,8 +281,9 @@ def every_policy(capabilities: Capabilities, mission: Mission) -> list[Policy]:
     mission's; those naming a country that does not take part are set aside."""
     own = {p.name for p in mission.policies}
     present = set(capabilities.countries["country"])
-    return [p for p in [*(p for p in capabilities.standing.policies if p.name not in own),
-                        *mission.policies] if concerns_only(p, present)]
+    every = [p for p in [*(p for p in capabilities.standing.policies if p.name not in own),
+                         *mission.policies] if concerns_only(p, present)]
+    return list(expand_policies(tuple(every), mission))
 
 
 def active_links(capabilities: Capabilities, mission: Mission,
@@ -294,6 +302,7 @@ def apply_mission(capabilities: Capabilities, mission: Mission, mission_file: st
     plan can say it differs from the file; ``where`` is where the mission file's keys were
     written."""
     settings = settings or {}
+    mission = expand_mission(mission)
     flags = effective_flags(capabilities, mission, settings)
     capabilities = taking_part(capabilities, mission.countries)
     present = set(capabilities.countries["country"])

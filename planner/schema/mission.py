@@ -17,6 +17,17 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from planner.errors import InputError, Problem, refusal, suggest, unknown
 from planner.inputs.load import Where, read_yaml
 from planner.schema import tables as schema
+from planner.schema.force import (
+    Acquisition,
+    Budget,
+    Change,
+    Crew,
+    ForceDevelopment,
+    Line,
+    Personnel,
+    Retirement,
+    check_force,
+)
 from planner.schema.policy import (
     KINDS,
     AnyPolicy,
@@ -397,6 +408,11 @@ class Mission(Frozen):
     transfers: list[Transfer] = Field(
         default=[], description="Routes on which one ally may ship a stock to another, "
         "with a lead time and the flag conditions that open them.")
+    force: ForceDevelopment | None = Field(
+        default=None, description="Years as investment periods (force development): "
+        "acquisitions, retirements, budgets, personnel and requirements that change year by "
+        "year; see ForceDevelopment. A mission that extends another replaces each of its "
+        "parent's force keys it gives (budgets, lines, ...) whole.")
 
     @model_validator(mode="after")
     def _phases_unique(self) -> Mission:
@@ -567,6 +583,10 @@ def inherit(parent: dict[str, Any], parent_where: Where, child: dict[str, Any],
                       for new, old in enumerate(kept)}
         redirects |= {("overrides", len(kept) + i): (child_where, ("overrides", i))
                       for i in range(len(child["overrides"]))}
+    if isinstance(child.get("force"), dict) and isinstance(parent.get("force"), dict):
+        merged["force"] = {**parent["force"], **child["force"]}
+        redirects |= {("force", key): (parent_where, ("force", key))
+                      for key in parent["force"] if key not in child["force"]}
     if isinstance(child.get("flags"), dict):
         merged["flags"] = {**parent["flags"], **child["flags"]}
         redirects |= {("flags", flag): (parent_where, ("flags", flag))
@@ -638,6 +658,8 @@ NESTED: dict[str, type[BaseModel]] = {
     "requirements": Requirement, "objective": Objective, "policies": Policy, "flags": Flag,
     "overrides": Override, "uncertainty": Uncertainty, "readiness": Spread,
     **KINDS,  # pydantic's path to a policy's key names its kind after the index
+    "force": ForceDevelopment, "budgets": Budget, "personnel": Personnel, "crews": Crew,
+    "lines": Line, "acquisitions": Acquisition, "retirements": Retirement, "changes": Change,
 }
 FIELD_NAMES = {name for model in (Mission, Standing, *NESTED.values())
                for name in model.model_fields}
@@ -669,6 +691,8 @@ def check_mission(mission: Mission, vocabulary: dict[str, list[str]],
     problems = check_flags(mission.flags, declared, where, ("flags",))
     problems += check_policies(mission.policies, vocabulary, declared, where, ("policies",))
     problems += check_pools(mission, vocabulary, where)
+    if mission.force is not None:
+        problems += check_force(mission.force, mission, vocabulary, where)
     for index, code in enumerate(mission.countries or []):
         if code not in vocabulary["country"]:
             message, hint = unknown("country", code, vocabulary["country"])

@@ -1,0 +1,233 @@
+"""Force development: the rows and columns that tie a multi-year mission's years together.
+
+The snapshot model (``planner.model``) is built on the expanded mission, one copy of the
+phases per operating year o. This module then adds, for each country c, pool p, line l and
+year y of the horizon:
+
+Columns:
+- ``acquire[c,p,l,y] >= 0``: units of pool p ordered by c in year y, built on line l (a
+  line in another country is co-production: c pays, the line's country builds); in service
+  from y + lead time, and for the service life after that;
+- ``fielded[c,p,o] >= 0``: units of p that c fields (crews and operates) in operating year o.
+
+Rows:
+- ``fleet[c,p,o]``: fielded <= the units owned in o: the table's quantity, less the known
+  retirements up to o, plus the units delivered by o and still within their service life;
+- ``pool[c,p,h_o]`` (the snapshot's own row, rewritten): units employed in phase h of year o
+  <= readiness * fielded[c,p,o];
+- ``personnel[c,o]``: sum over p of crew per unit * fielded[c,p,o] <= the year's limit;
+- ``line[l,y]``: units delivered in year y by line l <= its deliveries per year;
+- ``budget[c,y]``: unit cost * units ordered in y (for c, wherever built) + c's employment
+  cost in the snapshot that stands for y <= c's pledge for y.
+
+Objective: sum over years of (1 + r)^-(y - first) * acquisition cost, plus each snapshot's
+employment cost and shortfall penalty weighted by the discount factors of the years it
+stands for.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from itertools import repeat
+
+import pandas as pd
+import pulp
+
+from planner.formulation.model import PlanningModel, Row, label, new_columns
+from planner.scenario.instance import Instance
+from planner.schema.force import ForceDevelopment, phase_label
+
+ACQUIRE_KEYS = ["country", "pool", "line", "builder", "year", "in_service", "until",
+                "unit_cost"]
+
+
+@dataclass
+class ForceModel:
+    """The force-development columns and rows of a model, with the numbers results need."""
+
+    acquire: pd.DataFrame  # ACQUIRE_KEYS + var
+    fielded: pd.DataFrame  # country, pool, year, owned_before (table - retired), var
+    pledges: dict[tuple[str, int], float] = field(default_factory=dict)
+    capacities: dict[tuple[str, int], float] = field(default_factory=dict)
+    limits: dict[tuple[str, int], float] = field(default_factory=dict)
+    snapshot_of_phase: dict[str, int] = field(default_factory=dict)
+
+
+def snapshot_phases(force: ForceDevelopment) -> dict[str, int]:
+    """Each expanded phase's operating year."""
+    assert force.mission_phases is not None
+    return {phase_label(p, y): y for y in force.snapshots for p in force.mission_phases}
+
+
+def acquisition_table(force: ForceDevelopment) -> pd.DataFrame:
+    """One row per possible order: option, line and year of order (deliveries after the
+    last year are left out: they serve no year of the plan)."""
+    builders = {line.name: line.country for line in force.lines}
+    open_to = {line.name: line.buyers for line in force.lines}
+    rows = []
+    for option in force.acquisitions:
+        start = max(force.first_year, option.first_order or force.first_year)
+        for line in option.lines:
+            if option.country not in open_to[line]:
+                continue
+            for year in range(start, force.last_year - option.lead_time + 1):
+                service = year + option.lead_time
+                until = service + option.service_life if option.service_life else 10**4
+                rows.append((option.country, option.pool, line, builders[line], year,
+                             service, until, float(option.unit_cost)))
+    return pd.DataFrame(rows, columns=ACQUIRE_KEYS)
+
+
+def retired_by(force: ForceDevelopment, country: str, pool: str, year: int) -> float:
+    return float(sum(r.quantity for r in force.retirements
+                     if r.country == country and r.pool == pool and r.year <= year))
+
+
+def add_force(model: PlanningModel, instance: Instance) -> ForceModel:
+    """Add the force-development columns and rows to a snapshot model built on an expanded
+    mission (in place) and return them."""
+    force = instance.mission.force
+    assert force is not None and force.mission_phases is not None
+    caps = instance.capabilities
+    names = dict(zip(caps.countries["country"], caps.countries["name"], strict=True))
+    year_of = snapshot_phases(force)
+
+    acquire = acquisition_table(force)
+    acquire["var"] = pd.Series(new_columns(
+        [label("acquire", c, p, line, str(y)).translate(pulp.LpElement.trans)
+         for c, p, line, y in acquire[["country", "pool", "line", "year"]].itertuples(
+             index=False)], repeat(pulp.LpContinuous)), index=acquire.index, dtype=object)
+
+    pools = caps.pools[["country", "pool", "quantity", "readiness"]]
+    growable = {(a.country, a.pool) for a in force.acquisitions}
+    fleet_rows = []
+    for c, p, quantity, readiness in pools.itertuples(index=False):
+        if quantity <= 0 and (c, p) not in growable:
+            continue
+        for year in force.snapshots:
+            fleet_rows.append((c, p, year, float(quantity),
+                               float(quantity) - retired_by(force, c, p, year),
+                               float(readiness)))
+    fielded = pd.DataFrame(fleet_rows, columns=["country", "pool", "year", "table",
+                                                "owned_before", "readiness"])
+    fielded["var"] = pd.Series(new_columns(
+        [label("fielded", c, p, str(y)).translate(pulp.LpElement.trans)
+         for c, p, y in fielded[["country", "pool", "year"]].itertuples(index=False)],
+        repeat(pulp.LpContinuous)), index=fielded.index, dtype=object)
+
+    # Objective: discount the snapshots, add the orders.
+    objective = model.problem.objective
+    weight = {o: force.weight(o) for o in force.snapshots}
+    for frame in (model.units, model.shortfalls):
+        for var, phase in zip(frame["var"], frame["phase"], strict=True):
+            if var in objective:
+                objective[var] = objective[var] * weight[year_of[phase]]
+    for var, year, cost in zip(acquire["var"], acquire["year"], acquire["unit_cost"],
+                               strict=True):
+        objective[var] = force.discount(int(year)) * float(cost)
+
+    fielded_var = {(c, p, y): v for c, p, y, v in fielded[
+        ["country", "pool", "year", "var"]].itertuples(index=False)}
+    readiness_of = {(c, p): r for c, p, r in fielded[["country", "pool", "readiness"]]
+                    .itertuples(index=False)}
+    orders_of: dict[tuple[str, str], pd.DataFrame] = {
+        key: group for key, group in acquire.groupby(["country", "pool"], sort=False)}
+
+    # fleet[c,p,o]: fielded <= owned.
+    for row in fielded.itertuples(index=False):
+        mine = orders_of.get((row.country, row.pool), acquire.iloc[:0])
+        delivered = mine[(mine["in_service"] <= row.year) & (mine["until"] > row.year)]
+        expr = pulp.LpAffineExpression([(row.var, 1.0)] + [(v, -1.0) for v in delivered["var"]])
+        retired = row.table - row.owned_before
+        model.add(
+            Row(label("fleet", row.country, row.pool, str(row.year)), "fleet",
+                f"{names[row.country]} fields at most the {row.pool} it owns in {row.year}: "
+                f"{row.table:g} in the table"
+                + (f", less {retired:g} retired" if retired else "")
+                + (", plus those delivered by then" if len(delivered) else "") + ".",
+                fleet_source(force, row.country, row.pool, caps)),
+            expr <= row.owned_before)
+
+    # pool[c,p,h_o]: employ at most readiness x fielded.
+    for name, row in list(model.rows.items()):
+        if row.kind != "pool":
+            continue
+        c, p, phase = name[len("pool["):-1].split(",")
+        year = year_of[phase]
+        var = fielded_var[(c, p, year)]
+        readiness = float(readiness_of[(c, p)])
+        constraint = model.constraints[name]
+        constraint.constant = 0.0
+        constraint.expr.constant = 0.0
+        constraint.expr[var] = -readiness
+        model.rows[name] = dataclasses.replace(row, sentence=(
+            f"{names[c]} can employ at most {readiness:g} of the {p} it fields in {year} in "
+            f"{phase}, shared among its tasks and regions."))
+
+    force_model = ForceModel(acquire, fielded, snapshot_of_phase=year_of)
+
+    # personnel[c,o]
+    crews = {(crew.country, crew.pool): crew.per_unit for crew in force.crews}
+    for entry in force.personnel:
+        for year in force.snapshots:
+            terms = [(v, crews[(c, p)]) for (c, p, y), v in fielded_var.items()
+                     if c == entry.country and y == year and crews.get((c, p))]
+            limit = float(on_limit(entry.limit, year))
+            force_model.limits[(entry.country, year)] = limit
+            model.add(
+                Row(label("personnel", entry.country, str(year)), "personnel",
+                    f"{names[entry.country]} can crew at most {limit:,.0f} persons' worth of "
+                    f"fielded units in {year}.", entry.source),
+                pulp.LpAffineExpression(terms) <= limit)
+
+    # line[l,y]
+    for line in force.lines:
+        on_line = acquire[acquire["line"] == line.name]
+        for year in force.years:
+            delivered = on_line[on_line["in_service"] == year]
+            if not len(delivered):
+                continue
+            capacity = line.capacity(year)
+            force_model.capacities[(line.name, year)] = capacity
+            model.add(
+                Row(label("line", line.name, str(year)), "line",
+                    f"{line.name} ({names.get(line.country, line.country)}) can deliver at "
+                    f"most {capacity:g} units in {year}.", line.source),
+                pulp.LpAffineExpression(zip(delivered["var"], repeat(1.0))) <= capacity)
+
+    # budget[c,y]
+    gdp = dict(zip(caps.countries["country"], caps.countries["gdp_usd_bn"], strict=True))
+    units = model.units
+    for budget in force.budgets:
+        own_units = units[units["country"] == budget.country]
+        for year in force.years:
+            snapshot = force.snapshot_of(year)
+            pledge = budget.pledge(year, force.first_year, float(gdp[budget.country]))
+            force_model.pledges[(budget.country, year)] = pledge
+            ordered = acquire[(acquire["country"] == budget.country)
+                              & (acquire["year"] == year)]
+            running = own_units[own_units["phase"].map(year_of) == snapshot]
+            expr = pulp.LpAffineExpression(
+                list(zip(ordered["var"], ordered["unit_cost"].astype(float), strict=True))
+                + list(zip(running["var"], running["unit_cost"].astype(float), strict=True)))
+            model.add(
+                Row(label("budget", budget.country, str(year)), "budget",
+                    f"{names[budget.country]} spends at most its pledge of {pledge:,.1f} USD m "
+                    f"in {year} on orders placed that year and on operating its forces.",
+                    budget.source),
+                expr <= pledge)
+    model.force = force_model
+    return force_model
+
+
+def on_limit(limit: dict[int, float], year: int) -> float:
+    from planner.schema.force import on_year
+
+    return on_year(limit, year)
+
+
+def fleet_source(force: ForceDevelopment, country: str, pool: str, caps: object) -> str:
+    """The sources of a fleet row: the table's, and the retirements'."""
+    sources = [r.source for r in force.retirements if r.country == country and r.pool == pool]
+    return "; ".join(dict.fromkeys([f"capabilities/{country}.csv ({pool})", *sources]))
