@@ -310,3 +310,37 @@ def test_planner_solve_prints_the_schedule_and_budget_use(tmp_path: Path) -> Non
                     "Who does what: conflict_2035"):
         assert heading in out, heading
     assert "Who does what: conflict_2030" not in out  # the first and last years only
+
+
+def test_report_and_compare_read_a_multi_year_plan(tmp_path: Path) -> None:
+    """The buy-with-a-lead-time case, solved, reported and compared with its no-buy twin as
+    an analyst does: the report has the force section (its chart, the order, the budget with
+    its value) and who-does-what for the first and last years only; compare runs."""
+    from .conftest import run_planner
+
+    data = tiny_data(tmp_path / "d", kor=1)
+    for name, lead in (("buy", 1), ("late", 2)):
+        write_mission(tmp_path / f"{name}.yaml", name=name, phases=["conflict"],
+                      requirements=[dict(task="sea_control", region="sea", phase="conflict",
+                                         amount=2, penalty=100)],
+                      force=dict(first_year=2026, last_year=2028, discount_rate=0.0,
+                                 lines=[KOR_YARD], acquisitions=[buy(150, lead)],
+                                 budgets=[dict(country="KOR", amount={2026: 1000},
+                                               source="test")]))
+        done = run_planner("solve", f"{name}.yaml", "--data", "d", "--out", f"plans/{name}",
+                           cwd=tmp_path)
+        assert done.returncode == 1, done.stderr  # 2026 is short in both
+    done = run_planner("report", "plans/buy", "--format", "md", "--out", "buy.md",
+                       cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = (tmp_path / "buy.md").read_text(encoding="utf-8")
+    assert "## Force development 2026-2028" in report
+    assert "| KOR | ddg | KOR | kor_yard | 2026 | 2027 | 1.00 | 150.0 |" in report
+    assert "| KOR | 2026 | 1,000.0 | 150.0 | 1.0 | 15.1% | 0.00 |" in report
+    assert (tmp_path / "buy_charts" / "forces.svg").exists()
+    assert "### conflict_2026" in report and "### conflict_2028" in report
+    assert "### conflict_2027" not in report
+    done = run_planner("compare", "plans/buy", "plans/late", "--format", "md", "--out",
+                       "c.md", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "| late |" in (tmp_path / "c.md").read_text(encoding="utf-8")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pandas as pd
+from markupsafe import Markup
 from rich.console import Console
 from rich.text import Text
 
@@ -190,3 +192,55 @@ def shown_phases(plan: Plan) -> list[str]:
         return phases
     ends = {force.snapshots[0], force.snapshots[-1]}
     return [p for p in phases if int(p.rsplit("_", 1)[1]) in ends]
+
+
+# --- the report's section (planner report) -------------------------------------------------
+
+def orders_frame(force: ForceResults) -> pd.DataFrame:
+    """One row per order: buyer, pool, line, builder, year ordered, in service, units, USD m."""
+    return pd.DataFrame([{"buyer": o.country, "pool": o.pool, "built_by": o.builder,
+                          "line": o.line, "ordered": o.year, "in_service": o.in_service,
+                          "units": o.units, "cost_usd_m": o.cost} for o in force.orders],
+                        columns=["buyer", "pool", "built_by", "line", "ordered",
+                                 "in_service", "units", "cost_usd_m"])
+
+
+def budgets_frame(force: ForceResults) -> pd.DataFrame:
+    """One row per country and year: pledge, orders, operations, share used, and the value
+    of one more USD m."""
+    return pd.DataFrame([{"country": b.country, "year": b.year, "pledge": b.pledge,
+                          "orders": b.acquisitions, "operations": b.operations,
+                          "used": b.used / b.pledge if b.pledge else 0.0,
+                          "value_of_1_usd_m": b.marginal_value or 0.0}
+                         for b in force.budgets],
+                        columns=["country", "year", "pledge", "orders", "operations", "used",
+                                 "value_of_1_usd_m"])
+
+
+def forces_chart(force: ForceResults, colours: dict[str, str]) -> Markup:
+    """Forces over time: one panel per country, one line per pool that changes (units owned
+    in each operating year; dashed where fewer are fielded)."""
+    from planner.reports.report import pyplot, svg
+
+    plt = pyplot()
+    changed = sorted({(f.country, f.pool) for f in force.fleets
+                      if f.retired or f.delivered or f.fielded < f.owned - 1e-6})
+    countries = list(dict.fromkeys(c for c, _ in changed)) or ["-"]
+    figure, panels = plt.subplots(1, len(countries), figsize=(3.2 * len(countries), 2.8),
+                                  squeeze=False, sharey=False)
+    for axes, country in zip(panels[0], countries, strict=True):
+        for c, pool in changed:
+            if c != country:
+                continue
+            rows = [f for f in force.fleets if (f.country, f.pool) == (c, pool)]
+            line, = axes.plot([f.year for f in rows], [f.owned for f in rows], marker="o",
+                              markersize=3, label=pool)
+            if any(f.fielded < f.owned - 1e-6 for f in rows):
+                axes.plot([f.year for f in rows], [f.fielded for f in rows], linestyle="--",
+                          color=line.get_color(), linewidth=1)
+        axes.set_title(country, loc="left", color=colours.get(country, "black"))
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.legend(frameon=False, fontsize=6)
+    panels[0][0].set_ylabel("units owned (dashed: fielded)")
+    figure.suptitle("Forces over time", x=0.01, ha="left")
+    return svg(figure)

@@ -269,8 +269,10 @@ def analysis_document(analysis: Any) -> Document:
 
 
 def report_document(plan: Plan) -> Document:
+    from planner.reports import force
+
     colours = country_colours([plan])
-    phases = list(plan.mission["phases"])
+    phases = force.shown_phases(plan)
     document = Document(f"Plan: {label(plan)}", [plan], colours)
     costs = policy_costs(plan)
     document.tables = {
@@ -282,6 +284,9 @@ def report_document(plan: Plan) -> Document:
         "worths": costs,
         "stocks": stock_table(plan),
     }
+    if plan.force is not None:
+        document.tables["orders"] = force.orders_frame(plan.force)
+        document.tables["budgets"] = force.budgets_frame(plan.force)
     free = reconciled(plan, costs)
     document.facts = {"explain": explain_hint(plan),
                       "reconciled": priced_but_free(free) if free else ""}
@@ -294,6 +299,8 @@ def report_document(plan: Plan) -> Document:
                           for phase in phases}}
     if plan.stocks:
         document.charts["stocks"] = charts.stocks_chart(stock_levels([plan]))
+    if plan.force is not None:
+        document.charts["forces"] = force.forces_chart(plan.force, colours)
     return document
 
 
@@ -354,6 +361,8 @@ def fmt(value: Any, kind: str = "number") -> str:
         return value
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if kind == "year":
+        return str(value)
     if isinstance(value, int) and not isinstance(value, bool) and kind == "number":
         return f"{value:,}"
     if kind == "share":
