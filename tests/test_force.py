@@ -318,7 +318,7 @@ def test_report_and_compare_read_a_multi_year_plan(tmp_path: Path) -> None:
     its value) and who-does-what for the first and last years only; compare runs."""
     from .conftest import run_planner
 
-    data = tiny_data(tmp_path / "d", kor=1)
+    tiny_data(tmp_path / "d", kor=1)
     for name, lead in (("buy", 1), ("late", 2)):
         write_mission(tmp_path / f"{name}.yaml", name=name, phases=["conflict"],
                       requirements=[dict(task="sea_control", region="sea", phase="conflict",
