@@ -344,3 +344,25 @@ def test_report_and_compare_read_a_multi_year_plan(tmp_path: Path) -> None:
                        "c.md", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "| late |" in (tmp_path / "c.md").read_text(encoding="utf-8")
+
+
+def test_the_force_benchmark_runs(tmp_path: Path) -> None:
+    """docs/performance.md's force benchmark, with 3 pledge variations instead of 100: ten
+    years, five allies; the sweep's objectives bracket the plan's (Korea's pledge scaled
+    from 0.5 to 1.5, so less money costs more and more money never costs more)."""
+    import json
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    out = tmp_path / "force.json"
+    run = subprocess.run([sys.executable, "-m", "benchmarks.force", "--variations", "3",
+                          "--out", str(out)], cwd=REPO, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert (report["years"], report["countries"]) == (10, 5)
+    low, high = report["objective_range"]
+    assert low <= report["objective"] + 1e-6 and report["objective"] <= high + 1e-6
+    assert report["build_and_solve_over_highs_alone_cpu"] > 0

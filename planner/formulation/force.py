@@ -28,6 +28,7 @@ stands for.
 from __future__ import annotations
 
 import dataclasses
+from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import repeat
 
@@ -131,14 +132,22 @@ def add_force(model: PlanningModel, instance: Instance) -> ForceModel:
         ["country", "pool", "year", "var"]].itertuples(index=False)}
     readiness_of = {(c, p): r for c, p, r in fielded[["country", "pool", "readiness"]]
                     .itertuples(index=False)}
-    orders_of: dict[tuple[str, str], pd.DataFrame] = {
-        key: group for key, group in acquire.groupby(["country", "pool"], sort=False)}
+    # Plain lookups, built once: a table filter per row costs a millisecond.
+    orders_of: dict[tuple[str, str], list[tuple[int, int, pulp.LpVariable]]] = defaultdict(list)
+    by_order_year: dict[tuple[str, int], list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+    by_delivery: dict[tuple[str, int], list[pulp.LpVariable]] = defaultdict(list)
+    for c, p, line, year, service, until, cost, var in acquire[
+            ["country", "pool", "line", "year", "in_service", "until", "unit_cost", "var"]
+    ].itertuples(index=False):
+        orders_of[(c, p)].append((int(service), int(until), var))
+        by_order_year[(c, int(year))].append((var, float(cost)))
+        by_delivery[(line, int(service))].append(var)
 
     # fleet[c,p,o]: fielded <= owned.
     for row in fielded.itertuples(index=False):
-        mine = orders_of.get((row.country, row.pool), acquire.iloc[:0])
-        delivered = mine[(mine["in_service"] <= row.year) & (mine["until"] > row.year)]
-        expr = pulp.LpAffineExpression([(row.var, 1.0)] + [(v, -1.0) for v in delivered["var"]])
+        delivered = [v for service, until, v in orders_of.get((row.country, row.pool), [])
+                     if service <= row.year < until]
+        expr = pulp.LpAffineExpression([(row.var, 1.0)] + [(v, -1.0) for v in delivered])
         retired = row.table - row.owned_before
         model.add(
             Row(label("fleet", row.country, row.pool, str(row.year)), "fleet",
@@ -169,10 +178,13 @@ def add_force(model: PlanningModel, instance: Instance) -> ForceModel:
 
     # personnel[c,o]
     crews = {(crew.country, crew.pool): crew.per_unit for crew in force.crews}
+    crewed: dict[tuple[str, int], list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+    for (c, p, y), v in fielded_var.items():
+        if crews.get((c, p)):
+            crewed[(c, y)].append((v, crews[(c, p)]))
     for entry in force.personnel:
         for year in force.snapshots:
-            terms = [(v, crews[(c, p)]) for (c, p, y), v in fielded_var.items()
-                     if c == entry.country and y == year and crews.get((c, p))]
+            terms = crewed.get((entry.country, year), [])
             limit = float(on_limit(entry.limit, year))
             force_model.limits[(entry.country, year)] = limit
             model.add(
@@ -183,10 +195,9 @@ def add_force(model: PlanningModel, instance: Instance) -> ForceModel:
 
     # line[l,y]
     for line in force.lines:
-        on_line = acquire[acquire["line"] == line.name]
         for year in force.years:
-            delivered = on_line[on_line["in_service"] == year]
-            if not len(delivered):
+            delivered = by_delivery.get((line.name, year), [])
+            if not delivered:
                 continue
             capacity = line.capacity(year)
             force_model.capacities[(line.name, year)] = capacity
@@ -194,23 +205,21 @@ def add_force(model: PlanningModel, instance: Instance) -> ForceModel:
                 Row(label("line", line.name, str(year)), "line",
                     f"{line.name} ({names.get(line.country, line.country)}) can deliver at "
                     f"most {capacity:g} units in {year}.", line.source),
-                pulp.LpAffineExpression(zip(delivered["var"], repeat(1.0))) <= capacity)
+                pulp.LpAffineExpression(zip(delivered, repeat(1.0))) <= capacity)
 
     # budget[c,y]
     gdp = dict(zip(caps.countries["country"], caps.countries["gdp_usd_bn"], strict=True))
-    units = model.units
+    running: dict[tuple[str, int], list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+    for c, phase, var, cost in model.units[["country", "phase", "var", "unit_cost"]].itertuples(
+            index=False):
+        running[(c, year_of[phase])].append((var, float(cost)))
     for budget in force.budgets:
-        own_units = units[units["country"] == budget.country]
         for year in force.years:
             snapshot = force.snapshot_of(year)
             pledge = budget.pledge(year, force.first_year, float(gdp[budget.country]))
             force_model.pledges[(budget.country, year)] = pledge
-            ordered = acquire[(acquire["country"] == budget.country)
-                              & (acquire["year"] == year)]
-            running = own_units[own_units["phase"].map(year_of) == snapshot]
-            expr = pulp.LpAffineExpression(
-                list(zip(ordered["var"], ordered["unit_cost"].astype(float), strict=True))
-                + list(zip(running["var"], running["unit_cost"].astype(float), strict=True)))
+            expr = pulp.LpAffineExpression(by_order_year.get((budget.country, year), [])
+                                           + running.get((budget.country, snapshot), []))
             model.add(
                 Row(label("budget", budget.country, str(year)), "budget",
                     f"{names[budget.country]} spends at most its pledge of {pledge:,.1f} USD m "

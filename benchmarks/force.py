@@ -1,0 +1,108 @@
+"""Force development at ten years and five allies: build and solve against HiGHS alone, and a
+sweep of pledge variations by warm re-solves.
+
+    python -m benchmarks.force [--variations 100] [--out force.json]
+
+The instance is the five-allies mission (all shipped pools of the five tables) with the force
+section of force-development-2035 (2026-2035, every year an operating snapshot). It prints one
+JSON document: the model's size; seconds to prepare the instance, build the model and solve
+it through the planner (``solve_model``, which passes the arrays to HiGHS); seconds HiGHS
+alone takes on the same arrays, passed afresh; their ratio (the goal is 1.5 or less); and the
+seconds of ``--variations`` warm re-solves (wall and CPU seconds: on a shared machine the
+CPU seconds are the steadier reading), each scaling every budget row of Korea by a
+factor from 0.5 to 1.5 (the objective only, as sweeps read it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def instance() -> Any:
+    """five-allies with force-development-2035's force section."""
+    from planner import pipeline
+    from planner.inputs import paths
+    from planner.scenario.instance import apply_mission
+    from planner.schema.mission import Mission
+
+    five = pipeline.prepare("five-allies")
+    force = pipeline.read_mission(paths.mission_path("force-development-2035"),
+                                  five.capabilities).force
+    base = pipeline.read_mission(paths.mission_path("five-allies"), None)
+    mission = Mission.model_validate({**base.model_dump(), "name": "force_five_allies",
+                                      "force": force.model_dump() if force else None})
+    from planner.checks.validate import load_capabilities
+
+    return apply_mission(load_capabilities(paths.data_dir(None)), mission,
+                         "five-allies + force-development-2035")
+
+
+def measure(variations: int) -> dict[str, Any]:
+    from planner.formulation.model import build_model
+    from planner.solving.highs import HighsModel
+    from planner.solving.solve import in_name_order, solve_model
+
+    spans: dict[str, tuple[float, float]] = {}
+
+    def timed(name: str, step: Any) -> Any:
+        wall, cpu = time.perf_counter(), time.process_time()
+        out = step()
+        spans[name] = (time.perf_counter() - wall, time.process_time() - cpu)
+        return out
+
+    prepared = timed("prepare", instance)
+    model = timed("build", lambda: build_model(prepared))
+    solution = timed("solve", lambda: solve_model(model))
+    fast, _ = in_name_order(model)
+    alone = HighsModel(fast.arrays, fast.name)
+    result = timed("highs_alone", alone.run)
+    assert result.optimal and abs(result.objective - solution.objective) < 1e-6 * max(
+        1.0, abs(solution.objective))
+    rows = fast.rows([n for n in fast.arrays.rows if n.startswith("budget[KOR,")])
+    pledge = fast.arrays.row_upper[rows].copy()
+    objectives: list[float] = []
+
+    def sweep() -> None:
+        for factor in np.linspace(0.5, 1.5, variations):
+            fast.set_row_bounds(rows, -np.inf, pledge * factor)
+            objectives.append(fast.run(objective_only=True).objective)
+
+    timed("sweep", sweep)
+    a = fast.arrays
+    (build_s, build_cpu), (solve_s, solve_cpu) = spans["build"], spans["solve"]
+    highs_s, highs_cpu = spans["highs_alone"]
+    return {
+        "mission": prepared.mission_file, "years": len(prepared.mission.force.years),
+        "countries": len(prepared.capabilities.countries),
+        "columns": len(a.columns), "rows": len(a.rows), "nonzeros": len(a.value),
+        "objective": solution.objective,
+        **{f"{name}_s": round(wall, 3) for name, (wall, _) in spans.items()},
+        **{f"{name}_cpu_s": round(cpu, 3) for name, (_, cpu) in spans.items()},
+        "build_and_solve_over_highs_alone": round((build_s + solve_s) / highs_s, 2),
+        "build_and_solve_over_highs_alone_cpu": round((build_cpu + solve_cpu) / highs_cpu, 2),
+        "variations": variations,
+        "sweep_s_per_variation": round(spans["sweep"][0] / variations, 4),
+        "objective_range": [min(objectives), max(objectives)],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variations", type=int, default=100)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    report = measure(args.variations)
+    text = json.dumps(report, indent=1)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
