@@ -330,6 +330,10 @@ def test_report_and_compare_read_a_multi_year_plan(tmp_path: Path) -> None:
         done = run_planner("solve", f"{name}.yaml", "--data", "d", "--out", f"plans/{name}",
                            cwd=tmp_path)
         assert done.returncode == 1, done.stderr  # 2026 is short in both
+    orders = (tmp_path / "plans" / "buy" / "orders.csv").read_text(encoding="utf-8")
+    assert orders.splitlines() == ["country,pool,line,builder,year,in_service,units,cost",
+                                   "KOR,ddg,kor_yard,KOR,2026,2027,1.0,150.0"]
+    assert (tmp_path / "plans" / "buy" / "budgets.csv").exists()
     done = run_planner("report", "plans/buy", "--format", "md", "--out", "buy.md",
                        cwd=tmp_path)
     assert done.returncode == 0, done.stderr

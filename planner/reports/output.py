@@ -46,6 +46,21 @@ def frames(plan: Plan) -> dict[str, pd.DataFrame]:
     def table(records: list, columns: list[str]) -> pd.DataFrame:
         return pd.DataFrame([r.model_dump() for r in records], columns=columns)
 
+    force = {}
+    if plan.force is not None:  # a multi-year plan: its years, one table each
+        f = plan.force
+        force = {
+            "orders.csv": table(f.orders, ["country", "pool", "line", "builder", "year",
+                                           "in_service", "units", "cost"]),
+            "fleets.csv": table(f.fleets, ["country", "pool", "year", "table", "retired",
+                                           "delivered", "owned", "fielded"]),
+            "budgets.csv": table(f.budgets, ["country", "year", "pledge", "acquisitions",
+                                             "operations", "used", "marginal_value"]),
+            "lines.csv": table(f.lines, ["line", "builder", "year", "capacity", "delivered",
+                                         "marginal_value"]),
+            "personnel.csv": table(f.personnel, ["country", "year", "limit", "used",
+                                                 "marginal_value"]),
+        }
     return {
         "allocations.csv": table(plan.allocations, ["country", "pool", "task", "region",
                                                     "phase", "units", "delivered", "cost"]),
@@ -61,6 +76,7 @@ def frames(plan: Plan) -> dict[str, pd.DataFrame]:
                                                        "marginal_cost"]),
         "duals.csv": table(plan.constraints, ["name", "kind", "dual", "slack", "binding",
                                               "sentence", "source"]),
+        **force,
     }
 
 
