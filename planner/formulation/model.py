@@ -70,9 +70,13 @@ class PlanningModel:
     @property
     def columns(self) -> list[pulp.LpVariable]:
         """Every column, in a fixed order: units, shortfalls, leads, then the stock families'
-        (so that both solver paths see them all, in name order)."""
+        and a multi-year model's orders and fielded units (so that both solver paths see them
+        all, in name order, and land on the same optimum)."""
         stocks = self.stocks.columns if self.stocks is not None else []
-        return [*self.units["var"], *self.shortfalls["var"], *self.leads["var"], *stocks]
+        extra = [] if self.force is None else [*self.force.acquire["var"],
+                                                 *self.force.fielded["var"]]
+        return [*self.units["var"], *self.shortfalls["var"], *self.leads["var"], *stocks,
+                *extra]
 
     def add(self, row: Row, constraint: pulp.LpConstraint) -> None:
         self.rows[row.name] = row
