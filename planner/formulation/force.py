@@ -31,11 +31,12 @@ import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import repeat
+from typing import Any
 
 import pandas as pd
 import pulp
 
-from planner.formulation.model import PlanningModel, Row, label, new_columns
+from planner.formulation.family import Row, label, new_columns
 from planner.scenario.instance import Instance
 from planner.schema.force import ForceDevelopment, phase_label
 
@@ -85,9 +86,10 @@ def retired_by(force: ForceDevelopment, country: str, pool: str, year: int) -> f
                      if r.country == country and r.pool == pool and r.year <= year))
 
 
-def add_force(model: PlanningModel, instance: Instance) -> ForceModel:
-    """Add the force-development columns and rows to a snapshot model built on an expanded
-    mission (in place) and return them."""
+def add_force(model: Any, instance: Instance) -> ForceModel:
+    """Add the force-development columns and rows to a snapshot model (the
+    ``PlanningModel`` that ``model.build`` made on an expanded mission; not imported here,
+    as model.py calls this) in place, and return them."""
     force = instance.mission.force
     assert force is not None and force.mission_phases is not None
     caps = instance.capabilities

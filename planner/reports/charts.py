@@ -210,3 +210,32 @@ def cost_histogram(objective: np.ndarray, base: float | None, seed: int) -> str:
     axes.spines[["top", "right"]].set_visible(False)
     axes.set_title(f"Cost over {len(objective)} readiness draws (seed {seed})", loc="left")
     return str(svg(figure))  # no date in it: the same draws give the same chart
+
+
+def forces_chart(fleets: pd.DataFrame, colours: dict[str, str]) -> Markup:
+    """Forces over time (a multi-year plan's fleets): one panel per country, one line per
+    pool that changes (units owned in each operating year; dashed where fewer are
+    fielded)."""
+    plt = pyplot()
+    moved = fleets[(fleets["retired"] > 0) | (fleets["delivered"] > 0)
+                   | (fleets["fielded"] < fleets["owned"] - 1e-6)]
+    changed = list(dict.fromkeys(zip(moved["country"], moved["pool"], strict=True)))
+    countries = list(dict.fromkeys(c for c, _ in changed)) or ["-"]
+    figure, panels = plt.subplots(1, len(countries), figsize=(3.2 * len(countries), 2.8),
+                                  squeeze=False)
+    for axes, country in zip(panels[0], countries, strict=True):
+        for c, pool in changed:
+            if c != country:
+                continue
+            rows = fleets[(fleets["country"] == c) & (fleets["pool"] == pool)]
+            line, = axes.plot(rows["year"], rows["owned"], marker="o", markersize=3,
+                              label=pool)
+            if (rows["fielded"] < rows["owned"] - 1e-6).any():
+                axes.plot(rows["year"], rows["fielded"], linestyle="--",
+                          color=line.get_color(), linewidth=1)
+        axes.set_title(country, loc="left", color=colours.get(country, "black"))
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.legend(frameon=False, fontsize=6)
+    panels[0][0].set_ylabel("units owned (dashed: fielded)")
+    figure.suptitle("Forces over time", x=0.01, ha="left")
+    return svg(figure)

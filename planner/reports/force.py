@@ -7,12 +7,19 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pandas as pd
-from markupsafe import Markup
+from rich import box
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
 from planner.results.force import ForceResults
 from planner.results.plan import Plan
+
+
+def titled(title: str) -> Table:
+    """A compact table, as render.titled makes them (not imported: render imports this)."""
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+
 
 # The cells say '-' for nothing: a blank would read as a missing number.
 NOTHING = "-"
@@ -38,9 +45,7 @@ def year_columns(table: object, years: list[int]) -> None:
         table.add_column(str(year), justify="right")  # type: ignore[attr-defined]
 
 
-def orders_table(force: ForceResults) -> object:
-    from planner.reports.render import titled
-
+def orders_table(force: ForceResults) -> Table:
     years = list(range(force.first_year, force.last_year + 1))
     table = titled("Orders: units ordered per year, paid by the buyer in the year of the "
                    "order, in service after the lead time (an LP: a fraction is a share of "
@@ -61,9 +66,7 @@ def orders_table(force: ForceResults) -> object:
     return table
 
 
-def fleets_table(force: ForceResults) -> object:
-    from planner.reports.render import titled
-
+def fleets_table(force: ForceResults) -> Table:
     changed = {(f.country, f.pool) for f in force.fleets
                if f.retired or f.delivered or figure(f.fielded, 2) != figure(f.owned, 2)}
     table = titled("Forces over time: units owned in each operating year (fielded, where "
@@ -84,9 +87,7 @@ def fleets_table(force: ForceResults) -> object:
     return table
 
 
-def budgets_table(force: ForceResults) -> object:
-    from planner.reports.render import titled
-
+def budgets_table(force: ForceResults) -> Table:
     years = sorted({b.year for b in force.budgets})
     table = titled("Budgets: USD m per year; value = what one more USD m of that year's "
                    "pledge would save (discounted objective)")
@@ -108,9 +109,7 @@ def budgets_table(force: ForceResults) -> object:
     return table
 
 
-def lines_table(force: ForceResults) -> object:
-    from planner.reports.render import titled
-
+def lines_table(force: ForceResults) -> Table:
     years = sorted({u.year for u in force.lines})
     table = titled("Lines and yards: deliveries / capacity per year; value = what one more "
                    "delivery slot would save")
@@ -129,9 +128,7 @@ def lines_table(force: ForceResults) -> object:
     return table
 
 
-def personnel_table(force: ForceResults) -> object:
-    from planner.reports.render import titled
-
+def personnel_table(force: ForceResults) -> Table:
     table = titled("Personnel: thousand persons crewing fielded units / limit; value = "
                    "what one more person would save")
     table.add_column("Country", no_wrap=True)
@@ -150,9 +147,7 @@ def personnel_table(force: ForceResults) -> object:
     return table
 
 
-def years_table(force: ForceResults) -> object:
-    from planner.reports.render import titled
-
+def years_table(force: ForceResults) -> Table:
     table = titled("Coverage per operating year (USD m, not discounted)")
     for name in ("Year", "Requirements met", "Employment cost", "Shortfall penalty"):
         table.add_column(name, justify="left" if name == "Year" else "right")
@@ -217,30 +212,8 @@ def budgets_frame(force: ForceResults) -> pd.DataFrame:
                                  "value_of_1_usd_m"])
 
 
-def forces_chart(force: ForceResults, colours: dict[str, str]) -> Markup:
-    """Forces over time: one panel per country, one line per pool that changes (units owned
-    in each operating year; dashed where fewer are fielded)."""
-    from planner.reports.report import pyplot, svg
-
-    plt = pyplot()
-    changed = sorted({(f.country, f.pool) for f in force.fleets
-                      if f.retired or f.delivered or f.fielded < f.owned - 1e-6})
-    countries = list(dict.fromkeys(c for c, _ in changed)) or ["-"]
-    figure, panels = plt.subplots(1, len(countries), figsize=(3.2 * len(countries), 2.8),
-                                  squeeze=False, sharey=False)
-    for axes, country in zip(panels[0], countries, strict=True):
-        for c, pool in changed:
-            if c != country:
-                continue
-            rows = [f for f in force.fleets if (f.country, f.pool) == (c, pool)]
-            line, = axes.plot([f.year for f in rows], [f.owned for f in rows], marker="o",
-                              markersize=3, label=pool)
-            if any(f.fielded < f.owned - 1e-6 for f in rows):
-                axes.plot([f.year for f in rows], [f.fielded for f in rows], linestyle="--",
-                          color=line.get_color(), linewidth=1)
-        axes.set_title(country, loc="left", color=colours.get(country, "black"))
-        axes.spines[["top", "right"]].set_visible(False)
-        axes.legend(frameon=False, fontsize=6)
-    panels[0][0].set_ylabel("units owned (dashed: fielded)")
-    figure.suptitle("Forces over time", x=0.01, ha="left")
-    return svg(figure)
+def fleets_frame(force: ForceResults) -> pd.DataFrame:
+    """One row per pool and operating year: owned, fielded, retired to date, delivered."""
+    return pd.DataFrame([f.model_dump() for f in force.fleets],
+                        columns=["country", "pool", "year", "table", "retired", "delivered",
+                                 "owned", "fielded"])

@@ -300,7 +300,8 @@ def report_document(plan: Plan) -> Document:
     if plan.stocks:
         document.charts["stocks"] = charts.stocks_chart(stock_levels([plan]))
     if plan.force is not None:
-        document.charts["forces"] = force.forces_chart(plan.force, colours)
+        document.charts["forces"] = charts.forces_chart(force.fleets_frame(plan.force),
+                                                        colours)
     return document
 
 
