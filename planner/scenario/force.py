@@ -65,6 +65,9 @@ def expand_policies(policies: tuple[Policy, ...], mission: Mission) -> tuple[Pol
     own = force.mission_phases
     out: list[Policy] = []
     for policy in policies:
+        if "phase" not in type(policy).model_fields:  # a link or a lead: every phase
+            out.append(policy)
+            continue
         chosen = names(policy.phase) or ([] if policy.kind not in PER_YEAR_KINDS else own)
         if policy.kind in PER_YEAR_KINDS:
             out += [policy.model_copy(update={
