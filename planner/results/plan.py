@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from planner.formulation.model import PlanningModel
+from planner.results.force import ForceResults, force_results
 from planner.results.stocks import (
     StockPeriod,
     StockShortfall,
@@ -25,7 +26,6 @@ from planner.results.stocks import (
     TransferRecord,
     stock_results,
 )
-from planner.results.force import ForceResults, force_results
 from planner.scenario.instance import Instance, changed_flags, flags_text, override_label, plan_name
 from planner.solving.gap import proof
 from planner.solving.solve import Solution, clean
