@@ -4,6 +4,7 @@ against a re-solve; then the shipped sustainment mission's effects."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -293,3 +294,24 @@ def test_a_use_with_no_units_to_draw_is_no_row() -> None:
     table = period_uses(units, [use], [Span("p1", "conflict", 10, 0, 1)])
     assert table.empty and list(table.columns) == ["country", "stock", "period", "unit",
                                                    "per_day", "days"]
+
+
+def test_explain_names_the_empty_stock_behind_a_shortfall(tmp_path: Path) -> None:
+    """In taiwan-sustainment the US anti-ship missiles (250 opening, 15 produced) are all
+    fired by day 30, so sea control in the Taiwan Strait area is short in days 15-30 with the
+    stock those destroyers need empty: explain says so, in its text and in its JSON, and
+    ends with the shortfall code (1), not a traceback."""
+    text = run_planner("explain", "taiwan-sustainment", "--no-save", cwd=tmp_path)
+    assert text.returncode == 1, text.stderr
+    assert "Traceback" not in text.stderr
+    lines = text.stdout.splitlines()
+    at = lines.index(next(line for line in lines if line.startswith(
+        "Short: sea_control in taiwan_strait, conflict_d15_30")))
+    assert lines[at + 1].strip() == ("the stock it needs is empty: USA's anti_ship_missile "
+                                     "(empty on day 30)")
+    data = json.loads(run_planner("explain", "taiwan-sustainment", "--no-save", "--format",
+                                  "json", cwd=tmp_path).stdout)
+    [trace] = [t for t in data["shortfalls"]
+               if (t["task"], t["region"], t["phase"])
+               == ("sea_control", "taiwan_strait", "conflict_d15_30")]
+    assert trace["empty_stocks"] == ["USA's anti_ship_missile (empty on day 30)"]

@@ -494,6 +494,8 @@ def print_explanation(explanation: Explanation, console: Console, limit: int | N
         console.print(Text.assemble(("Short: ", "bold red"),
                                     f"{trace.task} in {trace.region}, {trace.phase}, by "
                                     f"{number(trace.shortfall, 2)}"))
+        if trace.empty_stocks:
+            console.print(Text(f"  the stock it needs is empty: {', '.join(trace.empty_stocks)}"))
         for b in trace.blockers:  # row names in brackets are text, not rich markup
             console.print(Text(f"  {b.country} {b.pool}: {b.detail}"))
         if trace.incapable:

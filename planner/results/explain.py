@@ -119,6 +119,9 @@ class ShortfallTrace(Record):
     shortfall: float
     blockers: list[Blocker]
     incapable: list[str]  # countries with no pool that can deliver the task there
+    # stocks (country's stock) that the pools able to cover it use, empty at the end of the
+    # period: the reason an analyst reads first in a sustainment mission
+    empty_stocks: list[str] = Field(default_factory=list)
 
 
 class Explanation(Record):
@@ -379,6 +382,10 @@ def trace_shortfalls(instance: Instance, model: PlanningModel,
             if holds_back:
                 blocked.setdefault(var.name, []).append(name)
     countries = list(instance.capabilities.countries["country"])
+    emptied: dict[tuple[str, str, str], list[str]] = {}
+    for s in plan.stock_shortfalls:
+        emptied.setdefault((s.task, s.region, s.period), []).append(
+            f"{s.country}'s {s.stock} (empty on day {s.end_day:g})")
     traces = []
     for short in plan.shortfalls:
         here = model.units[(model.units["task"] == short.task)
@@ -399,14 +406,16 @@ def trace_shortfalls(instance: Instance, model: PlanningModel,
                                         reason="exhausted",
                                         detail=f"all {row.available:g} available units "
                                         f"employed ({pool_row} binds)"))
-            elif row.unit_cost / row.delivers >= short.penalty:
+            elif row.unit_cost / row.delivers >= short.penalty_per_unit:
                 blockers.append(Blocker(country=row.country, pool=row.pool,
                                         reason="too_costly",
                                         detail=f"{row.unit_cost / row.delivers:g} USD m per "
-                                        f"unit delivered, not less than the penalty "
-                                        f"{short.penalty:g}"))
+                                        f"unit delivered, not less than the penalty per unit "
+                                        f"{short.penalty_per_unit:g}"))
         capable = set(here["country"])
         traces.append(ShortfallTrace(task=short.task, region=short.region, phase=short.phase,
                                      shortfall=short.shortfall, blockers=blockers,
-                                     incapable=[c for c in countries if c not in capable]))
+                                     incapable=[c for c in countries if c not in capable],
+                                     empty_stocks=emptied.get((short.task, short.region,
+                                                               short.phase), [])))
     return traces
