@@ -19,6 +19,7 @@ from planner.results.plan import (
     Plan,
     priced_but_free,
 )
+from planner.results.stocks import by_shortfall
 from planner.schema.policies.base import Policy
 from planner.schema.policies.registry import KINDS
 
@@ -207,16 +208,14 @@ def stock_over_time(plan: Plan) -> Table:
 
 def stock_reasons(plan: Plan) -> list[Text]:
     """One line per shortfall that empty stocks explain."""
-    grouped: dict[tuple[str, str, str], list[str]] = {}
-    for r in plan.stock_shortfalls:
-        grouped.setdefault((r.task, r.region, r.period), []).append(
-            f"{r.country}'s {r.stock}")
-    ends = {r.period: r.end_day for r in plan.stock_shortfalls}
-    return [Text(f"{task} in {region}, {period}: short while the stock of "
-                 f"{' and '.join(stocks)} {'is' if len(stocks) == 1 else 'are'} empty at the "
-                 f"end of the period (day {ends[period]:g}); the forces that could cover it "
-                 "use it.")
-            for (task, region, period), stocks in grouped.items()]
+    lines = []
+    for (task, region, period), records in by_shortfall(plan.stock_shortfalls).items():
+        stocks = [f"{r.country}'s {r.stock}" for r in records]
+        lines.append(Text(
+            f"{task} in {region}, {period}: short while the stock of {' and '.join(stocks)} "
+            f"{'is' if len(stocks) == 1 else 'are'} empty at the end of the period (day "
+            f"{records[0].end_day:g}); the forces that could cover it use it."))
+    return lines
 
 
 def mip_gap(mip: MipProof) -> str:

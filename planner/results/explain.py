@@ -17,6 +17,7 @@ from pydantic import Field
 
 from planner.formulation.model import PlanningModel, build_model, label
 from planner.results.plan import MipProof, Plan, Record, make_plan
+from planner.results.stocks import by_shortfall
 from planner.scenario.instance import Instance
 from planner.schema.policy import Policy
 from planner.solving.gap import MipGap
@@ -382,10 +383,7 @@ def trace_shortfalls(instance: Instance, model: PlanningModel,
             if holds_back:
                 blocked.setdefault(var.name, []).append(name)
     countries = list(instance.capabilities.countries["country"])
-    emptied: dict[tuple[str, str, str], list[str]] = {}
-    for s in plan.stock_shortfalls:
-        emptied.setdefault((s.task, s.region, s.period), []).append(
-            f"{s.country}'s {s.stock} (empty on day {s.end_day:g})")
+    emptied = by_shortfall(plan.stock_shortfalls)
     traces = []
     for short in plan.shortfalls:
         here = model.units[(model.units["task"] == short.task)
@@ -416,6 +414,8 @@ def trace_shortfalls(instance: Instance, model: PlanningModel,
         traces.append(ShortfallTrace(task=short.task, region=short.region, phase=short.phase,
                                      shortfall=short.shortfall, blockers=blockers,
                                      incapable=[c for c in countries if c not in capable],
-                                     empty_stocks=emptied.get((short.task, short.region,
-                                                               short.phase), [])))
+                                     empty_stocks=[
+                                         f"{r.country}'s {r.stock} (empty on day {r.end_day:g})"
+                                         for r in emptied.get((short.task, short.region,
+                                                               short.phase), [])]))
     return traces

@@ -79,6 +79,16 @@ class StockShortfall(StockRecord):
     end_day: float
 
 
+def by_shortfall(records: list[StockShortfall]
+                 ) -> dict[tuple[str, str, str], list[StockShortfall]]:
+    """The empty stocks behind each shortfall, by (task, region, period): what solve's
+    stock reasons and explain's shortfall traces both say."""
+    grouped: dict[tuple[str, str, str], list[StockShortfall]] = {}
+    for r in records:
+        grouped.setdefault((r.task, r.region, r.period), []).append(r)
+    return grouped
+
+
 class TransferRecord(StockRecord):
     """What was shipped on one route in one period."""
 
