@@ -15,7 +15,7 @@ from planner.inputs import paths
 from planner.inputs.load import Where
 from planner.results.plan import Plan, make_plan
 from planner.scenario.instance import Instance, apply_mission
-from planner.schema.force import retirement_problems
+from planner.schema.force import budget_problems, retirement_problems
 from planner.schema.mission import Mission, check_mission, load_mission
 from planner.solving.gap import MipGap
 from planner.solving.solve import solve_model
@@ -38,6 +38,9 @@ def read_located_mission(path: Path, capabilities: Capabilities | None
             problems += retirement_problems(mission.force, {
                 (c, p): float(q) for c, p, q in capabilities.pools[
                     ["country", "pool", "quantity"]].itertuples(index=False)}, where)
+            problems += budget_problems(mission.force, {
+                c: float(g) for c, g in capabilities.countries[
+                    ["country", "gdp_usd_bn"]].itertuples(index=False)}, where)
         if problems:
             raise InputError(problems)
     return mission, where

@@ -131,6 +131,63 @@ def test_a_binding_budget_and_its_dual(tmp_path: Path) -> None:
     assert more.objective == pytest.approx(plan.objective - 100 / 60)
 
 
+def test_a_budget_floor_and_its_cost(tmp_path: Path) -> None:
+    """KOR has no ship and needs 1 in 2026 and 2027 (100 per unit short); a ship costs 60
+    and serves from the year it is ordered, for good; employment is free; the discount rate
+    is 10%; KOR pledges 100 a year.
+
+    Without a floor KOR orders 1 ship in 2026: objective 60. Held to spend at least 90 in
+    2027 (a floor of 0 in 2026), it orders 1.5 more ships it does not need in 2027: objective
+    60 + 90 / 1.1 = 141.818. One more USD m of the 2027 floor costs 1 / 1.1 = 0.909 (the
+    floor row's dual; a floor of 91 gives 141.818 + 0.909). A floor of 90% of the pledge is
+    the same floor.
+    """
+    data = tiny_data(tmp_path / "d", cost=0)
+    given = dict(last_year=2027, discount_rate=0.1, lines=[KOR_YARD],
+                 acquisitions=[buy(60, 0)])
+
+    def budget(**floor: Any) -> list[dict[str, Any]]:
+        return [dict(country="KOR", amount={2026: 100}, source="test", **floor)]
+
+    free = solve(tmp_path, data, 1, 100, budgets=budget(), **given)
+    assert free.objective == pytest.approx(60)
+    assert [b.floor for b in free.force.budgets] == [None, None]
+    plan = solve(tmp_path, data, 1, 100, budgets=budget(floor_amount={2026: 0, 2027: 90}),
+                 **given)
+    assert plan.objective == pytest.approx(60 + 90 / 1.1)
+    assert orders(plan) == {("KOR", "kor_yard", 2026): pytest.approx(1),
+                            ("KOR", "kor_yard", 2027): pytest.approx(1.5)}
+    use = {b.year: (b.floor, b.used, b.floor_cost) for b in plan.force.budgets}
+    assert use == {2026: (0, pytest.approx(60), pytest.approx(0)),
+                   2027: (90, pytest.approx(90), pytest.approx(1 / 1.1))}
+    assert dual(plan, "budget_floor[KOR,2027]") == pytest.approx(1 / 1.1)
+    more = solve(tmp_path, data, 1, 100, budgets=budget(floor_amount={2026: 0, 2027: 91}),
+                 **given)
+    assert more.objective == pytest.approx(plan.objective + 1 / 1.1)
+    share = solve(tmp_path, data, 1, 100, budgets=budget(floor_share={2026: 0, 2027: 0.9}),
+                  **given)
+    assert share.objective == pytest.approx(plan.objective)
+
+
+def test_a_floor_above_the_pledge_is_a_located_error(tmp_path: Path) -> None:
+    """A floor no plan can meet within the pledge is refused before solving, at its key:
+    both run on a straight line, 2027 is within (90 <= 110), 2028 is not (130 > 120)."""
+    from planner.errors import InputError
+
+    mission = write_mission(
+        tmp_path / "m.yaml", name="m", phases=["conflict"],
+        requirements=[dict(task="sea_control", region="sea", phase="conflict", amount=1)],
+        force=dict(first_year=2026, last_year=2028, budgets=[dict(
+            country="KOR", amount={2026: 100, 2028: 120},
+            floor_amount={2026: 50, 2028: 130}, source="test")]))
+    with pytest.raises(InputError) as caught:
+        pipeline.prepare(mission, tiny_data(tmp_path / "d"))
+    [problem] = caught.value.problems
+    assert problem.message == ("the floor of KOR's budget in 2028 (130.0 USD m) is above "
+                               "its pledge (120.0 USD m)")
+    assert problem.column == "force.budgets[0].floor_amount" and problem.row is not None
+
+
 def test_co_production_uses_another_countrys_yard(tmp_path: Path) -> None:
     """The USA has no ship and needs 3 in 2026 and 2027 (1000 per unit short); a ship costs
     100 (the buyer pays), serves from the year after its order and costs 1 a year employed.

@@ -18,7 +18,8 @@ Rows:
 - ``personnel[c,o]``: sum over p of crew per unit * fielded[c,p,o] <= the year's limit;
 - ``line[l,y]``: units delivered in year y by line l <= its deliveries per year;
 - ``budget[c,y]``: unit cost * units ordered in y (for c, wherever built) + c's employment
-  cost in the snapshot that stands for y <= c's pledge for y.
+  cost in the snapshot that stands for y <= c's pledge for y;
+- ``budget_floor[c,y]``: the same spending >= c's floor for y, where its budget has one.
 
 Objective: sum over years of (1 + r)^-(y - first) * acquisition cost, plus each snapshot's
 employment cost and shortfall penalty weighted by the discount factors of the years it
@@ -53,6 +54,7 @@ class ForceModel:
     pledges: dict[tuple[str, int], float] = field(default_factory=dict)
     capacities: dict[tuple[str, int], float] = field(default_factory=dict)
     limits: dict[tuple[str, int], float] = field(default_factory=dict)
+    floors: dict[tuple[str, int], float] = field(default_factory=dict)
     snapshot_of_phase: dict[str, int] = field(default_factory=dict)
 
 
@@ -228,6 +230,18 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
                     f"in {year} on orders placed that year and on operating its forces.",
                     budget.source),
                 expr <= pledge)
+            floor = budget.floor(year, pledge)
+            if floor is None:
+                continue
+            force_model.floors[(budget.country, year)] = floor
+            model.add(
+                Row(label("budget_floor", budget.country, str(year)), "budget_floor",
+                    f"{names[budget.country]} spends at least {floor:,.1f} USD m in {year} "
+                    "on orders placed that year and on operating its forces.",
+                    budget.source),
+                pulp.LpAffineExpression(by_order_year.get((budget.country, year), [])
+                                        + running.get((budget.country, snapshot), []))
+                >= floor)
     model.force = force_model
     return force_model
 

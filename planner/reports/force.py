@@ -89,8 +89,11 @@ def fleets_table(force: ForceResults) -> Table:
 
 def budgets_table(force: ForceResults) -> Table:
     years = sorted({b.year for b in force.budgets})
+    floors = any(b.floor is not None for b in force.budgets)
     table = titled("Budgets: USD m per year; value = what one more USD m of that year's "
-                   "pledge would save (discounted objective)")
+                   "pledge would save (discounted objective)"
+                   + ("; floor cost = what one more USD m of floor would add" if floors
+                      else ""))
     table.add_column("Country", no_wrap=True)
     table.add_column("", no_wrap=True)
     year_columns(table, years)
@@ -98,12 +101,19 @@ def budgets_table(force: ForceResults) -> Table:
     for b in force.budgets:
         by[b.country][b.year] = b
     for country, entries in by.items():
+        floored = any(b.floor is not None for b in entries.values())
         for label, read in (("pledge", lambda b: figure(b.pledge, 0)),
+                            ("floor", lambda b: NOTHING if b.floor is None
+                             else figure(b.floor, 0)),
                             ("orders", lambda b: figure(b.acquisitions, 0)),
                             ("operations", lambda b: figure(b.operations, 0)),
                             ("used", lambda b: f"{100 * b.used / b.pledge:.0f}%"
                              if b.pledge else NOTHING),
-                            ("value", lambda b: figure(b.marginal_value or 0.0, 2))):
+                            ("value", lambda b: figure(b.marginal_value or 0.0, 2)),
+                            ("floor cost", lambda b: NOTHING if b.floor is None
+                             else figure(b.floor_cost or 0.0, 2))):
+            if label.startswith("floor") and not floored:
+                continue
             table.add_row(country if label == "pledge" else "", label,
                           *(read(entries[y]) if y in entries else NOTHING for y in years))
     return table
@@ -202,14 +212,18 @@ def orders_frame(force: ForceResults) -> pd.DataFrame:
 
 def budgets_frame(force: ForceResults) -> pd.DataFrame:
     """One row per country and year: pledge, orders, operations, share used, and the value
-    of one more USD m."""
+    of one more USD m; where a budget has a floor, the floor and what one more USD m of it
+    costs."""
+    columns = ["country", "year", "pledge", "orders", "operations", "used",
+               "value_of_1_usd_m"]
+    if any(b.floor is not None for b in force.budgets):
+        columns += ["floor", "floor_cost_of_1_usd_m"]
     return pd.DataFrame([{"country": b.country, "year": b.year, "pledge": b.pledge,
                           "orders": b.acquisitions, "operations": b.operations,
                           "used": b.used / b.pledge if b.pledge else 0.0,
-                          "value_of_1_usd_m": b.marginal_value or 0.0}
-                         for b in force.budgets],
-                        columns=["country", "year", "pledge", "orders", "operations", "used",
-                                 "value_of_1_usd_m"])
+                          "value_of_1_usd_m": b.marginal_value or 0.0,
+                          "floor": b.floor, "floor_cost_of_1_usd_m": b.floor_cost}
+                         for b in force.budgets], columns=columns)
 
 
 def fleets_frame(force: ForceResults) -> pd.DataFrame:

@@ -55,7 +55,9 @@ def frames(plan: Plan) -> dict[str, pd.DataFrame]:
             "fleets.csv": table(f.fleets, ["country", "pool", "year", "table", "retired",
                                            "delivered", "owned", "fielded"]),
             "budgets.csv": table(f.budgets, ["country", "year", "pledge", "acquisitions",
-                                             "operations", "used", "marginal_value"]),
+                                             "operations", "used", "marginal_value"]
+                                 + (["floor", "floor_cost"]
+                                    if any(b.floor is not None for b in f.budgets) else [])),
             "lines.csv": table(f.lines, ["line", "builder", "year", "capacity", "delivered",
                                          "marginal_value"]),
             "personnel.csv": table(f.personnel, ["country", "year", "limit", "used",

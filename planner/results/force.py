@@ -3,7 +3,9 @@ each country's budget use against its pledge; the marginal value of one more USD
 one more delivery slot of a line and one more person, from the duals.
 
 A marginal value is minus the dual of the row: how much the discounted objective (USD m)
-would fall with one more unit of the row's bound. It is 0 where the row does not bind.
+would fall with one more unit of the row's bound. It is 0 where the row does not bind. A
+budget floor's cost is its dual: how much the discounted objective would rise with one more
+USD m of floor (what holding the country to the floor costs the alliance).
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ class BudgetUse(Record):
     operations: float
     used: float
     marginal_value: float | None  # objective saved per extra USD m of pledge (discounted)
+    floor: float | None = None  # the least it must spend (None: no floor)
+    floor_cost: float | None = None  # objective added per extra USD m of floor (discounted)
 
 
 class LineUse(Record):
@@ -110,6 +114,16 @@ def value_of(duals: dict[str, float], name: str) -> float | None:
     return None if dual is None else clean(-dual)
 
 
+def cost_of(duals: dict[str, float], name: str) -> float | None:
+    dual = duals.get(name)
+    return None if dual is None else clean(dual)
+
+
+def floor_of(fm: Any, country: str, year: int) -> float | None:
+    floor = fm.floors.get((country, year))
+    return None if floor is None else clean(floor)
+
+
 def force_results(instance: Any, model: Any, duals: dict[str, float],
                   allocations: pd.DataFrame, coverage: list[Any]) -> ForceResults:
     """The force-development part of a plan, read from the solved model's columns."""
@@ -143,7 +157,9 @@ def force_results(instance: Any, model: Any, duals: dict[str, float],
         budgets.append(BudgetUse(country=country, year=year, pledge=clean(pledge),
                                  acquisitions=clean(spent), operations=clean(run),
                                  used=clean(spent + run),
-                                 marginal_value=value_of(duals, f"budget[{country},{year}]")))
+                                 marginal_value=value_of(duals, f"budget[{country},{year}]"),
+                                 floor=floor_of(fm, country, year),
+                                 floor_cost=cost_of(duals, f"budget_floor[{country},{year}]")))
     builders = {line.name: line.country for line in force.lines}
     lines = []
     for (line, year), capacity in fm.capacities.items():

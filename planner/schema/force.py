@@ -57,6 +57,24 @@ BUDGET_TWO_WAYS = refusal(
         {"country": "KOR", "amount": {2026: 100}, "gdp_share": {2026: 0.03}, "source": "x"}]}})
 
 
+FLOOR_TWO_WAYS = refusal(
+    "Mission", "A force-development budget with both `floor_amount` and `floor_share`, or "
+    "with an empty one.",
+    "give the budget's floor as 'floor_amount' (USD m per year) or as 'floor_share' (a share "
+    "of the pledge), one of them",
+    {"force": {"first_year": 2026, "last_year": 2027, "budgets": [
+        {"country": "KOR", "amount": {2026: 100}, "floor_amount": {2026: 50},
+         "floor_share": {2026: 0.5}, "source": "x"}]}})
+FLOOR_ABOVE_PLEDGE = refusal(
+    "Mission", "A force-development budget floor above the pledge in a year (no plan could "
+    "spend at least the floor and at most the pledge).",
+    "the floor of {country}'s budget in {year} ({floor:,.1f} USD m) is above its pledge "
+    "({pledge:,.1f} USD m)",
+    {"force": {"first_year": 2026, "last_year": 2027, "budgets": [
+        {"country": "KOR", "amount": {2026: 100}, "floor_amount": {2027: 150},
+         "source": "x"}]}})
+
+
 class Budget(Frozen):
     """What a country pledges to this plan each year, USD m: acquisitions ordered in the
     year and the year's operating cost (the employment cost of its units in the year's
@@ -64,7 +82,11 @@ class Budget(Frozen):
 
     Either ``amount`` per year, or ``gdp_share`` per year of a GDP path that starts at the
     country's GDP in countries.csv in the first year and grows by ``gdp_growth``; in both
-    cases times ``theatre_share``, the part of the budget this plan may spend."""
+    cases times ``theatre_share``, the part of the budget this plan may spend.
+
+    A floor, if given, is what the country must spend at least each year (burden sharing:
+    an ally held to its pledge): ``floor_amount`` per year in USD m, or ``floor_share`` per
+    year, a share of that year's pledge (so of the GDP path, for a ``gdp_share`` pledge)."""
 
     country: Country = Field(description="The country that pledges.")
     amount: PerYear | None = Field(
@@ -77,6 +99,12 @@ class Budget(Frozen):
     theatre_share: Share = Field(
         default=1.0, description="The part of the budget available to this plan's "
         "acquisitions and operations.")
+    floor_amount: PerYear | None = Field(
+        default=None, description="The least the country spends on the plan, USD m per "
+        "year, e.g. {2026: 1000} (default: no floor).")
+    floor_share: dict[Year, Share] | None = Field(
+        default=None, description="The least the country spends, as a share of the year's "
+        "pledge, e.g. {2026: 0.9} (default: no floor).")
     source: str = Field(description="A row of public_facts.md, or 'assumption: ...'.")
 
     @model_validator(mode="after")
@@ -85,7 +113,29 @@ class Budget(Frozen):
                 self.amount is not None and not self.amount) or (
                 self.gdp_share is not None and not self.gdp_share):
             raise BUDGET_TWO_WAYS.error()
+        if (self.floor_amount is not None and self.floor_share is not None) or (
+                self.floor_amount is not None and not self.floor_amount) or (
+                self.floor_share is not None and not self.floor_share):
+            raise FLOOR_TWO_WAYS.error()
         return self
+
+    @property
+    def has_floor(self) -> bool:
+        return self.floor_amount is not None or self.floor_share is not None
+
+    @property
+    def floor_key(self) -> str:
+        """The key that gives the floor (where a floor problem is located)."""
+        return "floor_amount" if self.floor_amount is not None else "floor_share"
+
+    def floor(self, year: int, pledge: float) -> float | None:
+        """USD m this country must spend at least in a year (None: no floor); ``pledge`` is
+        the year's pledge."""
+        if self.floor_amount is not None:
+            return on_year(self.floor_amount, year)
+        if self.floor_share is not None:
+            return on_year(self.floor_share, year) * pledge
+        return None
 
     def pledge(self, year: int, first_year: int, gdp_usd_bn: float) -> float:
         """USD m this country may spend on the plan in a year."""
@@ -367,6 +417,27 @@ def check_force(force: ForceDevelopment, mission: object, vocabulary: dict[str, 
         known("task", change.task, vocabulary["task"], ("changes", i, "task"))
         known("region", change.region, vocabulary["region"], ("changes", i, "region"))
         known("phase", change.phase, phases, ("changes", i, "phase"))
+    return problems
+
+
+def budget_problems(force: ForceDevelopment, gdp: dict[str, float], where: Where
+                    ) -> list[Problem]:
+    """Budget floors above the pledge in some year of the horizon (the first such year of
+    each budget)."""
+    problems = []
+    for i, budget in enumerate(force.budgets):
+        if not budget.has_floor or budget.country not in gdp:
+            continue
+        for year in force.years:
+            pledge = budget.pledge(year, force.first_year, gdp[budget.country])
+            floor = budget.floor(year, pledge)
+            if floor is not None and floor > pledge + 1e-9:
+                problems.append(where.problem(
+                    ("force", "budgets", i, budget.floor_key),
+                    FLOOR_ABOVE_PLEDGE.text(country=budget.country, year=year, floor=floor,
+                                            pledge=pledge),
+                    "lower the floor or raise the pledge in that year"))
+                break
     return problems
 
 
