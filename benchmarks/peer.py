@@ -119,7 +119,7 @@ def build(t: Tables) -> tuple[pulp.LpProblem, dict[tuple[str, ...], pulp.LpVaria
     for policy in t.policies:
         if policy.applies(t.flags, active):
             for row in policy.rows(loops):
-                prob += row.constraint, "_".join((policy.name, *row.keys))
+                prob += row.constraint, "_".join((policy.name, *row.keys.values()))
     return prob, x
 
 

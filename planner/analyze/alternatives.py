@@ -35,6 +35,7 @@ from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import InputError, Problem, SolverError
 from planner.formulation.model import PlanningModel, build_model
 from planner.reports import charts
+from planner.results.summary import record_share
 from planner.scenario.instance import Instance
 from planner.solving.gap import WITH_PLAN
 from planner.solving.highs import INF, Result
@@ -126,9 +127,7 @@ def alternatives(instance: Instance, execution: Execution, slack: float = 0.05) 
     least = cheapest["objective"]
     at_least = least_cost_deliveries(prepared, solved)
     cases = measures(prepared.model)
-    total = cheapest["employment_cost"]
-    start = tuple((c, cheapest["cost"].get(c, 0.0) / total if total > 1e-12 else 0.0)
-                  for c in prepared.countries)
+    start = tuple((c, record_share(cheapest, c)) for c in prepared.countries)
     run = sweep(instance, NearOptimal(slack, least, start), cases, "Near-optimal ranges",
                 execution)
     failed = [r for r in run.records if r["value"] is None]
@@ -190,11 +189,9 @@ def range_table(instance: Instance, model: PlanningModel,
 
 def share_table(instance: Instance, values: dict[tuple[Any, ...], float],
                 cheapest: Record) -> pd.DataFrame:
-    total = cheapest["employment_cost"]
     rows = [{"country": c,
              "least_cost_share": round(values[c, None, None, False], 6),
-             "least_cost_plan_share": round(cheapest["cost"].get(c, 0.0) / total, 6)
-             if total > 1e-12 else 0.0,
+             "least_cost_plan_share": round(record_share(cheapest, c), 6),
              "most_cost_share": round(values[c, None, None, True], 6)}
             for c in instance.capabilities.countries["country"]
             if (c, None, None, False) in values]

@@ -41,6 +41,8 @@ import pulp
 from planner.analyze.results import Analysis, money
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import SolverError
+from planner.results.summary import Economy
+from planner.results.summary import shares as shares_of
 from planner.scenario.instance import Instance
 from planner.solving.highs import HighsModel
 
@@ -204,17 +206,16 @@ def fairness(instance: Instance, execution: Execution) -> Analysis:
                               "without the others, so fair shares are not defined")
         value[frozenset(record["coalition"])] = round(record["objective"], 6)  # no solver noise
     grand = run.records[-1]
-    countries = instance.capabilities.countries.set_index("country")
-    gdp = countries.loc[allies, "gdp_usd_bn"].astype(float)
-    budget = countries.loc[allies, "defense_budget_usd_bn"].astype(float)
-    gdp_share = gdp / gdp.sum()
+    economy = Economy.of(instance.capabilities.countries)  # the allies, in their order
+    gdp = pd.Series(economy.gdp, index=allies)
+    gdp_share = pd.Series(economy.gdp_share, index=allies)
     employment = pd.Series(grand["cost"]).loc[allies]
     actual = employment + gdp_share * grand["penalty"]
     phi = shapley(allies, value)
     nucl, least = nucleolus(allies, value)
     violations = core_violations(actual.to_dict(), value)
     total = value[frozenset(allies)]
-    cost_share = employment / employment.sum() if employment.sum() else employment * 0
+    cost_share = pd.Series(shares_of(employment.to_numpy(dtype=float)), index=allies)
     shares = pd.DataFrame({
         "ally": allies,
         "stand_alone_cost": [round(value[frozenset([a])], 6) for a in allies],
@@ -224,7 +225,7 @@ def fairness(instance: Instance, execution: Execution) -> Analysis:
         "plan_minus_shapley": [round(actual[a] - phi[a], 6) for a in allies],
         "cost_share": cost_share.round(6).to_numpy(),
         "gdp_share": gdp_share.round(6).to_numpy(),
-        "budget_share": (budget / budget.sum()).round(6).to_numpy(),
+        "budget_share": economy.budget_share.round(6),
         "burden_index": (cost_share / gdp_share).round(6).to_numpy(),
     })
     games = pd.DataFrame({

@@ -32,7 +32,6 @@ import pandas as pd
 from planner.analyze.results import Analysis, money
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import InputError, Problem, refusal
-from planner.formulation.model import label
 from planner.inputs.load import Where
 from planner.reports import charts
 from planner.results.plan import SHORTFALL_TOLERANCE
@@ -222,16 +221,16 @@ class Redraw:
         fast = prepared.fast
         quantity = {(c, p): float(q) for c, p, q in instance.capabilities.pools[
             ["country", "pool", "quantity"]].itertuples(index=False)}
-        rows, owner, amount = [], [], []
-        for k, (country, pool) in enumerate(self.pools):
-            for phase in instance.phases:
-                name = label("pool", country, pool, phase)
-                if name in fast.row:
-                    rows.append(fast.row[name])
-                    owner.append(k)
-                    amount.append(quantity[(country, pool)])
-        state = Drawn(prepared, np.array(rows, dtype=np.int32), np.array(owner, dtype=int),
-                      np.array(amount, dtype=float))
+        spread = {pool: k for k, pool in enumerate(self.pools)}
+        phase_at = {phase: n for n, phase in enumerate(instance.phases)}
+        rows = prepared.model.table("pool")  # the spread pools' rows, joined on their keys
+        pairs = list(zip(rows["country"], rows["pool"], strict=True))
+        rows = rows.assign(owner=[spread.get(pair, -1) for pair in pairs],
+                           quantity=[quantity.get(pair, 0.0) for pair in pairs],
+                           order=rows["phase"].map(phase_at))
+        rows = rows[rows["owner"] >= 0].sort_values(["owner", "order"], kind="stable")
+        state = Drawn(prepared, fast.rows(rows["name"].tolist()).astype(np.int32),
+                      rows["owner"].to_numpy(dtype=int), rows["quantity"].to_numpy(dtype=float))
         prepared.remember_start(self.solve(state, np.array(self.readiness, dtype=float)))
         state.unreported = 1
         return state

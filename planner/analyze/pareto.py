@@ -29,6 +29,7 @@ from planner.errors import InputError, Problem, SolverError
 from planner.formulation.model import PlanningModel, Row, build_model, label
 from planner.reports import charts
 from planner.results.saved import AgreedPlan
+from planner.results.summary import record_share
 from planner.scenario.instance import Instance
 from planner.schema.policies import share_cap
 from planner.solving.gap import WITH_PLAN
@@ -39,8 +40,7 @@ CAP = "pareto_us_share"
 
 def us_share(record: Record, country: str = "USA") -> float:
     """The US share of employment cost in a solved record (0 when nothing is employed)."""
-    total = record["employment_cost"]
-    return record["cost"].get(country, 0.0) / total if total > 1e-12 else 0.0
+    return record_share(record, country)
 
 
 def capped(instance: Instance, share: float, country: str) -> Instance:
@@ -76,7 +76,7 @@ def extreme_share(prepared: Prepared, country: str, start: float, most: bool = F
     Returns the share (None when a solve has no plan), the solves and the last status."""
     fast = prepared.fast
     costs = prepared.unit_cost
-    mine = np.where(prepared.unit_country == country, costs, 0.0)
+    mine = np.where(prepared.summarizer.employed_by(country), costs, 0.0)
     sign = -1.0 if most else 1.0
     ratio, solves, status = start, 0, "optimal"
     for _ in range(50):

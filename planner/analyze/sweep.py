@@ -19,17 +19,16 @@ import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-import pandas as pd
 
 from planner.analyze.distribute import DEADLINE, Dask, Feed, Pool, feed, where_kept
 from planner.analyze.keep import Keeper, fingerprint, round_trip
 from planner.errors import ClusterError, InputError, Problem
 from planner.formulation.model import PlanningModel, build_model
+from planner.results.summary import Summarizer, Summary
 from planner.scenario.instance import Instance, concerns_only
 from planner.solving.gap import WITH_PLAN
 from planner.solving.highs import INF, HighsModel, Result
@@ -327,10 +326,7 @@ class Prepared:
     units_at: np.ndarray  # where each units, shortfall and lead column sits in HiGHS
     shortfalls_at: np.ndarray
     leads_at: np.ndarray
-    unit_cost: np.ndarray
-    unit_country: np.ndarray
-    penalty: np.ndarray
-    countries: list[str]
+    summarizer: Summarizer  # what a solution's arrays add up to (planner.results.summary)
     fresh: bool = False  # every solve of ``run`` starts from ``start`` (or cold without one)
     start: Any = None  # the basis every case starts from
 
@@ -344,10 +340,8 @@ class Prepared:
         units, short = len(model.units), len(model.shortfalls)
         prepared = cls(instance, model, fast, at[:units], at[units:units + short],
                        at[units + short:],
-                       model.units["unit_cost"].to_numpy(float),
-                       model.units["country"].to_numpy(str),
-                       model.shortfalls["penalty"].to_numpy(float),
-                       list(instance.capabilities.countries["country"]))
+                       Summarizer.of(model.units, model.shortfalls,
+                                     instance.capabilities.countries))
         if start:
             prepared.remember_start(fast.run())
         return prepared
@@ -371,24 +365,31 @@ class Prepared:
                 self.fast.highs.setBasis(self.start)
         return self.fast.run(columns_only=not full)
 
-    @cached_property
-    def unit_owner(self) -> np.ndarray:
-        """For each units column, the position of its country among ``countries``."""
-        return pd.Index(self.countries).get_indexer(self.unit_country)
+    @property
+    def countries(self) -> list[str]:
+        """The tables' countries, in order."""
+        return list(self.summarizer.economy.countries)
+
+    @property
+    def unit_cost(self) -> np.ndarray:
+        """Each units column's cost per unit."""
+        return self.summarizer.unit_cost
+
+    def summary(self, result: Result) -> Summary | None:
+        """What a solve comes to (None without a plan)."""
+        if result.status not in WITH_PLAN:
+            return None
+        return self.summarizer.summarize(
+            result.values[self.units_at], np.maximum(result.values[self.shortfalls_at], 0.0),
+            result.status, result.objective)
 
     def outcome(self, result: Result) -> Record:
-        """Objective, its two parts, each ally's employment cost and the shortfalls."""
-        if result.status not in WITH_PLAN:
+        """Objective, its two parts, each ally's employment cost and the shortfalls (the
+        summary's record)."""
+        summary = self.summary(result)
+        if summary is None:
             return {"status": result.status, "objective": None}
-        units = result.values[self.units_at]
-        short = np.maximum(result.values[self.shortfalls_at], 0.0)
-        spent = units * self.unit_cost
-        by_country = np.bincount(self.unit_owner, weights=spent, minlength=len(self.countries))
-        cost = dict(zip(self.countries, by_country.tolist(), strict=True))
-        penalty = float(short @ self.penalty)
-        return {"status": result.status, "objective": float(result.objective or 0.0),
-                "employment_cost": float(spent.sum()), "penalty": penalty,
-                "cost": cost, "shortfall": short.tolist()}
+        return summary.record()
 
     def switched_off(self, absent: set[str], aside: Collection[str] = ()
                      ) -> tuple[np.ndarray, np.ndarray]:

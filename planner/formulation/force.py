@@ -37,12 +37,26 @@ from typing import Any
 import pandas as pd
 import pulp
 
-from planner.formulation.family import Row, label, new_columns
+from planner.formulation.families import declare, new_columns
 from planner.scenario.instance import Instance
 from planner.schema.force import ForceDevelopment, phase_label
 
 ACQUIRE_KEYS = ["country", "pool", "line", "builder", "year", "in_service", "until",
                 "unit_cost"]
+
+ACQUIRE = declare("acquire", "column", ("country", "pool", "line", "year"),
+                  "Units of a pool a country orders on a production line or yard in a year.")
+FIELDED = declare("fielded", "column", ("country", "pool", "year"),
+                  "Units of a pool a country fields in a snapshot year.")
+FLEET = declare("fleet", "row", ("country", "pool", "year"),
+                "A country fields at most what it owns: its table, less retirements, plus "
+                "deliveries by then.")
+PERSONNEL = declare("personnel", "row", ("country", "year"),
+                    "A country crews at most its personnel limit's worth of fielded units.")
+LINE = declare("line", "row", ("line", "year"),
+               "A production line or yard delivers at most its capacity in a year.")
+BUDGET = declare("budget", "row", ("country", "year"),
+                 "A country spends at most its pledge in a year, on orders and operations.")
 
 
 @dataclass
@@ -100,9 +114,7 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
 
     acquire = acquisition_table(force)
     acquire["var"] = pd.Series(new_columns(
-        [label("acquire", c, p, line, str(y)).translate(pulp.LpElement.trans)
-         for c, p, line, y in acquire[["country", "pool", "line", "year"]].itertuples(
-             index=False)], repeat(pulp.LpContinuous)), index=acquire.index, dtype=object)
+        ACQUIRE.labels(acquire), repeat(pulp.LpContinuous)), index=acquire.index, dtype=object)
 
     pools = caps.pools[["country", "pool", "quantity", "readiness"]]
     growable = {(a.country, a.pool) for a in force.acquisitions}
@@ -117,9 +129,7 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
     fielded = pd.DataFrame(fleet_rows, columns=["country", "pool", "year", "table",
                                                 "owned_before", "readiness"])
     fielded["var"] = pd.Series(new_columns(
-        [label("fielded", c, p, str(y)).translate(pulp.LpElement.trans)
-         for c, p, y in fielded[["country", "pool", "year"]].itertuples(index=False)],
-        repeat(pulp.LpContinuous)), index=fielded.index, dtype=object)
+        FIELDED.labels(fielded), repeat(pulp.LpContinuous)), index=fielded.index, dtype=object)
 
     # Objective: discount the snapshots, add the orders.
     objective = model.problem.objective
@@ -154,7 +164,8 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
         expr = pulp.LpAffineExpression([(row.var, 1.0)] + [(v, -1.0) for v in delivered])
         retired = row.table - row.owned_before
         model.add(
-            Row(label("fleet", row.country, row.pool, str(row.year)), "fleet",
+            FLEET.row(
+                {"country": row.country, "pool": row.pool, "year": row.year},
                 f"{names[row.country]} fields at most the {row.pool} it owns in {row.year}: "
                 f"{row.table:g} in the table"
                 + (f", less {retired:g} retired" if retired else "")
@@ -164,9 +175,9 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
 
     # pool[c,p,h_o]: employ at most readiness x fielded.
     for name, row in list(model.rows.items()):
-        if row.kind != "pool":
+        if row.family != "pool":
             continue
-        c, p, phase = name[len("pool["):-1].split(",")
+        c, p, phase = row.keys["country"], row.keys["pool"], row.keys["phase"]
         year = year_of[phase]
         var = fielded_var[(c, p, year)]
         readiness = float(readiness_of[(c, p)])
@@ -192,7 +203,8 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
             limit = float(on_limit(entry.limit, year))
             force_model.limits[(entry.country, year)] = limit
             model.add(
-                Row(label("personnel", entry.country, str(year)), "personnel",
+                PERSONNEL.row(
+                    {"country": entry.country, "year": year},
                     f"{names[entry.country]} can crew at most {limit:,.0f} persons' worth of "
                     f"fielded units in {year}.", entry.source),
                 pulp.LpAffineExpression(terms) <= limit)
@@ -206,7 +218,8 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
             capacity = line.capacity(year)
             force_model.capacities[(line.name, year)] = capacity
             model.add(
-                Row(label("line", line.name, str(year)), "line",
+                LINE.row(
+                    {"line": line.name, "year": year},
                     f"{line.name} ({names.get(line.country, line.country)}) can deliver at "
                     f"most {capacity:g} units in {year}.", line.source),
                 pulp.LpAffineExpression(zip(delivered, repeat(1.0))) <= capacity)
@@ -225,7 +238,8 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
             expr = pulp.LpAffineExpression(by_order_year.get((budget.country, year), [])
                                            + running.get((budget.country, snapshot), []))
             model.add(
-                Row(label("budget", budget.country, str(year)), "budget",
+                BUDGET.row(
+                    {"country": budget.country, "year": year},
                     f"{names[budget.country]} spends at most its pledge of {pledge:,.1f} USD m "
                     f"in {year} on orders placed that year and on operating its forces.",
                     budget.source),

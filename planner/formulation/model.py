@@ -1,10 +1,11 @@
 """Build the linear program from an instance, with every row and column named by its domain.
 
-Sets: countries c, pools p of c, tasks t, regions r, phases h.
+Sets: countries c, pools p of c, tasks t, regions r, phases h. Every column and row belongs
+to a family of ``planner.formulation.families`` (its name, its keys), which names it.
 Variables: ``units[c,p,t,r,h] >= 0``, units of pool p employed on task t in region r in
 phase h (only where the pool can do t, can serve r, and the mission requires t in r in h;
 integer for the pools a mission wants in whole units); ``shortfall[t,r,h] >= 0``, the part
-of a requirement left uncovered; ``lead[c,t,r]`` in {0, 1} for lead-nation policies.
+of a requirement left uncovered; ``lead[name,c,t,r]`` in {0, 1} for lead-nation policies.
 Rows:
 - ``pool[c,p,h]``: sum over t, r of units <= quantity * readiness (the pool is shared by
   all its tasks and regions within a phase);
@@ -22,7 +23,7 @@ a slice of it, so the cost is linear in the number of nonzeros.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 from typing import Any
@@ -32,10 +33,27 @@ import pandas as pd
 import pulp
 
 from planner.formulation.bulk import no_cycle_collection
-from planner.formulation.family import TRANSLATE, Row, label, new_columns
+from planner.formulation.families import (
+    COVER,
+    POLICY,
+    POOL,
+    SHORTFALL,
+    TRANSLATE,
+    UNITS,
+    Row,
+    key_columns,
+    label,
+    labels,
+    new_columns,
+)
 from planner.formulation.policy_rows import Context
 from planner.formulation.stocks import StockFamilies, add_stock_families
 from planner.scenario.instance import Instance
+
+# Row, label, labels and TRANSLATE live in planner.formulation.families; importing them from
+# here keeps working.
+__all__ = ["TRANSLATE", "PlanningModel", "Row", "build_model", "label", "labels",
+           "new_columns", "pool_sentence"]
 
 
 @dataclass
@@ -72,6 +90,22 @@ class PlanningModel:
         self.rows[row.name] = row
         self.constraints[row.name] = constraint
         self.problem.addConstraint(constraint, name=row.name)
+
+    def table(self, *families: str) -> pd.DataFrame:
+        """The rows of these families (every row without one), one line each: ``name``,
+        ``family``, ``policy`` and the families' key columns (empty where a row has no such
+        key), in model order. Joining it on keys finds a row; nothing takes a name apart."""
+        wanted = set(families)
+        rows = [row for row in self.rows.values() if not wanted or row.family in wanted]
+        keys = key_columns(wanted or {row.family for row in rows})
+        keys += sorted({k for row in rows for k in row.keys} - set(keys))  # undeclared
+        keys = [k for k in keys if k != "policy"]  # the policy column holds it
+        return pd.DataFrame({
+            "name": [row.name for row in rows],
+            "family": [row.family for row in rows],
+            "policy": [row.policy for row in rows],
+            **{k: [row.keys.get(k, "") for row in rows] for k in keys},
+        }, columns=["name", "family", "policy", *keys])
 
 
 def demand_keys(instance: Instance) -> pd.DataFrame:
@@ -114,18 +148,6 @@ def unit_candidates(instance: Instance) -> pd.DataFrame:
                        "available"]]
 
 
-def labels(kind: str, frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
-    """Column names for every row of a table, as PuLP keeps them: ``label`` with PuLP's
-    replacement of characters (``units_JPN,aegis_ddg,isr,japan,crisis_``). The replacement
-    is character by character, so it is made once per distinct key value, not per name."""
-    parts = []
-    for key in keys:
-        codes, distinct = pd.factorize(frame[key])
-        clean = np.array([str(v).translate(TRANSLATE) for v in distinct] + [""],  # [-1]: NaN
-                         dtype=object)
-        parts.append(clean[codes].tolist())
-    head, tail = f"{kind}[".translate(TRANSLATE), "]".translate(TRANSLATE)
-    return [f"{head}{','.join(values)}{tail}" for values in zip(*parts, strict=True)]
 
 
 def shared(values: np.ndarray) -> list[float]:
@@ -176,18 +198,16 @@ def build(instance: Instance) -> PlanningModel:
     problem = pulp.LpProblem(instance.mission.name, pulp.LpMinimize)
 
     units = unit_candidates(instance)
-    keys = ["country", "pool", "task", "region", "phase"]
     whole = instance.integer_pools
     kinds: Iterable[str] = repeat(pulp.LpContinuous)
     if whole:
         kinds = [pulp.LpInteger if pair in whole else pulp.LpContinuous
                  for pair in zip(units["country"], units["pool"], strict=True)]
-    columns = new_columns(labels("units", units, keys), kinds)
+    columns = new_columns(UNITS.labels(units), kinds)
     units["var"] = pd.Series(columns, index=units.index, dtype=object)
 
     shortfalls = instance.requirements.copy()
-    short = new_columns(labels("shortfall", shortfalls, ["task", "region", "phase"]),
-                        repeat(pulp.LpContinuous))
+    short = new_columns(SHORTFALL.labels(shortfalls), repeat(pulp.LpContinuous))
     shortfalls["var"] = pd.Series(short, index=shortfalls.index, dtype=object)
 
     problem.setObjective(pulp.LpAffineExpression(chain(  # no list of a million pairs first
@@ -203,8 +223,8 @@ def build(instance: Instance) -> PlanningModel:
     for first, (begin, end) in zip(by_pool.first.tolist(), by_pool.slices(), strict=True):
         c, p, h, cap = country[first], pool[first], phase[first], float(available[first])
         model.add(
-            Row(label("pool", c, p, h), "pool", pool_sentence(names[c], p, h, cap),
-                pool_source[(c, p)]),
+            POOL.row({"country": c, "pool": p, "phase": h},
+                     pool_sentence(names[c], p, h, cap), pool_source[(c, p)]),
             pulp.LpAffineExpression(zip(ordered[begin:end], repeat(1.0))) <= cap,
         )
 
@@ -220,7 +240,8 @@ def build(instance: Instance) -> PlanningModel:
                                            strict=True))
         expr[var] = 1.0
         model.add(
-            Row(label("cover", req.task, req.region, req.phase), "cover",
+            COVER.row(
+                {"task": req.task, "region": req.region, "phase": req.phase},
                 f"The alliance must deliver {req.amount:g} of {req.task} in {req.region} in "
                 f"{req.phase}, or pay {req.penalty:g} per unit short.",
                 f"mission {instance.mission.name}" + (f": {req.note}" if req.note else "")),
@@ -230,8 +251,8 @@ def build(instance: Instance) -> PlanningModel:
     context = Context(instance, units, problem)
     for policy in instance.policies:
         for row in context.rows(policy):
-            model.add(Row(label("policy", policy.name, *row.keys), "policy", row.sentence,
-                          policy.source, policy.name), row.constraint)
+            model.add(POLICY.row(row.keys, row.sentence, policy.source, policy.name),
+                      row.constraint)
     leads = context.leads
     if leads:
         model.leads = pd.DataFrame(leads, columns=["policy", "country", "task", "region",
@@ -241,7 +262,7 @@ def build(instance: Instance) -> PlanningModel:
         present = set(caps.countries["country"])
         model.stocks = add_stock_families(
             model, list(instance.spans), [s for s in mission.stocks if s.country in present],
-            [u for u in instance.uses if u.country in present], instance.routes, names, Row)
+            [u for u in instance.uses if u.country in present], instance.routes, names)
     if instance.mission.force is not None:
         from planner.formulation.force import add_force
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from planner.formulation.families import LEAD
 from planner.scenario.instance import Instance
 from planner.schema.policies.base import Names, Policy, PolicyRow, names
 
@@ -136,8 +137,9 @@ class Context:
         """A binary column: whether the country leads the task in the region under the
         policy whose rows are being built."""
         assert self.policy is not None
-        var = self.problem.add_variable(
-            f"lead[{self.policy.name},{country},{task},{region}]", cat=pulp.LpBinary)
+        var = self.problem.add_variable(LEAD.label(
+            {"policy": self.policy.name, "country": country, "task": task, "region": region}),
+            cat=pulp.LpBinary)
         self.leads.append((self.policy.name, country, task, region, var))
         return var
 

@@ -20,14 +20,13 @@ are there; without it the day a stock runs out would be any of several).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pulp
 
+from planner.formulation.families import declare
 from planner.schema.sustainment import Span, Stock, Transfer, arrival, production_capacity
 
 HOLD = 1e-6  # USD m per unit of stock held per day: the tie-break toward using stock first
@@ -52,13 +51,23 @@ class StockFamilies:
         """The family's columns: inventories, production, transfers."""
         return [*self.inventory["var"], *self.production["var"], *self.transfers["var"]]
 
+STOCK = declare("stock", "column", ("country", "stock", "period"),
+                "A country's inventory of a stock at the end of a period.")
+PRODUCE = declare("produce", "column", ("country", "stock", "period"),
+                  "Units of a stock a country's lines produce in a period.")
+TRANSFER = declare("transfer", "column", ("supplier", "recipient", "stock", "period"),
+                   "Units of a stock one ally ships to another in a period, on an open "
+                   "route; they arrive after the route's lead time.")
+BALANCE = declare("balance", "row", ("country", "stock", "period"),
+                  "A stock at the end of a period is what was held before, plus production "
+                  "and arrivals, less shipments and what the forces employed use up.")
+PRODUCTION = declare("production", "row", ("country", "stock", "period"),
+                     "A country's production of a stock in a period is at most its line's "
+                     "rate times the period's days (plus a surge once it arrives).")
 
-def label(kind: str, *keys: str) -> str:
-    return f"{kind}[{','.join(keys)}]"
 
-
-def column(problem: pulp.LpProblem, name: str) -> pulp.LpVariable:
-    return problem.add_variable(name, lowBound=0)
+def column(problem: pulp.LpProblem, family, keys: dict[str, str]) -> pulp.LpVariable:
+    return problem.add_variable(family.label(keys), lowBound=0)
 
 
 def period_uses(units: pd.DataFrame, uses: list, spans: list[Span]) -> pd.DataFrame:
@@ -87,11 +96,9 @@ def period_uses(units: pd.DataFrame, uses: list, spans: list[Span]) -> pd.DataFr
 
 
 def add_stock_families(model, spans: list[Span], stocks: list[Stock], uses: list,
-                       routes: list[Transfer], names: dict[str, str],
-                       Row: Callable[..., Any]) -> StockFamilies:
+                       routes: list[Transfer], names: dict[str, str]) -> StockFamilies:
     """Add the stock columns and rows to a planning model (``model.add`` names each row with
-    its sentence, a ``Row`` of the model's: passed in, as the model imports this module).
-    Pure apart from the model it extends."""
+    its sentence). Pure apart from the model it extends."""
     problem = model.problem
     objective = problem.objective
     units = model.units
@@ -101,21 +108,23 @@ def add_stock_families(model, spans: list[Span], stocks: list[Stock], uses: list
     for stock in stocks:
         c, s = stock.country, stock.stock
         for span in spans:
-            var = column(problem, label("stock", c, s, span.name))
+            key = {"country": c, "stock": s, "period": span.name}
+            var = column(problem, STOCK, key)
             inventory.append((c, s, span.name, var))
             objective[var] = HOLD * span.days
             flows[(c, s, span.name)] = pulp.LpAffineExpression([(var, 1.0)])
         if stock.production or stock.surge:
             for span in spans:
                 capacity = production_capacity(stock, span)
-                var = column(problem, label("produce", c, s, span.name))
+                key = {"country": c, "stock": s, "period": span.name}
+                var = column(problem, PRODUCE, key)
                 if stock.production_cost:
                     objective[var] = stock.production_cost
                 flows[(c, s, span.name)][var] = -1.0
-                name = label("production", c, s, span.name)
-                model.add(Row(name, "production", production_sentence(
-                    names.get(c, c), stock, span, capacity), stock.source),
-                    pulp.LpAffineExpression([(var, 1.0)]) <= capacity)
+                row = PRODUCTION.row(key, production_sentence(
+                    names.get(c, c), stock, span, capacity), stock.source)
+                name = row.name
+                model.add(row, pulp.LpAffineExpression([(var, 1.0)]) <= capacity)
                 production.append((c, s, span.name, capacity, name, var))
     held = {(x.country, x.stock) for x in stocks}
     for route in routes:
@@ -126,8 +135,9 @@ def add_stock_families(model, spans: list[Span], stocks: list[Stock], uses: list
             g = arrival(spans, i, route.lead_days)
             if g is None:
                 continue
-            var = column(problem, label("transfer", route.supplier, route.recipient,
-                                        route.stock, span.name))
+            var = column(problem, TRANSFER, {"supplier": route.supplier,
+                                             "recipient": route.recipient,
+                                             "stock": route.stock, "period": span.name})
             flows[(route.supplier, route.stock, span.name)][var] = 1.0
             flows[(route.recipient, route.stock, periods[g])][var] = -1.0
             transfers.append((route.name, route.supplier, route.recipient, route.stock,
@@ -161,11 +171,12 @@ def add_stock_families(model, spans: list[Span], stocks: list[Stock], uses: list
             expr = flows[(c, s, span.name)]
             if before is not None:
                 expr[before] = -1.0
-            name = label("balance", c, s, span.name)
             opening = float(stock.opening) if before is None else 0.0
-            model.add(Row(name, "balance", balance_sentence(names.get(c, c), stock, span,
-                                                            before is None), stock.source),
-                      expr == opening)
+            row = BALANCE.row({"country": c, "stock": s, "period": span.name},
+                              balance_sentence(names.get(c, c), stock, span, before is None),
+                              stock.source)
+            name = row.name
+            model.add(row, expr == opening)
             families.balance_rows[(c, s, span.name)] = name
             before = held_at[(c, s, span.name)]
     problem.setObjective(objective)

@@ -31,7 +31,7 @@ import pandas as pd
 
 from planner.errors import InputError, Problem
 from planner.reports.workbook import add_rows, new_workbook, saved
-from planner.results.plan import Coverage, Plan
+from planner.results.plan import Coverage, Plan, constraints_table
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # what a spreadsheet skips before reading a formula, and what it may take for a row break
@@ -76,8 +76,7 @@ def frames(plan: Plan) -> dict[str, pd.DataFrame]:
                                                        "delivered", "shortfall",
                                                        "penalty_per_unit", "shortfall_penalty",
                                                        "marginal_cost"]),
-        "duals.csv": table(plan.constraints, ["name", "kind", "dual", "slack", "binding",
-                                              "sentence", "source"]),
+        "duals.csv": constraints_table(plan.constraints),
         **force,
     }
 

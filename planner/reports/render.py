@@ -421,11 +421,6 @@ def worth_only(w: PolicyWorth) -> str:
                                     number(abs(w.cost or 0), 1), w.cost, w.in_force)
 
 
-def policy_of(row: str) -> str:
-    """The policy a row ``policy[name,...]`` belongs to."""
-    return row.split("[", 1)[1].split(",")[0].rstrip("]") if "[" in row else row
-
-
 def print_explanation(explanation: Explanation, console: Console, limit: int | None) -> None:
     """The explanation as sentences and tables; ``limit`` rows per list (None: all)."""
     def cut(items: list) -> list:
@@ -470,7 +465,7 @@ def print_explanation(explanation: Explanation, console: Console, limit: int | N
         if free:
             console.print(Text.assemble("  no effect on the objective: ", ", ".join(free)))
             priced = [name for name in free if name in
-                      {policy_of(b.name) for b in e.binding if b.kind == "policy"}]
+                      {b.policy for b in e.binding if b.kind == "policy"}]
             if priced:
                 console.print(Text("    " + priced_but_free(priced)))
     for title, ranges in (("Cost ranges: the same pools do the same work while each unit "

@@ -118,8 +118,8 @@ def explain_hint(plan: Plan) -> tuple[str, str]:
 def reconciled(plan: Plan, costs: pd.DataFrame) -> list[str]:
     """Policies listed as shaping the plan with a price whose removal changes nothing: the
     report says why both hold."""
-    priced = {c.name.split("[", 1)[1].split(",")[0].rstrip("]")
-              for c in plan.policy_rows if c.binding and abs(c.dual or 0) > CHANGE_TOLERANCE}
+    priced = {c.policy for c in plan.policy_rows
+              if c.binding and abs(c.dual or 0) > CHANGE_TOLERANCE}
     return [row["name"] for row in costs.to_dict("records")
             if row["name"] in priced and row[COST] is not None and abs(row[COST]) < 0.05]
 

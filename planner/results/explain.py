@@ -11,11 +11,13 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import pulp
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from planner.formulation.model import PlanningModel, build_model, label
+from planner.formulation.families import UNITS, legacy_keys
+from planner.formulation.model import PlanningModel, build_model
 from planner.results.plan import MipProof, Plan, Record, make_plan
 from planner.results.stocks import by_shortfall
 from planner.scenario.instance import Instance
@@ -30,10 +32,22 @@ class Binding(Record):
     """A row at its limit that shapes the plan (non-zero price)."""
 
     name: str
-    kind: str  # pool | cover | policy
+    kind: str  # its family: pool | cover | policy | ...
     sentence: str
     source: str
     price: float  # dual: change in objective per unit the row's bound moves up
+    policy: str = ""  # for a policy row, the policy it comes from
+    keys: dict[str, str] = Field(default_factory=dict)  # planner.formulation.families
+
+    @model_validator(mode="before")
+    @classmethod
+    def _saved_before_families(cls, data: Any) -> Any:
+        """A row explained before rows carried their keys: read from its kind and name."""
+        if isinstance(data, dict) and "keys" not in data and isinstance(
+                data.get("kind"), str) and isinstance(data.get("name"), str):
+            keys, policy = legacy_keys(data["kind"], data["name"])
+            data = {**data, "keys": keys, "policy": data.get("policy", policy)}
+        return data
 
 
 class PoolPrice(Record):
@@ -212,28 +226,31 @@ def note(plan: Plan, solution: Solution) -> str:
 def binding(plan: Plan) -> list[Binding]:
     """Rows at their limit with a price: policies first, then pools, then requirements
     (a requirement left short is priced at its penalty and traced separately)."""
-    short = {f"cover[{c.task},{c.region},{c.phase}]" for c in plan.shortfalls}
+    need = ("task", "region", "phase")
+    short = {(c.task, c.region, c.phase) for c in plan.shortfalls}
     rows = [c for c in plan.constraints if c.binding and c.dual and abs(c.dual) > TOLERANCE
-            and c.name not in short]
+            and not (c.family == "cover" and tuple(c.keys.get(k) for k in need) in short)]
     order = {"policy": 0, "pool": 1, "cover": 2}
-    rows.sort(key=lambda c: (order.get(c.kind, 3), -abs(c.dual or 0)))
-    return [Binding(name=c.name, kind=c.kind, sentence=c.sentence, source=c.source,
-                    price=c.dual or 0.0) for c in rows]
+    rows.sort(key=lambda c: (order.get(c.family, 3), -abs(c.dual or 0)))
+    return [Binding(name=c.name, kind=c.family, sentence=c.sentence, source=c.source,
+                    price=c.dual or 0.0, policy=c.policy, keys=c.keys) for c in rows]
 
 
 def pool_prices(model: PlanningModel, solution: Solution) -> list[PoolPrice]:
     if not solution.duals:
         return []
+    keys = ["country", "pool", "phase"]
     units = model.units.assign(units=solution.units)
-    used = units.groupby(["country", "pool", "phase"], sort=False).agg(
-        units=("units", "sum"), available=("available", "first"))
+    used = units.groupby(keys, sort=False).agg(
+        units=("units", "sum"), available=("available", "first")).reset_index()
+    rows = model.table("pool")
+    used = used.merge(rows[[*keys, "name"]], on=keys, how="left")  # each pool's row
+    used["dual"] = used["name"].map(solution.duals).fillna(0.0)
     prices = []
-    for (country, pool, phase), row in used.iterrows():
-        dual = solution.duals.get(f"pool[{country},{pool},{phase}]", 0.0)
-        if abs(dual) > TOLERANCE:
-            prices.append(PoolPrice(country=country, pool=pool, phase=phase,
-                                    available=clean(row["available"]),
-                                    used=clean(row["units"]), saving=clean(-dual)))
+    for row in used[used["dual"].abs() > TOLERANCE].itertuples(index=False):
+        prices.append(PoolPrice(country=row.country, pool=row.pool, phase=row.phase,
+                                available=clean(row.available), used=clean(row.units),
+                                saving=clean(-row.dual)))
     return sorted(prices, key=lambda p: -p.saving)
 
 
@@ -260,8 +277,7 @@ def policy_worths(instance: Instance, plan: Plan, solver: str,
     difference is what the policy costs, or what the link is worth, in this mission. In an
     LP a policy with no row at its limit costs nothing; in a MIP it may still cut off a
     better integer plan, so every policy in force is re-solved."""
-    at_limit = {c.name.split("[", 1)[1].split(",")[0].rstrip("]")
-                for c in plan.policy_rows if c.binding or plan.problem_class == "MIP"}
+    at_limit = {c.policy for c in plan.policy_rows if c.binding or plan.problem_class == "MIP"}
     now = plan.objective or 0.0
     worths = []
     candidates = [p for p in instance.policies if not p.is_link and p.name in at_limit]
@@ -288,7 +304,7 @@ def cost_ranges(model: PlanningModel, solution: Solution) -> list[Range]:
     for row, value in zip(model.units.itertuples(index=False), solution.units, strict=True):
         if value > TOLERANCE:
             low, high = solution.ranging.costs[row.var.name]
-            name = label("units", row.country, row.pool, row.task, row.region, row.phase)
+            name = UNITS.label({k: getattr(row, k) for k in UNITS.keys})
             ranges.append(Range(name=name, value=clean(row.unit_cost), low=finite(low),
                                 high=finite(high)))
     return ranges
@@ -382,6 +398,9 @@ def trace_shortfalls(instance: Instance, model: PlanningModel,
                           or coefficient * constraint.sense < 0)
             if holds_back:
                 blocked.setdefault(var.name, []).append(name)
+    pools = model.table("pool")
+    pool_rows = dict(zip(zip(pools["country"], pools["pool"], pools["phase"], strict=True),
+                         pools["name"], strict=True))
     countries = list(instance.capabilities.countries["country"])
     emptied = by_shortfall(plan.stock_shortfalls)
     traces = []
@@ -391,7 +410,7 @@ def trace_shortfalls(instance: Instance, model: PlanningModel,
                            & (model.units["phase"] == short.phase)]
         blockers = []
         for row in here.itertuples(index=False):
-            pool_row = f"pool[{row.country},{row.pool},{row.phase}]"
+            pool_row = pool_rows[(row.country, row.pool, row.phase)]
             exhausted = abs(slack.get(pool_row, 1.0)) <= TOLERANCE
             if row.var.name in blocked:
                 rows = ", ".join(blocked[row.var.name])

@@ -14,9 +14,11 @@ from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
+from planner.formulation.families import key_columns, legacy_keys
 from planner.formulation.model import PlanningModel
 from planner.results.force import ForceResults, force_results
 from planner.results.stocks import (
@@ -26,6 +28,7 @@ from planner.results.stocks import (
     TransferRecord,
     stock_results,
 )
+from planner.results.summary import Summarizer, Summary
 from planner.scenario.instance import Instance, changed_flags, flags_text, override_label, plan_name
 from planner.solving.gap import proof
 from planner.solving.solve import Solution, clean
@@ -83,7 +86,8 @@ class CountryResult(Record):
 
 
 class ConstraintResult(Record):
-    """A named row of the LP, its sentence, and its value at the optimum."""
+    """A named row of the LP, its family and keys, its sentence, and its value at the
+    optimum. ``kind`` is the family under its earlier name."""
 
     name: str
     kind: str
@@ -92,6 +96,21 @@ class ConstraintResult(Record):
     slack: float
     dual: float | None
     binding: bool
+    family: str = ""  # pool | cover | policy | ... (planner.formulation.families)
+    policy: str = ""  # for a policy row, the policy it comes from
+    keys: dict[str, str] = {}  # e.g. {"country": "JPN", "pool": "aegis_ddg", "phase": ...}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _saved_before_families(cls, data: Any) -> Any:
+        """A row of a plan saved before rows carried their family and keys: both read from
+        its kind and name, once, here."""
+        if isinstance(data, dict) and "family" not in data and isinstance(
+                data.get("kind"), str) and isinstance(data.get("name"), str):
+            keys, policy = legacy_keys(data["kind"], data["name"])
+            data = {**data, "family": data["kind"], "keys": keys,
+                    "policy": data.get("policy", policy)}
+        return data
 
 
 class OverrideRecord(Record):
@@ -251,6 +270,19 @@ class Plan(Record):
         return self.status == "optimal" and not self.shortfalls
 
 
+def constraints_table(rows: list[ConstraintResult]) -> pd.DataFrame:
+    """Every row with its price and slack, its family, its policy and its keys, one column
+    per key (empty where the row's family has no such key), so a script joins on keys."""
+    keys = key_columns({r.family for r in rows})
+    keys += sorted({k for r in rows for k in r.keys} - set(keys))
+    keys = [k for k in keys if k != "policy"]  # the policy column holds it
+    columns = ["name", "kind", "dual", "slack", "binding", "sentence", "source", "family",
+               "policy", *keys]
+    return pd.DataFrame([{**r.keys, **r.model_dump(exclude={"keys"})} for r in rows],
+                        columns=columns).fillna({k: "" for k in keys})
+
+
+
 def mip_proof(solution: Solution) -> MipProof | None:
     """The bound and gap of a MIP's solution, as plan.json records them."""
     if solution.mip_gap is None:
@@ -291,18 +323,18 @@ def share(part: float, whole: float) -> float:
     return clean(part / whole) if whole else 0.0
 
 
-def country_results(instance: Instance, allocations: pd.DataFrame) -> list[CountryResult]:
-    countries = instance.capabilities.countries
-    cost = allocations.groupby("country")["cost"].sum() if len(allocations) else pd.Series()
-    total_cost = float(cost.sum())
-    gdp, budget = countries["gdp_usd_bn"].sum(), countries["defense_budget_usd_bn"].sum()
+def country_results(summary: Summary) -> list[CountryResult]:
+    """Each country's cost, shares and burden index, from the plan's summary."""
+    economy = summary.economy
     results = []
-    for row in countries.itertuples(index=False):
-        own = float(cost.get(row.country, 0.0))
-        cost_share, gdp_share = share(own, total_cost), share(row.gdp_usd_bn, gdp)
+    for country, name, own, cost_share, gdp_share, budget_share in zip(
+            economy.countries, economy.names, summary.cost.tolist(),
+            summary.cost_share.tolist(), economy.gdp_share.tolist(),
+            economy.budget_share.tolist(), strict=True):
+        cost_share, gdp_share = clean(cost_share), clean(gdp_share)
         results.append(CountryResult(
-            country=row.country, name=row.name, cost=clean(own), cost_share=cost_share,
-            gdp_share=gdp_share, budget_share=share(row.defense_budget_usd_bn, budget),
+            country=country, name=name, cost=clean(own), cost_share=cost_share,
+            gdp_share=gdp_share, budget_share=clean(budget_share),
             burden_index=clean(cost_share / gdp_share) if gdp_share else None,
         ))
     return results
@@ -310,9 +342,14 @@ def country_results(instance: Instance, allocations: pd.DataFrame) -> list[Count
 
 def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
               data_dir: str) -> Plan:
-    """Assemble the Plan from a solved model."""
-    units = model.units.drop(columns="var").assign(
-        units=solution.units or [0.0] * len(model.units))
+    """Assemble the Plan from a solved model; its numbers come from one Summary."""
+    values = solution.units or [0.0] * len(model.units)
+    short = solution.shortfalls or [0.0] * len(model.shortfalls)
+    summary = Summarizer.of(model.units, model.shortfalls,
+                            instance.capabilities.countries).summarize(
+        np.asarray(values, dtype=float), np.asarray(short, dtype=float), solution.status,
+        solution.objective)
+    units = model.units.drop(columns="var").assign(units=values)
     used = units[units["units"] > 0].copy()
     used["delivered"] = (used["units"] * used["delivers"]).map(clean)
     used["cost"] = (used["units"] * used["unit_cost"]).map(clean)
@@ -320,27 +357,31 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
         ["country", "pool", "task", "region", "phase", "units", "delivered", "cost"]
     ].to_dict("records")]
 
-    short = solution.shortfalls or [0.0] * len(model.shortfalls)
-    delivered = used.groupby(["task", "region", "phase"])["delivered"].sum().to_dict()
+    need = ["task", "region", "phase"]
+    covers = model.table("cover")
+    priced = model.shortfalls[need].merge(  # each requirement's cover row, joined on keys
+        covers.assign(dual=covers["name"].map(solution.duals))[[*need, "dual"]],
+        on=need, how="left")["dual"]
     coverage = []
-    for req, missing in zip(model.shortfalls.itertuples(index=False), short, strict=True):
-        name = f"cover[{req.task},{req.region},{req.phase}]"
+    for req, missing, price, delivered in zip(
+            model.shortfalls.itertuples(index=False), short, priced.tolist(),
+            summary.delivered.tolist(), strict=True):
         coverage.append(Coverage(
             task=req.task, region=req.region, phase=req.phase, required=clean(req.amount),
-            delivered=clean(delivered.get((req.task, req.region, req.phase), 0.0)),
+            delivered=clean(delivered),
             shortfall=missing, penalty_per_unit=clean(req.penalty),
-            marginal_cost=solution.duals.get(name),
+            marginal_cost=None if pd.isna(price) else float(price),
         ))
 
     constraints = [
         ConstraintResult(
-            name=name, kind=row.kind, sentence=row.sentence, source=row.source,
+            name=name, kind=row.family, sentence=row.sentence, source=row.source,
             slack=solution.slacks.get(name, 0.0), dual=solution.duals.get(name),
             binding=name in solution.slacks and abs(solution.slacks[name]) <= 1e-7,
+            family=row.family, policy=row.policy, keys=dict(row.keys),
         )
         for name, row in model.rows.items()
     ]
-    total_cost = clean(used["cost"].sum())
     short_cells = {(c.task, c.region, c.phase) for c in coverage
                    if c.shortfall > SHORTFALL_TOLERANCE}
     stock_periods, stocks, transfers, stock_cost, stock_shortfalls = stock_results(
@@ -371,11 +412,11 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
         solver=solution.solver,
         status=solution.status,
         objective=solution.objective,
-        total_cost=total_cost,
-        shortfall_penalty=clean(sum(c.shortfall * c.penalty_per_unit for c in coverage)),
+        total_cost=clean(summary.employment_cost),
+        shortfall_penalty=clean(summary.penalty),
         allocations=allocations,
         coverage=coverage,
-        countries=country_results(instance, used),
+        countries=country_results(summary),
         constraints=constraints,
         leads=leads,
         pools=[PoolRecord(**r) for r in instance.capabilities.pools[

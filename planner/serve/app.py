@@ -85,8 +85,9 @@ class Page:
         """Policies, and pools of the phase shown, at their limit with a price, dearest
         first."""
         rows = [c for c in self.plan.constraints
-                if (c.kind == "policy" or (c.kind == "pool" and c.name.endswith(
-                    f",{self.phase}]"))) and c.binding and abs(c.dual or 0.0) > 1e-6]
+                if (c.family == "policy" or (c.family == "pool"
+                                             and c.keys.get("phase") == self.phase))
+                and c.binding and abs(c.dual or 0.0) > 1e-6]
         rows.sort(key=lambda c: -abs(c.dual or 0.0))
         return [{"name": c.name, "kind": c.kind, "sentence": c.sentence, "price": c.dual,
                  "source": c.source} for c in rows[:10]]

@@ -24,7 +24,7 @@ import numpy as np
 
 from planner.analyze.sweep import Prepared
 from planner.checks.validate import Capabilities
-from planner.formulation.model import label, pool_sentence
+from planner.formulation.model import pool_sentence
 from planner.results.plan import Plan, make_plan
 from planner.scenario.instance import Instance, apply_mission, apply_overrides, taking_part
 from planner.schema.mission import Mission, Override
@@ -137,9 +137,9 @@ class Engine:
             return warm, False
         prepared = Prepared.of(instance, start=True)
         model = prepared.model
-        keys = list(dict.fromkeys(zip(model.units["country"], model.units["pool"],
-                                      model.units["phase"], strict=True)))
-        names = [label("pool", *k) for k in keys]
+        pools = model.table("pool")
+        keys = list(zip(pools["country"], pools["pool"], pools["phase"], strict=True))
+        names = pools["name"].tolist()
         at = np.concatenate([prepared.units_at, prepared.shortfalls_at, prepared.leads_at])
         sizes = np.array([available.get((c, p), 0.0) for c, p, _ in keys])
         warm = Warm(prepared, at, prepared.fast.rows(names), names,

@@ -61,10 +61,11 @@ Value = Annotated[float, Field(ge=0, le=schema.LARGEST, allow_inf_nan=False)]
 
 @dataclass(frozen=True)
 class PolicyRow:
-    """One row a policy adds: its keys after the policy's name (``policy[name,*keys]``), the
+    """One row a policy adds: its keys beyond the policy's name, by key (the ``policy``
+    family of ``planner.formulation.families`` names it ``policy[name,...]``), the
     constraint (made by the formulation's expressions) and the sentence it explains."""
 
-    keys: tuple[str, ...]
+    keys: dict[str, str]  # named: {"phase": ...}, {"task": ..., "region": ...}, ...
     constraint: Any
     sentence: str
 

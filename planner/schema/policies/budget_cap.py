@@ -41,5 +41,5 @@ class BudgetCap(OneCountry):
     def rows(self, ctx: RowContext) -> list[PolicyRow]:
         """``policy[name]``: the cost of the country's units in scope is at most ``value``."""
         chosen = ctx.select(self.country, self.task, self.region, self.phase)
-        return [PolicyRow((), ctx.total(chosen, "unit_cost") <= float(self.value or 0),
+        return [PolicyRow({}, ctx.total(chosen, "unit_cost") <= float(self.value or 0),
                           self.sentence)]

@@ -35,4 +35,4 @@ class Forbid(OneCountry):
         chosen = ctx.select(self.country, self.task, self.region, self.phase)
         if not chosen.any():
             return []
-        return [PolicyRow((), ctx.total(chosen) <= 0, self.sentence)]
+        return [PolicyRow({}, ctx.total(chosen) <= 0, self.sentence)]

@@ -78,7 +78,7 @@ class LeadNation(Conditional):
                             if self.delivered_by == "lead_and_linked" else "")
         for (task, region), here in scope.groupby(["task", "region"], sort=False):
             lead = {c: ctx.lead(c, task, region) for c in candidates}
-            rows.append(PolicyRow((task, region), ctx.sum(lead.values()) == 1,
+            rows.append(PolicyRow({"task": task, "region": region}, ctx.sum(lead.values()) == 1,
                                   f"Exactly one of {', '.join(candidates)} leads {task} in "
                                   f"{region}. {self.sentence}"))
             for (country, phase), own in here.groupby(["country", "phase"], sort=False):
@@ -92,7 +92,8 @@ class LeadNation(Conditional):
                 expr = ctx.linear([*zip(own["var"], own["delivers"], strict=True),
                                    *((var, -bound) for var in allowed)])
                 rows.append(PolicyRow(
-                    (country, task, region, phase), expr <= 0,
+                    {"country": country, "task": task, "region": region, "phase": phase},
+                    expr <= 0,
                     f"{country} delivers {task} in {region} in {phase} only if {who}. "
                     f"{self.sentence}"))
         return rows

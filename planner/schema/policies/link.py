@@ -114,7 +114,7 @@ class Link(Policy):
             if partner in ctx.homes:
                 joint = joint | ctx.select(country, None, ctx.homes[partner])
         joint = joint & ctx.select(None, self.task)
-        return [PolicyRow((), ctx.total(joint) <= 0, self.sentence)] if joint.any() else []
+        return [PolicyRow({}, ctx.total(joint) <= 0, self.sentence)] if joint.any() else []
 
     @classmethod
     def worth_text(cls, cost: str, amount: str, signed: float | None, in_force: bool) -> str:

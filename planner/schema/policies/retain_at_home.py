@@ -63,7 +63,7 @@ class RetainAtHome(OneCountry):
     def rows(self, ctx: RowContext) -> list[PolicyRow]:
         """``policy[name,phase]``: what the country delivers there in the phase is at least
         ``value``."""
-        return [PolicyRow((phase,), ctx.total(ctx.select(self.country, self.task,
-                                                         self.region, phase), "delivers")
-                          >= float(self.value or 0), self.sentence)
+        return [PolicyRow({"phase": phase},
+                          ctx.total(ctx.select(self.country, self.task, self.region, phase),
+                                    "delivers") >= float(self.value or 0), self.sentence)
                 for phase in names(self.phase) or ctx.phases]

@@ -22,4 +22,4 @@ class ShareCap(Share):
 
     def rows(self, ctx: RowContext) -> list[PolicyRow]:
         """``policy[name]``: own - value * everyone's <= 0."""
-        return [PolicyRow((), self.share(ctx) <= 0, self.sentence)]
+        return [PolicyRow({}, self.share(ctx) <= 0, self.sentence)]

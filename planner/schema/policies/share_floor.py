@@ -23,4 +23,4 @@ class ShareFloor(Share):
 
     def rows(self, ctx: RowContext) -> list[PolicyRow]:
         """``policy[name]``: own - value * everyone's >= 0."""
-        return [PolicyRow((), self.share(ctx) >= 0, self.sentence)]
+        return [PolicyRow({}, self.share(ctx) >= 0, self.sentence)]

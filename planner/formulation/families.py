@@ -1,0 +1,197 @@
+"""Families of columns and rows: what each kind of LP column or row is, and its index keys.
+
+Every column and row of the model belongs to a family (``units``, ``shortfall``, ``pool``,
+``cover``, ``policy``, ...) declared once, with the names of the keys that identify one
+member (country, pool, task, region, phase, ...). A row carries its family, its keys as a
+mapping and, for a policy row, the policy it comes from; the results (``plan.json``,
+``duals.csv``) carry the same columns, so reading a dual back is a join on keys, never a
+name taken apart or rebuilt by hand.
+
+The name of a member (``pool[JPN,aegis_ddg,conflict]``) is made here, from the family and
+the keys in their declared order; it is what the LP file, the solver and the CLI show.
+A new family declares itself in its own module with ``declare`` and builds its rows with
+``Family.row``; the registry ``FAMILIES`` is the only list (the reference and the results'
+key columns read it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pulp
+
+Role = Literal["column", "row"]
+TRANSLATE = pulp.LpElement.trans  # PuLP's replacement of characters in names
+
+
+def label(family: str, *keys: object) -> str:
+    """The domain name of a row or column, e.g. ``cover[isr,east_china_sea,crisis]``."""
+    return f"{family}[{','.join(str(k) for k in keys)}]"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One named constraint: its family, its keys, the sentence that explains it to an
+    analyst, its source, and for a policy row the policy it comes from."""
+
+    name: str  # the domain label, e.g. pool[JPN,aegis_ddg,conflict]
+    family: str  # pool | cover | policy | ... (a family of FAMILIES)
+    sentence: str
+    source: str
+    policy: str = ""  # for a policy row, the policy it comes from
+    keys: Mapping[str, str] = field(default_factory=dict)  # e.g. country, pool, phase
+
+    @property
+    def kind(self) -> str:
+        """The family, under the name results have always used (``kind`` in duals.csv)."""
+        return self.family
+
+
+@dataclass(frozen=True)
+class Family:
+    """A kind of column or row: its name, its index keys in order, and what a member is.
+    ``optional`` keys may be left out by a member (a policy row names only what it is
+    about: ``policy[name]``, ``policy[name,phase]``, ``policy[name,task,region]``)."""
+
+    name: str
+    role: Role
+    keys: tuple[str, ...]
+    meaning: str
+    optional: tuple[str, ...] = ()
+
+    def label(self, keys: Mapping[str, object]) -> str:
+        """The member's name: the family and its keys' values in declared order (an
+        optional key it does not have is left out)."""
+        unknown = set(keys) - set(self.keys)
+        missing = [k for k in self.keys if k not in keys and k not in self.optional]
+        if unknown or missing:
+            raise ValueError(f"family {self.name} has keys {', '.join(self.keys)}; got "
+                             f"{', '.join(keys)}")
+        return label(self.name, *(keys[k] for k in self.keys if k in keys))
+
+    def row(self, keys: Mapping[str, object], sentence: str, source: str,
+            policy: str = "") -> Row:
+        """A row of this family, named from its keys (for a family keyed by ``policy``,
+        the policy given is its key unless ``keys`` names it)."""
+        if self.role != "row":
+            raise ValueError(f"{self.name} is a family of columns, not rows")
+        if policy and "policy" in self.keys and "policy" not in keys:
+            keys = {"policy": policy, **keys}
+        ordered = {k: str(keys[k]) for k in self.keys if k in keys}
+        return Row(self.label(keys), self.name, sentence, source, policy, ordered)
+
+    def labels(self, frame: pd.DataFrame, keys: Sequence[str] | None = None) -> list[str]:
+        """Names for every row of a table (its key columns), as PuLP keeps them: ``label``
+        with PuLP's replacement of characters (``units_JPN,aegis_ddg,isr,japan,crisis_``).
+        The replacement is character by character, so it is made once per distinct value."""
+        return labels(self.name, frame, keys or self.keys)
+
+
+FAMILIES: dict[str, Family] = {}
+
+
+def declare(name: str, role: Role, keys: Iterable[str], meaning: str,
+            optional: Iterable[str] = ()) -> Family:
+    """Add a family to the registry (from the module that builds it). Declaring the same
+    family twice in the same way is harmless (a module imported again); in another way is
+    an error: two modules would disagree about what a name means."""
+    family = Family(name, role, tuple(keys), meaning, tuple(optional))
+    known = FAMILIES.setdefault(name, family)
+    if known != family:
+        raise ValueError(f"family {name} is declared twice, differently")
+    return family
+
+
+def family(name: str) -> Family:
+    """A declared family by name."""
+    try:
+        return FAMILIES[name]
+    except KeyError:
+        raise KeyError(f"no family {name!r}: declared are {', '.join(FAMILIES)}") from None
+
+
+def key_columns(families: Iterable[str]) -> list[str]:
+    """The key columns of a table that holds members of these families: every key of each,
+    once, in the order the families were declared (the family's own order within)."""
+    wanted = set(families)
+    columns: list[str] = []
+    for declared in FAMILIES.values():
+        if declared.name in wanted:
+            columns += [k for k in declared.keys if k not in columns]
+    return columns
+
+
+def labels(name: str, frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
+    """See ``Family.labels``; for a family given by name."""
+    parts = []
+    for key in keys:
+        codes, distinct = pd.factorize(frame[key])
+        clean = np.array([str(v).translate(TRANSLATE) for v in distinct] + [""],  # [-1]: NaN
+                         dtype=object)
+        parts.append(clean[codes].tolist())
+    head, tail = f"{name}[".translate(TRANSLATE), "]".translate(TRANSLATE)
+    return [f"{head}{','.join(values)}{tail}" for values in zip(*parts, strict=True)]
+
+
+def new_columns(names: Iterable[str], categories: Iterable[str]) -> list[pulp.LpVariable]:
+    """Columns with a lower bound of 0, made in bulk; ``names`` as PuLP keeps them (``labels``
+    gives them).
+
+    ``LpProblem.add_variable`` costs about 6 microseconds a column (a regular-expression
+    check of the name, finite-bound checks, a deprecation hook), and a large mission has
+    close to a million columns. Names built from validated identifiers and a bound of 0 need
+    none of the checks, so this sets the attributes PuLP's constructor sets, in its order
+    (``tests/test_highs.py`` compares them with ``add_variable``'s), in a sixth of the time.
+    """
+    make = object.__new__
+    columns = []
+    for name, category in zip(names, categories, strict=False):  # categories may repeat()
+        var = make(pulp.LpVariable)
+        var._LpElement__name = name  # type: ignore[attr-defined]
+        var.hash = id(var)
+        var.modified = True
+        var._lowbound_original = var.lowBound = 0
+        var._upbound_original = var.upBound = None
+        var.cat = category
+        var.varValue = None
+        var.dj = None
+        columns.append(var)
+    return columns
+
+
+def legacy_keys(family_name: str, name: str) -> tuple[dict[str, str], str]:
+    """Keys and policy of a row in a plan saved before rows carried them (its name alone):
+    the only place a name is read apart, and only for such files."""
+    inside = name[name.find("[") + 1:-1] if name.endswith("]") and "[" in name else ""
+    parts = inside.split(",") if inside else []
+    declared = FAMILIES.get(family_name)
+    if declared is None or not parts:
+        return {}, ""
+    if declared.name == "policy":
+        return {"policy": parts[0]}, parts[0]
+    if len(parts) != len(declared.keys):
+        return {}, ""
+    return dict(zip(declared.keys, parts, strict=True)), ""
+
+
+# The families of the division-of-labor model (planner.formulation.model builds them).
+UNITS = declare("units", "column", ("country", "pool", "task", "region", "phase"),
+                "Units of a country's pool employed on a task in a region in a phase.")
+SHORTFALL = declare("shortfall", "column", ("task", "region", "phase"),
+                    "The part of a requirement left uncovered, priced by its penalty.")
+LEAD = declare("lead", "column", ("policy", "country", "task", "region"),
+               "1 when the country leads the task in the region under a lead-nation policy.")
+POOL = declare("pool", "row", ("country", "pool", "phase"),
+               "A pool's units employed in a phase, over all its tasks and regions, are at "
+               "most its quantity times its readiness.")
+COVER = declare("cover", "row", ("task", "region", "phase"),
+                "What the alliance delivers of a requirement, plus its shortfall, is at least "
+                "the amount required.")
+POLICY = declare("policy", "row", ("policy", "country", "task", "region", "phase"),
+                 "A legal or political constraint in force (one row, or one per phase, or "
+                 "per task and region for a lead-nation choice).",
+                 optional=("country", "task", "region", "phase"))
