@@ -145,7 +145,7 @@ class PlanResult:
 
     def __repr__(self) -> str:
         objective = "none" if self.objective is None else f"{self.objective:,.1f}"
-        return (f"PlanResult(mission={self.plan.mission.get('name')!r}, "
+        return (f"PlanResult(mission={self.plan.mission.name!r}, "
                 f"status={self.status!r}, objective={objective})")
 
 

@@ -103,7 +103,7 @@ def declare(name: str, role: Role, keys: Iterable[str], meaning: str,
     known = FAMILIES.setdefault(name, family)
     if known != family:
         raise ValueError(f"family {name} is declared twice, differently")
-    return family
+    return known
 
 
 def family(name: str) -> Family:
@@ -116,13 +116,11 @@ def family(name: str) -> Family:
 
 def key_columns(families: Iterable[str]) -> list[str]:
     """The key columns of a table that holds members of these families: every key of each,
-    once, in the order the families were declared (the family's own order within)."""
-    wanted = set(families)
-    columns: list[str] = []
-    for declared in FAMILIES.values():
-        if declared.name in wanted:
-            columns += [k for k in declared.keys if k not in columns]
-    return columns
+    once, in the order keys first appear in the registry (country, pool, task, region,
+    phase, ...), so every table lists them alike."""
+    wanted = {k for name in families if name in FAMILIES for k in FAMILIES[name].keys}
+    every = dict.fromkeys(k for declared in FAMILIES.values() for k in declared.keys)
+    return [k for k in every if k in wanted]
 
 
 def labels(name: str, frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:

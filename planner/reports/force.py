@@ -191,7 +191,7 @@ def print_force(plan: Plan, console: Console) -> None:
 def shown_phases(plan: Plan) -> list[str]:
     """The phases whose who-does-what tables the terminal shows: for a multi-year plan the
     first and last operating years (every year is in plan.json and allocations.csv)."""
-    phases = list(plan.mission["phases"])
+    phases = list(plan.mission.phases)
     force = plan.force
     if force is None or len(force.snapshots) <= 2:
         return phases

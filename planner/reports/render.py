@@ -102,7 +102,7 @@ def headline(plan: Plan) -> Table:
     if changes:
         table.add_row("", Text(changes, style="bold"))
     table.add_row("", Text(f"{heading} " if heading else "", style="italic")
-                  + Text(plan.mission["description"]))
+                  + Text(plan.mission.description))
     if plan.flags:
         flags = ", ".join(f"{k}={v}" + (" (--set)" if k in plan.settings else "")
                           for k, v in plan.flags.items())

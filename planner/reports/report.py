@@ -314,7 +314,8 @@ def distinct(plans: list[Plan]) -> list[Plan]:
         name = label(plan)
         seen[name] = seen.get(name, 0) + 1
         if seen[name] > 1:
-            mission = {**plan.mission, "name": f"{plan.mission['name']} #{seen[name]}"}
+            mission = plan.mission.model_copy(
+                update={"name": f"{plan.mission.name} #{seen[name]}"})
             plan = plan.model_copy(update={"mission": mission})
         out.append(plan)
     return out

@@ -30,6 +30,7 @@ from planner.results.stocks import (
 )
 from planner.results.summary import Summarizer, Summary
 from planner.scenario.instance import Instance, changed_flags, flags_text, override_label, plan_name
+from planner.schema.mission import Mission
 from planner.solving.gap import proof
 from planner.solving.solve import Solution, clean
 
@@ -158,10 +159,29 @@ class MipProof(Record):
     note: str = ""
 
 
+class PlanMission(Mission):
+    """The mission a plan was solved for, typed (``plan.mission.name``). Plans used to hold
+    it as a dict, so ``plan.mission["name"]`` still reads a field as plan.json has it."""
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in type(self).model_fields:
+            raise KeyError(key)
+        return self.model_dump(mode="json", include={key})[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in type(self).model_fields else default
+
+    @classmethod
+    def of(cls, mission: Mission) -> PlanMission:
+        """The plan's copy of a validated mission (not validated again)."""
+        return mission if isinstance(mission, cls) else cls.model_construct(
+            mission.model_fields_set, **dict(mission))
+
+
 class Plan(Record):
     """Everything one solve produced, with what it was solved from."""
 
-    mission: dict[str, Any]
+    mission: PlanMission
     mission_file: str
     data_dir: str
     flags: dict[str, str]
@@ -209,14 +229,14 @@ class Plan(Record):
     @property
     def name(self) -> str:
         """For file and folder names: ``taiwan_contingency--gsomia=suspended``."""
-        return plan_name(self.mission["name"], self.changed_flags, self.added_overrides)
+        return plan_name(self.mission.name, self.changed_flags, self.added_overrides)
 
     @property
     def title(self) -> str:
         """For titles: ``taiwan_contingency (gsomia=suspended)``."""
         changes = "; ".join(part for part in (flags_text(self.changed_flags),
                                               ", ".join(self.added_overrides)) if part)
-        return self.mission["name"] + (f" ({changes})" if changes else "")
+        return self.mission.name + (f" ({changes})" if changes else "")
 
     def changes_sentence(self) -> str | None:
         """What makes this plan other than the mission file's own: each changed flag with
@@ -394,7 +414,7 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
              for row, value in zip(model.leads.itertuples(index=False), solution.leads,
                                    strict=False) if value > 0.5]
     return Plan(
-        mission=instance.mission.model_dump(mode="json"),
+        mission=PlanMission.of(instance.mission),
         mission_file=instance.mission_file,
         flags=instance.flags,
         settings=instance.settings,

@@ -25,7 +25,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from planner.errors import InputError, Problem
 from planner.results.explain import Explanation
 from planner.results.plan import Plan
-from planner.schema.mission import Mission
 
 MAX_SAVED_BYTES = 200_000_000
 MAX_CHART_BYTES = 20_000_000
@@ -92,11 +91,11 @@ def problems_of(label: str, exc: ValidationError, hint: str) -> list[Problem]:
 
 
 class SavedPlan(Plan):
-    """A plan as read from a folder: the mission and the explanation typed, not free."""
+    """A plan as read from a folder: the explanation typed, not free (the mission is typed
+    in every plan)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
-    mission: Mission  # type: ignore[assignment]
     explanation: Explanation | None = None  # type: ignore[assignment]
 
     @model_validator(mode="after")
@@ -130,10 +129,10 @@ def load_plan(folder: Path) -> Plan:
     except (ValueError, TypeError, RecursionError) as exc:
         raise InputError([Problem(str(path), f"not a plan this planner can read ({short(exc)})",
                                   hint=hint)]) from None
-    return Plan.model_validate({**saved.model_dump(mode="json"),
-                                "mission": saved.mission.model_dump(mode="json"),
-                                "explanation": saved.explanation.model_dump(mode="json")
-                                if saved.explanation else None})
+    fields = {name: getattr(saved, name) for name in Plan.model_fields}
+    return Plan.model_construct(saved.model_fields_set, **{
+        **fields, "explanation": saved.explanation.model_dump(mode="json")
+        if saved.explanation else None})
 
 
 # --- analyses ----------------------------------------------------------------------------

@@ -66,7 +66,7 @@ class Page:
         self.exercise = exercise
         self.view = view
         self.plan: Plan = exercise.plan()
-        phases = list(self.plan.mission["phases"])
+        phases = list(self.plan.mission.phases)
         self.phases = phases
         self.phase = phase if phase in phases else phases[-1]
         self.colours = colours(exercise.countries)
@@ -328,8 +328,8 @@ def move_number(text: str | None, exercise: Exercise) -> int | None:
 def named(exercise: Exercise, number: int) -> Plan:
     """The plan at a move, its mission named after the move so reports tell moves apart."""
     plan = exercise.plan(number)
-    name = f"{plan.mission['name']} at " + ("the start" if not number else f"move {number}")
-    return plan.model_copy(update={"mission": {**plan.mission, "name": name}})
+    name = f"{plan.mission.name} at " + ("the start" if not number else f"move {number}")
+    return plan.model_copy(update={"mission": plan.mission.model_copy(update={"name": name})})
 
 
 def export_current(exercise: Exercise) -> str:
