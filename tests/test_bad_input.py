@@ -468,6 +468,19 @@ def test_mission_invalid_yaml_is_located(caps: Path, write_mission) -> None:
     assert problem.hint == "check indentation and quoting"
 
 
+@pytest.mark.parametrize("value", ["!!timestamp 2020-13-45", "2024-02-30", "!!int abc"])
+def test_mission_value_yaml_cannot_build_is_one_located_problem(
+        caps: Path, write_mission, value: str) -> None:
+    """A value YAML recognises but cannot build (a timestamp whose pattern does not match
+    made PyYAML fail inside its constructor, found by the fuzz test) is the file's one
+    problem, with a fix, not a traceback."""
+    mission = write_mission(HEAD + f"note: {value}\n")
+    (problem,) = prepare_problems(mission, caps)
+    assert problem.file == "mission.yaml"
+    assert problem.message.startswith("a value cannot be read (")
+    assert problem.hint == "quote it to keep it as text, or correct it"
+
+
 def test_table_and_mission_problems_are_reported_together(caps: Path, write_mission) -> None:
     frigate, aew = break_jpn_three_ways(caps)
     mission = write_mission(HEAD + "requirements:\n"

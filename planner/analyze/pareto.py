@@ -26,7 +26,8 @@ import pulp
 from planner.analyze.results import Analysis, money, no_plan
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import InputError, Problem, SolverError
-from planner.formulation.model import PlanningModel, Row, build_model, label
+from planner.formulation.families import UNITS, declare
+from planner.formulation.model import PlanningModel, build_model
 from planner.reports import charts
 from planner.results.saved import AgreedPlan
 from planner.results.summary import record_share
@@ -36,6 +37,15 @@ from planner.solving.gap import WITH_PLAN
 from planner.solving.highs import INF
 
 CAP = "pareto_us_share"
+MOVED_UP = declare("moved_up", "column", UNITS.keys,
+                   "Units employed above the agreed plan, in a persistence re-plan.")
+MOVED_DOWN = declare("moved_down", "column", UNITS.keys,
+                     "Units employed below the agreed plan, in a persistence re-plan.")
+MOVED = declare("moved", "row", UNITS.keys,
+                "Units employed equal the agreed plan's, plus those moved up, less those "
+                "moved down.")
+DEVIATION = declare("deviation", "row", ("measure",),
+                    "The units moved from the agreed plan, in total.")
 
 
 def us_share(record: Record, country: str = "USA") -> float:
@@ -157,7 +167,8 @@ def with_cost_row(model: PlanningModel, family: str = "pareto",
     """The model with a row ``<family>[cost]`` holding the objective, free until a sweep
     bounds it by the least cost (to find, among the cheapest plans, the best on the
     other measure: the lexicographic end of a front) or by the least cost plus a slack."""
-    model.add(Row(f"{family}[cost]", family, sentence, source),
+    model.add(declare(family, "row", ("measure",), "A bound an analysis puts on a "
+                      "measure of the plan.").row({"measure": "cost"}, sentence, source),
               model.problem.objective <= 1e30)
     return model
 
@@ -218,16 +229,17 @@ def persistence_model(instance: Instance, agreed: pd.DataFrame
     problem, moved = model.problem, []
     for key, var, target in zip(units[keys].itertuples(index=False), units["var"],
                                 agreed_here, strict=True):
-        up = problem.add_variable(label("moved_up", *key), lowBound=0)
-        down = problem.add_variable(label("moved_down", *key), lowBound=0)
+        cell = key._asdict()
+        up = problem.add_variable(MOVED_UP.label(cell), lowBound=0)
+        down = problem.add_variable(MOVED_DOWN.label(cell), lowBound=0)
         moved += [(up, 1.0), (down, 1.0)]
-        model.add(Row(label("moved", *key), "persistence",
+        model.add(MOVED.row(cell,
                       f"Units of {key.pool} of {key.country} on {key.task} in {key.region} in "
                       f"{key.phase}, against the agreed {target:g}.", "analysis: persistence"),
                   pulp.LpAffineExpression([(var, 1.0), (up, -1.0), (down, 1.0)])
                   == float(target))
-    model.add(Row("deviation[total]", "persistence", "Total units moved from the agreed "
-                  "plan.", "analysis: persistence"),
+    model.add(DEVIATION.row({"measure": "total"}, "Total units moved from the agreed "
+                            "plan.", "analysis: persistence"),
               pulp.LpAffineExpression(moved) <= 1e30)
     return model, agreed_here, unmatched
 

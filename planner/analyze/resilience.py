@@ -23,9 +23,18 @@ import pulp
 from planner.analyze.results import Analysis, money, no_plan, requirement_names
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import SolverError
-from planner.formulation.model import PlanningModel, Row, build_model, label
+from planner.formulation.families import declare
+from planner.formulation.model import PlanningModel, build_model
 from planner.scenario.instance import Instance
 from planner.solving.solve import in_name_order
+
+SHORTFALL_IF_WITHHELD = declare(
+    "shortfall_if_withheld", "column", ("ally", "task", "region", "phase"),
+    "In the robust plan: a requirement's shortfall if the ally withholds its units.")
+COVER_IF_WITHHELD = declare(
+    "cover_if_withheld", "row", ("ally", "task", "region", "phase"),
+    "In the robust plan: the others' units must still cover the requirement if the ally "
+    "withholds its own.")
 
 Case = tuple[str, str]  # (what: base | ally | pool | link, name)
 
@@ -214,13 +223,12 @@ def robust_plan(instance: Instance, base: Record, replanned: dict[str, float]
         delivered = {key: list(zip(g["var"], g["delivers"], strict=True))
                      for key, g in others.groupby(["task", "region", "phase"], sort=False)}
         for req in model.shortfalls.itertuples(index=False):
-            short = problem.add_variable(
-                label("shortfall_if_withheld", ally, req.task, req.region, req.phase),
-                lowBound=0)
+            keys = {"ally": ally, "task": req.task, "region": req.region, "phase": req.phase}
+            short = problem.add_variable(SHORTFALL_IF_WITHHELD.label(keys), lowBound=0)
             extra.append((short, float(req.penalty)))
             terms = [*delivered.get((req.task, req.region, req.phase), []), (short, 1.0)]
-            model.add(Row(label("cover_if_withheld", ally, req.task, req.region, req.phase),
-                          "cover", f"If {ally} withholds its units, the others' units in the "
+            model.add(COVER_IF_WITHHELD.row(
+                          keys, f"If {ally} withholds its units, the others' units in the "
                           f"plan must still deliver {req.amount:g} of {req.task} in "
                           f"{req.region} in {req.phase}.", "analysis: robust N-1 plan"),
                       pulp.LpAffineExpression(terms) >= float(req.amount))

@@ -57,6 +57,9 @@ LINE = declare("line", "row", ("line", "year"),
                "A production line or yard delivers at most its capacity in a year.")
 BUDGET = declare("budget", "row", ("country", "year"),
                  "A country spends at most its pledge in a year, on orders and operations.")
+BUDGET_FLOOR = declare("budget_floor", "row", ("country", "year"),
+                       "A country spends at least its floor in a year, where its budget has "
+                       "one.")
 
 
 @dataclass
@@ -249,7 +252,7 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
                 continue
             force_model.floors[(budget.country, year)] = floor
             model.add(
-                Row(label("budget_floor", budget.country, str(year)), "budget_floor",
+                BUDGET_FLOOR.row({"country": budget.country, "year": year},
                     f"{names[budget.country]} spends at least {floor:,.1f} USD m in {year} "
                     "on orders placed that year and on operating its forces.",
                     budget.source),

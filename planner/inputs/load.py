@@ -265,7 +265,7 @@ def quick_read(text: str) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]] |
         document = yaml.load(text, Loader=FAST_LOADER)  # CSafeLoader: as safe as safe_load
         lines, duplicates = yaml_structure(text, FAST_LOADER)
     except (yaml.YAMLError, ValueError, IndexError, KeyError, TypeError, OverflowError,
-            RecursionError):
+            AttributeError, RecursionError):
         return None
     if not isinstance(document, dict) or duplicates:
         return None
@@ -326,8 +326,9 @@ def read_yaml(path: Path, label: str) -> tuple[dict[str, Any], Where]:
             raise InputError([Problem(label, ALIAS.text(),
                                       row=alias, hint="write the values out in full")])
         document = yaml.safe_load(text)
-    except (ValueError, IndexError, KeyError, TypeError, OverflowError) as exc:
-        # a value PyYAML recognises but cannot build: 2024-02-30, !!int abc, !!bool maybe
+    except (ValueError, IndexError, KeyError, TypeError, OverflowError, AttributeError) as exc:
+        # a value PyYAML recognises but cannot build: 2024-02-30, !!int abc, !!bool maybe,
+        # !!timestamp 2020-13-45 (its pattern does not match: PyYAML fails on None.groupdict)
         raise InputError([Problem(label, UNREADABLE_VALUE.text(reason=exc),
                                   hint="quote it to keep it as text, or correct it")]) from None
     except yaml.YAMLError as exc:

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from planner.formulation.force import BUDGET, BUDGET_FLOOR, LINE, PERSONNEL
 from planner.solving.solve import clean
 
 
@@ -157,9 +158,11 @@ def force_results(instance: Any, model: Any, duals: dict[str, float],
         budgets.append(BudgetUse(country=country, year=year, pledge=clean(pledge),
                                  acquisitions=clean(spent), operations=clean(run),
                                  used=clean(spent + run),
-                                 marginal_value=value_of(duals, f"budget[{country},{year}]"),
+                                 marginal_value=value_of(duals, BUDGET.label(
+                                     {"country": country, "year": year})),
                                  floor=floor_of(fm, country, year),
-                                 floor_cost=cost_of(duals, f"budget_floor[{country},{year}]")))
+                                 floor_cost=cost_of(duals, BUDGET_FLOOR.label(
+                                     {"country": country, "year": year}))))
     builders = {line.name: line.country for line in force.lines}
     lines = []
     for (line, year), capacity in fm.capacities.items():
@@ -167,7 +170,8 @@ def force_results(instance: Any, model: Any, duals: dict[str, float],
                                 "units"].sum())
         lines.append(LineUse(line=line, builder=builders[line], year=year,
                              capacity=clean(capacity), delivered=clean(made),
-                             marginal_value=value_of(duals, f"line[{line},{year}]")))
+                             marginal_value=value_of(duals, LINE.label(
+                                 {"line": line, "year": year}))))
     crews = {(c.country, c.pool): c.per_unit for c in force.crews}
     personnel = []
     for (country, year), limit in fm.limits.items():
@@ -175,8 +179,8 @@ def force_results(instance: Any, model: Any, duals: dict[str, float],
                    if f.country == country and f.year == year)
         personnel.append(PersonnelUse(country=country, year=year, limit=clean(limit),
                                       used=clean(used),
-                                      marginal_value=value_of(duals,
-                                                              f"personnel[{country},{year}]")))
+                                      marginal_value=value_of(duals, PERSONNEL.label(
+                                          {"country": country, "year": year}))))
     years = []
     for year in force.snapshots:
         mine = [c for c in coverage if year_of.get(c.phase) == year]
