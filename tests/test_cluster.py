@@ -159,12 +159,12 @@ def test_every_worker_lost_keeps_what_finished_and_resume_completes_it(
     assert not any(p.name.startswith("chunk-") for p in folder.iterdir())
 
 
-@pytest.mark.skip(reason="known defect, issue 26 open: with the only worker stopped "
-                  "(SIGSTOP), the command ended within 31 s in some runs and was still "
-                  "waiting after 120 s in a CI run; not yet diagnosed")
 @pytest.mark.parametrize("cluster", [1], indirect=True)
 def test_a_worker_that_stops_answering_meets_the_deadline(cluster: Cluster,
                                                           tmp_path: Path) -> None:
+    """The chunk finished just before the stop has its records on the stopped worker: the
+    fetch once waited forever there (the test saw the command still waiting after 120 s);
+    it now gives up at the deadline and sends the chunk again, which then meets it."""
     run = planner("--scheduler", cluster.address, "--out", "stalled", "--deadline", "2",
                   cwd=tmp_path)
     first_chunk(tmp_path / "stalled", run)
@@ -172,8 +172,8 @@ def test_a_worker_that_stops_answering_meets_the_deadline(cluster: Cluster,
     started = time.monotonic()
     _, err = run.communicate(timeout=120)
     assert run.returncode == 3, err
-    # the deadline is 2 s; the command then closes its client, which on a loaded machine
-    # took 31 s once (the suite's other worker busy): well within a minute, not a silent wait
+    # the deadline is 2 s, twice at most (a fetch, then the chunk sent again), and the
+    # client's close: well within a minute, not a silent wait
     assert time.monotonic() - started < 60
     [line] = [x for x in err.splitlines() if x.startswith("error:")]
     assert "ran past the deadline of 2 s" in line

@@ -10,6 +10,8 @@ finished chunk to the analysis folder (``planner.analyze.keep``), and watches th
   case starts from the same basis), and the loop gives them a fresh deadline;
 - no worker at all: a note on standard error at once, and a ``ClusterError`` when none has
   joined within the deadline;
+- a finished chunk whose records cannot be fetched within the deadline (its worker stopped
+  answering just after finishing it): sent again, like a chunk lost with its worker;
 - a chunk running past the deadline (a worker that stopped answering), a lost scheduler,
   or local processes that died: a ``ClusterError`` that says how many cases finished and
   where they are kept.
@@ -189,7 +191,9 @@ def feed(workers: Workers, job: Feed) -> dict[str, float]:
                     todo = flight.positions + todo
                     lost[flight.positions[0]] = lost.get(flight.positions[0], 0) + 1
                     if lost[flight.positions[0]] > RETRIES:
-                        raise fail(f"a chunk was lost {RETRIES + 1} times")
+                        why = getattr(workers, "loss", "")
+                        raise fail(f"a chunk was lost {RETRIES + 1} times"
+                                   + (f" (the last time: {why})" if why else ""))
             if finished and threads:
                 refill(threads, time.monotonic())
             for flight, out in finished:
@@ -277,8 +281,10 @@ class Pool:
 class Dask:
     """A Dask cluster through a client; the instance is sent to every worker once."""
 
-    def __init__(self, client: Any, instance: Any, task: Task) -> None:
-        self.client, self.task = client, task
+    def __init__(self, client: Any, instance: Any, task: Task,
+                 fetch: float = DEADLINE) -> None:
+        self.client, self.task, self.fetch = client, task, fetch
+        self.loss = ""  # why the last chunk was lost, for the error when one is lost too often
         self.address = client.scheduler.address
         self.shared = client.scatter(instance, broadcast=True)
         self.where = f"the Dask cluster at {self.address}"
@@ -304,9 +310,16 @@ class Dask:
         from distributed import KilledWorker
 
         if future.status in ("cancelled", "lost"):
+            self.loss = f"the future was {future.status}"
             return None  # every worker that held it left: the scheduler forgot it
         try:
-            return future.result()
+            # A chunk's records stay on the worker that ran it until fetched: a worker that
+            # stopped answering just after finishing would hold this call forever.
+            return future.result(timeout=self.fetch)
+        except TimeoutError:
+            self.loss = f"its records could not be fetched within {self.fetch:g} s"
+            self.cancel([future])
+            return None  # sent again; on a worker that answers it finishes, else the deadline
         except KilledWorker:
             raise Stopped("a chunk stopped every worker that ran it (KilledWorker: a case "
                           "may need more memory than a worker has)") from None
@@ -314,6 +327,7 @@ class Dask:
             if future.status in ("cancelled", "lost") or exc.__class__.__name__ in (
                     "CancelledError", "FutureCancelledError", "FuturesCancelledError",
                     "CommClosedError"):
+                self.loss = exc.__class__.__name__
                 return None  # sent again; a lost scheduler shows in threads()
             raise
 

@@ -240,7 +240,7 @@ def on_dask(instance: Instance, task: Task, cases: Sequence[Any], todo: list[int
             workers = len(client.scheduler_info().get("workers", {})) or 1
         job = Feed(cases, todo, place, execution.deadline, lambda: kept_where(execution))
         begun = time.perf_counter()
-        timing = feed(Dask(client, instance, task), job)
+        timing = feed(Dask(client, instance, task, execution.deadline), job)
         took = time.perf_counter() - begun
         if timing["work_seconds"] + timing["prepare_seconds"] < min(took / 2, CLUSTER_WORTH):
             job.note(f"note: the {len(todo):,} cases took {timing['work_seconds']:.2f} s of "

@@ -1,0 +1,80 @@
+"""The feeding loop and the Dask adapter with stand-ins for the cluster (no processes): what
+happens to a chunk whose records cannot be fetched, and what the error says when a chunk is
+lost too often. The real cluster is in tests/test_cluster.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from planner.analyze import distribute
+from planner.analyze.distribute import Dask, Done, Feed, feed
+from planner.errors import ClusterError
+
+
+class Future:
+    """A finished Dask future whose records sit on a worker that may not answer."""
+
+    def __init__(self, cases: list[int], answers: bool) -> None:
+        self.cases, self.answers, self.status = cases, answers, "finished"
+        self.timeouts: list[float | None] = []
+
+    def done(self) -> bool:
+        return True
+
+    def result(self, timeout: float | None = None) -> Done:
+        self.timeouts.append(timeout)
+        if not self.answers:
+            raise TimeoutError
+        return Done([{"case": c} for c in self.cases], 0.01, 0.0, "w")
+
+
+class Client:
+    def __init__(self) -> None:
+        self.cancelled: list[Any] = []
+
+    def cancel(self, futures: list[Any]) -> None:
+        self.cancelled += futures
+
+
+def adapter(answers: list[bool]) -> tuple[Dask, Client, list[Future]]:
+    """A Dask adapter on a stand-in client: the n-th chunk sent answers as ``answers[n]``."""
+    dask = Dask.__new__(Dask)
+    client = Client()
+    sent: list[Future] = []
+    dask.client, dask.fetch, dask.loss, dask.where = client, 2.0, "", "a stand-in cluster"
+    dask.threads = lambda: 1  # type: ignore[method-assign]
+
+    def submit(cases: list[Any]) -> Future:
+        sent.append(Future(cases, answers[len(sent)] if len(sent) < len(answers) else True))
+        return sent[-1]
+
+    dask.submit = submit  # type: ignore[method-assign]
+    dask.wait = lambda futures, timeout: list(futures)  # type: ignore[method-assign]
+    return dask, client, sent
+
+
+def test_records_that_cannot_be_fetched_are_computed_again() -> None:
+    """The first chunk's worker stops answering after finishing it: the fetch gives up at
+    the deadline (2 s here), the chunk is cancelled and sent again, and every case ends
+    with its record once."""
+    dask, client, sent = adapter([False])
+    placed: dict[int, dict] = {}
+    job = Feed(list(range(6)), list(range(6)),
+               lambda at, records: placed.update(zip(at, records, strict=True)), deadline=2.0)
+    feed(dask, job)
+    assert placed == {i: {"case": i} for i in range(6)}
+    assert sent[0].timeouts == [2.0] and client.cancelled == [sent[0]]
+    assert sent[0].cases in [f.cases for f in sent[1:]]  # the same cases, sent again
+
+
+def test_a_chunk_lost_too_often_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    dask, _, _ = adapter([False] * 50)
+    monkeypatch.setattr(distribute, "TICK", 0.0)
+    job = Feed([0, 1], [0, 1], lambda at, records: None, deadline=30.0, note=lambda t: None)
+    with pytest.raises(ClusterError) as error:
+        feed(dask, job)
+    assert (f"a chunk was lost {distribute.RETRIES + 1} times (the last time: its records "
+            "could not be fetched within 2 s)") in str(error.value)
+    assert "0 of 2 cases finished" in str(error.value)
