@@ -339,3 +339,19 @@ def test_a_us_share_front_without_the_us_names_the_missions_countries(tmp_path: 
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "no-us.yaml" in result.stderr and "countries" in result.stderr
     assert "USA does not take part" in result.stderr
+
+
+@pytest.mark.parametrize("tables", [{}, {"empty": []}, {
+    "costs": [{"draw": 0, "cost": 1.5, "note": "a \u0000 b \"q\"", "gone": None}],
+    "other": [{"a": [1, 2]}, {"a": []}]}])
+def test_analysis_text_reads_back_as_the_document(tables: dict) -> None:
+    """analysis.json's text (a row per line, written with the C encoder) parses to exactly
+    the document, whatever its tables hold, and is indented like json.dumps(indent=2)
+    outside them."""
+    from planner.analyze.results import analysis_text
+
+    document = {"kind": "k", "facts": {"tables": "\u0000", "x": 1.0}, "tables": tables,
+                "charts": []}
+    text = analysis_text(document)
+    assert json.loads(text) == document
+    assert text.startswith('{\n  "kind": "k",\n  "facts": {\n')

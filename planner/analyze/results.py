@@ -63,11 +63,28 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def analysis_text(document: dict[str, Any]) -> str:
+    """``analysis.json``'s text: indented, with each table row on a line of its own. One
+    ``json.dumps(indent=2)`` of the whole runs Python's slow encoder over every cell (0.9 s
+    of a 4,000-draw Monte Carlo's serial part); a row at a time uses the C encoder."""
+    tables = document.get("tables", {})
+    text = json.dumps({**document, "tables": "\0"}, indent=2)
+    hole = '\n  "tables": "\\u0000"'  # the top level's "tables", and only it
+    if not tables:
+        return text.replace(hole, '\n  "tables": {}', 1)
+    parts = []
+    for name, rows in tables.items():
+        lines = ",\n".join("      " + json.dumps(row) for row in rows)
+        parts.append(f"    {json.dumps(name)}: [\n{lines}\n    ]" if rows
+                     else f"    {json.dumps(name)}: []")
+    return text.replace(hole, '\n  "tables": {\n' + ",\n".join(parts) + "\n  }", 1)
+
+
 def save_analysis(analysis: Analysis, folder: Path, force: bool = False,
                   partial: bool = False) -> Path:
     """``analysis.json``, a CSV per table and an SVG per chart, swapped in at once; with
     ``partial``, in place of the chunks this run kept in the folder."""
-    files = {"analysis.json": (json.dumps(analysis.to_json(), indent=2) + "\n").encode()}
+    files = {"analysis.json": (analysis_text(analysis.to_json()) + "\n").encode()}
     files |= {f"{name}.csv": csv_bytes(table) for name, table in analysis.tables.items()}
     files |= {f"{name}.svg": svg.encode() for name, svg in analysis.charts.items()}
     return save_folder(files, Path(folder), "analysis.json", force, partial=partial)
