@@ -31,6 +31,7 @@ from planner.inputs.load import Where
 from planner.results.plan import Plan
 from planner.scenario.instance import Instance, apply_mission
 from planner.schema.mission import Mission, Override, check_mission, validated
+from planner.solving.algorithm import ALGORITHMS
 
 __all__ = [
     "Analysis", "Capabilities", "Mission", "PlanResult", "PlannerError", "Problem",
@@ -152,15 +153,22 @@ class PlanResult:
 def solve(mission: str | Path | Mission | None = None, *, data: str | Path | None = None,
           flags: Mapping[str, str] | None = None,
           overrides: Sequence[Mapping[str, Any] | Override] = (),
-          solver: str = "highs", time_limit: float | None = None) -> PlanResult:
+          solver: str = "highs", time_limit: float | None = None,
+          lp_algorithm: str = "auto") -> PlanResult:
     """Solve a mission (name, path or loaded :class:`Mission`; default: baseline).
 
     ``flags`` sets scenario flags as ``--set`` does (``{"gsomia": "suspended"}``);
     ``overrides`` adds capability overrides after the mission's own, each as the mission
     file writes them (``{"country": "KOR", "pool": "army_division", "quantity": 16,
-    "source": "assumption: ..."}``); ``solver`` is highs or cbc."""
+    "source": "assumption: ..."}``); ``solver`` is highs or cbc; ``lp_algorithm`` is
+    HiGHS's LP algorithm (auto, simplex or ipm; the plan's ``lp_algorithm`` says which ran
+    and why)."""
+    if lp_algorithm not in ALGORITHMS:
+        raise PlannerError([Problem("lp_algorithm", f"unknown LP algorithm {lp_algorithm!r}",
+                                    hint=f"choose one of {', '.join(ALGORITHMS)}")])
     return _guarded(lambda: PlanResult(pipeline.solve_instance(
-        _instance(mission, data, flags, overrides), solver, time_limit)))
+        _instance(mission, data, flags, overrides), solver, time_limit,
+        lp_algorithm=lp_algorithm)))
 
 
 def _instance(mission: str | Path | Mission | None, data: str | Path | None,

@@ -75,9 +75,10 @@ def solve(mission: str | Path | None = None, data: Path | None = None, solver: s
 
 
 def solve_instance(instance: Instance, solver: str = "highs",
-                   time_limit: float | None = None, mip_gap: MipGap | None = None) -> Plan:
+                   time_limit: float | None = None, mip_gap: MipGap | None = None,
+                   lp_algorithm: str = "auto") -> Plan:
     model = build_model(instance)
-    solution = solve_model(model, solver, time_limit, mip_gap=mip_gap)
+    solution = solve_model(model, solver, time_limit, mip_gap=mip_gap, algorithm=lp_algorithm)
     return make_plan(instance, model, solution, data_dir=paths.display(instance.capabilities.root))
 
 

@@ -34,6 +34,8 @@ from planner.cli.options import (
     ExplainSaveOption,
     ExplanationFormatOption,
     LeversFormatOption,
+    LpAlgorithm,
+    LpAlgorithmOption,
     MipGapAbsOption,
     MipGapOption,
     MissionArgument,
@@ -64,6 +66,7 @@ def solve(
     mission: MissionArgument = None,
     data: DataOption = None,
     solver: SolverOption = "highs",
+    lp_algorithm: LpAlgorithmOption = LpAlgorithm.auto,
     out: PlanOutOption = None,
     save: PlanSaveOption = True,
     force: PlanForceOption = False,
@@ -102,7 +105,8 @@ def solve(
             if model_file is not None:
                 pipeline.write_model(instance, model_file, force)
                 stderr().print(Text(f"Model written to {display(model_file)}"))
-        plan = pipeline.solve_instance(instance, solver, time_limit, gap)
+        plan = pipeline.solve_instance(instance, solver, time_limit, gap,
+                                       lp_algorithm.value)
         if plan.solver != solver:
             stderr().print(Text(f"warning: {solver} is not available here; solved with "
                                 f"{plan.solver}"))

@@ -9,6 +9,7 @@ writers a command offers (``planner.reports.formats``).
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,6 +30,20 @@ SetOnTheFlyOption = Annotated[list[str] | None, typer.Option(
     "--set", help="Override a scenario flag for the missions solved on the fly "
     "(repeatable).")]
 SolverOption = Annotated[str, typer.Option("--solver", help="Solver: highs (default) or cbc.")]
+
+
+class LpAlgorithm(StrEnum):
+    """HiGHS's LP algorithm for a cold solve (planner.solving.algorithm)."""
+
+    auto = "auto"
+    simplex = "simplex"
+    ipm = "ipm"
+
+
+LpAlgorithmOption = Annotated[LpAlgorithm, typer.Option(
+    "--lp-algorithm", help="HiGHS's LP algorithm: auto (dual simplex, or the interior point "
+    "with crossover from 1,000,000 nonzeros, where it is faster), simplex or ipm. The plan "
+    "says which ran and why.")]
 MipGapOption = Annotated[float | None, typer.Option(
     "--mip-gap", help="For a MIP (whole units or lead nations): the relative gap between the "
     "plan and the solver's best bound at which the plan counts as optimal [default: 1e-07].")]

@@ -120,7 +120,10 @@ def headline(plan: Plan) -> Table:
             "prices are duals of the LP with those choices fixed at the optimum"
             if plan.duals_from == "fixed_lp" else "no prices")
     table.add_row("Model", model)
-    table.add_row("Solver", f"{plan.solver}, status {status}")
+    algorithm = plan.lp_algorithm
+    shown = "" if not algorithm or algorithm.startswith(("simplex: dual", "choose:")) else (
+        f" ({algorithm})")  # said when it is not the usual simplex: a large LP, or asked for
+    table.add_row("Solver", f"{plan.solver}{shown}, status {status}")
     if plan.mip is not None:
         table.add_row("MIP gap", mip_gap(plan.mip))
     if plan.objective is not None and plan.force is not None:

@@ -198,6 +198,9 @@ class Plan(Record):
     input_digest: str
     versions: dict[str, str]
     solver: str
+    # what HiGHS ran and why (planner.solving.algorithm), e.g. "simplex: dual simplex: 1,234
+    # nonzeros, below ..."; "" for CBC and for plans saved before the choice was made
+    lp_algorithm: str = ""
     status: str
     objective: float | None
     total_cost: float
@@ -430,6 +433,7 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
         input_digest=instance.digest,
         versions=dict(versions()),
         solver=solution.solver,
+        lp_algorithm=solution.algorithm,
         status=solution.status,
         objective=solution.objective,
         total_cost=clean(summary.employment_cost),

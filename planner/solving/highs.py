@@ -157,7 +157,7 @@ class HighsModel:
 
     def __init__(self, arrays: Arrays, name: str = "model",
                  time_limit: float | None = None, msg: bool = False,
-                 mip_gap: MipGap | None = None) -> None:
+                 mip_gap: MipGap | None = None, algorithm: str | None = None) -> None:
         self.arrays = arrays
         self.name = name
         self.integer = bool(arrays.integer.any())
@@ -167,6 +167,8 @@ class HighsModel:
             self.highs.setOptionValue("output_flag", bool(msg) or solver_log_shown())
         if time_limit is not None:
             self.highs.setOptionValue("time_limit", float(time_limit))
+        if algorithm is not None:
+            self.use(algorithm)
         self.highs.setOptionValue("mip_rel_gap", self.mip_gap.relative)
         self.highs.setOptionValue("mip_abs_gap", self.mip_gap.absolute)
         a = arrays
@@ -178,6 +180,14 @@ class HighsModel:
         if status == highspy.HighsStatus.kError:
             raise SolverError(f"highs refused mission {name}: a number in the tables or the "
                               "mission may be too large for it")
+
+    def use(self, algorithm: str) -> None:
+        """The LP algorithm of the next solves (``planner.solving.algorithm``): simplex,
+        ipm (with crossover, so that it ends on a basis: duals, ranging and warm starts
+        need one) or choose (HiGHS decides)."""
+        self.highs.setOptionValue("solver", algorithm)
+        if algorithm == "ipm":
+            self.highs.setOptionValue("run_crossover", "on")
 
     @classmethod
     def of(cls, problem: pulp.LpProblem, columns: Sequence[pulp.LpVariable],

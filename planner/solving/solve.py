@@ -8,6 +8,7 @@ column fixed at its optimum, and the Solution says so.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 import tempfile
@@ -21,6 +22,7 @@ import pulp
 
 from planner.errors import SolverError
 from planner.formulation.model import PlanningModel
+from planner.solving.algorithm import choose
 from planner.solving.gap import WITH_PLAN, MipGap, proof
 from planner.solving.highs import INF, HighsModel, Result
 from planner.solving.progress import MipProgress
@@ -47,6 +49,7 @@ class Solution:
     mip_gap: MipGap | None = None  # for a MIP: the gap asked for
     bound: float | None = None  # for a MIP: the best bound the solver proved, if it said
     bound_note: str = ""  # why a MIP has no bound
+    algorithm: str = ""  # what HiGHS ran and why (planner.solving.algorithm); "" for CBC
 
     @property
     def optimal(self) -> bool:
@@ -122,17 +125,19 @@ def available_solver(name: str) -> str:
 def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float | None = None,
                 msg: bool = False, ranging: bool = False,
                 duals_wanted: bool = True, fast: bool = True,
-                mip_gap: MipGap | None = None) -> Solution:
+                mip_gap: MipGap | None = None, algorithm: str = "auto") -> Solution:
     """Solve and read back; raises SolverError only when the solver cannot be run at all.
     ``ranging`` also reads HiGHS's sensitivity ranges (of the fixed LP for a MIP); without
     ``duals_wanted`` a MIP skips its fixed-LP re-solve (for what-if re-solves). The model's
     PuLP columns and rows carry the values afterwards, whichever solver ran. Without
     ``fast``, HiGHS runs through PuLP's own interface (the plain path, for comparison).
-    ``mip_gap``: the gap a MIP's plan may leave and be called optimal (default ``MipGap()``)."""
+    ``mip_gap``: the gap a MIP's plan may leave and be called optimal (default ``MipGap()``).
+    ``algorithm``: HiGHS's LP algorithm, ``auto`` (by size: ``planner.solving.algorithm``),
+    ``simplex`` or ``ipm``."""
     solver = available_solver(solver)
     gap = mip_gap or MipGap()
     if solver == "highs" and fast:
-        return solve_highs(model, time_limit, msg, ranging, duals_wanted, gap)
+        return solve_highs(model, time_limit, msg, ranging, duals_wanted, gap, algorithm)
     with tempfile.TemporaryDirectory(prefix="planner-") as work:
         log = Path(work) / "cbc.log" if solver == "cbc" and model.integer else None
         with warnings.catch_warnings():  # PuLP warns that a log file replaces msg
@@ -227,13 +232,17 @@ def in_name_order(model: PlanningModel, time_limit: float | None = None,
 
 
 def solve_highs(model: PlanningModel, time_limit: float | None, msg: bool, ranging: bool,
-                duals_wanted: bool, mip_gap: MipGap) -> Solution:
-    """HiGHS fed the model's arrays in one call (``planner.solving.highs``), not row by row."""
+                duals_wanted: bool, mip_gap: MipGap, algorithm: str = "auto") -> Solution:
+    """HiGHS fed the model's arrays in one call (``planner.solving.highs``), not row by row,
+    running the LP algorithm its size calls for (``planner.solving.algorithm``)."""
     fast, at = in_name_order(model, time_limit, msg, mip_gap)
+    chosen = choose(algorithm, len(fast.arrays.value), fast.integer)
+    fast.use(chosen.option)
     shown = msg or solver_log_shown()  # the solver's own log says it already
     result = fast.run(progress=None if shown else MipProgress.for_stderr(sys.stderr))
-    return read_solution(model, fast, at, result, ranging, duals_wanted,
-                         mip_gap if fast.integer else None)
+    return dataclasses.replace(read_solution(model, fast, at, result, ranging, duals_wanted,
+                                             mip_gap if fast.integer else None),
+                               algorithm=f"{chosen.name}: {chosen.reason}")
 
 
 def read_solution(model: PlanningModel, fast: HighsModel, at: np.ndarray, result: Result,
