@@ -180,7 +180,7 @@ def test_coalition_values_equal_missions_that_leave_allies_out(tmp_path: Path) -
     values = analysis.tables["coalitions"].set_index("coalition")["cost"]
     plan = pipeline.solve("baseline")  # the plan's split is planner solve's plan
     paid = analysis.tables["shares"].set_index("ally")["plan_cost"]
-    assert paid.to_dict() == pytest.approx({c.country: c.cost for c in plan.countries})
+    assert paid.to_dict() == pytest.approx({c.country: c.cost_borne for c in plan.countries})
     for coalition in ("USA", "JPN+KOR", "USA+KOR"):
         mission = tmp_path / f"{coalition}.yaml"
         shutil.copy(REPO / "missions" / "baseline.yaml", tmp_path)  # extends stays inside

@@ -38,6 +38,7 @@ MACHINE_FORMATS: dict[str, tuple[list[str], str]] = {
                         "json"], "json"),
     "analyze alternatives": (["analyze", "alternatives", "--no-save", "--format", "json"],
                              "json"),
+    "analyze priorities": (["analyze", "priorities", "--no-save", "--format", "json"], "json"),
     "analyze montecarlo": (["analyze", "montecarlo", "readiness-uncertainty", "--draws", "20",
                             "--no-save", "--format", "json"], "json"),
     "schema KOR": (["schema", "KOR", "--format", "json"], "json"),

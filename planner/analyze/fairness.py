@@ -209,7 +209,7 @@ def fairness(instance: Instance, execution: Execution) -> Analysis:
     economy = Economy.of(instance.capabilities.countries)  # the allies, in their order
     gdp = pd.Series(economy.gdp, index=allies)
     gdp_share = pd.Series(economy.gdp_share, index=allies)
-    employment = pd.Series(grand["cost"]).loc[allies]
+    employment = pd.Series(grand["borne"]).loc[allies]  # what each pays (cost_bearers.csv)
     actual = employment + gdp_share * grand["penalty"]
     phi = shapley(allies, value)
     nucl, least = nucleolus(allies, value)

@@ -29,7 +29,7 @@ class Analysis:
     mission as applied) and the versions of everything that can change a result, so a saved
     analysis can be reproduced and two can be told apart."""
 
-    kind: str  # resilience | fairness | pareto | montecarlo
+    kind: str  # resilience | fairness | pareto | montecarlo | alternatives | priorities
     mission: str
     title: str
     findings: list[str]

@@ -340,8 +340,7 @@ class Prepared:
         units, short = len(model.units), len(model.shortfalls)
         prepared = cls(instance, model, fast, at[:units], at[units:units + short],
                        at[units + short:],
-                       Summarizer.of(model.units, model.shortfalls,
-                                     instance.capabilities.countries))
+                       Summarizer.of_instance(instance, model.units, model.shortfalls))
         if start:
             prepared.remember_start(fast.run())
         return prepared

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.checks import bearers
 from planner.errors import InputError, Problem, suggest, unknown
 from planner.inputs.load import ROW, RawTable, digest_files, label_for, read_csv, read_yaml
 from planner.inputs.workbook import Unpacked, is_workbook, unpacked
@@ -42,6 +43,8 @@ class Capabilities:
     pool_regions: pd.DataFrame
     digest: str
     standing: Standing = field(default_factory=Standing)
+    # who pays for a pool's work when not its provider (planner.checks.bearers; none by default)
+    cost_bearers: pd.DataFrame = field(default_factory=bearers.empty)
 
     def vocabulary(self) -> dict[str, list[str]]:
         """Known names by kind, for checking references in missions and policies."""
@@ -183,6 +186,7 @@ def check_tables_present(root: Path, countries: list[str]) -> list[Problem]:
     """Each country has its pool table, and no stray table is silently ignored."""
     problems = []
     expected = {t.filename for t in schema.REFERENCE_TABLES} | {f"{c}.csv" for c in countries}
+    expected.add(bearers.FILE)  # optional, checked by planner.checks.bearers
     for country in countries:
         path = root / f"{country}.csv"
         if not path.exists():
@@ -392,6 +396,11 @@ def load_capabilities(root: Path) -> Capabilities:
     standing, found = load_standing(root, {"country": countries, "task": tasks,
                                            "region": regions, "phase": keys("phases", "phase")})
     problems += found
+    pool_keys = {(c, p) for part in pool_parts
+                 for c, p in part[0][["country", "pool"]].itertuples(index=False)}
+    cost_bearers, found = bearers.load_bearers(
+        root, {"country": countries, "task": tasks, "region": regions}, pool_keys)
+    problems += found
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.file, p.row or 0)))
 
@@ -400,6 +409,7 @@ def load_capabilities(root: Path) -> Capabilities:
     files = [root / t.filename for t in schema.REFERENCE_TABLES]
     files += [root / f"{c}.csv" for c in countries]
     files += [root / POLICIES] if (root / POLICIES).exists() else []
+    files += [root / bearers.FILE] if (root / bearers.FILE).exists() else []
     return Capabilities(
         root=root,
         countries=frames["countries"],
@@ -411,6 +421,7 @@ def load_capabilities(root: Path) -> Capabilities:
         pool_regions=pd.concat([p[2] for p in pool_parts], ignore_index=True),
         digest=digest_files(files, root),
         standing=standing,
+        cost_bearers=cost_bearers,
     )
 
 

@@ -30,7 +30,7 @@ from planner.reports import formats
 analyze_app = typer.Typer(
     help="Sweeps of many solves: resilience (N-1), fairness (Shapley, core), pareto "
     "(trade-off fronts), montecarlo (readiness uncertainty), alternatives (room to "
-    "negotiate).",
+    "negotiate), priorities (each ally's acceptability, the joint plan).",
     no_args_is_help=True, add_completion=False, rich_markup_mode=None,
 )
 
@@ -239,6 +239,24 @@ def alternatives(
 
     run_analysis("alternatives", mission, data, set_flags, workers, scheduler, out, save,
                  force, debug, compute, output_format, resume, deadline, {"slack": slack})
+
+
+@analyze_app.command()
+def priorities(
+    mission: MissionArgument = None,
+    data: DataOption = None, set_flags: SetOption = None, out: AnalysisOutOption = None,
+    save: AnalysisSaveOption = True, force: AnalysisForceOption = False,
+    output_format: AnalysisFormatOption = "text", debug: DebugOption = False,
+) -> None:
+    """Each ally's priorities: how acceptable the least-cost plan is to each ally, who would
+    reject it and why, and the joint plan that maximises the least acceptability."""
+    def compute(instance: Any, execution: Any) -> Any:
+        from planner.analyze.priorities import priorities as analyse
+
+        return analyse(instance)
+
+    run_analysis("priorities", mission, data, set_flags, 1, None, out, save, force, debug,
+                 compute, output_format)
 
 
 def parse_slack(text: str) -> float:

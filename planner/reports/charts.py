@@ -50,7 +50,7 @@ def burden_chart(table: pd.DataFrame, colours: dict[str, str]) -> Markup:
     """Cost, GDP and budget shares (a plan's burden table), grouped by measure, one colour
     per country."""
     plt = pyplot()
-    measures = [("cost_share", "cost share"), ("gdp_share", "GDP share"),
+    measures = [("borne_share", "share of cost borne"), ("gdp_share", "GDP share"),
                 ("budget_share", "defense budget share")]
     figure, axes = plt.subplots(figsize=(6.5, 2.8))
     width = 0.8 / max(len(table), 1)

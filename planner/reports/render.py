@@ -283,17 +283,28 @@ def allocations_detail(plan: Plan, phase: str) -> Table:
     return table
 
 
+def burden_caption(plan: Plan) -> str:
+    """What the burden index divides by, stated wherever the index is shown."""
+    base = "defense budgets" if plan.burden_index_base == "budget" else "GDP"
+    return (f"Burden index = share of the cost borne / share of the allies' {base} (the "
+            f"mission's burden_index_base: {plan.burden_index_base}; above 1: carries more "
+            "than its weight). Provided: the cost (USD m) of the work a country's pools do; "
+            "borne: what it pays, its own pools' work less what others pay for, plus what it "
+            "pays others for (cost_bearers.csv of the tables).")
+
+
 def burden(plan: Plan) -> Table:
-    table = titled("Burden sharing",
-                   caption="Burden index = share of cost / share of alliance GDP "
-                   "(above 1: carries more than its economic weight).", caption_justify="left")
-    for name, justify in [("Country", "left"), ("Cost USD m", "right"),
-                          ("Cost share", "right"), ("GDP share", "right"),
-                          ("Budget share", "right"), ("Burden index", "right")]:
+    table = titled("Burden sharing", caption=burden_caption(plan), caption_justify="left")
+    for name, justify in [("Country", "left"), ("Provided", "right"),
+                          ("Borne", "right"), ("Borne share", "right"),
+                          ("GDP share", "right"), ("Budget share", "right"),
+                          ("Burden index", "right")]:
         table.add_column(name, justify=justify,  # type: ignore[arg-type]
                          no_wrap=name == "Country")
     for c in plan.countries:
-        table.add_row(Text(c.name), number(c.cost), percent(c.cost_share),
+        borne = c.cost if c.cost_borne is None else c.cost_borne
+        borne_share = c.cost_share if c.borne_share is None else c.borne_share
+        table.add_row(Text(c.name), number(c.cost), number(borne), percent(borne_share),
                       percent(c.gdp_share), percent(c.budget_share),
                       "-" if c.burden_index is None else f"{c.burden_index:.2f}")
     return table
@@ -454,6 +465,14 @@ def print_explanation(explanation: Explanation, console: Console, limit: int | N
                                         price_sentence(b.kind, b.price)))
             console.print(Text.assemble("    ", b.sentence, " ", (f"[{b.source}]", "dim")))
         more(e.binding, "binding rows")
+    if e.values:
+        console.print()
+        console.print(Text("What each requirement is worth (USD m per unit left uncovered, "
+                           "in every phase; the shortfall penalty)", style="bold"))
+        for v in cut(e.values):
+            console.print(Text.assemble("  ", (f"{v.task} in {v.region}", "bold"), ": ",
+                                        f"{number(v.value_per_unit, 2)}; {v.basis}"))
+        more(e.values, "values")
     if e.policies:
         console.print()
         console.print(Text("What each policy costs and each link is worth (re-solved without "

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from planner.errors import CONTROL, InputError, Problem
 from planner.reports import charts
 from planner.reports.charts import PALETTE
+from planner.reports.render import burden_caption
 from planner.reports.theatre import theatre_map
 from planner.results.plan import SHORTFALL_TOLERANCE, Plan, priced_but_free
 
@@ -67,8 +68,11 @@ def who_does_what(plan: Plan, phase: str) -> pd.DataFrame:
 
 
 def burden(plan: Plan) -> pd.DataFrame:
-    return pd.DataFrame([{"country": c.country, "name": c.name, "cost": c.cost,
-                          "cost_share": c.cost_share, "gdp_share": c.gdp_share,
+    """Service provided and cost borne side by side; the index against the mission's base."""
+    return pd.DataFrame([{"country": c.country, "name": c.name, "provided": c.cost,
+                          "borne": c.cost if c.cost_borne is None else c.cost_borne,
+                          "borne_share": c.cost_share if c.borne_share is None
+                          else c.borne_share, "gdp_share": c.gdp_share,
                           "budget_share": c.budget_share, "burden_index": c.burden_index}
                          for c in plan.countries])
 
@@ -289,7 +293,8 @@ def report_document(plan: Plan) -> Document:
         document.tables["budgets"] = force.budgets_frame(plan.force)
     free = reconciled(plan, costs)
     document.facts = {"explain": explain_hint(plan),
-                      "reconciled": priced_but_free(free) if free else ""}
+                      "reconciled": priced_but_free(free) if free else "",
+                      "burden_caption": burden_caption(plan)}
     countries = [c.country for c in plan.countries]
     document.charts = {"burden": charts.burden_chart(burden(plan), colours),
                        **{f"heatmap:{phase}": charts.heatmap(who_does_what(plan, phase),

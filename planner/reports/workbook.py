@@ -80,6 +80,7 @@ def tables_workbook(root: Path) -> bytes:
     capabilities = load_capabilities(root)
     names = [f"{t}.csv" for t in ("countries", "tasks", "regions", "phases")]
     names += [f"{c}.csv" for c in capabilities.country_codes]
+    names += ["cost_bearers.csv"] if (root / "cost_bearers.csv").is_file() else []
     book = new_workbook()
     for name in names:
         text = (root / name).read_bytes().decode("utf-8-sig")

@@ -72,6 +72,25 @@ class RequirementPrice(Record):
     marginal_cost: float
 
 
+class RequirementValue(Record):
+    """What a unit of a requirement left uncovered costs the plan, and why (the basis)."""
+
+    task: str
+    region: str
+    value_per_unit: float  # USD m per unit short, in every phase
+    basis: str
+
+
+def requirement_values(plan: Plan) -> list[RequirementValue]:
+    """One value per (task, region), in the mission's order (a value does not vary by phase)."""
+    seen: dict[tuple[str, str], RequirementValue] = {}
+    for c in plan.coverage:
+        seen.setdefault((c.task, c.region), RequirementValue(
+            task=c.task, region=c.region, value_per_unit=c.penalty_per_unit,
+            basis=c.value_basis))
+    return list(seen.values())
+
+
 class PolicyWorth(Record):
     """What a policy (or a link) costs or is worth in this mission, found by re-solving."""
 
@@ -151,6 +170,8 @@ class Explanation(Record):
     binding: list[Binding]
     pools: list[PoolPrice]
     requirements: list[RequirementPrice]
+    # what a unit short of each requirement costs, and why
+    values: list[RequirementValue] = Field(default_factory=list)
     policies: list[PolicyWorth]
     cost_ranges: list[Range]
     rhs_ranges: list[Range]
@@ -199,6 +220,7 @@ def explain(instance: Instance, solver: str = "highs", time_limit: float | None 
                                        required=c.required, shortfall=c.shortfall,
                                        marginal_cost=c.marginal_cost)
                       for c in plan.coverage if c.marginal_cost],
+        values=requirement_values(plan),
         policies=policy_worths(instance, plan, solver, time_limit, mip_gap)
         if solution.objective is not None else [],
         cost_ranges=cost_ranges(model, solution),

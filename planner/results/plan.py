@@ -67,6 +67,8 @@ class Coverage(Record):
     penalty_per_unit: float = Field(validation_alias=AliasChoices("penalty_per_unit",
                                                                   "penalty"))
     marginal_cost: float | None  # dual of the cover row: cost of one more unit required
+    # why a unit short costs penalty_per_unit: a figure, a tier rule, or the one penalty
+    value_basis: str = ""
 
     @property
     def shortfall_penalty(self) -> float:
@@ -75,15 +77,21 @@ class Coverage(Record):
 
 
 class CountryResult(Record):
-    """A country's burden in the plan next to its economic weight."""
+    """A country's burden in the plan next to its economic weight: the cost of the service
+    its pools provide, and the cost it bears (what it pays, for its own pools and others'
+    it pays for; ``planner.checks.bearers``)."""
 
     country: str
     name: str
-    cost: float
-    cost_share: float
+    cost: float  # the cost of the work its own pools do (service provided)
+    cost_share: float  # of the service provided
     gdp_share: float
     budget_share: float
-    burden_index: float | None  # cost share / GDP share; None when GDP share is 0
+    # share of the cost borne / share of the base (GDP or budget: Plan.burden_index_base);
+    # None when that share is 0
+    burden_index: float | None
+    cost_borne: float | None = None  # None: a plan saved before bearers (borne = provided)
+    borne_share: float | None = None
 
 
 class ConstraintResult(Record):
@@ -205,6 +213,7 @@ class Plan(Record):
     objective: float | None
     total_cost: float
     shortfall_penalty: float
+    burden_index_base: str = "gdp"  # gdp | budget: what the burden index divides by
     allocations: list[Allocation]
     coverage: list[Coverage]
     countries: list[CountryResult]
@@ -347,18 +356,20 @@ def share(part: float, whole: float) -> float:
 
 
 def country_results(summary: Summary) -> list[CountryResult]:
-    """Each country's cost, shares and burden index, from the plan's summary."""
+    """Each country's service provided and cost borne, shares and burden index (share borne
+    against the mission's base, GDP or defence budget), from the plan's summary."""
     economy = summary.economy
     results = []
-    for country, name, own, cost_share, gdp_share, budget_share in zip(
+    for country, name, own, cost_share, gdp_share, budget_share, pays, borne_share, index in zip(
             economy.countries, economy.names, summary.cost.tolist(),
             summary.cost_share.tolist(), economy.gdp_share.tolist(),
-            economy.budget_share.tolist(), strict=True):
-        cost_share, gdp_share = clean(cost_share), clean(gdp_share)
+            economy.budget_share.tolist(), summary.borne.tolist(),
+            summary.borne_share.tolist(), summary.burden_index.tolist(), strict=True):
         results.append(CountryResult(
-            country=country, name=name, cost=clean(own), cost_share=cost_share,
-            gdp_share=gdp_share, budget_share=clean(budget_share),
-            burden_index=clean(cost_share / gdp_share) if gdp_share else None,
+            country=country, name=name, cost=clean(own), cost_share=clean(cost_share),
+            gdp_share=clean(gdp_share), budget_share=clean(budget_share),
+            burden_index=None if np.isnan(index) else clean(index),
+            cost_borne=clean(pays), borne_share=clean(borne_share),
         ))
     return results
 
@@ -368,8 +379,7 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
     """Assemble the Plan from a solved model; its numbers come from one Summary."""
     values = solution.units or [0.0] * len(model.units)
     short = solution.shortfalls or [0.0] * len(model.shortfalls)
-    summary = Summarizer.of(model.units, model.shortfalls,
-                            instance.capabilities.countries).summarize(
+    summary = Summarizer.of_instance(instance, model.units, model.shortfalls).summarize(
         np.asarray(values, dtype=float), np.asarray(short, dtype=float), solution.status,
         solution.objective)
     units = model.units.drop(columns="var").assign(units=values)
@@ -394,6 +404,7 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
             delivered=clean(delivered),
             shortfall=missing, penalty_per_unit=clean(req.penalty),
             marginal_cost=None if pd.isna(price) else float(price),
+            value_basis=req.value_basis,
         ))
 
     constraints = [
@@ -438,6 +449,7 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
         objective=solution.objective,
         total_cost=clean(summary.employment_cost),
         shortfall_penalty=clean(summary.penalty),
+        burden_index_base=instance.mission.burden_index_base,
         allocations=allocations,
         coverage=coverage,
         countries=country_results(summary),

@@ -148,7 +148,8 @@ class SavedAnalysis(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: Literal["resilience", "fairness", "pareto", "montecarlo", "alternatives"]
+    kind: Literal["resilience", "fairness", "pareto", "montecarlo", "alternatives",
+                  "priorities"]
     mission: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,99}$")]
     title: Text
     findings: list[Text]

@@ -1,6 +1,9 @@
 """What a solved model comes to, computed in one place: each country's employment cost and
-share of it, next to its share of GDP and of defence budgets (the burden index), and what
-the plan delivers and leaves short of each requirement.
+share of it (the service its pools provide), the cost it bears (what it pays, its own pools'
+work and others' it pays for: ``cost_bearers.csv``, ``planner.checks.bearers``), next to its
+share of GDP and of defence budgets (the burden index: share borne over the share of the
+mission's ``burden_index_base``), and what the plan delivers and leaves short of each
+requirement.
 
 The Plan (``make_plan``) and every sweep's per-case record (``Prepared.outcome``: Monte
 Carlo, resilience, fairness, Pareto, alternatives) take their numbers from a ``Summary``;
@@ -14,10 +17,15 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from planner.checks.bearers import empty, payers
+
+if TYPE_CHECKING:
+    from planner.scenario.instance import Instance
 
 REQUIREMENT = ["task", "region", "phase"]
 NOTHING_EMPLOYED = 1e-12  # USD m: a sweep record's employment cost below it is solver noise
@@ -71,7 +79,8 @@ class Summary:
     status: str
     objective: float | None
     economy: Economy
-    cost: np.ndarray  # employment cost per country, USD m
+    cost: np.ndarray  # employment cost per country (service its pools provide), USD m
+    borne: np.ndarray  # cost each country bears (pays), USD m; adds up to the same total
     shortfall: np.ndarray  # per requirement, in the task's unit
     required: np.ndarray
     penalty_per_unit: np.ndarray  # USD m per unit short
@@ -101,11 +110,28 @@ class Summary:
         return shares(self.cost)
 
     @property
+    def borne_share(self) -> np.ndarray:
+        """Each country's share of the employment cost it bears (0 when nothing is
+        employed)."""
+        return shares(self.borne, self.employment_cost)
+
+    @property
+    def borne_by_country(self) -> dict[str, float]:
+        return dict(zip(self.countries, self.borne.tolist(), strict=True))
+
+    @property
+    def base_share(self) -> np.ndarray:
+        """The share the burden index divides by: of GDP, or of defence budgets."""
+        return (self.economy.budget_share if self.summarizer.burden_index_base == "budget"
+                else self.economy.gdp_share)
+
+    @property
     def burden_index(self) -> np.ndarray:
-        """Cost share over GDP share; NaN where the GDP share is 0."""
-        gdp = self.economy.gdp_share
+        """Share of the cost borne over the base share (GDP or budget); NaN where the base
+        share is 0."""
+        base = self.base_share
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(gdp > 0, self.cost_share / np.where(gdp > 0, gdp, 1.0), np.nan)
+            return np.where(base > 0, self.borne_share / np.where(base > 0, base, 1.0), np.nan)
 
     @functools.cached_property
     def delivered(self) -> np.ndarray:
@@ -122,17 +148,20 @@ class Summary:
 
     def record(self) -> dict[str, Any]:
         """The per-case record of a sweep: objective, its two parts, each country's
-        employment cost and each requirement's shortfall."""
+        employment cost (provided and borne) and each requirement's shortfall."""
         return {"status": self.status, "objective": float(self.objective or 0.0),
                 "employment_cost": self.employment_cost, "penalty": self.penalty,
-                "cost": self.cost_by_country, "shortfall": self.shortfall.tolist()}
+                "cost": self.cost_by_country, "borne": self.borne_by_country,
+                "shortfall": self.shortfall.tolist()}
 
 
 @dataclass(frozen=True)
 class Summarizer:
     """A model's columns mapped to what the summary adds them into: each units column's
     country (position in the economy), cost per unit, delivery per unit and requirement
-    (-1: a cell no requirement names, such as one a retain-at-home floor opens)."""
+    (-1: a cell no requirement names, such as one a retain-at-home floor opens), and who
+    pays what share of each column's cost (``paid_column``, ``payer``, ``paid_share``: one
+    entry per column and payer, from ``planner.checks.bearers.payers``)."""
 
     economy: Economy
     country: np.ndarray
@@ -141,32 +170,55 @@ class Summarizer:
     requirement: np.ndarray
     required: np.ndarray
     penalty_per_unit: np.ndarray
+    paid_column: np.ndarray
+    payer: np.ndarray
+    paid_share: np.ndarray
+    burden_index_base: str = "gdp"  # gdp | budget: what the burden index divides by
 
     @classmethod
-    def of(cls, units: pd.DataFrame, requirements: pd.DataFrame,
-           countries: pd.DataFrame) -> Summarizer:
-        """From the model's units table (country, task, region, phase, unit_cost,
-        delivers), its requirements (task, region, phase, amount, penalty) and the tables'
-        countries; the requirement of each column is found by joining on its keys."""
+    def of(cls, units: pd.DataFrame, requirements: pd.DataFrame, countries: pd.DataFrame,
+           bearers: pd.DataFrame | None = None, burden_index_base: str = "gdp"
+           ) -> Summarizer:
+        """From the model's units table (country, pool, task, region, phase, unit_cost,
+        delivers), its requirements (task, region, phase, amount, penalty), the tables'
+        countries and cost bearers; the requirement of each column is found by joining on
+        its keys."""
         economy = Economy.of(countries)
         country = pd.Categorical(units["country"], categories=list(economy.countries)).codes
         if (country < 0).any():
             raise ValueError("a units column's country is not in the countries table")
         at = pd.MultiIndex.from_frame(requirements[REQUIREMENT]).get_indexer(
             pd.MultiIndex.from_frame(units[REQUIREMENT])) if len(units) else np.zeros(0, int)
+        paid = payers(units, empty() if bearers is None else bearers)
+        payer = pd.Categorical(paid["payer"], categories=list(economy.countries)).codes
+        if (payer < 0).any():
+            raise ValueError("a cost bearer is not in the countries table")
         return cls(economy, np.asarray(country, dtype=np.int64),
                    units["unit_cost"].to_numpy(dtype=float),
                    units["delivers"].to_numpy(dtype=float), np.asarray(at, dtype=np.int64),
                    requirements["amount"].to_numpy(dtype=float),
-                   requirements["penalty"].to_numpy(dtype=float))
+                   requirements["penalty"].to_numpy(dtype=float),
+                   paid["position"].to_numpy(dtype=np.int64), np.asarray(payer, np.int64),
+                   paid["share"].to_numpy(dtype=float), burden_index_base)
+
+    @classmethod
+    def of_instance(cls, instance: Instance, units: pd.DataFrame,
+                    requirements: pd.DataFrame) -> Summarizer:
+        """For a model of an instance: its countries, cost bearers and burden base."""
+        return cls.of(units, requirements, instance.capabilities.countries,
+                      instance.capabilities.cost_bearers,
+                      instance.mission.burden_index_base)
 
     def summarize(self, units: np.ndarray, shortfall: np.ndarray, status: str,
                   objective: float | None) -> Summary:
         """The summary of one solution (units and shortfall values in the model's order)."""
         units = np.asarray(units, dtype=float)
-        cost = np.bincount(self.country, weights=units * self.unit_cost,
-                           minlength=len(self.economy.countries))
-        return Summary(status, objective, self.economy, cost,
+        spent = units * self.unit_cost
+        n = len(self.economy.countries)
+        cost = np.bincount(self.country, weights=spent, minlength=n)
+        borne = np.bincount(self.payer, weights=spent[self.paid_column] * self.paid_share,
+                            minlength=n)
+        return Summary(status, objective, self.economy, cost, borne,
                        np.asarray(shortfall, dtype=float), self.required,
                        self.penalty_per_unit, self, units)
 

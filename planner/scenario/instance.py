@@ -18,11 +18,12 @@ from planner.checks.validate import Capabilities
 from planner.errors import InputError, Problem
 from planner.inputs.load import Where
 from planner.scenario.force import expand_mission, expand_policies
+from planner.scenario.values import requirement_values
 from planner.schema.mission import Mission, Override, Requirement
 from planner.schema.policy import Policy, check_flags, condition_holds
 from planner.schema.sustainment import Period, Span, Transfer, Use, calendar
 
-REQUIREMENT_COLUMNS = ["task", "region", "phase", "amount", "penalty", "note"]
+REQUIREMENT_COLUMNS = ["task", "region", "phase", "amount", "penalty", "note", "value_basis"]
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,9 @@ def taking_part(capabilities: Capabilities, countries: list[str] | None) -> Capa
     def kept(frame: pd.DataFrame) -> pd.DataFrame:
         return frame[frame["country"].isin(chosen)].reset_index(drop=True)
 
+    bearers = capabilities.cost_bearers
     return dataclasses.replace(capabilities, countries=kept(capabilities.countries),
+                               cost_bearers=kept(bearers[bearers["bearer"].isin(chosen)]),
                                pools=kept(capabilities.pools),
                                deliveries=kept(capabilities.deliveries),
                                pool_regions=kept(capabilities.pool_regions))
@@ -190,12 +193,26 @@ def concerns_only(policy: Policy, countries: set[str]) -> bool:
     return policy.concerns_only(countries)
 
 
-def requirement_table(mission: Mission) -> pd.DataFrame:
-    """One row per (task, region, phase) with its amount and shortfall penalty."""
-    default = mission.objective.shortfall_penalty
+def requirement_table(mission: Mission, capabilities: Capabilities,
+                      spans: Sequence[Span] = ()) -> pd.DataFrame:
+    """One row per (task, region, phase) with its amount, its value per unit left uncovered
+    (the shortfall penalty) and the basis of that value (``planner.scenario.values``), from the
+    tables as the mission applies them. A phase split into periods (``spans``) weighs each
+    period's value by its share of the phase: costs and values are per phase."""
+    values = requirement_values(mission, capabilities.pools, capabilities.deliveries,
+                                capabilities.pool_regions)
+    weight = {s.name: s.weight for s in spans}
+
+    def valued(task: str, region: str, phase: str) -> tuple[float, str]:
+        value, basis = values[(task, region)]
+        share = weight.get(phase, 1.0)
+        if share == 1.0:
+            return value, basis
+        return value * share, f"{basis}; x {share:.4g}, the period's share of its phase"
+
     rows = [
-        (req.task, req.region, phase, amount,
-         default if req.penalty is None else req.penalty, req.note)
+        (req.task, req.region, phase, amount, *valued(req.task, req.region, phase)[:1],
+         req.note, valued(req.task, req.region, phase)[1])
         for req in mission.requirements
         for phase, amount in req.by_phase().items()
     ]
@@ -304,6 +321,9 @@ def apply_mission(capabilities: Capabilities, mission: Mission, mission_file: st
     settings = settings or {}
     mission = expand_mission(mission)
     flags = effective_flags(capabilities, mission, settings)
+    # values come from every country's pools, so that they do not depend on who takes part:
+    # a coalition, or a mission naming fewer allies, prices a shortfall as the whole does
+    valued, _ = apply_overrides(capabilities, list(mission.overrides))
     capabilities = taking_part(capabilities, mission.countries)
     present = set(capabilities.countries["country"])
     changed, overrides = apply_overrides(
@@ -313,9 +333,9 @@ def apply_mission(capabilities: Capabilities, mission: Mission, mission_file: st
     applied = in_periods(mission, list(spans))
     if applied is not mission:
         policies = tuple(in_periods_policy(p, list(spans)) for p in policies)
-    return Instance(changed, applied, requirement_table(applied), mission_file, flags,
-                    settings, policies, active_links(capabilities, mission, flags), overrides,
-                    file_flags(capabilities, mission), added_overrides, where, spans)
+    return Instance(changed, applied, requirement_table(applied, valued, spans), mission_file,
+                    flags, settings, policies, active_links(capabilities, mission, flags),
+                    overrides, file_flags(capabilities, mission), added_overrides, where, spans)
 
 
 def periods_of(spans: list[Span], phases: str | list[str] | None) -> list[str] | None:
@@ -336,16 +356,15 @@ def in_periods_policy(policy: Policy, spans: list[Span]) -> Policy:
 
 def in_periods(mission: Mission, spans: list[Span]) -> Mission:
     """The mission with each phase split into its periods: the periods become the phases the
-    model plans for, each requirement holds in every period of its phase with the period's
-    share of its penalty. A mission whose phases are one period each is returned as it is:
-    its plan is exactly the plan without periods."""
+    model plans for, each requirement holds in every period of its phase (its value per unit
+    short is weighted by the period's share of the phase in ``requirement_table``). A
+    mission whose phases are one period each is returned as it is: its plan is exactly the
+    plan without periods."""
     if all(s.name == s.phase for s in spans):
         return mission
-    default = mission.objective.shortfall_penalty
     requirements = [
         Requirement(task=req.task, region=req.region, phase=span.name, amount=amount,
-                    penalty=(default if req.penalty is None else req.penalty) * span.weight,
-                    note=req.note)
+                    penalty=req.penalty, tier=req.tier, note=req.note)
         for req in mission.requirements
         for phase, amount in req.by_phase().items()
         for span in spans if span.phase == phase]

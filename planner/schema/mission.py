@@ -70,6 +70,13 @@ REQUIREMENT_TWICE = refusal(
     {"task": "isr", "region": "japan", "amount": {"crisis": 2}})
 
 
+PENALTY_AND_TIER = refusal(
+    "Requirement", "Both a `penalty` (a value given as a figure) and a `tier` (a value "
+    "derived by the tier rule).", "'penalty' and 'tier' both set the value: keep one",
+    {"task": "isr", "region": "japan", "phase": "crisis", "amount": 1, "penalty": 50,
+     "tier": "vital"})
+
+
 class Requirement(Frozen):
     """How much of a task the alliance must deliver in a region, in one or several phases.
 
@@ -86,14 +93,23 @@ class Requirement(Frozen):
         "phase: amount, e.g. {crisis: 4, conflict: 8}.")
     penalty: Amount | None = Field(
         default=None,
-        description="USD m per unit of the task left uncovered; default: the objective's.",
+        description="The requirement's value: USD m per unit of the task left uncovered. "
+        "Default: from its tier (tier, else the objective's task_tiers), else the "
+        "objective's shortfall_penalty.",
     )
+    tier: Identifier | None = Field(
+        default=None,
+        description="A priority tier of the objective's tiers: the value per unit is the "
+        "tier's factor times the cost per task unit of the dearest pool able to deliver the "
+        "task in the region. Default: the objective's task_tiers for the task.")
     note: str = Field(
         default="", description="Where the amount comes from: 'assumption: ...' or a "
         "public_facts row.")
 
     @model_validator(mode="after")
     def _phase_given_once(self) -> Requirement:
+        if self.penalty is not None and self.tier is not None:
+            raise PENALTY_AND_TIER.error()
         if isinstance(self.amount, dict):
             if self.phase is not None:
                 raise PHASE_AND_MAPPING.error()
@@ -310,6 +326,40 @@ class Objective(Frozen):
         "sets its own penalty. Set it well above any unit cost so that shortfalls happen only "
         "when capacity or policy leaves no other way.",
     )
+    tiers: dict[Identifier, Annotated[float, Field(gt=0, le=schema.LARGEST,
+                                                   allow_inf_nan=False)]] = Field(
+        default={}, description="Priority tiers and their factors, e.g. {vital: 10, major: "
+        "5}: a requirement of a tier is worth the factor times the cost per task unit of "
+        "the dearest pool able to deliver its task in its region.")
+    task_tiers: dict[Identifier, Identifier] = Field(
+        default={}, description="The tier of each task's requirements, e.g. "
+        "{ground_deterrence: vital}; a requirement's own tier or penalty comes first.")
+    values_source: str = Field(
+        default="", description="Where the tiers and their factors come from: "
+        "'assumption: ...' or a public_facts row; shown with every value.")
+
+
+class Priorities(Frozen):
+    """One ally's threat perception: how much it cares about each region and task. A
+    requirement's weight for the ally is its region's weight (1 for every region when none is
+    named; 0 for a region not named) times its task's (1 for a task not named)."""
+
+    regions: dict[Identifier, Annotated[float, Field(ge=0, le=schema.LARGEST,
+                                                     allow_inf_nan=False)]] = Field(
+        default={}, description="Weight per region, e.g. {korean_peninsula: 3, japan: 1}; "
+        "regions not named weigh 0 (none named: every region weighs 1).")
+    tasks: dict[Identifier, Annotated[float, Field(ge=0, le=schema.LARGEST,
+                                                   allow_inf_nan=False)]] = Field(
+        default={}, description="Weight per task, multiplying the region's; tasks not named "
+        "weigh 1.")
+    source: str = Field(
+        default="", description="Where the weights come from: 'assumption: ...' or a "
+        "public_facts row.")
+
+    def weight(self, task: str, region: str) -> float:
+        """How much the ally cares about a requirement of this task in this region."""
+        by_region = self.regions.get(region, 0.0) if self.regions else 1.0
+        return by_region * self.tasks.get(task, 1.0)
 
 
 PHASES_TWICE = refusal(
@@ -392,6 +442,15 @@ class Mission(Frozen):
         "pools as COUNTRY/pool.")
     objective: Objective = Field(
         default=Objective(), description="What the plan minimises; see Objective.")
+    priorities: dict[Annotated[str, Field(pattern=schema.COUNTRY_PATTERN)], Priorities] = Field(
+        default={}, description="Each ally's priorities over regions and tasks (its threat "
+        "perception), for planner analyze priorities: how acceptable a plan is to each ally "
+        "and the joint plan that the least satisfied ally finds most acceptable.")
+    burden_index_base: Literal["gdp", "budget"] = Field(
+        default="gdp", description="What the burden index divides each ally's share of the "
+        "cost it bears by: gdp (its share of the allies' GDP: in-theatre cost against the "
+        "whole economy) or budget (its share of the allies' defense budgets: against what "
+        "it spends on defense).")
     uncertainty: Uncertainty | None = Field(
         default=None, description="Readiness spreads for planner analyze montecarlo; a "
         "mission that extends another replaces its parent's uncertainty whole.")
@@ -701,6 +760,8 @@ def check_mission(mission: Mission, vocabulary: dict[str, list[str]],
         if name not in phases:
             message, hint = unknown("phase", name, phases)
             problems.append(where.problem(("phases", index), message, hint))
+    problems += check_tiers(mission, tasks, where)
+    problems += check_priorities(mission, vocabulary, where)
     seen: dict[tuple[str, str, str], tuple[Any, ...]] = {}
     for index, req in enumerate(mission.requirements):
         base = ("requirements", index)
@@ -722,6 +783,47 @@ def check_mission(mission: Mission, vocabulary: dict[str, list[str]],
                     first=where.place(seen[key])), "merge the two into one amount"))
             else:
                 seen[key] = path
+    return problems
+
+
+def check_priorities(mission: Mission, vocabulary: dict[str, list[str]],
+                     where: Where) -> list[Problem]:
+    """Priorities name countries, regions and tasks of the tables."""
+    problems = []
+    for country, given in mission.priorities.items():
+        base = ("priorities", country)
+        if country not in vocabulary["country"]:
+            problems.append(where.problem(base, *unknown("country", country,
+                                                         vocabulary["country"])))
+        for part, kind in (("regions", "region"), ("tasks", "task")):
+            for name in getattr(given, part):
+                if name not in vocabulary[kind]:
+                    problems.append(where.problem((*base, part, name),
+                                                  *unknown(kind, name, vocabulary[kind])))
+    return problems
+
+
+DECLARE_TIERS = "declare it with its factor in objective.tiers, e.g. {vital: 10}"
+
+
+def check_tiers(mission: Mission, tasks: list[str], where: Where) -> list[Problem]:
+    """Tiers named by tasks and requirements are among the objective's tiers; task_tiers
+    name tasks of the tables."""
+    tiers = list(mission.objective.tiers)
+    problems = []
+    for task, tier in mission.objective.task_tiers.items():
+        path = ("objective", "task_tiers", task)
+        if task not in tasks:
+            message, hint = unknown("task", task, tasks)
+            problems.append(where.problem(path, message, hint))
+        if tier not in tiers:
+            message, hint = unknown("tier", tier, tiers)
+            problems.append(where.problem(path, message, hint if tiers else DECLARE_TIERS))
+    for index, req in enumerate(mission.requirements):
+        if req.tier is not None and req.tier not in tiers:
+            message, hint = unknown("tier", req.tier, tiers)
+            problems.append(where.problem(("requirements", index, "tier"), message,
+                                          hint if tiers else DECLARE_TIERS))
     return problems
 
 
