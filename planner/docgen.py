@@ -156,7 +156,7 @@ def capability_tables_page(data_root: Path) -> str:
              "## Files\n",
              table(["file", "one row per", "what it holds"],
                    [[code(t.filename), code(t.key), text(t.description)]
-                    for t in (*schema.REFERENCE_TABLES, schema.POOLS)]
+                    for t in (*schema.REFERENCE_TABLES, schema.POOLS, *schema.OPTIONAL_TABLES)]
                    + [[code("policies.yaml"), "-",
                        "Scenario flags and the standing legal and political constraints "
                        "(optional). Its keys are in the [mission reference]"
@@ -179,7 +179,7 @@ def capability_tables_page(data_root: Path) -> str:
              "assumption, as `assumption: <why>`. The "
              "[data-source register](data-sources.md) lists every shipped row with its "
              "sources.\n"]
-    for entry in (*schema.REFERENCE_TABLES, schema.POOLS):
+    for entry in (*schema.REFERENCE_TABLES, schema.POOLS, *schema.OPTIONAL_TABLES):
         parts.append(f"\n## `{entry.filename}`\n")
         parts.append(f"{text(entry.description)} Key: {code(entry.key)}.\n\n")
         parts.append(table(COLUMN_HEAD, column_rows(entry.columns)))

@@ -314,7 +314,7 @@ def documented_rows(page: str) -> dict[str, list[str]]:
 
 def test_capability_reference_lists_every_column_the_schema_declares() -> None:
     documented = documented_rows("capability-tables.md")
-    for table in (*schema.REFERENCE_TABLES, schema.POOLS):
+    for table in (*schema.REFERENCE_TABLES, schema.POOLS, *schema.OPTIONAL_TABLES):
         expected = list(table.column_names)
         if table is schema.POOLS:
             expected += [schema.TASK_DELIVERY.name, schema.TASK_COST.name]
@@ -325,6 +325,8 @@ def sample(column: schema.Column, key: str) -> str:
     """A valid cell for a documented column of a tiny table."""
     if column.name == "home_region":
         return "r1"
+    if column.name == "production":
+        return schema.PRODUCTION[0]
     if column.kind == "number":
         return str(column.minimum if column.minimum is not None else 1)
     return {"id": key, "country": "AAA", "regions": schema.ALL_REGIONS}.get(column.kind, "text")
@@ -336,10 +338,11 @@ def test_loader_accepts_every_documented_column_and_refuses_others(tmp_path: Pat
 
     documented = documented_rows("capability-tables.md")
     keys = {"countries.csv": "AAA", "tasks.csv": "t1", "regions.csv": "r1", "phases.csv": "p1",
-            "<country>.csv": "pool1"}
+            "<country>.csv": "pool1", "platforms.csv": "pool1"}
 
     def write(name: str, columns: list[str], extra: dict[str, str]) -> None:
-        table = next(t for t in (*schema.REFERENCE_TABLES, schema.POOLS) if t.filename == name)
+        table = next(t for t in (*schema.REFERENCE_TABLES, schema.POOLS, *schema.OPTIONAL_TABLES)
+                     if t.filename == name)
         cells = [extra.get(c) or sample(table.column(c), keys[name]) for c in columns]
         target = tmp_path / ("AAA.csv" if table is schema.POOLS else name)
         target.write_text(",".join(columns) + "\n" + ",".join(cells) + "\n", encoding="utf-8")

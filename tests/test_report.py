@@ -230,8 +230,8 @@ def test_compare_html_numbers_are_the_plans(comparison: Path,
 def test_compare_csv_are_the_plans(comparison: Path, plans: dict[str, Plan]) -> None:
     tables = comparison / "tables"
     assert sorted(p.name for p in tables.iterdir()) == [
-        ".planner-manifest.json", "allocation_changes.csv", "cost_shares.csv", "headline.csv",
-        "inputs.csv"]
+        ".planner-manifest.json", "allocation_changes.csv", "cohesion.csv", "cost_shares.csv",
+        "headline.csv", "inputs.csv"]
     base, suspended = plans["baseline"], plans["gsomia_suspended"]
 
     shares = {r["country"]: r for r in read_csv(tables / "cost_shares.csv")}
@@ -347,8 +347,9 @@ def test_compare_md_has_pipe_tables_with_the_plans_numbers(comparison_md: str,
                     "## What differs in the inputs", "## Shortfalls",
                     "## Constraints that shaped each plan", "## What was solved"):
         assert section in comparison_md
-    # headline, shares, allocations, inputs, constraints of each plan, what was solved
-    assert assert_tables_intact(comparison_md) == 7
+    # headline, shares, allocations, inputs, cohesion, constraints of each plan, what was
+    # solved
+    assert assert_tables_intact(comparison_md) == 8
     for name, plan in plans.items():
         assert plan.objective is not None
         assert re.search(rf"^\| {name} \| optimal \| {re.escape(one(plan.objective))} \|",
@@ -356,7 +357,7 @@ def test_compare_md_has_pipe_tables_with_the_plans_numbers(comparison_md: str,
     assert "| flag | gsomia | active | suspended |" in comparison_md
     assert "| link | japan_korea_intelligence | active | inactive |" in comparison_md
     html = rendered_markdown(comparison_md)
-    assert html.count("<table>") == 7 and "<script" not in html
+    assert html.count("<table>") == 8 and "<script" not in html
 
 
 # --- planner report taiwan-contingency --format md ----------------------------------------
@@ -532,7 +533,7 @@ def hostile_comparison(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_compare_csv_cells_never_start_a_formula(hostile_comparison: Path) -> None:
     written = sorted((hostile_comparison / "t").glob("*.csv"))
-    assert len(written) == 4
+    assert len(written) == 5
     for path in written:
         text = path.read_text(encoding="utf-8")
         assert "HYPERLINK" not in text and "alert(" not in text  # no free text reaches them

@@ -189,6 +189,9 @@ def sourced_rows(data_root: Path, missions_root: Path) -> list[SourcedRow]:
         frame = getattr(caps, entry.name)
         rows += [SourcedRow(f"capabilities/{entry.filename}", str(key), str(src))
                  for key, src in zip(frame[entry.key], frame["source"], strict=True)]
+    marked = caps.platforms
+    rows += [SourcedRow("capabilities/platforms.csv", f"{c}/{p}", str(s))
+             for c, p, s in zip(marked["country"], marked["pool"], marked["source"], strict=True)]
     for country in caps.countries["country"]:
         pools = caps.pools[caps.pools["country"] == country]
         rows += [SourcedRow(f"capabilities/{country}.csv", str(p), str(s))

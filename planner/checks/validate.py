@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.checks import bearers
+from planner.checks import bearers, platforms
 from planner.errors import InputError, Problem, suggest, unknown
 from planner.inputs.load import ROW, RawTable, digest_files, label_for, read_csv, read_yaml
 from planner.inputs.workbook import Unpacked, is_workbook, unpacked
@@ -45,6 +45,8 @@ class Capabilities:
     standing: Standing = field(default_factory=Standing)
     # who pays for a pool's work when not its provider (planner.checks.bearers; none by default)
     cost_bearers: pd.DataFrame = field(default_factory=bearers.empty)
+    # pools that are common or co-produced platforms (planner.checks.platforms; optional)
+    platforms: pd.DataFrame = field(default_factory=platforms.empty)
 
     def vocabulary(self) -> dict[str, list[str]]:
         """Known names by kind, for checking references in missions and policies."""
@@ -187,6 +189,7 @@ def check_tables_present(root: Path, countries: list[str]) -> list[Problem]:
     problems = []
     expected = {t.filename for t in schema.REFERENCE_TABLES} | {f"{c}.csv" for c in countries}
     expected.add(bearers.FILE)  # optional, checked by planner.checks.bearers
+    expected |= {t.filename for t in schema.OPTIONAL_TABLES}  # planner.checks.platforms
     for country in countries:
         path = root / f"{country}.csv"
         if not path.exists():
@@ -401,6 +404,8 @@ def load_capabilities(root: Path) -> Capabilities:
     cost_bearers, found = bearers.load_bearers(
         root, {"country": countries, "task": tasks, "region": regions}, pool_keys)
     problems += found
+    marked, found = platforms.load_platforms(root, countries, pool_keys)
+    problems += found
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.file, p.row or 0)))
 
@@ -410,6 +415,7 @@ def load_capabilities(root: Path) -> Capabilities:
     files += [root / f"{c}.csv" for c in countries]
     files += [root / POLICIES] if (root / POLICIES).exists() else []
     files += [root / bearers.FILE] if (root / bearers.FILE).exists() else []
+    files += [root / platforms.FILE] if (root / platforms.FILE).exists() else []
     return Capabilities(
         root=root,
         countries=frames["countries"],
@@ -422,6 +428,7 @@ def load_capabilities(root: Path) -> Capabilities:
         digest=digest_files(files, root),
         standing=standing,
         cost_bearers=cost_bearers,
+        platforms=marked,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from rich import box
 from rich.console import Console
 from rich.measure import Measurement
+from rich.padding import Padding
 from rich.table import Column, Table
 from rich.text import Text
 
@@ -372,6 +373,11 @@ def print_plan(plan: Plan, console: Console, detail: bool = False) -> None:
         print_policies(plan, console)
     console.print()
     console.print(burden(plan))
+    if plan.cohesion is not None:
+        console.print()
+        console.print("Cohesion and asset specificity")
+        for line in plan.cohesion.sentences():
+            console.print(Padding(Text(line), (0, 0, 0, 2)))
     if plan.stocks:
         console.print()
         console.print(stock_over_time(plan))

@@ -77,6 +77,41 @@ def burden(plan: Plan) -> pd.DataFrame:
                          for c in plan.countries])
 
 
+def cohesion_table(plan: Plan) -> pd.DataFrame:
+    """Each common or co-produced platform: who fields it, its share of the plan's cost and
+    of each task it delivers (planner.results.cohesion)."""
+    rows = [{"platform": p.platform, "allies": ", ".join(p.allies),
+             "production": p.production, "used_by": ", ".join(p.used_by) or "-",
+             "cost": p.cost, "cost_share": p.cost_share,
+             "tasks": "; ".join(f"{t.task} {t.share:.1%}" for t in p.tasks) or "-"}
+            for p in (plan.cohesion.platforms if plan.cohesion else [])]
+    return pd.DataFrame(rows, columns=["platform", "allies", "production", "used_by", "cost",
+                                       "cost_share", "tasks"])
+
+
+def cohesion_findings(plan: Plan) -> list[str]:
+    """The plan's cohesion measures in sentences (none for a plan saved before them)."""
+    return plan.cohesion.sentences() if plan.cohesion else []
+
+
+def cohesion_changes(plans: list[Plan]) -> pd.DataFrame:
+    """The cohesion measures of each plan side by side: the common platforms' share of the
+    cost, the links relied on, the cost borne for another's yards and munitions and the
+    stock shipped between allies."""
+    rows = []
+    for plan in plans:
+        c = plan.cohesion
+        rows.append({
+            "plan": label(plan),
+            "platform_cost_share": c.platform_cost_share if c else None,
+            "links_relied_on": (", ".join(u.link for u in c.links if u.relies) or "-")
+            if c else "-",
+            "borne_for_others_work": sum(d.cost for d in c.dependence) if c else None,
+            "stock_shipped": sum(s.amount for s in c.shipments) if c else None})
+    return pd.DataFrame(rows, columns=["plan", "platform_cost_share", "links_relied_on",
+                                       "borne_for_others_work", "stock_shipped"])
+
+
 def shaping_constraints(plan: Plan) -> pd.DataFrame:
     """Policy rows at their limit with a price, with sentence and source (for a plan with
     no prices, every policy row at its limit)."""
@@ -287,6 +322,7 @@ def report_document(plan: Plan) -> Document:
         "constraints": shaping_constraints(plan),
         "worths": costs,
         "stocks": stock_table(plan),
+        "cohesion": cohesion_table(plan),
     }
     if plan.force is not None:
         document.tables["orders"] = force.orders_frame(plan.force)
@@ -294,7 +330,8 @@ def report_document(plan: Plan) -> Document:
     free = reconciled(plan, costs)
     document.facts = {"explain": explain_hint(plan),
                       "reconciled": priced_but_free(free) if free else "",
-                      "burden_caption": burden_caption(plan)}
+                      "burden_caption": burden_caption(plan),
+                      "cohesion": cohesion_findings(plan)}
     countries = [c.country for c in plan.countries]
     document.charts = {"burden": charts.burden_chart(burden(plan), colours),
                        **{f"heatmap:{phase}": charts.heatmap(who_does_what(plan, phase),
@@ -340,6 +377,7 @@ def compare_document(plans: list[Plan]) -> Document:
         "shortfalls": {label(p): shortfall_table(p) for p in plans},
         "constraints": {label(p): shaping_constraints(p) for p in plans},
         "stocks": {label(p): stock_table(p) for p in plans if p.stocks},
+        "cohesion": cohesion_changes(plans),
     }
     first, second = label(plans[0]), label(plans[1])
     document.charts = {"shares": charts.share_change_chart(share_changes(plans), colours,
@@ -357,7 +395,8 @@ def comparison_tables(document: Document) -> dict[str, pd.DataFrame]:
     """The comparison's tables as CSV-ready frames, by file name."""
     tables = document.tables
     return {"headline.csv": tables["headline"], "inputs.csv": tables["inputs"],
-            "cost_shares.csv": tables["shares"], "allocation_changes.csv": tables["allocations"]}
+            "cost_shares.csv": tables["shares"], "allocation_changes.csv": tables["allocations"],
+            "cohesion.csv": tables["cohesion"]}
 
 
 def fmt(value: Any, kind: str = "number") -> str:

@@ -22,6 +22,7 @@ from planner.inputs.workbook import (
     cell_value,
     sheet_name,
 )
+from planner.schema import tables as schema
 
 
 def new_workbook() -> Any:
@@ -80,7 +81,9 @@ def tables_workbook(root: Path) -> bytes:
     capabilities = load_capabilities(root)
     names = [f"{t}.csv" for t in ("countries", "tasks", "regions", "phases")]
     names += [f"{c}.csv" for c in capabilities.country_codes]
-    names += ["cost_bearers.csv"] if (root / "cost_bearers.csv").is_file() else []
+    names += [name for name in ("cost_bearers.csv", *(t.filename for t in
+                                                    schema.OPTIONAL_TABLES))
+              if (root / name).is_file()]
     book = new_workbook()
     for name in names:
         text = (root / name).read_bytes().decode("utf-8-sig")

@@ -20,6 +20,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from planner.formulation.families import key_columns, legacy_keys
 from planner.formulation.model import PlanningModel
+from planner.results.cohesion import Cohesion, cohesion
 from planner.results.force import ForceResults, force_results
 from planner.results.stocks import (
     StockPeriod,
@@ -29,7 +30,14 @@ from planner.results.stocks import (
     stock_results,
 )
 from planner.results.summary import Summarizer, Summary
-from planner.scenario.instance import Instance, changed_flags, flags_text, override_label, plan_name
+from planner.scenario.instance import (
+    Instance,
+    changed_flags,
+    every_policy,
+    flags_text,
+    override_label,
+    plan_name,
+)
 from planner.schema.mission import Mission
 from planner.solving.gap import proof
 from planner.solving.solve import Solution, clean
@@ -229,6 +237,9 @@ class Plan(Record):
     stock_cost: float = 0.0
     stock_shortfalls: list[StockShortfall] = []  # shortfalls an empty stock explains
     force: ForceResults | None = None  # a multi-year (force-development) plan's years
+    # common platforms' share, links relied on, dependence on another's yards and munitions
+    # (planner.results.cohesion); None: a plan saved before these measures
+    cohesion: Cohesion | None = None
     created_at: str
 
     @property
@@ -427,6 +438,14 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
     leads = [Lead(policy=row.policy, task=row.task, region=row.region, country=row.country)
              for row, value in zip(model.leads.itertuples(index=False), solution.leads,
                                    strict=False) if value > 0.5]
+    capabilities = instance.capabilities
+    measures = cohesion(
+        used, capabilities.platforms,
+        [p for p in every_policy(capabilities, instance.mission) if p.is_link],
+        {link.name for link in instance.links},
+        dict(zip(capabilities.countries["country"], capabilities.countries["home_region"],
+                 strict=True)),
+        capabilities.cost_bearers, transfers)
     return Plan(
         mission=PlanMission.of(instance.mission),
         mission_file=instance.mission_file,
@@ -460,5 +479,6 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
         stock_periods=stock_periods, stocks=stocks, transfers=transfers,
         stock_cost=clean(stock_cost), stock_shortfalls=stock_shortfalls,
         force=force,
+        cohesion=measures,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )

@@ -182,3 +182,27 @@ TASK_COST = Column(
 )
 
 REFERENCE_TABLES: tuple[Table, ...] = (COUNTRIES, TASKS, REGIONS, PHASES)
+
+PLATFORMS = Table(
+    name="platforms",
+    filename="platforms.csv",
+    key="pool",
+    description=(
+        "Optional. Pools that are common or co-produced platforms of the allies (Aegis, P-8, "
+        "PAC-3, F-35), one row per pool so marked: the plan reports the share of its cost and "
+        "of each task's delivery they carry (cohesion and asset specificity)."
+    ),
+    columns=(
+        Column("country", "country", "The pool's country (a row of countries.csv)."),
+        Column("pool", "id", "The pool, a row of the country's pool table."),
+        Column("platform", "id", "The platform the pool fields or builds, e.g. aegis, p8, "
+               "pac3, f35: pools of several allies with the same platform share it."),
+        Column("production", "text", "common (the same platform in several allies' forces) "
+               "or co-produced (built under licence or jointly with another ally)."),
+        SOURCE,
+    ),
+)
+PRODUCTION = ("common", "co-produced")
+
+# Tables a capability folder may leave out (the loader checks them when present).
+OPTIONAL_TABLES: tuple[Table, ...] = (PLATFORMS,)
