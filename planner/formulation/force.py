@@ -119,10 +119,10 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
     acquire["var"] = pd.Series(new_columns(
         ACQUIRE.labels(acquire), repeat(pulp.LpContinuous)), index=acquire.index, dtype=object)
 
-    pools = caps.pools[["country", "pool", "quantity", "readiness"]]
     growable = {(a.country, a.pool) for a in force.acquisitions}
     fleet_rows = []
-    for c, p, quantity, readiness in pools.itertuples(index=False):
+    for c, p, quantity, readiness in zip(*listed(caps.pools, "country", "pool", "quantity",
+                                                 "readiness"), strict=True):
         if quantity <= 0 and (c, p) not in growable:
             continue
         for year in force.snapshots:
@@ -136,45 +136,47 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
 
     # Objective: discount the snapshots, add the orders.
     objective = model.problem.objective
-    weight = {o: force.weight(o) for o in force.snapshots}
+    weight = {phase: force.weight(year) for phase, year in year_of.items()}
     for frame in (model.units, model.shortfalls):
-        for var, phase in zip(frame["var"], frame["phase"], strict=True):
-            if var in objective:
-                objective[var] = objective[var] * weight[year_of[phase]]
-    for var, year, cost in zip(acquire["var"], acquire["year"], acquire["unit_cost"],
-                               strict=True):
-        objective[var] = force.discount(int(year)) * float(cost)
+        for var, phase in zip(*listed(frame, "var", "phase"), strict=True):
+            coefficient = objective.get(var)
+            if coefficient is not None:
+                objective[var] = coefficient * weight[phase]
+    discount = {year: force.discount(year) for year in force.years}
+    for var, year, cost in zip(*listed(acquire, "var", "year", "unit_cost"), strict=True):
+        objective[var] = discount[year] * cost
 
-    fielded_var = {(c, p, y): v for c, p, y, v in fielded[
-        ["country", "pool", "year", "var"]].itertuples(index=False)}
-    readiness_of = {(c, p): r for c, p, r in fielded[["country", "pool", "readiness"]]
-                    .itertuples(index=False)}
+    fielded_var = {(c, p, y): v for c, p, y, v in zip(
+        *listed(fielded, "country", "pool", "year", "var"), strict=True)}
+    readiness_of = {(c, p): r for c, p, r in zip(
+        *listed(fielded, "country", "pool", "readiness"), strict=True)}
     # Plain lookups, built once: a table filter per row costs a millisecond.
     orders_of: dict[tuple[str, str], list[tuple[int, int, pulp.LpVariable]]] = defaultdict(list)
     by_order_year: dict[tuple[str, int], list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
     by_delivery: dict[tuple[str, int], list[pulp.LpVariable]] = defaultdict(list)
-    for c, p, line, year, service, until, cost, var in acquire[
-            ["country", "pool", "line", "year", "in_service", "until", "unit_cost", "var"]
-    ].itertuples(index=False):
-        orders_of[(c, p)].append((int(service), int(until), var))
-        by_order_year[(c, int(year))].append((var, float(cost)))
-        by_delivery[(line, int(service))].append(var)
+    for c, p, line, year, service, until, cost, var in zip(*listed(
+            acquire, "country", "pool", "line", "year", "in_service", "until", "unit_cost",
+            "var"), strict=True):
+        orders_of[(c, p)].append((service, until, var))
+        by_order_year[(c, year)].append((var, cost))
+        by_delivery[(line, service)].append(var)
 
     # fleet[c,p,o]: fielded <= owned.
-    for row in fielded.itertuples(index=False):
-        delivered = [v for service, until, v in orders_of.get((row.country, row.pool), [])
-                     if service <= row.year < until]
-        expr = pulp.LpAffineExpression([(row.var, 1.0)] + [(v, -1.0) for v in delivered])
-        retired = row.table - row.owned_before
+    sources = fleet_sources(force)
+    for c, p, year, table, owned_before, var in zip(*listed(
+            fielded, "country", "pool", "year", "table", "owned_before", "var"), strict=True):
+        delivered = [v for service, until, v in orders_of.get((c, p), [])
+                     if service <= year < until]
+        expr = pulp.LpAffineExpression([(var, 1.0)] + [(v, -1.0) for v in delivered])
+        retired = table - owned_before
         model.add(
             FLEET.row(
-                {"country": row.country, "pool": row.pool, "year": row.year},
-                f"{names[row.country]} fields at most the {row.pool} it owns in {row.year}: "
-                f"{row.table:g} in the table"
+                {"country": c, "pool": p, "year": year},
+                f"{names[c]} fields at most the {p} it owns in {year}: {table:g} in the table"
                 + (f", less {retired:g} retired" if retired else "")
-                + (", plus those delivered by then" if len(delivered) else "") + ".",
-                fleet_source(force, row.country, row.pool, caps)),
-            expr <= row.owned_before)
+                + (", plus those delivered by then" if delivered else "") + ".",
+                "; ".join([f"capabilities/{c}.csv ({p})", *sources.get((c, p), [])])),
+            expr <= owned_before)
 
     # pool[c,p,h_o]: employ at most readiness x fielded.
     for name, row in list(model.rows.items()):
@@ -230,9 +232,9 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
     # budget[c,y]
     gdp = dict(zip(caps.countries["country"], caps.countries["gdp_usd_bn"], strict=True))
     running: dict[tuple[str, int], list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
-    for c, phase, var, cost in model.units[["country", "phase", "var", "unit_cost"]].itertuples(
-            index=False):
-        running[(c, year_of[phase])].append((var, float(cost)))
+    for c, phase, var, cost in zip(*listed(model.units, "country", "phase", "var",
+                                           "unit_cost"), strict=True):
+        running[(c, year_of[phase])].append((var, cost))
     for budget in force.budgets:
         for year in force.years:
             snapshot = force.snapshot_of(year)
@@ -269,7 +271,18 @@ def on_limit(limit: dict[int, float], year: int) -> float:
     return on_year(limit, year)
 
 
-def fleet_source(force: ForceDevelopment, country: str, pool: str, caps: object) -> str:
-    """The sources of a fleet row: the table's, and the retirements'."""
-    sources = [r.source for r in force.retirements if r.country == country and r.pool == pool]
-    return "; ".join(dict.fromkeys([f"capabilities/{country}.csv ({pool})", *sources]))
+def fleet_sources(force: ForceDevelopment) -> dict[tuple[str, str], list[str]]:
+    """The sources of the retirements of each pool, once each (a fleet row cites them after
+    the table's)."""
+    sources: dict[tuple[str, str], dict[str, None]] = defaultdict(dict)
+    for r in force.retirements:
+        sources[(r.country, r.pool)][r.source] = None
+    return {key: list(found) for key, found in sources.items()}
+
+
+def listed(frame: pd.DataFrame, *columns: str) -> list[list[Any]]:
+    """Columns of a table as plain Python lists (numbers as int and float), to loop over:
+    iterating a text column of pandas costs a microsecond an item."""
+    return [frame[column].to_numpy(dtype=object).tolist()
+            if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])
+            else frame[column].tolist() for column in columns]
