@@ -188,6 +188,54 @@ def test_a_floor_above_the_pledge_is_a_located_error(tmp_path: Path) -> None:
     assert problem.column == "force.budgets[0].floor_amount" and problem.row is not None
 
 
+def test_an_order_is_credited_the_service_it_gives_after_the_horizon(tmp_path: Path) -> None:
+    """KOR has no ship and needs 1 in 2026-2028 (100 per unit short); a ship costs 60, serves
+    from the year it is ordered for 4 years (2026-2029 if ordered in 2026); the discount
+    rate is 10%; employment is free.
+
+    It is bought in 2026 and serves one year after 2028: a straight-line credit of 1/4 of
+    its price, 15, discounted from 2029: objective 60 - 15 / 1.1^3 = 48.730278... With
+    ``end_of_horizon: none`` it pays the full 60.
+    """
+    data = tiny_data(tmp_path / "d", cost=0)
+    given = dict(discount_rate=0.1, lines=[KOR_YARD],
+                 acquisitions=[{**buy(60, 0), "service_life": 4}])
+    plan = solve(tmp_path, data, 1, 100, **given)
+    assert plan.objective == pytest.approx(60 - 15 / 1.1**3)
+    [order] = plan.force.orders
+    assert (order.year, order.cost, order.credit) == (2026, pytest.approx(60),
+                                                      pytest.approx(15))
+    assert plan.force.discounted_end_credit == pytest.approx(15 / 1.1**3)
+    from planner.reports.force import objective_sentence
+
+    said = objective_sentence(plan, plan.force)
+    assert "acquisitions 60.0 - credit for service after 2028 11.3" in said
+    assert "straight-line share of its price for the years it serves after 2028" in said
+    full = solve(tmp_path, data, 1, 100, end_of_horizon="none", **given)
+    assert full.objective == pytest.approx(60)
+    assert [o.credit for o in full.force.orders] == [0]
+
+
+def test_the_credit_lets_a_late_order_pay_for_the_years_it_serves(tmp_path: Path) -> None:
+    """KOR needs 1 ship in 2028 only (50 short); a ship costs 60 and serves 10 years from
+    the year it is ordered; no discounting.
+
+    Charged in full, no order pays (60 > 50): objective 50. With the straight-line credit an
+    order in 2028 costs 60 - 60 x 9/10 = 6 (in 2026, 60 - 60 x 7/10 = 18): ordered in 2028,
+    objective 6.
+    """
+    data = tiny_data(tmp_path / "d", cost=0)
+    given = dict(lines=[KOR_YARD], acquisitions=[{**buy(60, 0), "service_life": 10}],
+                 changes=[dict(task="sea_control", region="sea", phase="conflict",
+                               amounts={2026: 0, 2027: 0, 2028: 1}, source="test")])
+    plan = solve(tmp_path, data, 1, 50, **given)
+    assert plan.objective == pytest.approx(6)
+    assert orders(plan) == {("KOR", "kor_yard", 2028): pytest.approx(1)}
+    full = solve(tmp_path, data, 1, 50, end_of_horizon="none", **given)
+    assert full.objective == pytest.approx(50)
+    assert orders(full) == {}
+
+
 def test_co_production_uses_another_countrys_yard(tmp_path: Path) -> None:
     """The USA has no ship and needs 3 in 2026 and 2027 (1000 per unit short); a ship costs
     100 (the buyer pays), serves from the year after its order and costs 1 a year employed.
@@ -388,8 +436,9 @@ def test_report_and_compare_read_a_multi_year_plan(tmp_path: Path) -> None:
                            cwd=tmp_path)
         assert done.returncode == 1, done.stderr  # 2026 is short in both
     orders = (tmp_path / "plans" / "buy" / "orders.csv").read_text(encoding="utf-8")
-    assert orders.splitlines() == ["country,pool,line,builder,year,in_service,units,cost",
-                                   "KOR,ddg,kor_yard,KOR,2026,2027,1.0,150.0"]
+    assert orders.splitlines() == [
+        "country,pool,line,builder,year,in_service,units,cost,credit",
+        "KOR,ddg,kor_yard,KOR,2026,2027,1.0,150.0,0.0"]
     assert (tmp_path / "plans" / "buy" / "budgets.csv").exists()
     done = run_planner("report", "plans/buy", "--format", "md", "--out", "buy.md",
                        cwd=tmp_path)

@@ -21,9 +21,11 @@ Rows:
   cost in the snapshot that stands for y <= c's pledge for y;
 - ``budget_floor[c,y]``: the same spending >= c's floor for y, where its budget has one.
 
-Objective: sum over years of (1 + r)^-(y - first) * acquisition cost, plus each snapshot's
-employment cost and shortfall penalty weighted by the discount factors of the years it
-stands for.
+Objective: sum over years of (1 + r)^-(y - first) * acquisition cost, less the
+end-of-horizon credit of each order (the straight-line share of its service life left after
+the last year, times its cost, discounted from the year after the last; ``end_of_horizon``),
+plus each snapshot's employment cost and shortfall penalty weighted by the discount factors of
+the years it stands for.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from planner.scenario.instance import Instance
 from planner.schema.force import ForceDevelopment, phase_label
 
 ACQUIRE_KEYS = ["country", "pool", "line", "builder", "year", "in_service", "until",
-                "unit_cost"]
+                "unit_cost", "credit"]
 
 ACQUIRE = declare("acquire", "column", ("country", "pool", "line", "year"),
                   "Units of a pool a country orders on a production line or yard in a year.")
@@ -82,8 +84,9 @@ def snapshot_phases(force: ForceDevelopment) -> dict[str, int]:
 
 
 def acquisition_table(force: ForceDevelopment) -> pd.DataFrame:
-    """One row per possible order: option, line and year of order (deliveries after the
-    last year are left out: they serve no year of the plan)."""
+    """One row per possible order: option, line and year of order, with the share of its
+    price credited for the service left after the last year (deliveries after the last
+    year are left out: they serve no year of the plan)."""
     builders = {line.name: line.country for line in force.lines}
     open_to = {line.name: line.buyers for line in force.lines}
     rows = []
@@ -96,7 +99,8 @@ def acquisition_table(force: ForceDevelopment) -> pd.DataFrame:
                 service = year + option.lead_time
                 until = service + option.service_life if option.service_life else 10**4
                 rows.append((option.country, option.pool, line, builders[line], year,
-                             service, until, float(option.unit_cost)))
+                             service, until, float(option.unit_cost),
+                             force.end_credit(service, option.service_life)))
     return pd.DataFrame(rows, columns=ACQUIRE_KEYS)
 
 
@@ -143,8 +147,10 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
             if coefficient is not None:
                 objective[var] = coefficient * weight[phase]
     discount = {year: force.discount(year) for year in force.years}
-    for var, year, cost in zip(*listed(acquire, "var", "year", "unit_cost"), strict=True):
-        objective[var] = discount[year] * cost
+    after = force.discount(force.last_year + 1)
+    for var, year, cost, credit in zip(*listed(acquire, "var", "year", "unit_cost", "credit"),
+                                       strict=True):
+        objective[var] = discount[year] * cost - after * credit * cost
 
     fielded_var = {(c, p, y): v for c, p, y, v in zip(
         *listed(fielded, "country", "pool", "year", "var"), strict=True)}

@@ -34,10 +34,24 @@ def objective_sentence(plan: Plan, force: ForceResults) -> str:
     """What the objective of a multi-year plan adds up, with its basis."""
     return (f"{figure(plan.objective or 0.0)} USD m, discounted at "
             f"{100 * force.discount_rate:g}% a year to {force.first_year}: acquisitions "
-            f"{figure(force.discounted_acquisition_cost)} + employment "
-            f"{figure(force.discounted_employment_cost)} + shortfall penalty "
-            f"{figure(force.discounted_shortfall_penalty)} (each operating year counts for "
-            "itself and the years until the next)")
+            f"{figure(force.discounted_acquisition_cost)}"
+            + (f" - credit for service after {force.last_year} "
+               f"{figure(force.discounted_end_credit)}"
+               if force.discounted_end_credit else "")
+            + f" + employment {figure(force.discounted_employment_cost)} + shortfall "
+            f"penalty {figure(force.discounted_shortfall_penalty)} (each operating year "
+            "counts for itself and the years until the next; "
+            + end_sentence(force) + ")")
+
+
+def end_sentence(force: ForceResults) -> str:
+    """How the orders count the service they give after the horizon: stated with the
+    objective and the orders, which it shapes."""
+    if force.end_of_horizon == "none":
+        return f"an order pays its full price, whatever service it gives after {force.last_year}"
+    return (f"an order with a service life is credited the straight-line share of its price "
+            f"for the years it serves after {force.last_year}, discounted from "
+            f"{force.last_year + 1}")
 
 
 def year_columns(table: object, years: list[int]) -> None:
@@ -63,6 +77,8 @@ def orders_table(force: ForceResults) -> Table:
     for key, by_year in grouped.items():
         table.add_row(*key, *(figure(by_year.get(y, 0.0), 2) for y in years),
                       figure(cost[key]))
+    table.caption = f"USD m: the price paid; {end_sentence(force)}."
+    table.caption_justify = "left"
     return table
 
 
@@ -205,9 +221,12 @@ def orders_frame(force: ForceResults) -> pd.DataFrame:
     """One row per order: buyer, pool, line, builder, year ordered, in service, units, USD m."""
     return pd.DataFrame([{"buyer": o.country, "pool": o.pool, "built_by": o.builder,
                           "line": o.line, "ordered": o.year, "in_service": o.in_service,
-                          "units": o.units, "cost_usd_m": o.cost} for o in force.orders],
+                          "units": o.units, "cost_usd_m": o.cost,
+                          f"credit_after_{force.last_year}": o.credit}
+                         for o in force.orders],
                         columns=["buyer", "pool", "built_by", "line", "ordered",
-                                 "in_service", "units", "cost_usd_m"])
+                                 "in_service", "units", "cost_usd_m",
+                                 f"credit_after_{force.last_year}"])
 
 
 def budgets_frame(force: ForceResults) -> pd.DataFrame:

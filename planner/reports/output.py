@@ -51,7 +51,7 @@ def frames(plan: Plan) -> dict[str, pd.DataFrame]:
         f = plan.force
         force = {
             "orders.csv": table(f.orders, ["country", "pool", "line", "builder", "year",
-                                           "in_service", "units", "cost"]),
+                                           "in_service", "units", "cost", "credit"]),
             "fleets.csv": table(f.fleets, ["country", "pool", "year", "table", "retired",
                                            "delivered", "owned", "fielded"]),
             "budgets.csv": table(f.budgets, ["country", "year", "pledge", "acquisitions",

@@ -499,7 +499,16 @@ def environment(output_format: str = "html") -> Environment:
     env.filters["header"] = header
     env.globals["label"] = label
     env.globals["share_formats"] = share_formats
+    env.globals["force_end"] = force_end
     return env
+
+
+def force_end(force: Any) -> str:
+    """How a multi-year plan's orders count the service after its horizon (its report says
+    it with the objective)."""
+    from planner.reports.force import end_sentence
+
+    return end_sentence(force)
 
 
 def chart_files(document: Document, folder: str) -> dict[str, tuple[str, str]]:

@@ -34,6 +34,7 @@ class Order(Record):
     in_service: int
     units: float
     cost: float  # USD m, undiscounted
+    credit: float = 0.0  # USD m, undiscounted: the value of the service left after last_year
 
 
 class Fleet(Record):
@@ -108,6 +109,8 @@ class ForceResults(Record):
     discounted_acquisition_cost: float
     discounted_employment_cost: float = 0.0
     discounted_shortfall_penalty: float = 0.0
+    end_of_horizon: str = "none"  # how orders count the service after last_year
+    discounted_end_credit: float = 0.0  # the orders' credit for it, discounted
 
 
 def value_of(duals: dict[str, float], name: str) -> float | None:
@@ -134,7 +137,9 @@ def force_results(instance: Any, model: Any, duals: dict[str, float],
     bought = acquire[acquire["units"] > 1e-9]
     orders = [Order(country=r.country, pool=r.pool, line=r.line, builder=r.builder,
                     year=int(r.year), in_service=int(r.in_service), units=r.units,
-                    cost=clean(r.units * r.unit_cost)) for r in bought.itertuples(index=False)]
+                    cost=clean(r.units * r.unit_cost),
+                    credit=clean(r.units * r.unit_cost * r.credit))
+              for r in bought.itertuples(index=False)]
     fleets = []
     for r in fm.fielded.itertuples(index=False):
         mine = bought[(bought["country"] == r.country) & (bought["pool"] == r.pool)
@@ -198,6 +203,9 @@ def force_results(instance: Any, model: Any, duals: dict[str, float],
         years=years, acquisition_cost=clean(sum(o.cost for o in orders)),
         discounted_acquisition_cost=clean(sum(o.cost * force.discount(o.year)
                                               for o in orders)),
+        end_of_horizon=force.end_of_horizon,
+        discounted_end_credit=clean(sum(o.credit for o in orders)
+                                    * force.discount(force.last_year + 1)),
         discounted_employment_cost=clean(sum(y.employment_cost * weight[y.year]
                                              for y in years)),
         discounted_shortfall_penalty=clean(sum(y.shortfall_penalty * weight[y.year]

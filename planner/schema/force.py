@@ -14,7 +14,7 @@ them, years before the first or after the last hold the nearest given value.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -32,6 +32,7 @@ Rate = Annotated[float, Field(ge=-0.5, le=1, allow_inf_nan=False)]
 PerYear = dict[Year, Amount]
 
 DEFAULT_DISCOUNT_RATE = 0.03  # real, per year; see ForceDevelopment.discount_rate
+DEFAULT_END_OF_HORIZON = "straight_line"  # see ForceDevelopment.end_of_horizon
 
 
 def on_year(path: dict[int, float], year: int) -> float:
@@ -212,7 +213,7 @@ class Acquisition(Frozen):
         "first year).")
     service_life: Annotated[int, Field(ge=1, le=80)] | None = Field(
         default=None, description="Years a new unit serves before it retires (default: "
-        "beyond the horizon).")
+        "beyond the horizon, and no end-of-horizon credit: see end_of_horizon).")
     source: str = Field(description="A row of public_facts.md, or 'assumption: ...'.")
 
 
@@ -297,6 +298,16 @@ class ForceDevelopment(Frozen):
         default=DEFAULT_DISCOUNT_RATE, description="Real discount rate per year; a cost in "
         "year y counts (1 + rate)^-(y - first_year). Default 0.03: an assumption, a common "
         "real rate in public investment appraisal; vary it to test the plan.")
+    end_of_horizon: Literal["straight_line", "none"] = Field(
+        default=DEFAULT_END_OF_HORIZON, description="What an order is charged for the "
+        "service it would give after last_year. 'straight_line' (the default): its price less "
+        "a credit for the years of its service_life left after last_year, straight-line (a "
+        "ship with a 30-year life that serves 2 years of the horizon is credited 28/30 of its "
+        "price), discounted from the year after last_year; so an order late in the horizon "
+        "pays for the years it serves in it, as the multi-period investment models of energy "
+        "planning (PyPSA, GenX) count only the annuities within the horizon. 'none': the "
+        "full price, whatever the service left. An order without a service_life gets no "
+        "credit.")
     budgets: list[Budget] = Field(default=[], description="Pledges per country and year.")
     personnel: list[Personnel] = Field(default=[], description="Personnel limits per "
                                        "country and year.")
@@ -337,6 +348,15 @@ class ForceDevelopment(Frozen):
 
     def discount(self, year: int) -> float:
         return float((1.0 + self.discount_rate) ** -(year - self.first_year))
+
+    def end_credit(self, in_service: int, service_life: int | None) -> float:
+        """The share of an order's price credited for the service it gives after the last
+        year (0 without a service life, or with ``end_of_horizon: none``): the years of
+        service life left after last_year over the service life, straight-line."""
+        if self.end_of_horizon == "none" or service_life is None:
+            return 0.0
+        left = min(service_life, in_service + service_life - (self.last_year + 1))
+        return max(0, left) / service_life
 
     def weight(self, snapshot: int) -> float:
         """What one unit of a snapshot's cost counts in the objective: the discount factors
