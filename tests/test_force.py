@@ -236,6 +236,27 @@ def test_the_credit_lets_a_late_order_pay_for_the_years_it_serves(tmp_path: Path
     assert orders(full) == {}
 
 
+def test_whole_orders_make_a_mip(tmp_path: Path) -> None:
+    """The binding-budget case (2 ships needed in 2026 and 2027, 100 per unit short, a ship
+    60 in service the year ordered, a pledge of 90 a year) with orders in whole units.
+
+    The LP orders 1.5 ships in 2026 and 0.5 in 2027: 170. In whole ships 2026 affords 1
+    (one short, 100) and 2027 another: 60 + 100 + 60 = 220 (one ship only: 60 + 200 = 260;
+    two in 2027: 200 + 120 = 320).
+    """
+    data = tiny_data(tmp_path / "d", cost=0)
+    given = dict(last_year=2027, lines=[KOR_YARD], acquisitions=[buy(60, 0)],
+                 budgets=[dict(country="KOR", amount={2026: 90}, source="test")])
+    plan = solve(tmp_path, data, 2, 100, whole_orders=True, **given)
+    assert plan.problem_class == "MIP"
+    assert plan.objective == pytest.approx(220)
+    assert orders(plan) == {("KOR", "kor_yard", 2026): pytest.approx(1),
+                            ("KOR", "kor_yard", 2027): pytest.approx(1)}
+    assert plan.force.whole_orders
+    lp = solve(tmp_path, data, 2, 100, **given)
+    assert (lp.problem_class, lp.objective) == ("LP", pytest.approx(170))
+
+
 def test_co_production_uses_another_countrys_yard(tmp_path: Path) -> None:
     """The USA has no ship and needs 3 in 2026 and 2027 (1000 per unit short); a ship costs
     100 (the buyer pays), serves from the year after its order and costs 1 a year employed.

@@ -7,7 +7,8 @@ year y of the horizon:
 Columns:
 - ``acquire[c,p,l,y] >= 0``: units of pool p ordered by c in year y, built on line l (a
   line in another country is co-production: c pays, the line's country builds); in service
-  from y + lead time, and for the service life after that;
+  from y + lead time, and for the service life after that; whole numbers with
+  ``whole_orders`` (a MIP);
 - ``fielded[c,p,o] >= 0``: units of p that c fields (crews and operates) in operating year o.
 
 Rows:
@@ -75,6 +76,7 @@ class ForceModel:
     limits: dict[tuple[str, int], float] = field(default_factory=dict)
     floors: dict[tuple[str, int], float] = field(default_factory=dict)
     snapshot_of_phase: dict[str, int] = field(default_factory=dict)
+    integer: bool = False  # orders in whole units (a MIP)
 
 
 def snapshot_phases(force: ForceDevelopment) -> dict[str, int]:
@@ -121,7 +123,9 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
 
     acquire = acquisition_table(force)
     acquire["var"] = pd.Series(new_columns(
-        ACQUIRE.labels(acquire), repeat(pulp.LpContinuous)), index=acquire.index, dtype=object)
+        ACQUIRE.labels(acquire),
+        repeat(pulp.LpInteger if force.whole_orders else pulp.LpContinuous)),
+        index=acquire.index, dtype=object)
 
     growable = {(a.country, a.pool) for a in force.acquisitions}
     fleet_rows = []
@@ -200,7 +204,8 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
             f"{names[c]} can employ at most {readiness:g} of the {p} it fields in {year} in "
             f"{phase}, shared among its tasks and regions."))
 
-    force_model = ForceModel(acquire, fielded, snapshot_of_phase=year_of)
+    force_model = ForceModel(acquire, fielded, snapshot_of_phase=year_of,
+                             integer=force.whole_orders and bool(len(acquire)))
 
     # personnel[c,o]
     crews = {(crew.country, crew.pool): crew.per_unit for crew in force.crews}

@@ -73,7 +73,8 @@ class PlanningModel:
     @property
     def integer(self) -> bool:
         """Whether the model has integer or binary columns (a MIP)."""
-        return bool(len(self.leads)) or any(v.cat == pulp.LpInteger for v in self.units["var"])
+        return (bool(len(self.leads)) or bool(self.force is not None and self.force.integer)
+                or any(v.cat == pulp.LpInteger for v in self.units["var"]))
 
     @property
     def columns(self) -> list[pulp.LpVariable]:

@@ -62,8 +62,9 @@ def year_columns(table: object, years: list[int]) -> None:
 def orders_table(force: ForceResults) -> Table:
     years = list(range(force.first_year, force.last_year + 1))
     table = titled("Orders: units ordered per year, paid by the buyer in the year of the "
-                   "order, in service after the lead time (an LP: a fraction is a share of "
-                   "a unit, read it as a rate)")
+                   "order, in service after the lead time "
+                   + ("(whole units: whole_orders)" if force.whole_orders else
+                      "(an LP: a fraction is a share of a unit, read it as a rate)"))
     for name in ("Buyer", "Pool", "Built by"):
         table.add_column(name, no_wrap=True)
     year_columns(table, years)

@@ -110,6 +110,7 @@ class ForceResults(Record):
     discounted_employment_cost: float = 0.0
     discounted_shortfall_penalty: float = 0.0
     end_of_horizon: str = "none"  # how orders count the service after last_year
+    whole_orders: bool = False  # orders in whole units (a MIP)
     discounted_end_credit: float = 0.0  # the orders' credit for it, discounted
 
 
@@ -203,7 +204,7 @@ def force_results(instance: Any, model: Any, duals: dict[str, float],
         years=years, acquisition_cost=clean(sum(o.cost for o in orders)),
         discounted_acquisition_cost=clean(sum(o.cost * force.discount(o.year)
                                               for o in orders)),
-        end_of_horizon=force.end_of_horizon,
+        end_of_horizon=force.end_of_horizon, whole_orders=force.whole_orders,
         discounted_end_credit=clean(sum(o.credit for o in orders)
                                     * force.discount(force.last_year + 1)),
         discounted_employment_cost=clean(sum(y.employment_cost * weight[y.year]

@@ -308,6 +308,11 @@ class ForceDevelopment(Frozen):
         "planning (PyPSA, GenX) count only the annuities within the horizon. 'none': the "
         "full price, whatever the service left. An order without a service_life gets no "
         "credit.")
+    whole_orders: bool = Field(
+        default=False, description="Orders in whole units: a mixed-integer program, solved "
+        "by HiGHS's branch and bound (slower; the marginal values are then those of the LP "
+        "with the orders fixed at their values). Default false: an LP, whose fractional "
+        "orders read as rates (1.5 ships: three ships every two years).")
     budgets: list[Budget] = Field(default=[], description="Pledges per country and year.")
     personnel: list[Personnel] = Field(default=[], description="Personnel limits per "
                                        "country and year.")
