@@ -82,8 +82,8 @@ def write_instance(gap: Instance, out: Path) -> Path:
               ["country", "name", "gdp_usd_bn", "defense_budget_usd_bn", "home_region",
                "source"],
               [[c, f"Agent {c}", 1000, 10, "", ASSUMPTION] for c in codes])
-    write_csv(data / "tasks.csv", ["task", "unit", "description", "source"],
-              [[t, "jobs done", f"Job {t}", ASSUMPTION] for t in jobs])
+    write_csv(data / "tasks.csv", ["task", "unit", "per", "description", "source"],
+              [[t, "jobs done", "level", f"Job {t}", ASSUMPTION] for t in jobs])
     write_csv(data / "regions.csv", ["region", "description", "source"],
               [["theatre", "Where every job is done", ASSUMPTION]])
     write_csv(data / "phases.csv", ["phase", "description", "source"],

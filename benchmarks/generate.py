@@ -86,8 +86,9 @@ def generate(size: Size, out: Path, name: str = "bench", seed: int = SEED) -> Pa
                "source"],
               [[c, f"Country {c}", number(rng.uniform(200, 20000)),
                 number(rng.uniform(5, 500)), homes.get(c, ""), ASSUMPTION] for c in codes])
-    write_csv(data / "tasks.csv", ["task", "unit", "description", "source"],
-              [[t, "units on station", f"Synthetic task {t}", ASSUMPTION] for t in tasks])
+    write_csv(data / "tasks.csv", ["task", "unit", "per", "description", "source"],
+              [[t, "units on station", "level", f"Synthetic task {t}", ASSUMPTION]
+               for t in tasks])
     write_csv(data / "regions.csv", ["region", "description", "source"],
               [[r, f"Synthetic region {r}", ASSUMPTION] for r in regions])
     write_csv(data / "phases.csv", ["phase", "description", "source"],

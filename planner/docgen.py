@@ -128,6 +128,8 @@ KIND_TEXT: dict[str, str] = {
               "has one",
     "regions": f"region identifiers separated by `{schema.REGION_SEPARATOR}`, or "
                f"`{schema.ALL_REGIONS}` for every region",
+    "choice": "one of the words the column's allowed range lists; a blank cell takes the "
+              "default when the column has one",
 }
 
 
@@ -156,7 +158,8 @@ def capability_tables_page(data_root: Path) -> str:
              "## Files\n",
              table(["file", "one row per", "what it holds"],
                    [[code(t.filename), code(t.key), text(t.description)]
-                    for t in (*schema.REFERENCE_TABLES, schema.POOLS, *schema.OPTIONAL_TABLES)]
+                    for t in (*schema.REFERENCE_TABLES, schema.POOLS, *schema.OPTIONAL_TABLES,
+                              *schema.STOCK_TABLES)]
                    + [[code("policies.yaml"), "-",
                        "Scenario flags and the standing legal and political constraints "
                        "(optional). Its keys are in the [mission reference]"
@@ -179,16 +182,16 @@ def capability_tables_page(data_root: Path) -> str:
              "assumption, as `assumption: <why>`. The "
              "[data-source register](data-sources.md) lists every shipped row with its "
              "sources.\n"]
-    for entry in (*schema.REFERENCE_TABLES, schema.POOLS, *schema.OPTIONAL_TABLES):
+    for entry in (*schema.REFERENCE_TABLES, schema.POOLS, *schema.OPTIONAL_TABLES,
+                  *schema.STOCK_TABLES):
         parts.append(f"\n## `{entry.filename}`\n")
         parts.append(f"{text(entry.description)} Key: {code(entry.key)}.\n\n")
         parts.append(table(COLUMN_HEAD, column_rows(entry.columns)))
         if entry is schema.POOLS:
-            parts.append("\nPer-task columns, two for each task of `tasks.csv` (both "
+            parts.append("\nPer-task columns, three for each task of `tasks.csv` (all "
                          "optional; a pool table needs only the columns of the tasks its "
                          "pools can do):\n\n")
-            parts.append(table(COLUMN_HEAD, column_rows((schema.TASK_DELIVERY,
-                                                         schema.TASK_COST))))
+            parts.append(table(COLUMN_HEAD, column_rows(schema.TASK_COLUMNS)))
     parts.append(vocabulary_section(caps))
     parts.append(adding_section())
     return "".join(parts)

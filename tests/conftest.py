@@ -36,8 +36,8 @@ def write_tiny(root: Path, countries: dict[str, tuple[float, float]], tasks: lis
         {"country": c, "name": f"Country {c}", "gdp_usd_bn": g, "defense_budget_usd_bn": b,
          "home_region": (homes or {}).get(c, ""), "source": "test"}
         for c, (g, b) in countries.items()])
-    write_csv(root / "tasks.csv", [{"task": t, "unit": "units", "description": t,
-                                    "source": "test"} for t in tasks])
+    write_csv(root / "tasks.csv", [{"task": t, "unit": "units", "per": "level",
+                                    "description": t, "source": "test"} for t in tasks])
     write_csv(root / "regions.csv", [{"region": r, "description": r, "source": "test"}
                                      for r in regions])
     write_csv(root / "phases.csv", [{"phase": p, "description": p, "source": "test"}

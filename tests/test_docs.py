@@ -314,10 +314,11 @@ def documented_rows(page: str) -> dict[str, list[str]]:
 
 def test_capability_reference_lists_every_column_the_schema_declares() -> None:
     documented = documented_rows("capability-tables.md")
-    for table in (*schema.REFERENCE_TABLES, schema.POOLS, *schema.OPTIONAL_TABLES):
+    for table in (*schema.REFERENCE_TABLES, schema.POOLS, *schema.OPTIONAL_TABLES,
+                  *schema.STOCK_TABLES):
         expected = list(table.column_names)
         if table is schema.POOLS:
-            expected += [schema.TASK_DELIVERY.name, schema.TASK_COST.name]
+            expected += [c.name for c in schema.TASK_COLUMNS]
         assert documented[table.filename] == expected, table.filename
 
 
@@ -329,6 +330,8 @@ def sample(column: schema.Column, key: str) -> str:
         return schema.PRODUCTION[0]
     if column.kind == "number":
         return str(column.minimum if column.minimum is not None else 1)
+    if column.kind == "choice":
+        return column.choices[0]
     return {"id": key, "country": "AAA", "regions": schema.ALL_REGIONS}.get(column.kind, "text")
 
 
@@ -338,12 +341,21 @@ def test_loader_accepts_every_documented_column_and_refuses_others(tmp_path: Pat
 
     documented = documented_rows("capability-tables.md")
     keys = {"countries.csv": "AAA", "tasks.csv": "t1", "regions.csv": "r1", "phases.csv": "p1",
-            "<country>.csv": "pool1", "platforms.csv": "pool1"}
+            "<country>.csv": "pool1", "platforms.csv": "pool1",
+            "stocks.csv": "s1", "stock_uses.csv": "s1"}
+    # the stock tables name the rows of the others
+    named = {"tasks.csv": {"unit": "rounds per month", "per": "month"},
+             "stocks.csv": {"unit": "missiles"},
+             "stock_uses.csv": {"pool": "pool1", "task": "t1", "phases": "p1", "when": "",
+                                "unless": ""}}
 
     def write(name: str, columns: list[str], extra: dict[str, str]) -> None:
-        table = next(t for t in (*schema.REFERENCE_TABLES, schema.POOLS, *schema.OPTIONAL_TABLES)
+        table = next(t for t in (*schema.REFERENCE_TABLES, schema.POOLS,
+                                    *schema.OPTIONAL_TABLES, *schema.STOCK_TABLES)
                      if t.filename == name)
-        cells = [extra.get(c) or sample(table.column(c), keys[name]) for c in columns]
+        extra = {**named.get(name, {}), **extra}
+        cells = [extra[c] if c in extra else sample(table.column(c), keys[name])
+                 for c in columns]
         target = tmp_path / ("AAA.csv" if table is schema.POOLS else name)
         target.write_text(",".join(columns) + "\n" + ",".join(cells) + "\n", encoding="utf-8")
 
@@ -353,10 +365,14 @@ def test_loader_accepts_every_documented_column_and_refuses_others(tmp_path: Pat
     pool_columns = [c for c in documented["<country>.csv"] if not c.startswith("<")]
     task_columns = [c.replace("<task>", "t1") for c in documented["<country>.csv"]
                     if c.startswith("<")]
-    write("<country>.csv", pool_columns + task_columns, {"t1": "2", "t1_cost": "0.5"})
+    write("<country>.csv", pool_columns + task_columns,
+          {"t1": "24", "t1_cost": "0.5", "t1_per": "year"})
     caps = load_capabilities(tmp_path)
     assert caps.deliveries[["pool", "task", "delivers", "task_cost"]].values.tolist() == [
-        ["pool1", "t1", 2.0, 0.5]]
+        ["pool1", "t1", 2.0, 0.5]]  # 24 a year is 2 a month
+    assert [(s.country, s.stock) for s in caps.stocks] == [("AAA", "s1")]
+    assert [(u.pool, u.task, u.stock, u.phase) for u in caps.stock_uses] == [
+        ("pool1", "t1", "s1", ["p1"])]
     write("<country>.csv", [*pool_columns, "undocumented"], {"undocumented": "1"})
     with pytest.raises(InputError, match="unknown column 'undocumented'"):
         load_capabilities(tmp_path)

@@ -76,7 +76,8 @@ def test_schema_json_is_the_schema_module(shipped_copy: Path) -> None:
         assert [tuple(c[f] for f in fields) for c in shown["columns"]] == [
             tuple(getattr(c, f) for f in fields) for c in table.columns]
     pools = document["tables"][-1]
-    assert [c["name"] for c in pools["task_columns"]] == ["<task>", "<task>_cost"]
+    assert [c["name"] for c in pools["task_columns"]] == ["<task>", "<task>_cost",
+                                                          "<task>_per"]
     assert [t["task"] for t in pools["tasks"]] == tasks_of(shipped_copy)
 
 

@@ -108,6 +108,10 @@ KINDS: dict[str, dict[str, str]] = {
 POOL_KINDS = {c.name: c.kind for c in schema.POOLS.columns} | {
     name: "number" for task in TASKS for name in (task, f"{task}{schema.TASK_COST_SUFFIX}")}
 KEYS = {t.filename: t.key for t in schema.REFERENCE_TABLES}
+# the stock tables' keys span columns: a row given twice is reported at its stock
+KEYS |= {t.filename: "stock" for t in schema.STOCK_TABLES}
+# text columns whose words are checked: a task's unit names its time unit (tasks.csv per)
+CHECKED_TEXT = {("tasks.csv", "unit")}
 
 # Cell texts that are wrong in any cell of their kind: each must be reported at its cell.
 BAD_NUMBERS = ("abc", "-1", "-0.5", "nan", "NaN", "inf", "-inf", "Infinity", "1e400", "=1+1",
@@ -174,7 +178,8 @@ def valid_cell(table: str, column: str, old: str, value: str) -> bool:
     line break)."""
     kind = KINDS.get(table, POOL_KINDS).get(column)
     return value.strip() == old.strip() or (
-        kind == "text" and value.strip() != "" and "\r" not in value)
+        kind == "text" and (table, column) not in CHECKED_TEXT and value.strip() != ""
+        and "\r" not in value)
 
 
 def pick_cell(draw: Draw, rows: list[list[str]]) -> tuple[int, int]:

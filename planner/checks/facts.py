@@ -196,6 +196,11 @@ def sourced_rows(data_root: Path, missions_root: Path) -> list[SourcedRow]:
         pools = caps.pools[caps.pools["country"] == country]
         rows += [SourcedRow(f"capabilities/{country}.csv", str(p), str(s))
                  for p, s in zip(pools["pool"], pools["source"], strict=True)]
+    rows += [SourcedRow(f"capabilities/{schema.STOCKS.filename}", f"{s.country}/{s.stock}",
+                        s.source) for s in caps.stocks]
+    rows += [SourcedRow(f"capabilities/{schema.STOCK_USES.filename}",
+                        f"{u.country}/{u.pool} {u.task} {u.stock}", u.source)
+             for u in caps.stock_uses]
     standing = caps.standing
     rows += [SourcedRow("capabilities/policies.yaml: flags", name, flag.source)
              for name, flag in standing.flags.items()]

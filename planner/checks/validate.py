@@ -7,7 +7,6 @@ and column, and all of them are gathered before anything fails.
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,14 +14,24 @@ from pathlib import Path
 import pandas as pd
 
 from planner.checks import bearers, platforms
+from planner.checks.cells import (  # noqa: F401 (check_cells, parse_number: used by edit.py)
+    check_cells,
+    check_choice,
+    check_columns,
+    check_task_units,
+    parse_number,
+    split_regions,
+    time_units_named,
+    typed_frame,
+)
 from planner.errors import InputError, Problem, suggest, unknown
 from planner.inputs.load import ROW, RawTable, digest_files, label_for, read_csv, read_yaml
 from planner.inputs.workbook import Unpacked, is_workbook, unpacked
 from planner.schema import tables as schema
 from planner.schema.policy import Standing, check_policies
+from planner.schema.sustainment import Stock, Use
 
 POLICIES = "policies.yaml"
-THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,9 @@ class Capabilities:
     cost_bearers: pd.DataFrame = field(default_factory=bearers.empty)
     # pools that are common or co-produced platforms (planner.checks.platforms; optional)
     platforms: pd.DataFrame = field(default_factory=platforms.empty)
+    # stocks.csv and stock_uses.csv (optional): for missions with stocks_from_tables: true
+    stocks: tuple[Stock, ...] = ()
+    stock_uses: tuple[Use, ...] = ()
 
     def vocabulary(self) -> dict[str, list[str]]:
         """Known names by kind, for checking references in missions and policies."""
@@ -55,100 +67,19 @@ class Capabilities:
                 "pool": list(self.pools["pool"].unique()),
                 "country_pool": [f"{c}/{p}" for c, p in self.pools[["country", "pool"]]
                                  .itertuples(index=False)],
-                "link": [p.name for p in self.standing.policies if p.is_link]}
+                "link": [p.name for p in self.standing.policies if p.is_link],
+                "task_per": [f"{t}:{p}" for t, p in self.task_per.items()],
+                "stock": [f"{s.country}/{s.stock}" for s in self.stocks]}
+
+    @property
+    def task_per(self) -> dict[str, str]:
+        """Each task's time unit (day, month, year), or level for a task on station."""
+        per = self.tasks["per"] if "per" in self.tasks else [schema.LEVEL] * len(self.tasks)
+        return dict(zip(self.tasks["task"], per, strict=True))
 
     @property
     def country_codes(self) -> list[str]:
         return list(self.countries["country"])
-
-
-def parse_number(text: str, column: schema.Column) -> tuple[float | None, str | None, str | None]:
-    """A number from a cell, or (None, message, hint). Blank gives the column default."""
-    if text == "":
-        if column.required:
-            return None, "the cell is blank", f"enter a number ({column.unit or 'a value'})"
-        return (None if column.default is None else float(column.default)), None, None
-    cleaned = text.replace(",", "") if THOUSANDS.match(text) else text
-    try:
-        if "_" in cleaned:  # float() accepts 1_000, a spreadsheet does not
-            raise ValueError(cleaned)
-        value = float(cleaned)
-    except ValueError:
-        return None, f"'{text}' is not a number", f"enter a number ({column.unit or 'a value'})"
-    if not math.isfinite(value):
-        return None, f"'{text}' is not a finite number", "enter a finite number"
-    if abs(value) > schema.LARGEST:
-        return None, f"{text} is too large for the solver (above {schema.LARGEST:g})", (
-            f"check the unit: {column.unit or 'the column'}")
-    if column.minimum is not None and value < column.minimum:
-        return None, f"{text} is below the minimum {column.minimum:g}", (
-            f"enter a value of at least {column.minimum:g}"
-        )
-    if column.maximum is not None and value > column.maximum:
-        return None, f"{text} is above the maximum {column.maximum:g}", (
-            f"enter a value of at most {column.maximum:g}"
-        )
-    return value, None, None
-
-
-def check_columns(raw: RawTable, expected: tuple[str, ...], extra_ok: set[str]) -> list[Problem]:
-    """Every required column present; every other column one the schema knows."""
-    problems = []
-    header_row = raw.header_row
-    unknown_names = [n for n in raw.header if n and n not in expected and n not in extra_ok]
-    renamed: set[str] = set()
-    for name in expected:
-        if name not in raw.header:
-            typo = next((n for n in unknown_names if n not in renamed
-                         and suggest(n, [name]) is not None), None)
-            if typo is not None:  # one message for a misspelt header, not two
-                renamed.add(typo)
-                problems.append(Problem(raw.label, f"column '{typo}' should be '{name}'",
-                                        row=header_row, column=typo,
-                                        hint=f"rename the header to {name}"))
-                continue
-            problems.append(
-                Problem(raw.label, f"missing required column '{name}'", row=header_row,
-                        hint=f"add a column named '{name}'")
-            )
-    for name in raw.header:
-        if name in renamed:
-            continue
-        if name and name not in expected and name not in extra_ok:
-            problems.append(
-                Problem(raw.label, f"unknown column '{name}'", row=header_row, column=name,
-                        hint=suggest(name, [*expected, *extra_ok])
-                        or f"expected columns: {', '.join(expected)}")
-            )
-    return problems
-
-
-def check_cells(raw: RawTable, columns: tuple[schema.Column, ...]) -> list[Problem]:
-    """Identifiers well formed, numbers numeric and in range, required text present."""
-    problems = []
-    for row in raw.rows:
-        for column in columns:
-            if column.name not in raw.header:
-                continue
-            text = row[column.name]
-            where = dict(row=int(row[ROW]), column=column.name)
-            if column.kind == "number":
-                _, message, hint = parse_number(text, column)
-                if message:
-                    problems.append(Problem(raw.label, message, hint=hint, **where))
-            elif text == "":
-                if column.required:
-                    problems.append(Problem(raw.label, "the cell is blank",
-                                            hint=f"enter {column.description[0].lower()}"
-                                            f"{column.description[1:]}", **where))
-            elif column.kind == "id" and not re.match(schema.ID_PATTERN, text):
-                problems.append(Problem(raw.label, f"'{text}' is not a valid identifier",
-                                        hint="use lower_snake_case letters, digits and _",
-                                        **where))
-            elif column.kind == "country" and not re.match(schema.COUNTRY_PATTERN, text):
-                problems.append(Problem(raw.label, f"'{text}' is not an ISO 3166 alpha-3 code",
-                                        hint="use three capital letters, e.g. JPN", **where))
-    return problems
 
 
 def check_unique(raw: RawTable, key: str) -> list[Problem]:
@@ -190,6 +121,7 @@ def check_tables_present(root: Path, countries: list[str]) -> list[Problem]:
     expected = {t.filename for t in schema.REFERENCE_TABLES} | {f"{c}.csv" for c in countries}
     expected.add(bearers.FILE)  # optional, checked by planner.checks.bearers
     expected |= {t.filename for t in schema.OPTIONAL_TABLES}  # planner.checks.platforms
+    expected |= {t.filename for t in schema.STOCK_TABLES}  # planner.checks.stock_tables
     for country in countries:
         path = root / f"{country}.csv"
         if not path.exists():
@@ -220,38 +152,26 @@ def check_home_regions(raw: RawTable, regions: set[str]) -> list[Problem]:
     return problems
 
 
-def split_regions(text: str) -> list[str]:
-    return [part.strip() for part in text.split(schema.REGION_SEPARATOR) if part.strip()]
-
-
-def typed_frame(raw: RawTable, columns: tuple[schema.Column, ...]) -> pd.DataFrame:
-    """The table with numbers parsed and defaults filled; call only after the checks pass."""
-    records = []
-    for row in raw.rows:
-        record: dict[str, object] = {}
-        for column in columns:
-            text = row.get(column.name, "")
-            record[column.name] = (
-                parse_number(text, column)[0] if column.kind == "number" else text
-            )
-        records.append(record)
-    return pd.DataFrame.from_records(records, columns=[c.name for c in columns])
-
-
 def pool_task_columns(tasks: list[str]) -> set[str]:
-    """The task and task-cost column names a pool table may carry."""
-    return set(tasks) | {f"{t}{schema.TASK_COST_SUFFIX}" for t in tasks}
+    """The task, task-cost and task-time-unit column names a pool table may carry."""
+    return set(tasks) | {f"{t}{suffix}" for t in tasks
+                         for suffix in (schema.TASK_COST_SUFFIX, schema.TASK_PER_SUFFIX)}
 
 
-def check_pool_tasks(raw: RawTable, tasks: list[str]) -> list[Problem]:
-    """Task cells numeric; a task cost without a delivery is a mistake worth flagging."""
+def check_pool_tasks(raw: RawTable, tasks: list[str],
+                     task_per: dict[str, str] | None = None) -> list[Problem]:
+    """Task cells numeric; a task cost or time unit without a delivery is a mistake worth
+    flagging, and so is a time unit for a task that is a level (``task_per``: each task's
+    ``per`` in tasks.csv)."""
     problems = []
+    task_per = task_per or {}
     for task in tasks:
-        cost_name = f"{task}{schema.TASK_COST_SUFFIX}"
-        if cost_name in raw.header and task not in raw.header:
-            problems.append(Problem(raw.label, f"column '{cost_name}' has no '{task}' column "
-                                    "beside it", row=raw.header_row, column=cost_name,
-                                    hint=f"add a '{task}' column or remove '{cost_name}'"))
+        for name in (f"{task}{schema.TASK_COST_SUFFIX}", f"{task}{schema.TASK_PER_SUFFIX}"):
+            if name in raw.header and task not in raw.header:
+                problems.append(Problem(raw.label, f"column '{name}' has no '{task}' column "
+                                        "beside it", row=raw.header_row, column=name,
+                                        hint=f"add a '{task}' column or remove '{name}'"))
+    problems += check_delivery_units(raw, [t for t in tasks if t in raw.header], task_per)
     tasks = [t for t in tasks if t in raw.header]
     for row in raw.rows:
         line = int(row[ROW])
@@ -276,10 +196,46 @@ def check_pool_tasks(raw: RawTable, tasks: list[str]) -> list[Problem]:
     return problems
 
 
+def check_delivery_units(raw: RawTable, tasks: list[str],
+                         task_per: dict[str, str]) -> list[Problem]:
+    """Each '<task>_per' cell is a time unit, given beside a delivery of a flow task."""
+    problems = []
+    for task in tasks:
+        name = f"{task}{schema.TASK_PER_SUFFIX}"
+        if name not in raw.header:
+            continue
+        if name not in raw.header or task not in task_per:
+            continue  # a task whose per is not valid is reported in tasks.csv
+        per = task_per[task]
+        for row in raw.rows:
+            text = row.get(name, "")
+            if not text:
+                continue
+            where: dict[str, object] = dict(row=int(row[ROW]), column=name)
+            found = check_choice(raw.label, text, schema.TASK_PER, where)
+            if found:
+                problems += found
+            elif per == schema.LEVEL:
+                problems.append(Problem(raw.label, f"{task} is a level on station (per in "
+                                        f"tasks.csv), so its delivery has no time unit",
+                                        hint="clear this cell, or set the task's per in "
+                                        "tasks.csv if it is a flow", **where))  # type: ignore[arg-type]
+            elif not row.get(task, ""):
+                problems.append(Problem(raw.label, f"a time unit is given for {task} but the "
+                                        f"pool does not deliver {task}",
+                                        hint=f"fill the {task} column or clear this cell",
+                                        **where))  # type: ignore[arg-type]
+    return problems
+
+
 def pool_frames(
-    raw: RawTable, country: str, tasks: list[str], regions: list[str]
+    raw: RawTable, country: str, tasks: list[str], regions: list[str],
+    task_per: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Pools, deliveries and served regions of one country, in long form."""
+    """Pools, deliveries and served regions of one country, in long form. A delivery given
+    per another time unit than its task's ('<task>_per') is converted to the task's:
+    ``given`` and ``given_per`` keep what the table says."""
+    task_per = task_per or {}
     pools = typed_frame(raw, schema.POOLS.columns)
     pools.insert(0, "country", country)
     deliveries = []
@@ -290,17 +246,22 @@ def pool_frames(
             text = row.get(task, "")
             if not text:
                 continue
-            amount = parse_number(text, schema.TASK_DELIVERY)[0] or 0.0
+            given = parse_number(text, schema.TASK_DELIVERY)[0] or 0.0
             cost = parse_number(row.get(f"{task}{schema.TASK_COST_SUFFIX}", ""),
                                 schema.TASK_COST)[0] or 0.0
+            per = task_per.get(task, schema.LEVEL)
+            given_per = row.get(f"{task}{schema.TASK_PER_SUFFIX}", "") or per
+            amount = given if given_per == per else given * schema.rate_factor(given_per,
+                                                                                per)
             if amount > 0:
-                deliveries.append((country, pool, task, amount, cost))
+                deliveries.append((country, pool, task, amount, cost, given, given_per))
         cell = row["regions"]
         names = regions if cell == schema.ALL_REGIONS else split_regions(cell)
         served.extend((country, pool, r) for r in names)
     return (
         pools,
-        pd.DataFrame(deliveries, columns=["country", "pool", "task", "delivers", "task_cost"]),
+        pd.DataFrame(deliveries, columns=["country", "pool", "task", "delivers", "task_cost",
+                                          "given", "given_per"]),
         pd.DataFrame(served, columns=["country", "pool", "region"]),
     )
 
@@ -352,6 +313,8 @@ def load_capabilities(root: Path) -> Capabilities:
         problems += check_columns(raw, table.column_names, set())
         problems += check_cells(raw, table.columns)
         problems += check_unique(raw, table.key)
+        if table is schema.TASKS:
+            problems += check_task_units(raw)
         reference[table.name] = raw
 
     unreadable = [t for t in schema.REFERENCE_TABLES
@@ -369,6 +332,9 @@ def load_capabilities(root: Path) -> Capabilities:
         return [r[key] for r in raw.rows if re.match(pattern, r.get(key, ""))] if raw else []
 
     countries, tasks = keys("countries", "country"), keys("tasks", "task")
+    choices = schema.TASKS.column("per").choices
+    task_per = {r["task"]: r.get("per", "") or schema.LEVEL for r in reference["tasks"].rows
+                if r.get("task") in tasks and (r.get("per", "") or schema.LEVEL) in choices}
     regions = keys("regions", "region")
     for table in schema.REFERENCE_TABLES:
         raw = reference.get(table.name)
@@ -380,6 +346,7 @@ def load_capabilities(root: Path) -> Capabilities:
         problems += check_home_regions(reference["countries"], set(regions))
 
     pool_parts = []
+    pool_rows: dict[str, dict[str, dict[str, str]]] = {}  # for the stock tables' checks
     for country in countries:
         path = root / f"{country}.csv"
         if not path.exists():
@@ -392,12 +359,19 @@ def load_capabilities(root: Path) -> Capabilities:
         found += check_cells(raw, schema.POOLS.columns)
         found += check_unique(raw, "pool")
         found += check_regions_cells(raw, set(regions))
-        found += check_pool_tasks(raw, tasks)
+        found += check_pool_tasks(raw, tasks, task_per)
         problems += found
-        if not found:
-            pool_parts.append(pool_frames(raw, country, tasks, regions))
-    standing, found = load_standing(root, {"country": countries, "task": tasks,
-                                           "region": regions, "phase": keys("phases", "phase")})
+        if not found:  # the stock tables' uses are checked against a table that loads
+            pool_rows[country] = {row["pool"]: row for row in raw.rows}
+            pool_parts.append(pool_frames(raw, country, tasks, regions, task_per))
+    names = {"country": countries, "task": tasks, "region": regions,
+             "phase": keys("phases", "phase")}
+    standing, found = load_standing(root, names)
+    problems += found
+    from planner.checks.stock_tables import load_stock_tables
+
+    stocks, stock_uses, found, stock_files = load_stock_tables(
+        root, pool_rows, names, None if found else standing.flags)
     problems += found
     pool_keys = {(c, p) for part in pool_parts
                  for c, p in part[0][["country", "pool"]].itertuples(index=False)}
@@ -416,6 +390,7 @@ def load_capabilities(root: Path) -> Capabilities:
     files += [root / POLICIES] if (root / POLICIES).exists() else []
     files += [root / bearers.FILE] if (root / bearers.FILE).exists() else []
     files += [root / platforms.FILE] if (root / platforms.FILE).exists() else []
+    files += stock_files
     return Capabilities(
         root=root,
         countries=frames["countries"],
@@ -429,6 +404,8 @@ def load_capabilities(root: Path) -> Capabilities:
         standing=standing,
         cost_bearers=cost_bearers,
         platforms=marked,
+        stocks=stocks,
+        stock_uses=stock_uses,
     )
 
 

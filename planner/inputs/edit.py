@@ -54,6 +54,8 @@ def find_table(name: str) -> schema.Table:
 
 
 def column_range(column: schema.Column) -> str:
+    if column.choices:
+        return ", ".join(column.choices)
     low, high = column.minimum, column.maximum
     if low is not None and high is not None:
         return f"{low:g} to {high:g}"
@@ -98,8 +100,7 @@ def schema_document(tables: list[schema.Table], root: Path) -> dict[str, Any]:
                                  "key": table.key, "description": table.description,
                                  "columns": [column_doc(c) for c in table.columns]}
         if table is schema.POOLS:
-            entry["task_columns"] = [column_doc(c)
-                                     for c in (schema.TASK_DELIVERY, schema.TASK_COST)]
+            entry["task_columns"] = [column_doc(c) for c in schema.TASK_COLUMNS]
             entry["tasks"] = data_tasks(root)
         out.append(entry)
     return {"data_dir": paths.display(root), "tables": out}
@@ -138,7 +139,7 @@ def print_schema(tables: list[schema.Table], root: Path, console: Any) -> None:
         grid.add_column("meaning", ratio=1, overflow="fold")
         columns = list(table.columns)
         if table is schema.POOLS:
-            columns += [schema.TASK_DELIVERY, schema.TASK_COST]
+            columns += schema.TASK_COLUMNS
         for column in columns:
             grid.add_row(*(Text(str(cell)) for cell in (
                 column.name, column.kind, column.unit, column_need(column),
@@ -154,8 +155,9 @@ def print_schema(tables: list[schema.Table], root: Path, console: Any) -> None:
             else:
                 names = ", ".join(f"{t['task']} ({t['unit']})" if t["unit"] else t["task"]
                                   for t in tasks)
-                console.print(Text(f"Per-task columns: for each task, '<task>' and "
-                                   f"'<task>{schema.TASK_COST_SUFFIX}'. Tasks in {where}: "
+                console.print(Text(f"Per-task columns: for each task, '<task>', "
+                                   f"'<task>{schema.TASK_COST_SUFFIX}' and, for a flow, "
+                                   f"'<task>{schema.TASK_PER_SUFFIX}'. Tasks in {where}: "
                                    f"{names}."))
 
 
@@ -538,13 +540,16 @@ def allowed_columns(table: schema.Table, root: Path) -> list[str]:
     names = list(table.column_names)
     if table is schema.POOLS:
         for task in data_tasks(root) or []:
-            names += [task["task"], f"{task['task']}{schema.TASK_COST_SUFFIX}"]
+            names += [task["task"], f"{task['task']}{schema.TASK_COST_SUFFIX}",
+                      f"{task['task']}{schema.TASK_PER_SUFFIX}"]
     return names
 
 
 def column_kind(table: schema.Table, name: str) -> str:
     if name in table.column_names:
         return table.column(name).kind
+    if name.endswith(schema.TASK_PER_SUFFIX):
+        return schema.TASK_PER.kind  # a pool table's <task>_per columns
     return "number"  # a pool table's <task> and <task>_cost columns
 
 

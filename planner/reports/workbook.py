@@ -77,6 +77,7 @@ def tables_workbook(root: Path) -> bytes:
     too, so Excel's row numbers are the CSV's lines), and policies.yaml line by line. The
     tables are checked first: a workbook is only made of tables that load."""
     from planner.checks.validate import load_capabilities
+    from planner.schema.tables import STOCK_TABLES
 
     capabilities = load_capabilities(root)
     names = [f"{t}.csv" for t in ("countries", "tasks", "regions", "phases")]
@@ -84,6 +85,7 @@ def tables_workbook(root: Path) -> bytes:
     names += [name for name in ("cost_bearers.csv", *(t.filename for t in
                                                     schema.OPTIONAL_TABLES))
               if (root / name).is_file()]
+    names += [t.filename for t in STOCK_TABLES if (root / t.filename).is_file()]
     book = new_workbook()
     for name in names:
         text = (root / name).read_bytes().decode("utf-8-sig")

@@ -47,7 +47,8 @@ def expand_mission(mission: Mission) -> Mission:
                                                          amount, year)
                    for year in force.snapshots for phase, amount in req.by_phase().items()}
         requirements.append(Requirement(task=req.task, region=req.region, amount=amounts,
-                                        penalty=req.penalty, tier=req.tier, note=req.note))
+                                        per=req.per, penalty=req.penalty, tier=req.tier,
+                                        note=req.note))
     return mission.model_copy(update={
         "phases": [phase_label(p, y) for y in force.snapshots for p in phases],
         "requirements": requirements,

@@ -19,6 +19,7 @@ from planner.errors import InputError, Problem
 from planner.inputs.load import Where
 from planner.scenario.force import expand_mission, expand_policies
 from planner.scenario.values import requirement_values
+from planner.schema import tables as schema
 from planner.schema.mission import Mission, Override, Requirement
 from planner.schema.policy import Policy, check_flags, condition_holds
 from planner.schema.sustainment import Period, Span, Transfer, Use, calendar
@@ -210,17 +211,29 @@ def requirement_table(mission: Mission, capabilities: Capabilities,
             return value, basis
         return value * share, f"{basis}; x {share:.4g}, the period's share of its phase"
 
-    rows = [
-        (req.task, req.region, phase, amount, *valued(req.task, req.region, phase)[:1],
-         req.note, valued(req.task, req.region, phase)[1])
-        for req in mission.requirements
-        for phase, amount in req.by_phase().items()
-    ]
+    task_per = capabilities.task_per
+    rows = []
+    for req in mission.requirements:
+        for phase, given in req.by_phase().items():
+            # an amount given per another time unit than its task's, in the task's unit
+            amount, note = in_task_unit(req, given, task_per.get(req.task))
+            value, basis = valued(req.task, req.region, phase)
+            rows.append((req.task, req.region, phase, amount, value, note, basis))
     table = pd.DataFrame(rows, columns=REQUIREMENT_COLUMNS)
     order = {p: i for i, p in enumerate(mission.phases)}
     return table.sort_values("phase", key=lambda s: s.map(order), kind="stable").reset_index(
         drop=True
     )
+
+
+def in_task_unit(req: Requirement, amount: float, per: str | None) -> tuple[float, str]:
+    """A requirement's amount per its task's time unit, and its note (saying the conversion
+    when there is one)."""
+    if req.per is None or per is None or per == schema.LEVEL or req.per == per:
+        return amount, req.note
+    converted = amount * schema.rate_factor(req.per, per)
+    said = f"{amount:g} per {req.per} = {converted:.6g} per {per}"
+    return converted, f"{req.note} [{said}]" if req.note else f"[{said}]"
 
 
 def changed_flags(file_flags: dict[str, str], flags: dict[str, str]) -> dict[str, str]:
@@ -319,7 +332,7 @@ def apply_mission(capabilities: Capabilities, mission: Mission, mission_file: st
     plan can say it differs from the file; ``where`` is where the mission file's keys were
     written."""
     settings = settings or {}
-    mission = expand_mission(mission)
+    mission = with_table_stocks(expand_mission(mission), capabilities)
     flags = effective_flags(capabilities, mission, settings)
     # values come from every country's pools, so that they do not depend on who takes part:
     # a coalition, or a mission naming fewer allies, prices a shortfall as the whole does
@@ -336,6 +349,22 @@ def apply_mission(capabilities: Capabilities, mission: Mission, mission_file: st
     return Instance(changed, applied, requirement_table(applied, valued, spans), mission_file,
                     flags, settings, policies, active_links(capabilities, mission, flags),
                     overrides, file_flags(capabilities, mission), added_overrides, where, spans)
+
+
+def with_table_stocks(mission: Mission, capabilities: Capabilities) -> Mission:
+    """The mission with the capability tables' stocks and uses, when it asks for them
+    (``stocks_from_tables``): the tables' rows first, in their order, less those the mission
+    declares again (its own stock of a country, its own use of a pool, task and stock,
+    replace the table's), then the mission's. Applying it twice changes nothing."""
+    if not mission.stocks_from_tables:
+        return mission
+    own = {(s.country, s.stock) for s in mission.stocks}
+    own_uses = {(u.country, u.pool, u.task, u.stock) for u in mission.uses}
+    stocks = [s for s in capabilities.stocks if (s.country, s.stock) not in own]
+    uses = [u for u in capabilities.stock_uses
+            if (u.country, u.pool, u.task, u.stock) not in own_uses]
+    return mission.model_copy(update={"stocks": [*stocks, *mission.stocks],
+                                      "uses": [*uses, *mission.uses]})
 
 
 def periods_of(spans: list[Span], phases: str | list[str] | None) -> list[str] | None:
@@ -364,7 +393,7 @@ def in_periods(mission: Mission, spans: list[Span]) -> Mission:
         return mission
     requirements = [
         Requirement(task=req.task, region=req.region, phase=span.name, amount=amount,
-                    penalty=req.penalty, tier=req.tier, note=req.note)
+                    per=req.per, penalty=req.penalty, tier=req.tier, note=req.note)
         for req in mission.requirements
         for phase, amount in req.by_phase().items()
         for span in spans if span.phase == phase]

@@ -38,7 +38,7 @@ from planner.schema.policy import (
     check_flags,
     check_policies,
 )
-from planner.schema.sustainment import Period, Stock, Transfer, Use
+from planner.schema.sustainment import Per, Period, Stock, Transfer, Use
 
 M = TypeVar("M", bound=BaseModel)
 Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
@@ -62,6 +62,11 @@ PHASE_NOT_PLANNED = refusal(
     "Requirement", "A requirement in a phase the mission does not plan for (not in its "
     "`phases`).", "unknown phase '{phase}' (not among the mission's phases)",
     {"task": "isr", "region": "japan", "phase": "conflict", "amount": 1})
+PER_OF_A_LEVEL = refusal(
+    "Requirement", "A `per` for a task that is a level on station (its `per` in tasks.csv "
+    "is `level`): a level has no time unit.",
+    "{task} is a level on station (per in tasks.csv), so its amount has no time unit",
+    {"task": "isr", "region": "japan", "phase": "crisis", "amount": 1, "per": "month"})
 REQUIREMENT_TWICE = refusal(
     "Requirement", "The same task, region and phase required twice in one mission (a "
     "mission that extends another replaces the parent's requirement instead).",
@@ -91,6 +96,11 @@ class Requirement(Frozen):
     amount: Amount | dict[Identifier, Amount] = Field(
         description="How much, in the task's unit: one number (with phase), or a mapping "
         "phase: amount, e.g. {crisis: 4, conflict: 8}.")
+    per: Per | None = Field(
+        default=None, description="For a flow task (per day, month or year in tasks.csv): "
+        "the time unit the amount is given per, when not the task's own; it is converted "
+        "to the task's (120 per year is 10 per month, a month being a twelfth of 365 "
+        "days) and the plan's note says so. A level task takes none.")
     penalty: Amount | None = Field(
         default=None,
         description="The requirement's value: USD m per unit of the task left uncovered. "
@@ -395,8 +405,9 @@ PERIOD_TWICE = refusal(
     "two periods have the same name: name each period of a split phase",
     {"periods": [{"phase": "crisis", "days": 7}, {"phase": "crisis", "days": 23}]})
 STOCKS_NEED_PERIODS = refusal(
-    "Mission", "`stocks`, `uses` or `transfers` without `periods` (a stock is used up over "
-    "days).", "stocks need periods with days", {"stocks": [PAC3]})
+    "Mission", "`stocks`, `uses`, `transfers` or `stocks_from_tables: true` without "
+    "`periods` (a stock is used up over days).", "stocks need periods with days",
+    {"stocks": [PAC3]})
 STOCK_TWICE = refusal(
     "Mission", "A country's stock declared twice.", "a country's stock is declared twice",
     {"periods": P30, "stocks": [PAC3, dict(PAC3)]})
@@ -467,6 +478,13 @@ class Mission(Frozen):
     transfers: list[Transfer] = Field(
         default=[], description="Routes on which one ally may ship a stock to another, "
         "with a lead time and the flag conditions that open them.")
+    stocks_from_tables: bool = Field(
+        default=False, description="true: the stocks and uses of the capability tables "
+        "(stocks.csv, stock_uses.csv) apply to this mission, for its countries; a stock it "
+        "declares in `stocks` for the same country, and a use in `uses` for the same pool, "
+        "task and stock, replace the table's row. Needs `periods`. A mission without it "
+        "uses only the stocks it declares, so table stocks never reach a mission that did "
+        "not ask for them.")
     force: ForceDevelopment | None = Field(
         default=None, description="Years as investment periods (force development): "
         "acquisitions, retirements, budgets, personnel and requirements that change year by "
@@ -491,11 +509,14 @@ class Mission(Frozen):
             labels = [p.label for p in self.periods]
             if len(set(labels)) != len(labels):
                 raise PERIOD_TWICE.error()
-        if (self.stocks or self.uses or self.transfers) and self.periods is None:
+        if (self.stocks or self.uses or self.transfers or self.stocks_from_tables) and (
+                self.periods is None):
             raise STOCKS_NEED_PERIODS.error()
         declared = {(s.country, s.stock) for s in self.stocks}
         if len(declared) != len(self.stocks):
             raise STOCK_TWICE.error()
+        if self.stocks_from_tables:
+            return self  # the tables may declare more: check_mission checks against them
         for use in self.uses:
             if (use.country, use.stock) not in declared:
                 raise STOCK_NOT_DECLARED.error(country=use.country, stock=use.stock)
@@ -747,6 +768,7 @@ def check_mission(mission: Mission, vocabulary: dict[str, list[str]],
                   declared: dict[str, Flag], where: Where) -> list[Problem]:
     """References to tasks, regions, phases, flags and pools exist; nothing is given twice."""
     tasks, regions, phases = vocabulary["task"], vocabulary["region"], vocabulary["phase"]
+    task_per = dict(pair.split(":") for pair in vocabulary.get("task_per", []))
     problems = check_flags(mission.flags, declared, where, ("flags",))
     problems += check_policies(mission.policies, vocabulary, declared, where, ("policies",))
     problems += check_pools(mission, vocabulary, where)
@@ -771,6 +793,10 @@ def check_mission(mission: Mission, vocabulary: dict[str, list[str]],
         if req.region not in regions:
             message, hint = unknown("region", req.region, regions)
             problems.append(where.problem((*base, "region"), message, hint))
+        if req.per is not None and task_per.get(req.task) == schema.LEVEL:
+            problems.append(where.problem((*base, "per"), PER_OF_A_LEVEL.text(task=req.task),
+                                          "leave out per, or set the task's per in "
+                                          "tasks.csv if it is a flow"))
         for phase in req.by_phase():
             path = (*base, "phase") if req.phase else (*base, "amount", phase)
             if phase not in mission.phases:
@@ -891,4 +917,23 @@ def check_pools(mission: Mission, vocabulary: dict[str, list[str]],
         if stock.country not in vocabulary["country"]:
             message, hint = unknown("country", stock.country, vocabulary["country"])
             problems.append(where.problem(("stocks", index, "country"), message, hint))
+    if mission.stocks_from_tables:
+        problems += check_table_stock_references(mission, vocabulary, where)
+    return problems
+
+
+def check_table_stock_references(mission: Mission, vocabulary: dict[str, list[str]],
+                                 where: Where) -> list[Problem]:
+    """With ``stocks_from_tables``, each use and transfer names a stock the mission or the
+    tables (stocks.csv) declare for the country."""
+    declared = {(s.country, s.stock) for s in mission.stocks} | {
+        tuple(ref.split("/", 1)) for ref in vocabulary.get("stock", [])}
+    problems = []
+    wanted = [(("uses", i, "stock"), u.country, u.stock) for i, u in enumerate(mission.uses)]
+    wanted += [(("transfers", i, "stock"), c, t.stock) for i, t in enumerate(mission.transfers)
+               for c in (t.supplier, t.recipient)]
+    for path, country, stock in wanted:
+        if (country, stock) not in declared:
+            problems.append(where.problem(path, STOCK_NOT_DECLARED.text(
+                country=country, stock=stock), f"or add a row for it to {schema.STOCKS.filename}"))
     return problems

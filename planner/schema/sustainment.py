@@ -23,10 +23,11 @@ Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
 CountryCode = Annotated[str, Field(pattern=schema.COUNTRY_PATTERN)]
 Amount = Annotated[float, Field(ge=0, le=schema.LARGEST, allow_inf_nan=False)]
 Days = Annotated[float, Field(gt=0, le=36500, allow_inf_nan=False)]
-Per = Literal["day", "month", "year"]
+Per = Literal["day", "month", "year"]  # schema.TIME_UNITS
 
-# Days in each unit of time a rate may be given per: a month is a twelfth of a year.
-DAYS_PER: dict[str, float] = {"day": 1.0, "month": 365.0 / 12.0, "year": 365.0}
+# Days in each unit of time a rate may be given per (a month is a twelfth of a year): one
+# table for the capability tables and the missions, in planner/schema/tables.py.
+DAYS_PER = schema.DAYS_PER
 
 
 class Period(Frozen):
