@@ -326,7 +326,7 @@ def sample(column: schema.Column, key: str) -> str:
     """A valid cell for a documented column of a tiny table."""
     if column.name == "home_region":
         return "r1"
-    if column.name == "production":
+    if column.name == "production" and column.kind == "text":  # platforms.csv
         return schema.PRODUCTION[0]
     if column.kind == "number":
         return str(column.minimum if column.minimum is not None else 1)
