@@ -684,3 +684,16 @@ def test_a_tab_in_yaml_is_refused_with_or_without_libyaml(tmp_path: Path) -> Non
         read_yaml(path, "m.yaml")
     [problem] = caught.value.problems
     assert problem.row == 2 and "not valid YAML" in problem.message
+
+
+def test_a_cost_bearer_row_given_twice_is_named_at_both_rows(caps: Path) -> None:
+    """A row of cost_bearers.csv copied (found by the fuzz test): both rows named, at the
+    pool, not a sum of shares over 1 at one of them."""
+    path = caps / "cost_bearers.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join([*lines, lines[1]]), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_capabilities(caps)
+    found = [(p.row, p.column) for p in info.value.problems]
+    assert found == [(2, "pool"), (len(lines) + 1, "pool")]
+    assert "is given twice (rows 2 and" in info.value.problems[0].message

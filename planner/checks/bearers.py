@@ -64,8 +64,19 @@ def check_bearers(raw: RawTable, vocabulary: dict[str, list[str]],
                         hint=f"the columns are {', '.join(COLUMNS)}")]
     problems = []
     total: dict[tuple[str, str, str, str], float] = {}
+    seen: dict[tuple[str, ...], int] = {}
     for row in raw.rows:
         line = int(row[ROW])
+        same = (row["country"], row["pool"], row["task"], row["region"], row["bearer"])
+        if same in seen:  # a row given twice: both named, the sum of shares not checked
+            for at, other in ((seen[same], line), (line, seen[same])):
+                problems.append(Problem(
+                    raw.label, f"the share {row['bearer']} bears of {row['country']}/"
+                    f"{row['pool']} ({row['task']}, {row['region']}) is given twice "
+                    f"(rows {min(at, other)} and {max(at, other)})", row=at, column="pool",
+                    hint="keep one of the rows"))
+            continue
+        seen[same] = line
 
         def bad(column: str, message: str, hint: str | None = None, line: int = line) -> None:
             problems.append(Problem(raw.label, message, row=line, column=column, hint=hint))
