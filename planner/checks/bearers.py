@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import Problem, unknown
-from planner.inputs.load import ROW, RawTable, label_for, read_csv
+from planner.inputs.load import ROW, RawTable, read_optional
 
 FILE = "cost_bearers.csv"
 COLUMNS = ["country", "pool", "task", "region", "bearer", "share", "source"]
@@ -39,17 +39,11 @@ def load_bearers(root: Path, vocabulary: dict[str, list[str]],
                  pools: set[tuple[str, str]]) -> tuple[pd.DataFrame, list[Problem]]:
     """The cost bearers of a capability folder (none when the file is absent), with every
     problem located by file, row and column."""
-    path = root / FILE
-    if not path.exists():
-        return empty(), []
-    raw, problems = read_csv(path, label_for(path, root))
-    if raw is None:
+    rows, problems = read_optional(
+        root, FILE, lambda raw: check_bearers(raw, vocabulary, pools), COLUMNS)
+    if rows is None:
         return empty(), problems
-    problems += check_bearers(raw, vocabulary, pools)
-    if problems:
-        return empty(), problems
-    frame = pd.DataFrame([{c: r[c] for c in COLUMNS} for r in raw.rows], columns=COLUMNS)
-    return frame.astype({"share": float}), []
+    return pd.DataFrame(rows, columns=COLUMNS).astype({"share": float}), []
 
 
 def check_bearers(raw: RawTable, vocabulary: dict[str, list[str]],

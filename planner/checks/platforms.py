@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.errors import Problem, unknown
-from planner.inputs.load import ROW, RawTable, label_for, read_csv
+from planner.inputs.load import ROW, RawTable, read_optional
 from planner.schema import tables as schema
 
 TABLE = schema.PLATFORMS
@@ -32,16 +32,11 @@ def load_platforms(root: Path, countries: list[str], pools: set[tuple[str, str]]
                    ) -> tuple[pd.DataFrame, list[Problem]]:
     """The platform markings of a capability folder (none when the file is absent), every
     problem located by file, row and column."""
-    path = root / FILE
-    if not path.exists():
-        return empty(), []
-    raw, problems = read_csv(path, label_for(path, root))
-    if raw is None:
+    rows, problems = read_optional(
+        root, FILE, lambda raw: check_platforms(raw, countries, pools), COLUMNS)
+    if rows is None:
         return empty(), problems
-    problems += check_platforms(raw, countries, pools)
-    if problems:
-        return empty(), problems
-    return pd.DataFrame([{c: r[c] for c in COLUMNS} for r in raw.rows], columns=COLUMNS), []
+    return pd.DataFrame(rows, columns=COLUMNS), []
 
 
 def check_platforms(raw: RawTable, countries: list[str],

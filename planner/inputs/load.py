@@ -89,6 +89,23 @@ def read_input(path: Path, label: str, limit: int, hint: str,
     return data
 
 
+def read_optional(root: Path, file: str, check: Callable[[RawTable], list[Problem]],
+                  columns: list[str]) -> tuple[list[dict[str, str]] | None, list[Problem]]:
+    """An optional table of a capability folder (cost bearers, platforms): its rows' cells
+    in ``columns``, or None with its problems (every one located) when it is absent (no
+    problem) or wrong."""
+    path = root / file
+    if not path.exists():
+        return None, []
+    raw, problems = read_csv(path, label_for(path, root))
+    if raw is None:
+        return None, problems
+    problems += check(raw)
+    if problems:
+        return None, problems
+    return [{c: r[c] for c in columns} for r in raw.rows], []
+
+
 def read_csv(path: Path, label: str) -> tuple[RawTable | None, list[Problem]]:
     """Read one CSV as stripped text cells; blank rows and empty trailing columns are ignored."""
     try:
