@@ -48,14 +48,8 @@ def load_bearers(root: Path, vocabulary: dict[str, list[str]],
 
 def check_bearers(raw: RawTable, vocabulary: dict[str, list[str]],
                   pools: set[tuple[str, str]]) -> list[Problem]:
-    """Columns as documented; countries, pools, tasks and regions exist; a share in (0, 1];
-    no work borne twice over 1 in all; a source on every row."""
-    missing = [c for c in COLUMNS if c not in raw.header]
-    extra = [c for c in raw.header if c not in COLUMNS]
-    if missing or extra:
-        return [Problem(raw.label, f"columns {', '.join(missing)} missing" if missing else
-                        f"unknown column {', '.join(extra)}", row=raw.header_row,
-                        hint=f"the columns are {', '.join(COLUMNS)}")]
+    """Countries, pools, tasks and regions exist; a share in (0, 1]; no work borne twice
+    over 1 in all; a source on every row (``read_optional`` has checked the columns)."""
     problems = []
     total: dict[tuple[str, str, str, str], float] = {}
     seen: dict[tuple[str, ...], int] = {}

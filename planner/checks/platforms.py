@@ -41,14 +41,8 @@ def load_platforms(root: Path, countries: list[str], pools: set[tuple[str, str]]
 
 def check_platforms(raw: RawTable, countries: list[str],
                     pools: set[tuple[str, str]]) -> list[Problem]:
-    """Columns as declared; countries and pools exist; a platform name; production common or
-    co-produced; each pool marked once; a source on every row."""
-    missing = [c for c in COLUMNS if c not in raw.header]
-    extra = [c for c in raw.header if c not in COLUMNS]
-    if missing or extra:
-        return [Problem(raw.label, f"columns {', '.join(missing)} missing" if missing else
-                        f"unknown column {', '.join(extra)}", row=raw.header_row,
-                        hint=f"the columns are {', '.join(COLUMNS)}")]
+    """Countries and pools exist; a platform name; production common or co-produced; each
+    pool marked once; a source on every row (``read_optional`` has checked the columns)."""
     problems: list[Problem] = []
     seen: dict[tuple[str, str], int] = {}
     loaded = {c for c, _ in pools}  # a country whose table has problems is not checked

@@ -91,15 +91,22 @@ def read_input(path: Path, label: str, limit: int, hint: str,
 
 def read_optional(root: Path, file: str, check: Callable[[RawTable], list[Problem]],
                   columns: list[str]) -> tuple[list[dict[str, str]] | None, list[Problem]]:
-    """An optional table of a capability folder (cost bearers, platforms): its rows' cells
-    in ``columns``, or None with its problems (every one located) when it is absent (no
-    problem) or wrong."""
+    """An optional table of a capability folder (cost bearers, platforms), with exactly
+    ``columns``: its rows' cells, or None with its problems (every one located) when it is
+    absent (no problem) or wrong."""
     path = root / file
     if not path.exists():
         return None, []
     raw, problems = read_csv(path, label_for(path, root))
     if raw is None:
         return None, problems
+    missing = [c for c in columns if c not in raw.header]
+    extra = [c for c in raw.header if c not in columns]
+    if missing or extra:  # the rows cannot be read: their checks would only repeat it
+        return None, [*problems, Problem(
+            raw.label, f"columns {', '.join(missing)} missing" if missing else
+            f"unknown column {', '.join(extra)}", row=raw.header_row,
+            hint=f"the columns are {', '.join(columns)}")]
     problems += check(raw)
     if problems:
         return None, problems
