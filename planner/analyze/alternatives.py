@@ -33,6 +33,7 @@ from planner.analyze.pareto import extreme_share, with_cost_row
 from planner.analyze.results import Analysis, money, no_plan
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import InputError, Problem, SolverError
+from planner.formulation.families import declare
 from planner.formulation.model import PlanningModel, build_model
 from planner.reports import charts
 from planner.results.summary import record_share
@@ -42,6 +43,9 @@ from planner.solving.highs import INF, Result
 
 TOLERANCE = 1e-6  # a delivery below this is none
 MAX_SLACK = 10.0  # 1,000% over the least cost: beyond it "near-optimal" means nothing
+NEAR_OPTIMAL = declare("alternatives", "row", ("measure",),
+                       "The plan's total cost, at most the least cost plus the slack of a "
+                       "near-optimal search.")
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ class NearOptimal:
 
     def prepare(self, instance: Instance) -> Prepared:
         prepared = Prepared.of(instance, with_cost_row(
-            build_model(instance), "alternatives", "Total cost, shortfall penalties included, "
+            build_model(instance), NEAR_OPTIMAL, "Total cost, shortfall penalties included, "
             "at most the least cost plus the slack.", "analysis: near-optimal alternatives"))
         bound = self.least_cost * (1 + self.slack) + 1e-9 * max(1.0, abs(self.least_cost))
         prepared.fast.set_row_bounds(prepared.fast.rows(["alternatives[cost]"]), -INF, bound)

@@ -26,7 +26,7 @@ import pulp
 from planner.analyze.results import Analysis, money, no_plan
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import InputError, Problem, SolverError
-from planner.formulation.families import UNITS, declare
+from planner.formulation.families import UNITS, Family, declare
 from planner.formulation.model import PlanningModel, build_model
 from planner.reports import charts
 from planner.results.saved import AgreedPlan
@@ -46,6 +46,8 @@ MOVED = declare("moved", "row", UNITS.keys,
                 "moved down.")
 DEVIATION = declare("deviation", "row", ("measure",),
                     "The units moved from the agreed plan, in total.")
+PARETO = declare("pareto", "row", ("measure",),
+                 "The plan's total cost, bounded by a Pareto sweep (at most the least cost).")
 
 
 def us_share(record: Record, country: str = "USA") -> float:
@@ -161,14 +163,13 @@ def share_front(instance: Instance, execution: Execution, points: int,
                     input_digest=instance.digest)
 
 
-def with_cost_row(model: PlanningModel, family: str = "pareto",
+def with_cost_row(model: PlanningModel, family: Family = PARETO,
                   sentence: str = "Total cost, shortfall penalties included, at most the "
                   "least cost.", source: str = "analysis: Pareto front") -> PlanningModel:
     """The model with a row ``<family>[cost]`` holding the objective, free until a sweep
     bounds it by the least cost (to find, among the cheapest plans, the best on the
     other measure: the lexicographic end of a front) or by the least cost plus a slack."""
-    model.add(declare(family, "row", ("measure",), "A bound an analysis puts on a "
-                      "measure of the plan.").row({"measure": "cost"}, sentence, source),
+    model.add(family.row({"measure": "cost"}, sentence, source),
               model.problem.objective <= 1e30)
     return model
 
