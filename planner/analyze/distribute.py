@@ -110,6 +110,7 @@ class Workers(Protocol):
     """Local processes or a Dask cluster, as the feeding loop sees them."""
 
     where: str
+    loss: str  # why the last chunk given up for lost was (said when one is lost too often)
 
     def threads(self) -> int: ...  # threads of the workers connected now
 
@@ -191,9 +192,9 @@ def feed(workers: Workers, job: Feed) -> dict[str, float]:
                     todo = flight.positions + todo
                     lost[flight.positions[0]] = lost.get(flight.positions[0], 0) + 1
                     if lost[flight.positions[0]] > RETRIES:
-                        why = getattr(workers, "loss", "")
                         raise fail(f"a chunk was lost {RETRIES + 1} times"
-                                   + (f" (the last time: {why})" if why else ""))
+                                   + (f" (the last time: {workers.loss})"
+                                      if workers.loss else ""))
             if finished and threads:
                 refill(threads, time.monotonic())
             for flight, out in finished:
@@ -240,6 +241,7 @@ class Pool:
         self.executor = ProcessPoolExecutor(max_workers=count, mp_context=context)
         self.where = f"{count} local processes"
         self.broken = False
+        self.loss = ""  # never: a process that dies breaks the pool (``died``)
 
     def threads(self) -> int:
         return 0 if self.broken else self.count
