@@ -23,11 +23,13 @@ sweep (``run_chunk``), so a chunk costs only its solves.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import pickle
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -280,6 +282,21 @@ class Pool:
         self.executor.shutdown(wait=not self.broken, cancel_futures=True)
 
 
+class AbandonedFetch(logging.Filter):
+    """Drops asyncio's 'Task exception was never retrieved' for the fetch Dask leaves
+    behind when ``Future.result`` gives up at its timeout (``AllExit``, raised later in the
+    client's thread): the chunk is sent again, and a traceback would only alarm."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return error.__class__.__name__ != "AllExit"
+
+
+def same(instance: Any) -> Any:
+    """The instance as a task's result, so Dask can compute it again where it was lost."""
+    return instance
+
+
 class Dask:
     """A Dask cluster through a client; the instance is sent to every worker once."""
 
@@ -288,8 +305,17 @@ class Dask:
         self.client, self.task, self.fetch = client, task, fetch
         self.loss = ""  # why the last chunk was lost, for the error when one is lost too often
         self.address = client.scheduler.address
-        self.shared = client.scatter(instance, broadcast=True)
+        # The instance as a task of its own, not scattered data. Dask's memory manager may
+        # keep a single copy of anything (ReduceReplicas); a worker leaving with the only
+        # copy of scattered data loses it for good and cancels every chunk that needs it,
+        # while a task's result is computed again from the graph and the chunks wait.
+        with warnings.catch_warnings():  # the graph holds the instance by design
+            warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
+            self.shared = client.submit(same, instance, pure=False)
         self.where = f"the Dask cluster at {self.address}"
+        asyncio_log = logging.getLogger("asyncio")
+        if not any(isinstance(f, AbandonedFetch) for f in asyncio_log.filters):
+            asyncio_log.addFilter(AbandonedFetch())
 
     def threads(self) -> int:
         try:
