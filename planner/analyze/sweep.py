@@ -49,6 +49,7 @@ class Task(Protocol):
 POOL_WORTH = 3.0  # seconds of work in this process below which workers cost more than they save
 PROBE = 8  # cases solved in this process to estimate the rest
 FLUSH = 1.0  # seconds between writes of finished cases to the analysis folder, in this process
+SHOW = 0.1  # seconds between placings of finished cases otherwise (the progress bar's pace)
 
 
 @dataclass(frozen=True)
@@ -163,16 +164,18 @@ def progress_bar(label: str, total: int, shown: bool) -> Iterator[Callable[[int]
 
 def in_process(state: Any, task: Task, cases: Sequence[Any], todo: list[int], place: Place,
                keeper: Keeper | None = None) -> None:
-    """The cases in this process, placed one by one (every FLUSH seconds when they are
-    kept in a folder, so that the writes cost little)."""
+    """The cases in this process, placed every SHOW seconds (every FLUSH seconds when they
+    are kept in a folder, so that the writes cost little): placing each case alone would
+    cost a tenth of a small model's solve."""
     positions: list[int] = []
     found: list[Record] = []
     last = time.perf_counter()
+    every = SHOW if keeper is None else FLUSH
     with solver_output():  # once for the sweep, not once per solve
         for i in todo:
             positions.append(i)
             found.append(task.evaluate(state, cases[i]))
-            if keeper is None or time.perf_counter() - last >= FLUSH:
+            if time.perf_counter() - last >= every:
                 place(positions, found)
                 positions, found, last = [], [], time.perf_counter()
     place(positions, found)

@@ -25,7 +25,7 @@ from planner.errors import SolverError
 from planner.formulation.bulk import no_cycle_collection
 from planner.solving.gap import WITH_PLAN, MipGap, proof
 from planner.solving.progress import MipProgress
-from planner.solving.quiet import solver_log_shown, solver_output
+from planner.solving.quiet import redirected_here, solver_log_shown, solver_output
 
 INF = highspy.kHighsInf
 Status = highspy.HighsModelStatus
@@ -254,10 +254,14 @@ class HighsModel:
         ``progress`` shows a MIP's best plan and bound on standard error while it runs.
         ``columns_only`` reads the column values alone (no row values or duals): what a
         sweep's outcome needs."""
-        watching = progress.watching(self.highs) if progress and self.integer else nullcontext()
         try:
-            with solver_output(), watching:
+            if progress is None and redirected_here():  # a sweep's chunk: fd 1 is redirected
                 status = self.highs.run()
+            else:
+                watching = (progress.watching(self.highs) if progress and self.integer
+                            else nullcontext())
+                with solver_output(), watching:
+                    status = self.highs.run()
         except RuntimeError as exc:  # highspy raises what HiGHS reports as a crash
             raise SolverError(f"highs failed on mission {self.name}: {exc}") from exc
         if status == highspy.HighsStatus.kError and self.highs.getModelStatus() in (

@@ -22,6 +22,7 @@ from contextlib import contextmanager, suppress
 _log = False
 _lock = threading.RLock()
 _depth = 0
+_holder: int | None = None  # the thread inside solver_output (it holds _lock)
 _libc: ctypes.CDLL | None = None
 
 
@@ -34,6 +35,12 @@ def show_solver_log(on: bool = True) -> None:
 def solver_log_shown() -> bool:
     """Whether solvers should write their log (to standard error)."""
     return _log
+
+
+def redirected_here() -> bool:
+    """Whether this thread already runs inside ``solver_output`` (a sweep's chunk): a solve
+    there needs no redirection of its own, which costs more than a small model's solve."""
+    return _holder == threading.get_ident()
 
 
 def _flush_c_stdio() -> None:
@@ -50,7 +57,7 @@ def _flush_c_stdio() -> None:
 def solver_output() -> Iterator[None]:
     """Run a solver with file descriptor 1 pointed at standard error (log shown) or at
     the null device. Re-entrant and thread-safe: nested uses redirect once."""
-    global _depth
+    global _depth, _holder
     with _lock:
         if _depth:
             _depth += 1
@@ -68,11 +75,11 @@ def solver_output() -> Iterator[None]:
         target = os.dup(2) if _log else os.open(os.devnull, os.O_WRONLY)
         if saved >= 0:
             os.dup2(target, 1)
-        _depth = 1
+        _depth, _holder = 1, threading.get_ident()
         try:
             yield
         finally:
-            _depth = 0
+            _depth, _holder = 0, None
             _flush_c_stdio()
             if saved >= 0:
                 os.dup2(saved, 1)
