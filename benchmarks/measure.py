@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import random
 import resource
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -140,7 +141,8 @@ def pass_model(highs: Any, a: dict[str, Any]) -> None:
 
 
 def highs(args: Record) -> Record:
-    """HiGHS alone on the planner's matrix: passModel and run, nothing else."""
+    """HiGHS alone on the planner's matrix: passModel and run, nothing else; with
+    ``"solver": "ipm"`` its interior point method (with crossover, as the planner runs it)."""
     import highspy
 
     imported = peak_mb()
@@ -148,11 +150,45 @@ def highs(args: Record) -> Record:
     clock = Clock()
     solver = highspy.Highs()
     solver.setOptionValue("output_flag", False)
+    if args.get("solver"):
+        solver.setOptionValue("solver", args["solver"])
+        if args["solver"] == "ipm":
+            solver.setOptionValue("run_crossover", "on")
     clock.time("to_highs", lambda: pass_model(solver, a))
     clock.time("solve", solver.run)
     return {"seconds": clock.spans, "objective": solver.getInfo().objective_function_value,
             "status": solver.modelStatusToString(solver.getModelStatus()),
             "import_mb": imported, "peak_mb": peak_mb()}
+
+
+def clp(args: Record) -> Record:
+    """CLP, the LP solver inside the CBC binary that PuLP ships, on the planner's matrix:
+    written as an MPS file by HiGHS (not timed), then ``cbc FILE -solve`` timed as a whole
+    process (reading the file included, which favours HiGHS alone a little)."""
+    import re
+    import tempfile
+
+    import highspy
+
+    from planner.solving.solve import cbc_path
+
+    a = load_arrays(args["arrays"])
+    with tempfile.TemporaryDirectory() as folder:
+        mps, answer = Path(folder) / "model.mps", Path(folder) / "solution.txt"
+        writer = highspy.Highs()
+        writer.setOptionValue("output_flag", False)
+        pass_model(writer, a)
+        writer.writeModel(str(mps))
+        clock = Clock()
+        clock.time("solve", lambda: subprocess.run(
+            [cbc_path(), str(mps), "-solve", "-solution", str(answer), "-quit"],
+            capture_output=True, check=False))
+        first = answer.read_text().splitlines()[0] if answer.exists() else ""
+    found = re.match(r"(\w+) - objective value\s*([-+0-9.eE]+)", first)
+    offset = float(a["offset"])  # an MPS file holds no objective constant
+    return {"seconds": {"to_highs": 0.0, **clock.spans},
+            "objective": float(found.group(2)) + offset if found else None,
+            "status": found.group(1) if found else "not solved"}
 
 
 def peer(args: Record) -> Record:
@@ -322,7 +358,8 @@ def sweep_pulp(args: Record) -> Record:
 
 
 KINDS: dict[str, Callable[[Record], Record]] = {
-    "planner": planner, "arrays": arrays, "highs": highs, "peer": peer, "plain": plain,
+    "planner": planner, "arrays": arrays, "highs": highs, "clp": clp, "peer": peer,
+    "plain": plain,
     "sweep-planner": sweep_planner, "sweep-highspy": sweep_highspy, "sweep-pulp": sweep_pulp,
 }
 

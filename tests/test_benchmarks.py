@@ -26,12 +26,16 @@ def test_generated_theatre_validates_and_the_quick_benchmark_runs(tmp_path: Path
     out = tmp_path / "quick.json"
     run = module("benchmarks.run", "--quick", "--out", str(out), "--work", str(tmp_path / "w"))
     assert run.returncode == 0, run.stderr
-    assert "Targets (issue 7)" in run.stdout
+    assert "Targets (issue 23" in run.stdout
     report = json.loads(out.read_text(encoding="utf-8"))
     assert set(report["sizes"]) == {"small"} and "baseline" in report["sweeps"]
+    small = report["sizes"]["small"]
+    assert small["same_objective"], small["objectives"]  # CLP and IPM agree with the planner
+    assert set(small["objectives"]) >= {"planner", "highs", "highs-ipm", "clp"}
+    assert small["best single solver"] in {"HiGHS simplex", "HiGHS IPM", "CLP"}
     assert {t["target"] for t in report["targets"]} >= {
-        "sweep baseline: planner / warm highspy", "planner solve baseline / import of its "
-        "libraries"}
+        "small build + solve / best single solver", "sweep baseline: planner / warm highspy",
+        "planner solve baseline / import of its libraries"}
 
 
 def test_generalised_assignment_through_lead_nations_finds_the_optimum(tmp_path: Path) -> None:
