@@ -298,7 +298,7 @@ def same(instance: Any) -> Any:
 
 
 class Dask:
-    """A Dask cluster through a client; the instance is sent to every worker once."""
+    """A Dask cluster through a client; the instance is sent once, as a task's result."""
 
     def __init__(self, client: Any, instance: Any, task: Task,
                  fetch: float = DEADLINE) -> None:
