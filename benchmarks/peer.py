@@ -39,6 +39,7 @@ class Tables:
     requirements: dict[tuple[str, str, str], tuple[float, float]]  # amount, penalty
     policies: list[Policy]
     flags: dict[str, str]
+    based: set[tuple[str, str, str]]  # (country, pool, host) of basing.csv
 
 
 def listed(value: Any) -> list[str] | None:
@@ -60,6 +61,9 @@ def read(data: Path, mission_file: Path) -> Tables:
                 float(amount), float(req.get("penalty", penalty)))
     flags = {name: flag["default"] for name, flag in standing.get("flags", {}).items()}
     flags.update(mission.get("flags", {}))
+    basing = (pd.read_csv(data / "basing.csv", keep_default_na=False)
+              if (data / "basing.csv").is_file() else pd.DataFrame(
+                  columns=["country", "pool", "host"]))
     return Tables(
         name=mission["name"], countries=codes,
         homes={c: h for c, h in zip(codes, countries["home_region"], strict=True) if h},
@@ -68,7 +72,8 @@ def read(data: Path, mission_file: Path) -> Tables:
         pools={c: pd.read_csv(data / f"{c}.csv") for c in codes},
         phases=list(mission["phases"]), requirements=requirements,
         policies=[make_policy(**p) for p in standing.get("policies", [])
-                  + mission.get("policies", [])], flags=flags)
+                  + mission.get("policies", [])], flags=flags,
+        based=set(zip(basing["country"], basing["pool"], basing["host"], strict=True)))
 
 
 def build(t: Tables) -> tuple[pulp.LpProblem, dict[tuple[str, ...], pulp.LpVariable]]:
@@ -149,6 +154,9 @@ class Loops:
 
     def nothing(self) -> Keys:
         return Keys([])
+
+    def based_in(self, host: str) -> Keys:
+        return Keys([k for k in self.x if (k[0], k[1], host) in self.t.based])
 
     def total(self, chosen: Keys, weight: str | None = None, times: float = 1.0
               ) -> pulp.LpAffineExpression:

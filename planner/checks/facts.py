@@ -192,6 +192,9 @@ def sourced_rows(data_root: Path, missions_root: Path) -> list[SourcedRow]:
     marked = caps.platforms
     rows += [SourcedRow("capabilities/platforms.csv", f"{c}/{p}", str(s))
              for c, p, s in zip(marked["country"], marked["pool"], marked["source"], strict=True)]
+    based = caps.basing
+    rows += [SourcedRow("capabilities/basing.csv", f"{c}/{p}", str(s))
+             for c, p, s in zip(based["country"], based["pool"], based["source"], strict=True)]
     for country in caps.countries["country"]:
         pools = caps.pools[caps.pools["country"] == country]
         rows += [SourcedRow(f"capabilities/{country}.csv", str(p), str(s))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.checks import bearers, platforms
+from planner.checks import basing, bearers, platforms
 from planner.checks.cells import (  # noqa: F401 (check_cells, parse_number: used by edit.py)
     check_cells,
     check_choice,
@@ -56,6 +56,8 @@ class Capabilities:
     cost_bearers: pd.DataFrame = field(default_factory=bearers.empty)
     # pools that are common or co-produced platforms (planner.checks.platforms; optional)
     platforms: pd.DataFrame = field(default_factory=platforms.empty)
+    # pools based on another ally's territory (planner.checks.basing; optional)
+    basing: pd.DataFrame = field(default_factory=basing.empty)
     # stocks.csv and stock_uses.csv (optional): for missions with stocks_from_tables: true
     stocks: tuple[Stock, ...] = ()
     stock_uses: tuple[Use, ...] = ()
@@ -380,6 +382,8 @@ def load_capabilities(root: Path) -> Capabilities:
     problems += found
     marked, found = platforms.load_platforms(root, countries, pool_keys)
     problems += found
+    based, found = basing.load_basing(root, countries, pool_keys)
+    problems += found
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.file, p.row or 0)))
 
@@ -390,6 +394,7 @@ def load_capabilities(root: Path) -> Capabilities:
     files += [root / POLICIES] if (root / POLICIES).exists() else []
     files += [root / bearers.FILE] if (root / bearers.FILE).exists() else []
     files += [root / platforms.FILE] if (root / platforms.FILE).exists() else []
+    files += [root / basing.FILE] if (root / basing.FILE).exists() else []
     files += stock_files
     return Capabilities(
         root=root,
@@ -404,6 +409,7 @@ def load_capabilities(root: Path) -> Capabilities:
         standing=standing,
         cost_bearers=cost_bearers,
         platforms=marked,
+        basing=based,
         stocks=stocks,
         stock_uses=stock_uses,
     )

@@ -106,6 +106,15 @@ class Context:
     def nothing(self) -> Selection:
         return Selection(pd.Series(False, index=self.units.index))
 
+    def based_in(self, host: str) -> Selection:
+        """The units of pools based on ``host``'s territory (``basing.csv``)."""
+        based = self.instance.capabilities.basing
+        pools = set(zip(based["country"][based["host"] == host],
+                        based["pool"][based["host"] == host], strict=True))
+        keys = zip(self.units["country"], self.units["pool"], strict=True)
+        return Selection(pd.Series([k in pools for k in keys], index=self.units.index,
+                                   dtype=bool))
+
     def needed(self) -> Selection:
         """The units in a (task, region) the mission requires in some phase."""
         pairs = pd.Series(list(zip(self.units["task"], self.units["region"], strict=True)),

@@ -247,8 +247,29 @@ PLATFORMS = Table(
 )
 PRODUCTION = ("common", "co-produced")
 
+BASING = Table(
+    name="basing",
+    filename="basing.csv",
+    key="country, pool",
+    description=(
+        "Optional. Where forces operate from: one row per pool based on another ally's "
+        "territory (US destroyers at Yokosuka, US Patriot batteries in Korea), naming the "
+        "host. A pool with no row operates from its own country. `access` policies read it: "
+        "what a country's forces based on a host's territory may do needs the host's "
+        "consent (Japan's prior consultation, Korea's consent, the Philippines' EDCA sites)."
+    ),
+    columns=(
+        Column("country", "country", "The pool's country (a row of countries.csv)."),
+        Column("pool", "id", "The pool, a row of the country's pool table."),
+        Column("host", "country", "The country whose territory the pool operates from (a "
+               "row of countries.csv, not the pool's own)."),
+        Column("site", "text", "Where, in words (Yokosuka, Seongju); may be blank."),
+        SOURCE,
+    ),
+)
+
 # Tables a capability folder may leave out (the loader checks them when present).
-OPTIONAL_TABLES: tuple[Table, ...] = (PLATFORMS,)
+OPTIONAL_TABLES: tuple[Table, ...] = (PLATFORMS, BASING)
 
 # --- stocks (optional tables): what each country holds of what its forces use up -----------
 

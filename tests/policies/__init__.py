@@ -3,11 +3,11 @@ the tiny instance below; ``tests/test_formulation_golden.py`` collects them) and
 does to the tiny instance's optimum, worked out by hand.
 
 The tiny instance: AAA has 2 ships available a phase (cost 3, patrol 1 or watch 0.5 a unit,
-home region far), BBB 6 ships (cost 2, patrol 1) and 3 planes (cost 1, watch 2, home
-only; home region home). The mission asks patrol 2 (peace) and 5 (war) at home, 3 at far
-in war, and watch 1 at home in each phase, at 1000 a unit short. With no policy the least
-cost is 23: peace 2 BBB ships (4) and half a plane (0.5); war 6 BBB ships (12) and 2 AAA
-ships (6) for the 8 patrol, half a plane (0.5).
+home region far, based on BBB's territory: basing.csv), BBB 6 ships (cost 2, patrol 1) and
+3 planes (cost 1, watch 2, home only; home region home). The mission asks patrol 2 (peace)
+and 5 (war) at home, 3 at far in war, and watch 1 at home in each phase, at 1000 a unit
+short. With no policy the least cost is 23: peace 2 BBB ships (4) and half a plane (0.5);
+war 6 BBB ships (12) and 2 AAA ships (6) for the 8 patrol, half a plane (0.5).
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ def tiny(root: Path) -> Path:
                                   {"pool": "planes", "quantity": 3, "readiness": 1,
                                    "cost_per_unit": 1, "regions": "home", "watch": 2}]},
                       homes={"AAA": "far", "BBB": "home"})
+    # AAA's ships operate from BBB's territory (access policies read it)
+    (data / "basing.csv").write_text("country,pool,host,site,source\nAAA,ships,BBB,port,test\n",
+                                     encoding="utf-8")
     policies = data / "policies.yaml"
     policies.write_text("flags:\n  ties:\n    values: [open, cut]\n    default: open\n"
                         "    description: test flag\n    source: test\n", encoding="utf-8")
