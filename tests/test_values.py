@@ -241,3 +241,71 @@ def test_an_ally_rejects_the_least_cost_plan_and_accepts_the_joint_plan(
                                            "uncovered")
     assert analysis.findings[1] == ("No ally would reject the joint plan (each does at least "
                                     "as well by its own priorities as it would alone).")
+
+
+def ships_to_buy(root: Path) -> Path:
+    """KOR and USA: a ddg pool of no ships, cost 1 per unit and phase, readiness 0.5, one
+    unit of sea control per ship."""
+    return write_tiny(root, {"USA": (100, 10), "KOR": (10, 1)}, ["sea_control"], ["sea"],
+                      ["conflict"],
+                      {code: [dict(pool="ddg", quantity=0, readiness=0.5, cost_per_unit=1,
+                                   regions="sea", sea_control=1)] for code in ("USA", "KOR")})
+
+
+def force_mission(path: Path, **force: Any) -> Path:
+    return write_mission(
+        path, name="buy", phases=["conflict"],
+        objective={"tiers": {"major": 2}, "task_tiers": {"sea_control": "major"}},
+        requirements=[dict(task="sea_control", region="sea", phase="conflict", amount=1)],
+        force={"first_year": 2026, "last_year": 2028, "discount_rate": 0.0,
+               "lines": [dict(name="kor_yard", country="KOR", deliveries=5, source="test")],
+               "acquisitions": [dict(country="KOR", pool="ddg", unit_cost=60, lead_time=0,
+                                     service_life=10, lines=["kor_yard"], source="test")],
+               **force})
+
+
+def test_in_a_force_mission_a_unit_short_is_worth_buying_what_covers_it(
+        tmp_path: Path) -> None:
+    """No ship yet; one unit of sea control needed in each of 2026-2028 (tier major, factor
+    2); a ship costs 60, serves from its order for 10 years, readiness 0.5; no discounting.
+
+    The pools alone would price a unit short at 2 x 1 (their operating cost): 3 years short
+    cost 6, against 2 ships (0.5 of a unit each) at 60 less the credit for the 7 of 10 years
+    after 2028, 2 x 18 = 36, plus 3 of employment: nothing would be bought. With the
+    acquisition as a way to provide the task, its cost per task unit is the operating 1
+    plus a year's share of the price, 60 / 10 years / readiness 0.5 = 12: 13, the dearest
+    way; the value is 2 x 13 = 26 a unit short. Two ships ordered in 2026 cover the three
+    years for 36 + 3 = 39 < 3 x 26 = 78 (ordered later, a ship covers fewer years for less
+    credit): objective 39.
+
+    With ``end_of_horizon: none`` the price is paid for the most years an order can serve
+    in the horizon, 3: 1 + 60 / 3 / 0.5 = 41, a value of 82; the two ships cost 120 + 3 =
+    123 < 246: objective 123.
+    """
+    data = ships_to_buy(tmp_path / "data")
+    plan = pipeline.solve(force_mission(tmp_path / "m.yaml"), data)
+    assert plan.objective == pytest.approx(39)
+    assert [(o.year, o.units) for o in plan.force.orders] == [(2026, pytest.approx(2))]
+    assert [c.penalty_per_unit for c in plan.coverage] == pytest.approx([26] * 3)
+    assert {c.value_basis for c in plan.coverage} == {
+        "tier major: 2 x 13 per unit, the dearest way to provide it, a new KOR/ddg: "
+        "operating 1 + a year's share of its price 12 (60 over 10 years, at readiness 0.5)"}
+    full = pipeline.solve(force_mission(tmp_path / "n.yaml", end_of_horizon="none"), data)
+    assert full.objective == pytest.approx(123)
+    assert [c.penalty_per_unit for c in full.coverage] == pytest.approx([82] * 3)
+    assert [(o.year, o.units) for o in full.force.orders] == [(2026, pytest.approx(2))]
+
+
+def test_an_acquisition_that_cannot_serve_within_the_horizon_sets_no_value(
+        tmp_path: Path) -> None:
+    """A lead time of 3 puts an order of 2026 in service in 2029, after the horizon: it is
+    no way to provide the task, and the value is the pools' own, 2 x 1 = 2 a unit; nothing
+    is bought and the three years short cost 6."""
+    data = ships_to_buy(tmp_path / "data")
+    mission = force_mission(tmp_path / "m.yaml", acquisitions=[dict(
+        country="KOR", pool="ddg", unit_cost=60, lead_time=3, service_life=10,
+        lines=["kor_yard"], source="test")])
+    plan = pipeline.solve(mission, data)
+    assert plan.objective == pytest.approx(6)
+    assert {c.value_basis for c in plan.coverage} == {
+        "tier major: 2 x 1 per unit, the dearest capable provider (USA/ddg)"}

@@ -13,7 +13,18 @@ so a mission states a basis for each value, in this order of precedence:
    overrides.
    Covering a unit with any capable pool then costs less than leaving it uncovered, and the
    factor says how much more than that the alliance would give up rather than go without.
-   Where no pool can serve the region, the dearest provider of the task anywhere is used;
+   Where no pool can serve the region, the dearest provider of the task anywhere is used.
+   In a mission with a ``force`` section, where a unit can also be provided by buying one,
+   each acquisition the mission offers is a way to provide the task too, and its cost per
+   task unit adds a year's share of the price to the operating cost: the price over the
+   years it is paid for (its service life when orders are credited for the service after
+   the horizon, ``end_of_horizon: straight_line``; else the most years an order can serve
+   within the horizon), divided by the readiness (a unit bought is employable that share
+   of the time) and by what one unit delivers. The whole year's share is charged to a unit
+   short in one phase, as a shortfall in one phase alone would need the unit for the year:
+   so a unit short is worth more than buying what would cover it, and the plan buys when
+   that is the cheaper way (the operating costs alone would leave capital out of the value
+   and every shortfall cheaper than an order);
 3. the mission's one ``objective.shortfall_penalty`` for a requirement with neither.
 
 The values are fixed by the mission as applied, before any analysis takes an ally, pool or
@@ -26,6 +37,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from planner.schema.force import ForceDevelopment
 from planner.schema.mission import Mission
 
 
@@ -37,6 +49,28 @@ class Provider:
     pool: str
     cost_per_task_unit: float  # USD m per unit of the task
     anywhere: bool  # True: no pool serves the region; the dearest for the task anywhere
+    capital_per_task_unit: float = 0.0  # a new unit's year's share of its price, per task
+    # unit (0: a pool of the tables, whose price is sunk)
+    price: float = 0.0  # the new unit's price, USD m
+    years_paid: int = 0  # the years the price is spread over
+    readiness: float = 1.0
+    delivers: float = 1.0  # task units a unit delivers
+
+    @property
+    def bought(self) -> bool:
+        """Whether the way to provide the task is to buy a unit (an acquisition)."""
+        return self.years_paid > 0
+
+    def described(self) -> str:
+        """The provider and, for an acquisition, how its price enters the value."""
+        if not self.bought:
+            return f"the dearest capable provider ({self.country}/{self.pool})"
+        operating = self.cost_per_task_unit - self.capital_per_task_unit
+        per = "" if self.delivers == 1 else f", {self.delivers:g} task units a unit"
+        return (f"the dearest way to provide it, a new {self.country}/{self.pool}: operating "
+                f"{operating:.4g} + a year's share of its price {self.capital_per_task_unit:.4g}"
+                f" ({self.price:,g} over {self.years_paid} years, at readiness "
+                f"{self.readiness:g}{per})")
 
 
 def provider_costs(pools: pd.DataFrame, deliveries: pd.DataFrame,
@@ -48,20 +82,59 @@ def provider_costs(pools: pd.DataFrame, deliveries: pd.DataFrame,
         pools[["country", "pool", "cost_per_unit"]], on=["country", "pool"])
     able = able.assign(cost_per_task_unit=(able["cost_per_unit"] + able["task_cost"])
                        / able["delivers"])
-    return able[["country", "pool", "task", "region", "cost_per_task_unit"]]
+    return able[COST_COLUMNS]
 
 
-def dearest_providers(costs: pd.DataFrame) -> tuple[dict[tuple[str, str], Provider],
-                                                    dict[str, Provider]]:
-    """The dearest capable provider of each (task, region), and of each task anywhere; ties
-    go to the first in table order, so the basis names the same pool on every run."""
-    ordered = costs.sort_values("cost_per_task_unit", ascending=False, kind="stable")
-    in_region = {
-        (r.task, r.region): Provider(r.country, r.pool, float(r.cost_per_task_unit), False)
-        for r in ordered.drop_duplicates(["task", "region"]).itertuples(index=False)}
-    anywhere = {
-        r.task: Provider(r.country, r.pool, float(r.cost_per_task_unit), True)
-        for r in ordered.drop_duplicates(["task"]).itertuples(index=False)}
+def acquisition_costs(force: ForceDevelopment | None, pools: pd.DataFrame,
+                      costs: pd.DataFrame) -> pd.DataFrame:
+    """One row per (country, pool, task, region) an acquisition the mission offers can
+    deliver, with its cost per task unit: the pool's operating cost per task unit plus the
+    year's share of a new unit's price (price / years paid for) / (readiness x delivers).
+    Empty without a force section or acquisitions that can be ordered within the horizon."""
+    columns = [*COST_COLUMNS, "capital_per_task_unit", "price", "years_paid", "readiness"]
+    rows = []
+    if force is not None:
+        readiness = {(c, p): float(r) for c, p, r in zip(
+            pools["country"], pools["pool"], pools["readiness"], strict=True)}
+        for option in force.acquisitions:
+            years = force.years_paid(option)
+            ready = readiness.get((option.country, option.pool), 0.0)
+            if years is None or ready <= 0:
+                continue
+            able = costs[(costs["country"] == option.country) & (costs["pool"] == option.pool)]
+            for r in able.itertuples(index=False):
+                capital = option.unit_cost / years / ready / r.delivers
+                rows.append((r.country, r.pool, r.task, r.region,
+                             r.cost_per_task_unit + capital, r.delivers, capital,
+                             float(option.unit_cost), years, ready))
+    return pd.DataFrame(rows, columns=columns)
+
+
+COST_COLUMNS = ["country", "pool", "task", "region", "cost_per_task_unit", "delivers"]
+
+
+def dearest_providers(costs: pd.DataFrame, bought: pd.DataFrame | None = None
+                      ) -> tuple[dict[tuple[str, str], Provider], dict[str, Provider]]:
+    """The dearest capable provider of each (task, region), and of each task anywhere,
+    among the pools of the tables and (``bought``) the acquisitions a force mission offers;
+    ties go to the first in table order, pools before acquisitions, so the basis names the
+    same provider on every run."""
+    frames = [costs.assign(capital_per_task_unit=0.0, price=0.0, years_paid=0,
+                           readiness=1.0)]
+    if bought is not None and len(bought):
+        frames.append(bought)
+    table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    ordered = table.sort_values("cost_per_task_unit", ascending=False, kind="stable")
+
+    def provider(r: object, anywhere: bool) -> Provider:
+        return Provider(r.country, r.pool, float(r.cost_per_task_unit), anywhere,
+                        float(r.capital_per_task_unit), float(r.price), int(r.years_paid),
+                        float(r.readiness), float(r.delivers))
+
+    in_region = {(r.task, r.region): provider(r, False)
+                 for r in ordered.drop_duplicates(["task", "region"]).itertuples(index=False)}
+    anywhere = {r.task: provider(r, True)
+                for r in ordered.drop_duplicates(["task"]).itertuples(index=False)}
     return in_region, anywhere
 
 
@@ -87,8 +160,12 @@ def requirement_value(mission: Mission, task: str, region: str, penalty: float |
                          f"deliver {task}, so the mission's shortfall penalty")
     value = factor * provider.cost_per_task_unit
     where = " anywhere (none serves the region)" if provider.anywhere else ""
+    described = provider.described()
+    if where:
+        described = described.replace("provider (", f"provider{where} (", 1).replace(
+            "provide it,", f"provide it{where},", 1)
     return value, (f"tier {tier}: {factor:g} x {provider.cost_per_task_unit:.4g} per unit, "
-                   f"the dearest capable provider{where} ({provider.country}/{provider.pool})")
+                   f"{described}")
 
 
 def requirement_values(mission: Mission, pools: pd.DataFrame, deliveries: pd.DataFrame,
@@ -96,7 +173,8 @@ def requirement_values(mission: Mission, pools: pd.DataFrame, deliveries: pd.Dat
                        ) -> dict[tuple[str, str], tuple[float, str]]:
     """Each (task, region) requirement's value per unit and basis (the same in every phase:
     a phase changes what is required, not what a unit of it is worth)."""
-    providers = dearest_providers(provider_costs(pools, deliveries, pool_regions))
+    costs = provider_costs(pools, deliveries, pool_regions)
+    providers = dearest_providers(costs, acquisition_costs(mission.force, pools, costs))
     return {(req.task, req.region): requirement_value(mission, req.task, req.region,
                                                       req.penalty, req.tier, providers)
             for req in mission.requirements}

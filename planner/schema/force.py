@@ -363,6 +363,24 @@ class ForceDevelopment(Frozen):
         left = min(service_life, in_service + service_life - (self.last_year + 1))
         return max(0, left) / service_life
 
+    def years_paid(self, option: Acquisition) -> int | None:
+        """The years an order's price pays for, for the value of a unit short: its service
+        life when orders are credited for the service after the horizon (straight_line),
+        else the most years an order can serve within the horizon (an order in the first
+        year it can be placed, from its lead time to last_year, within its service life).
+        None when no order can be in service within the horizon or no line is open to the
+        buyer."""
+        open_to = {line.name: line.buyers for line in self.lines}
+        if not any(option.country in open_to.get(line, []) for line in option.lines):
+            return None
+        start = max(self.first_year, option.first_order or self.first_year)
+        within = self.last_year + 1 - (start + option.lead_time)
+        if within < 1:
+            return None
+        if self.end_of_horizon == "straight_line" and option.service_life is not None:
+            return option.service_life
+        return min(within, option.service_life or within)
+
     def weight(self, snapshot: int) -> float:
         """What one unit of a snapshot's cost counts in the objective: the discount factors
         of the years it stands for."""
