@@ -38,6 +38,9 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "korea_dispatch_consent": ("KOR",),
     "gsomia": ("JPN", "KOR"),
     "usfk_posture": ("USA",),
+    "korea_regional_consent": ("KOR",),
+    "japan_prior_consultation": ("JPN",),
+    "edca_use": ("PHL",),
     "australia_commitment": ("AUS",),
 }
 POOL_COLUMNS = ("quantity", "readiness")
