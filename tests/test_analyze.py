@@ -266,7 +266,7 @@ def test_pareto_from_the_command_line(tmp_path: Path) -> None:
     result = run_planner("analyze", "pareto", "baseline", "--points", "3", "--out", "front",
                          cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "Least-cost plan: 5,458.6" in result.stdout
+    assert "Least-cost plan: 5,577.9" in result.stdout
     assert {p.name for p in (tmp_path / "front").iterdir()} == {
         ".planner-manifest.json", "analysis.json", "front.csv", "front.svg"}
     missing = run_planner("analyze", "pareto", "--against", "persistence", "--no-save",

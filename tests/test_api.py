@@ -286,5 +286,5 @@ def test_notebook_example_answers_the_tutorial_question(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, str(REPO / "docs" / "examples" / "gsomia.py")],
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert "today: GSOMIA is worth 37.3 USD m" in done.stdout
-    assert "2030: GSOMIA is worth 289.5 USD m" in done.stdout  # the tutorial's figure
+    assert "today: GSOMIA is worth 46.8 USD m" in done.stdout
+    assert "2030: GSOMIA is worth 311.7 USD m" in done.stdout  # the tutorial's figure

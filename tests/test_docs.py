@@ -148,7 +148,14 @@ def matches(expected: list[str], actual: list[str]) -> bool:
             return match(i + 1, j) or (j < len(actual) and match(i, j + 1))
         return j < len(actual) and bool(pattern.fullmatch(actual[j])) and match(i + 1, j + 1)
 
-    return match(0, 0)
+    # each call moves i or j on by one: the depth is at most their sum (a long plan's output
+    # can exceed Python's default limit of 1,000)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 2 * (len(patterns) + len(actual)) + 1000))
+    try:
+        return match(0, 0)
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def environment() -> dict[str, str]:

@@ -268,10 +268,10 @@ def test_lead_nation_has_one_lead_who_delivers_alone(baseline: Any) -> None:
     plan = pipeline.solve("lead-nation")
     assert plan.problem_class == "MIP" and plan.duals_from == "fixed_lp"
     required = {(c.task, c.region) for c in plan.coverage
-                if c.task in {"sea_control", "asw", "air_missile_defense"}
+                if c.task in {"sea_control", "asw", "air_missile_defense", "upper_tier_bmd"}
                 and c.region in {"korean_peninsula", "japan", "east_china_sea"}}
     leads = {(lead.task, lead.region): lead.country for lead in plan.leads}
-    assert len(plan.leads) == len(leads) == len(required) == 8
+    assert len(plan.leads) == len(leads) == len(required) == 10  # upper tier: 2 regions
     assert set(leads) == required
     for a in plan.allocations:
         if (a.task, a.region) in leads:

@@ -42,13 +42,16 @@ class Rule:
 
 
 RULES = [
-    Rule("jpn_no_force_abroad", "JPN", ["sea_control", "asw", "air_missile_defense"],
+    Rule("jpn_no_force_abroad", "JPN",
+         ["sea_control", "asw", "air_missile_defense", "upper_tier_bmd", "counter_air",
+          "maritime_strike", "amphibious"],
          ["korean_peninsula", "taiwan_strait", "south_china_sea", "philippines", "rear"],
          {"japan_situation": "important_influence"},
          {"japan_situation": "survival_threatening"},
          why="use of force beyond Japan's own defense (Guam and the Pacific sea lanes too) "
              "needs a survival-threatening situation (public_facts §5)"),
-    Rule("jpn_rear_support_needs_situation", "JPN", ["rear_area_support"],
+    Rule("jpn_rear_support_needs_situation", "JPN",
+         ["rear_area_support", "aerial_refueling", "naval_replenishment"],
          ["korean_peninsula", "taiwan_strait", "south_china_sea", "philippines", "rear"],
          {"japan_situation": "none"}, {"japan_situation": "important_influence"},
          why="support to US and other forces beyond Japan, Guam included, needs an "
@@ -59,14 +62,17 @@ RULES = [
          why="licensed PAC-3 go to Japan's forces or back to the licensor (the rear: the "
              "United States), never to a war zone (public_facts §5 '2023 revision')"),
     Rule("kor_no_dispatch_without_consent", "KOR",
-         ["sea_control", "asw", "isr", "air_missile_defense", "rear_area_support",
-          "ground_deterrence"],
+         ["sea_control", "asw", "isr", "unmanned_isr", "air_missile_defense",
+          "upper_tier_bmd", "rear_area_support", "aerial_refueling", "naval_replenishment",
+          "ground_deterrence", "amphibious", "counter_air", "maritime_strike"],
          ["taiwan_strait", "rear", "south_china_sea", "philippines"],
          {"korea_dispatch_consent": "no"}, {"korea_dispatch_consent": "yes"},
          why="armed forces dispatched abroad, surveillance aircraft included, need the "
              "National Assembly's consent (Constitution Art. 60(2), public_facts §5)"),
     Rule("aus_no_advance_commitment", "AUS",
-         ["sea_control", "asw", "isr", "air_missile_defense", "rear_area_support"],
+         ["sea_control", "asw", "isr", "air_missile_defense", "upper_tier_bmd",
+          "rear_area_support", "aerial_refueling", "naval_replenishment", "amphibious",
+          "unmanned_isr", "counter_air", "maritime_strike"],
          ["taiwan_strait"], {"australia_commitment": "undecided"},
          {"australia_commitment": "committed"},
          why="Australia commits no forces to a Taiwan contingency in advance"),
@@ -97,6 +103,25 @@ def delivered(plan: Any, country: str, tasks: list[str], regions: list[str]) -> 
     return {(r.task, r.region, r.phase): float(r.units) for r in rows.itertuples()}
 
 
+# Evacuating nationals is not use of force, rear-area support or a dispatch of forces: the
+# rules that cover those leave it out (public_facts §5 'Japan NEO law', 'ROK NEO precedent').
+EVACUATION = [
+    Rule("jpn_neo_in_any_situation", "JPN", ["neo"],
+         ["korean_peninsula", "taiwan_strait", "rear"], {"japan_situation": "none"}, None,
+         why="the SDF Law lets Japan carry nationals out of danger in any situation"),
+    Rule("kor_neo_without_consent", "KOR", ["neo"], ["taiwan_strait", "rear"],
+         {"korea_dispatch_consent": "no"}, None,
+         why="Korea evacuated its nationals from Sudan with military aircraft (2023)"),
+]
+
+
+@pytest.mark.parametrize("rule", EVACUATION, ids=lambda r: r.name)
+def test_evacuation_of_nationals_stays_allowed_where_force_is_not(rule: Rule,
+                                                                  tmp_path: Path) -> None:
+    plan = api.solve(mission(tmp_path, rule, rule.regions, rule.in_force))
+    assert delivered(plan, rule.country, rule.tasks, rule.regions), rule.why
+
+
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
 def test_rule_holds_in_every_region_and_phase_it_covers(rule: Rule, tmp_path: Path) -> None:
     plan = api.solve(mission(tmp_path, rule, rule.regions, rule.in_force))
@@ -118,7 +143,8 @@ def test_japan_no_longer_defends_guam_in_burden_shifting() -> None:
     plan = api.solve("burden-shifting")
     rows = plan.allocations
     force = rows[(rows["country"] == "JPN") & (rows["region"] == "rear")
-                 & rows["task"].isin(["sea_control", "asw", "air_missile_defense"])
+                 & rows["task"].isin(["sea_control", "asw", "air_missile_defense",
+                                      "upper_tier_bmd"])
                  & (rows["units"] > 1e-9)]
     assert force.empty, force
 

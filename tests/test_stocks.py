@@ -237,14 +237,15 @@ def sustainment() -> dict[str, Plan]:
 
 def test_shipped_sustainment_runs_out_and_transfers_help(sustainment: dict[str, Plan]
                                                          ) -> None:
-    """The shipped 90-day mission: the US anti-ship missiles run out inside the first month
-    whatever the allies do (no ally makes them); Japanese PAC-3 shipped to US stocks lower
+    """The shipped 90-day mission: the US anti-ship missiles, fired on maritime strike, are
+    rationed over the whole conflict and run out by its end whatever the allies do (no ally
+    makes them; maritime strike is short in every period); Japanese PAC-3 shipped to US stocks lower
     the objective, and with transfers barred Japan's stock stays idle in an
     important-influence situation (its own units do not fire)."""
     allowed, barred = sustainment["allowed"], sustainment["barred"]
     assert allowed.status == barred.status == "optimal"
     missiles = [stock(p, "USA", "anti_ship_missile").run_out_day for p in (allowed, barred)]
-    assert missiles == [30, 30]  # within days 15-30 either way
+    assert missiles == [90, 90]  # within days 61-90 either way
     assert stock(allowed).received > 0
     jpn_barred = stock(barred, "JPN")
     assert jpn_barred.shipped == 0 and jpn_barred.closing == pytest.approx(200)
@@ -258,7 +259,7 @@ def test_report_and_compare_show_the_stocks(sustainment: dict[str, Plan]) -> Non
 
     report = report_document(sustainment["allowed"])
     assert "<svg" in str(report.charts["stocks"])
-    assert list(report.tables["stocks"]["runs_out"]) == ["day 30", "day 30", "none"]
+    assert list(report.tables["stocks"]["runs_out"]) == ["day 90", "day 30", "none"]
     both = compare_document([sustainment["allowed"], sustainment["barred"]])
     assert str(both.charts["stocks"]).count("<path") > str(report.charts["stocks"]).count(
         "<path")
@@ -298,20 +299,20 @@ def test_a_use_with_no_units_to_draw_is_no_row() -> None:
 
 def test_explain_names_the_empty_stock_behind_a_shortfall(tmp_path: Path) -> None:
     """In taiwan-sustainment the US anti-ship missiles (250 opening, 15 produced) are all
-    fired by day 30, so sea control in the Taiwan Strait area is short in days 15-30 with the
-    stock those destroyers need empty: explain says so, in its text and in its JSON, and
-    ends with the shortfall code (1), not a traceback."""
+    fired by day 90, so maritime strike in the Taiwan Strait area is short in days 61-90
+    with the stock the carrier and the destroyers need empty: explain says so, in its text
+    and in its JSON, and ends with the shortfall code (1), not a traceback."""
     text = run_planner("explain", "taiwan-sustainment", "--no-save", cwd=tmp_path)
     assert text.returncode == 1, text.stderr
     assert "Traceback" not in text.stderr
     lines = text.stdout.splitlines()
     at = lines.index(next(line for line in lines if line.startswith(
-        "Short: sea_control in taiwan_strait, conflict_d15_30")))
+        "Short: maritime_strike in taiwan_strait, conflict_d61_90")))
     assert lines[at + 1].strip() == ("the stock it needs is empty: USA's anti_ship_missile "
-                                     "(empty on day 30)")
+                                     "(empty on day 90)")
     data = json.loads(run_planner("explain", "taiwan-sustainment", "--no-save", "--format",
                                   "json", cwd=tmp_path).stdout)
     [trace] = [t for t in data["shortfalls"]
                if (t["task"], t["region"], t["phase"])
-               == ("sea_control", "taiwan_strait", "conflict_d15_30")]
-    assert trace["empty_stocks"] == ["USA's anti_ship_missile (empty on day 30)"]
+               == ("maritime_strike", "taiwan_strait", "conflict_d61_90")]
+    assert trace["empty_stocks"] == ["USA's anti_ship_missile (empty on day 90)"]
