@@ -22,28 +22,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner.checks.optional import frame, optional_frame
 from planner.errors import Problem, unknown
-from planner.inputs.load import ROW, RawTable, read_optional
+from planner.inputs.load import ROW, RawTable
 
 FILE = "cost_bearers.csv"
 COLUMNS = ["country", "pool", "task", "region", "bearer", "share", "source"]
 EVERY = "*"
+TYPES = {"share": float}
 
 
 def empty() -> pd.DataFrame:
-    return pd.DataFrame(columns=["country", "pool", "task", "region", "bearer", "share",
-                                 "source"]).astype({"share": float})
+    return frame([], COLUMNS, TYPES)
 
 
 def load_bearers(root: Path, vocabulary: dict[str, list[str]],
                  pools: set[tuple[str, str]]) -> tuple[pd.DataFrame, list[Problem]]:
     """The cost bearers of a capability folder (none when the file is absent), with every
     problem located by file, row and column."""
-    rows, problems = read_optional(
-        root, FILE, lambda raw: check_bearers(raw, vocabulary, pools), COLUMNS)
-    if rows is None:
-        return empty(), problems
-    return pd.DataFrame(rows, columns=COLUMNS).astype({"share": float}), []
+    return optional_frame(
+        root, FILE, lambda raw: check_bearers(raw, vocabulary, pools), COLUMNS, TYPES)
 
 
 def check_bearers(raw: RawTable, vocabulary: dict[str, list[str]],

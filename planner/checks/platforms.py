@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.checks.optional import frame, optional_frame
 from planner.errors import Problem, unknown
-from planner.inputs.load import ROW, RawTable, read_optional
+from planner.inputs.load import ROW, RawTable
 from planner.schema import tables as schema
 
 TABLE = schema.PLATFORMS
@@ -25,18 +26,15 @@ COLUMNS = list(TABLE.column_names)
 
 
 def empty() -> pd.DataFrame:
-    return pd.DataFrame(columns=COLUMNS)
+    return frame([], COLUMNS)
 
 
 def load_platforms(root: Path, countries: list[str], pools: set[tuple[str, str]]
                    ) -> tuple[pd.DataFrame, list[Problem]]:
     """The platform markings of a capability folder (none when the file is absent), every
     problem located by file, row and column."""
-    rows, problems = read_optional(
+    return optional_frame(
         root, FILE, lambda raw: check_platforms(raw, countries, pools), COLUMNS)
-    if rows is None:
-        return empty(), problems
-    return pd.DataFrame(rows, columns=COLUMNS), []
 
 
 def check_platforms(raw: RawTable, countries: list[str],
