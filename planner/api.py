@@ -161,8 +161,8 @@ def solve(mission: str | Path | Mission | None = None, *, data: str | Path | Non
     ``overrides`` adds capability overrides after the mission's own, each as the mission
     file writes them (``{"country": "KOR", "pool": "army_division", "quantity": 16,
     "source": "assumption: ..."}``); ``solver`` is highs or cbc; ``lp_algorithm`` is
-    HiGHS's LP algorithm (auto, simplex or ipm; the plan's ``lp_algorithm`` says which ran
-    and why)."""
+    the LP algorithm of the solve (auto, simplex, ipm or clp; the plan's ``lp_algorithm``
+    says which ran and why)."""
     if lp_algorithm not in ALGORITHMS:
         raise PlannerError([Problem("lp_algorithm", f"unknown LP algorithm {lp_algorithm!r}",
                                     hint=f"choose one of {', '.join(ALGORITHMS)}")])

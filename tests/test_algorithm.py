@@ -1,6 +1,7 @@
-"""HiGHS's LP algorithm chosen by size for a cold solve (issue 23 item 2): dual simplex on
-the planner's models, the interior point with crossover from IPM_FROM_NONZEROS, the user's
-override, and the choice stated in the plan. The timings behind the threshold are in
+"""The LP algorithm chosen by size for a cold solve (issue 23 item 2): HiGHS's dual simplex
+on the planner's models, CLP from CLP_FROM_NONZEROS where its binary is installed, HiGHS's
+interior point with crossover from IPM_FROM_NONZEROS where it is not, the user's override,
+and the choice stated in the plan. The timings behind the threshold are in
 planner/solving/algorithm.py and docs/performance.md; here, what must hold whatever the
 algorithm: the same optimum and the same prices."""
 
@@ -9,14 +10,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import pulp
 import pytest
 
 import planner.api as pl
 from planner import pipeline
+from planner.errors import SolverError
 from planner.formulation.model import build_model
-from planner.solving import algorithm
-from planner.solving.algorithm import IPM_FROM_NONZEROS, choose
-from planner.solving.solve import solve_model
+from planner.solving import algorithm, clp
+from planner.solving.algorithm import CLP_FROM_NONZEROS, IPM_FROM_NONZEROS, choose
+from planner.solving.highs import Arrays, HighsModel
+from planner.solving.solve import fast_model, solve_model
 
 from .conftest import run_planner
 
@@ -31,6 +36,20 @@ def test_the_choice_follows_the_size_and_the_override() -> None:
     assert mip.name == "choose" and "applies to LPs only" in mip.reason
     with pytest.raises(ValueError, match="unknown LP algorithm 'barrier'"):
         choose("barrier", 10, integer=False)
+
+
+def test_clp_takes_over_from_its_threshold_where_it_is_installed() -> None:
+    """CLP from CLP_FROM_NONZEROS when its binary is here; not when HiGHS's ranges are
+    wanted (they need HiGHS's basis) nor for a MIP; the interior point where it is absent."""
+    assert choose("auto", CLP_FROM_NONZEROS - 1, False, clp_here=True).name == "simplex"
+    big = choose("auto", CLP_FROM_NONZEROS, False, clp_here=True)
+    assert big.clp and f"at least the {CLP_FROM_NONZEROS:,} from which" in big.reason
+    assert choose("auto", IPM_FROM_NONZEROS, False, clp_here=True).name == "clp"
+    assert choose("auto", IPM_FROM_NONZEROS, False, clp_here=False).name == "ipm"
+    assert choose("auto", IPM_FROM_NONZEROS, False, clp_here=True, ranging=True).name == "ipm"
+    assert choose("clp", 10, integer=True, clp_here=True).name == "choose"
+    with pytest.raises(ValueError, match="ranges need HiGHS's optimal basis"):
+        choose("clp", 10, integer=False, clp_here=True, ranging=True)
 
 
 @pytest.fixture(scope="module")
@@ -66,13 +85,103 @@ def test_a_model_above_the_threshold_runs_the_interior_point(
     assert plan.objective == pytest.approx(5577.885363636, rel=1e-9)
 
 
+def test_clp_reaches_the_same_optimum_with_a_price_on_every_row(instance) -> None:
+    """CLP's solution read back by position: the same least cost as HiGHS, the same
+    allocation cost, a price for every row, prices only on rows at their limit
+    (complementary slackness) and with HiGHS's sign convention (a pool row that binds is
+    worth a negative amount: one more unit lowers the cost)."""
+    assert clp.available()
+    simplex = solve_model(build_model(instance), algorithm="simplex")
+    ours = solve_model(build_model(instance), algorithm="clp")
+    assert ours.solver == "highs" and ours.algorithm == "clp: asked for (--lp-algorithm clp)"
+    assert ours.objective == pytest.approx(simplex.objective, rel=1e-9)
+    assert ours.duals.keys() == simplex.duals.keys() == ours.slacks.keys()
+    priced = {name: price for name, price in ours.duals.items() if abs(price) > 1e-7}
+    assert len(priced) > 50
+    for name, price in priced.items():
+        assert abs(ours.slacks[name]) <= 1e-6, name
+        if name.startswith("pool["):
+            assert price < 0, name
+    assert min(ours.units) >= -1e-9 and min(ours.shortfalls) >= -1e-9
+
+
+def test_clp_prices_are_an_optimal_dual(instance) -> None:
+    """Whatever vertex CLP ends on, its prices y must prove the optimum: every reduced cost
+    c - A'y is zero on a column strictly inside its bounds and >= 0 on a column at its
+    lower bound, and a priced row is at its limit on the side the price's sign says. This
+    fails when a one-column row's price is left on its column (CBC's way). HiGHS starts
+    from CLP's basis: fewer iterations than a cold solve."""
+    cold = fast_model(build_model(instance))
+    cold.run()
+    fast = fast_model(build_model(instance))
+    result = clp.solve(fast)
+    iterations = fast.highs.getInfo().simplex_iteration_count
+    assert iterations < cold.highs.getInfo().simplex_iteration_count / 2
+    a, y, x = fast.arrays, result.duals, result.values
+    per_row = np.repeat(np.arange(len(a.rows)), np.diff(a.start))
+    reduced = a.cost - np.bincount(a.index, weights=a.value * y[per_row],
+                                   minlength=len(a.columns))
+    inside = (x > a.col_lower + 1e-7) & (x < a.col_upper - 1e-7)
+    assert np.abs(reduced[inside]).max() <= 1e-6
+    assert reduced[~inside].min() >= -1e-6  # every column here is at its lower bound 0
+    activity = result.row_values
+    assert np.all(np.abs(activity[y > 1e-7] - a.row_lower[y > 1e-7]) <= 1e-6)
+    assert np.all(np.abs(activity[y < -1e-7] - a.row_upper[y < -1e-7]) <= 1e-6)
+    assert (np.diff(a.start)[np.abs(y) > 1e-7] == 1).any()  # one-column rows priced too
+
+
+def test_auto_runs_clp_above_its_threshold_and_the_plan_says_why(
+        instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(algorithm, "CLP_FROM_NONZEROS", 100)
+    plan = pipeline.solve_instance(instance)
+    assert plan.solver == "highs"
+    assert plan.lp_algorithm.startswith("clp: CLP's dual simplex (the CBC binary), then "
+                                        "HiGHS's from its basis: ")
+    assert "at least the 100 from which it beat HiGHS alone" in plan.lp_algorithm
+    assert plan.objective == pytest.approx(5577.885363636, rel=1e-9)
+
+
+def tiny(lower: float, upper: float, most: float = np.inf) -> HighsModel:
+    """min x + 2.5 subject to lower <= x <= upper (one row), 0 <= x <= most."""
+    return HighsModel(Arrays(
+        columns=[pulp.LpProblem("tiny").add_variable("x", 0)], rows=["limit"],
+        cost=np.array([1.0]), col_lower=np.array([0.0]), col_upper=np.array([most]),
+        integer=np.zeros(1, dtype=np.uint8), row_lower=np.array([lower]),
+        row_upper=np.array([upper]), start=np.array([0, 1], dtype=np.int32),
+        index=np.array([0], dtype=np.int32), value=np.array([1.0]), offset=2.5), "tiny")
+
+
+def test_clp_on_a_hand_checked_lp_and_an_infeasible_one() -> None:
+    """min x + 2.5 with 3 <= x <= 5: x = 3, objective 5.5 (the constant kept, which an MPS
+    file drops), the row's price 1 (CBC's driver would leave it on the column: the prices are
+    HiGHS's, from CLP's basis); with x >= 6 and x <= 5 no plan at all (CBC stops on the
+    bounds without a status, and HiGHS says infeasible)."""
+    result = clp.solve(tiny(3.0, 5.0))
+    assert result.status == "optimal" and result.objective == pytest.approx(5.5)
+    assert result.values.tolist() == pytest.approx([3.0])
+    assert result.row_values.tolist() == pytest.approx([3.0])
+    assert result.duals.tolist() == pytest.approx([1.0])
+    assert clp.solve(tiny(6.0, np.inf, most=5.0)).status == "infeasible"
+
+
+def test_clp_without_its_binary_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(clp, "cbc_path", lambda: None)
+    assert not clp.available()
+    with pytest.raises(SolverError, match="needs the CBC binary of the cbcbox package"):
+        clp.solve(tiny(3.0, 5.0))
+
+
 def test_the_command_line_states_an_algorithm_that_is_not_the_usual(tmp_path: Path) -> None:
     done = run_planner("solve", "baseline", "--no-save", "--lp-algorithm", "ipm", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "highs (ipm: asked for (--lp-algorithm ipm)), status optimal" in done.stdout
     usual = run_planner("solve", "baseline", "--no-save", "--format", "json", cwd=tmp_path)
     chosen = json.loads(usual.stdout)["lp_algorithm"]
-    assert chosen.startswith("simplex: dual simplex: ") and "below the 1,000,000" in chosen
+    assert chosen.startswith("simplex: dual simplex: ") and "below the 300,000" in chosen
+    asked = run_planner("solve", "baseline", "--no-save", "--lp-algorithm", "clp", cwd=tmp_path)
+    assert asked.returncode == 0, asked.stderr
+    assert "highs (clp: asked for (--lp-algorithm clp)), status optimal" in asked.stdout
+    assert "not available" not in asked.stderr
     wrong = run_planner("solve", "baseline", "--no-save", "--lp-algorithm", "barrier",
                         cwd=tmp_path)
     assert wrong.returncode == 2 and "--lp-algorithm" in wrong.stderr

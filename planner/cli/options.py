@@ -33,17 +33,18 @@ SolverOption = Annotated[str, typer.Option("--solver", help="Solver: highs (defa
 
 
 class LpAlgorithm(StrEnum):
-    """HiGHS's LP algorithm for a cold solve (planner.solving.algorithm)."""
+    """The LP algorithm of a cold solve (planner.solving.algorithm)."""
 
     auto = "auto"
     simplex = "simplex"
     ipm = "ipm"
+    clp = "clp"
 
 
 LpAlgorithmOption = Annotated[LpAlgorithm, typer.Option(
-    "--lp-algorithm", help="HiGHS's LP algorithm: auto (dual simplex, or the interior point "
-    "with crossover from 1,000,000 nonzeros, where it is faster), simplex or ipm. The plan "
-    "says which ran and why.")]
+    "--lp-algorithm", help="The LP algorithm of a cold solve: auto (HiGHS's dual simplex; "
+    "CLP, in the CBC binary, from 300,000 nonzeros, where it is faster), simplex or ipm "
+    "(HiGHS's interior point with crossover), or clp. The plan says which ran and why.")]
 MipGapOption = Annotated[float | None, typer.Option(
     "--mip-gap", help="For a MIP (whole units or lead nations): the relative gap between the "
     "plan and the solver's best bound at which the plan counts as optimal [default: 1e-07].")]

@@ -22,7 +22,9 @@ import pulp
 
 from planner.errors import SolverError
 from planner.formulation.model import PlanningModel
+from planner.solving import clp
 from planner.solving.algorithm import choose
+from planner.solving.clp import cbc_path
 from planner.solving.gap import WITH_PLAN, MipGap, proof
 from planner.solving.highs import INF, HighsModel, Result
 from planner.solving.progress import MipProgress
@@ -49,7 +51,7 @@ class Solution:
     mip_gap: MipGap | None = None  # for a MIP: the gap asked for
     bound: float | None = None  # for a MIP: the best bound the solver proved, if it said
     bound_note: str = ""  # why a MIP has no bound
-    algorithm: str = ""  # what HiGHS ran and why (planner.solving.algorithm); "" for CBC
+    algorithm: str = ""  # what ran and why (planner.solving.algorithm); "" for --solver cbc
 
     @property
     def optimal(self) -> bool:
@@ -63,15 +65,6 @@ class Ranging:
 
     costs: dict[str, tuple[float, float]]
     rhs: dict[str, tuple[float, float]]
-
-
-def cbc_path() -> str | None:
-    """The CBC binary shipped by the ``cbcbox`` wheel (PuLP's own bundled CBC is deprecated)."""
-    try:
-        import cbcbox
-    except ImportError:
-        return None
-    return str(cbcbox.cbc_bin_path())
 
 
 def make_solver(name: str, time_limit: float | None, msg: bool,
@@ -132,8 +125,8 @@ def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float |
     PuLP columns and rows carry the values afterwards, whichever solver ran. Without
     ``fast``, HiGHS runs through PuLP's own interface (the plain path, for comparison).
     ``mip_gap``: the gap a MIP's plan may leave and be called optimal (default ``MipGap()``).
-    ``algorithm``: HiGHS's LP algorithm, ``auto`` (by size: ``planner.solving.algorithm``),
-    ``simplex`` or ``ipm``."""
+    ``algorithm``: the LP algorithm, ``auto`` (by size: ``planner.solving.algorithm``),
+    ``simplex`` or ``ipm`` (HiGHS's), or ``clp`` (``planner.solving.clp``)."""
     solver = available_solver(solver)
     gap = mip_gap or MipGap()
     if solver == "highs" and fast:
@@ -234,12 +227,20 @@ def in_name_order(model: PlanningModel, time_limit: float | None = None,
 def solve_highs(model: PlanningModel, time_limit: float | None, msg: bool, ranging: bool,
                 duals_wanted: bool, mip_gap: MipGap, algorithm: str = "auto") -> Solution:
     """HiGHS fed the model's arrays in one call (``planner.solving.highs``), not row by row,
-    running the LP algorithm its size calls for (``planner.solving.algorithm``)."""
+    running the LP algorithm its size calls for (``planner.solving.algorithm``): HiGHS's,
+    or CLP's, whose basis HiGHS then starts from (``planner.solving.clp``)."""
     fast, at = in_name_order(model, time_limit, msg, mip_gap)
-    chosen = choose(algorithm, len(fast.arrays.value), fast.integer)
-    fast.use(chosen.option)
-    shown = msg or solver_log_shown()  # the solver's own log says it already
-    result = fast.run(progress=None if shown else MipProgress.for_stderr(sys.stderr))
+    try:
+        chosen = choose(algorithm, len(fast.arrays.value), fast.integer,
+                        clp_here=clp.available(), ranging=ranging)
+    except ValueError as exc:
+        raise SolverError(str(exc)) from exc
+    if chosen.clp:
+        result = clp.solve(fast, time_limit, msg)
+    else:
+        fast.use(chosen.option)
+        shown = msg or solver_log_shown()  # the solver's own log says it already
+        result = fast.run(progress=None if shown else MipProgress.for_stderr(sys.stderr))
     return dataclasses.replace(read_solution(model, fast, at, result, ranging, duals_wanted,
                                              mip_gap if fast.integer else None),
                                algorithm=f"{chosen.name}: {chosen.reason}")
