@@ -309,3 +309,40 @@ def test_an_acquisition_that_cannot_serve_within_the_horizon_sets_no_value(
     assert plan.objective == pytest.approx(6)
     assert {c.value_basis for c in plan.coverage} == {
         "tier major: 2 x 1 per unit, the dearest capable provider (USA/ddg)"}
+
+
+def test_a_region_tier_puts_one_region_first_on_the_same_scale(tmp_path: Path) -> None:
+    """One ship (cost 5, serves japan and rear), one unit of sea control needed in each.
+    By task_tiers both are major, 5 x 5 = 25 a unit short, a tie: either way 5 + 25 = 30.
+    With region_tiers {japan: {sea_control: vital}} the unit in Japan is worth 10 x 5 = 50:
+    covering it costs 5 + 25 = 30, covering the rear 5 + 50 = 55, so Japan is covered and
+    the rear left short: objective 30, with the region's tier in the basis."""
+    data = write_tiny(tmp_path / "data", {"JPN": (1, 1)}, ["sea_control"], ["japan", "rear"],
+                      ["conflict"],
+                      {"JPN": [dict(pool="ship", quantity=1, readiness=1, cost_per_unit=5,
+                                    regions="japan;rear", sea_control=1)]})
+    mission = write_mission(
+        tmp_path / "m.yaml", name="m", phases=["conflict"],
+        objective={"tiers": {"vital": 10, "major": 5}, "task_tiers": {"sea_control": "major"},
+                   "region_tiers": {"japan": {"sea_control": "vital"}}},
+        requirements=[dict(task="sea_control", region=region, phase="conflict", amount=1)
+                      for region in ("japan", "rear")])
+    plan = pipeline.solve(mission, data)
+    assert plan.objective == pytest.approx(30)
+    assert {c.region: (c.shortfall, c.penalty_per_unit, c.value_basis)
+            for c in plan.coverage} == {
+        "japan": (0, 50, "tier vital in japan (region_tiers): 10 x 5 per unit, the dearest "
+                         "capable provider (JPN/ship)"),
+        "rear": (pytest.approx(1), 25, "tier major: 5 x 5 per unit, the dearest capable "
+                                       "provider (JPN/ship)")}
+
+
+def test_a_region_tier_naming_unknown_things_is_a_located_error(tmp_path: Path) -> None:
+    data = scarce_pool(tmp_path / "data")
+    mission = two_needs(tmp_path / "bad.yaml", {
+        "tiers": {"vital": 10}, "region_tiers": {"japn": {"sea_contrl": "vitl"}}})
+    with pytest.raises(InputError) as caught:
+        pipeline.prepare(str(mission), data)
+    text = str(caught.value)
+    assert "unknown region 'japn'" in text and "did you mean japan?" in text
+    assert "unknown task 'sea_contrl'" in text and "unknown tier 'vitl'" in text

@@ -5,7 +5,9 @@ penalty of the LP). One figure for every task prices an interceptor a year like 
 so a mission states a basis for each value, in this order of precedence:
 
 1. ``penalty`` on the requirement: a figure the mission gives (USD m per unit);
-2. a priority tier (``tier`` on the requirement, else ``objective.task_tiers`` for its task):
+2. a priority tier (``tier`` on the requirement, else ``objective.region_tiers`` for its
+   task in its region, a regional priority on the same scale, else ``objective.task_tiers``
+   for its task):
    the value is the tier's factor times the cost per task unit of the dearest pool able to
    deliver the task in that region (``cost_per_unit`` plus the task's own cost, divided by
    what one unit delivers), among every country of the tables (whether or not it takes
@@ -146,7 +148,8 @@ def requirement_value(mission: Mission, task: str, region: str, penalty: float |
     objective = mission.objective
     if penalty is not None:
         return penalty, f"{penalty:g} per unit, set on the requirement in the mission"
-    tier = tier or objective.task_tiers.get(task)
+    regional = None if tier else objective.region_tiers.get(region, {}).get(task)
+    tier = tier or regional or objective.task_tiers.get(task)
     if tier is None:
         default = objective.shortfall_penalty
         return default, (f"{default:g} per unit, the mission's one shortfall penalty for a "
@@ -164,7 +167,8 @@ def requirement_value(mission: Mission, task: str, region: str, penalty: float |
     if where:
         described = described.replace("provider (", f"provider{where} (", 1).replace(
             "provide it,", f"provide it{where},", 1)
-    return value, (f"tier {tier}: {factor:g} x {provider.cost_per_task_unit:.4g} per unit, "
+    named = f"tier {tier} in {region} (region_tiers)" if regional else f"tier {tier}"
+    return value, (f"{named}: {factor:g} x {provider.cost_per_task_unit:.4g} per unit, "
                    f"{described}")
 
 

@@ -344,6 +344,11 @@ class Objective(Frozen):
     task_tiers: dict[Identifier, Identifier] = Field(
         default={}, description="The tier of each task's requirements, e.g. "
         "{ground_deterrence: vital}; a requirement's own tier or penalty comes first.")
+    region_tiers: dict[Identifier, dict[Identifier, Identifier]] = Field(
+        default={}, description="A region's own tier for a task, where the alliance ranks "
+        "it otherwise than task_tiers, e.g. {korean_peninsula: {munitions_supply: vital}}: "
+        "a regional priority on the tiers' one scale (say why in values_source). Before "
+        "task_tiers, after a requirement's own tier or penalty.")
     values_source: str = Field(
         default="", description="Where the tiers and their factors come from: "
         "'assumption: ...' or a public_facts row; shown with every value.")
@@ -782,7 +787,7 @@ def check_mission(mission: Mission, vocabulary: dict[str, list[str]],
         if name not in phases:
             message, hint = unknown("phase", name, phases)
             problems.append(where.problem(("phases", index), message, hint))
-    problems += check_tiers(mission, tasks, where)
+    problems += check_tiers(mission, tasks, regions, where)
     problems += check_priorities(mission, vocabulary, where)
     seen: dict[tuple[str, str, str], tuple[Any, ...]] = {}
     for index, req in enumerate(mission.requirements):
@@ -832,9 +837,10 @@ def check_priorities(mission: Mission, vocabulary: dict[str, list[str]],
 DECLARE_TIERS = "declare it with its factor in objective.tiers, e.g. {vital: 10}"
 
 
-def check_tiers(mission: Mission, tasks: list[str], where: Where) -> list[Problem]:
-    """Tiers named by tasks and requirements are among the objective's tiers; task_tiers
-    name tasks of the tables."""
+def check_tiers(mission: Mission, tasks: list[str], regions: list[str],
+                where: Where) -> list[Problem]:
+    """Tiers named by tasks, regions and requirements are among the objective's tiers;
+    task_tiers and region_tiers name tasks and regions of the tables."""
     tiers = list(mission.objective.tiers)
     problems = []
     for task, tier in mission.objective.task_tiers.items():
@@ -845,6 +851,20 @@ def check_tiers(mission: Mission, tasks: list[str], where: Where) -> list[Proble
         if tier not in tiers:
             message, hint = unknown("tier", tier, tiers)
             problems.append(where.problem(path, message, hint if tiers else DECLARE_TIERS))
+    for region, by_task in mission.objective.region_tiers.items():
+        if region not in regions:
+            message, hint = unknown("region", region, regions)
+            problems.append(where.problem(("objective", "region_tiers", region), message,
+                                          hint))
+        for task, tier in by_task.items():
+            path = ("objective", "region_tiers", region, task)
+            if task not in tasks:
+                message, hint = unknown("task", task, tasks)
+                problems.append(where.problem(path, message, hint))
+            if tier not in tiers:
+                message, hint = unknown("tier", tier, tiers)
+                problems.append(where.problem(path, message,
+                                              hint if tiers else DECLARE_TIERS))
     for index, req in enumerate(mission.requirements):
         if req.tier is not None and req.tier not in tiers:
             message, hint = unknown("tier", req.tier, tiers)
