@@ -6,7 +6,14 @@ cluster with 1 and 2 workers (more where the machine has the CPUs).
 
 For each way of running, the sweep of ``planner analyze montecarlo readiness-uncertainty``
 (the draws and the model exactly as the command makes them) is timed as the median of
-``--repeats`` runs, interleaved (one run of every way, then the next round), and reports:
+``--repeats`` runs, interleaved (one run of every way of a kind, then the next round), and
+reports what a user's command pays: each run is a new Python process that does what the
+command does (local worker processes started while the tables load, then the sweep, which
+pays whatever of their start is left; a Dask client connected to the scheduler's address),
+so no run inherits a started fork server, a pool or a client from another. The Dask
+clusters run only while Dask is measured (their idle heartbeats would take CPU from the
+local processes); their workers keep the model prepared from one run to the next, as they
+do across a user's commands. The report gives:
 
 - the sweep's wall time, the speed-up over one worker of the same kind and the parallel
   efficiency (speed-up / workers: 1.0 means each added worker adds a worker's worth);
@@ -42,7 +49,7 @@ def ways(cpus: int) -> list[tuple[str, int]]:
 
 
 def montecarlo_sweep(instance: Any, draws: int, seed: int, where: str, workers: int,
-                     client: Any) -> tuple[Any, float]:
+                     scheduler: Any) -> tuple[Any, float]:
     """The Monte Carlo's sweep as ``planner.analyze.montecarlo`` runs it (CPU seconds from
     the clock of each worker's thread); the seconds it took to set up the cases."""
     import numpy as np
@@ -78,11 +85,47 @@ def montecarlo_sweep(instance: Any, draws: int, seed: int, where: str, workers: 
                                      workers, sweeping.Execution(progress=False))
     else:
         _, timing = sweeping.on_dask(widened, task, cases, list(range(len(cases))), place,
-                                     sweeping.Execution(scheduler=client, progress=False))
+                                     sweeping.Execution(scheduler=scheduler, progress=False))
     seconds = time.perf_counter() - started
     for record in records:
         record.pop("solves", None)
     return {"records": records, "seconds": seconds, **timing}, set_up
+
+
+def one_run(where: str, workers: int, draws: int, seed: int, scheduler: str | None
+            ) -> Record:
+    """One way, in this (new) process, as the command runs it: local workers started
+    before the tables load, then the sweep timed. The records come back as a digest."""
+    import hashlib
+
+    from planner import pipeline
+    from planner.analyze import sweep as sweeping
+
+    least = 1 if where == "local processes" else 2  # a pool of one exists only here
+    count = workers if where == "local processes" else None
+    with sweeping.local_workers(count, least=least):
+        instance = pipeline.prepare("readiness-uncertainty", None)
+        measured, set_up = montecarlo_sweep(instance, draws, seed, where, workers, scheduler)
+    records = measured.pop("records")
+    text = json.dumps(records, sort_keys=True, default=repr)
+    return {**measured, "set_up": set_up,
+            "records_sha256": hashlib.sha256(text.encode()).hexdigest()}
+
+
+def run_apart(where: str, workers: int, draws: int, seed: int,
+              scheduler: str | None = None) -> Record:
+    """``one_run`` in a new Python process."""
+    import subprocess
+
+    command = [sys.executable, "-m", "benchmarks.cluster", "--one", where, str(workers),
+               "--draws", str(draws), "--seed", str(seed)]
+    if scheduler:
+        command += ["--scheduler", scheduler]
+    done = subprocess.run(command, capture_output=True, text=True, check=False,
+                          cwd=Path(__file__).resolve().parent.parent)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def whole_command(draws: int, seed: int) -> float:
@@ -110,40 +153,48 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--folder", type=Path, default=DEFAULT_FOLDER,
                         help=f"where results.json is written (default: {DEFAULT_FOLDER})")
+    parser.add_argument("--one", nargs=2, metavar=("WAY", "WORKERS"), help=argparse.SUPPRESS)
+    parser.add_argument("--scheduler", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-
-    import distributed
-
-    from planner import pipeline
+    if args.one:  # one run, in a process of its own (run_apart)
+        print(json.dumps(one_run(args.one[0], int(args.one[1]), args.draws, args.seed,
+                                 args.scheduler)))
+        return
 
     cpus = os.cpu_count() or 1
-    instance = pipeline.prepare("readiness-uncertainty", None)
     plan = ways(cpus)
-    clusters = {n: distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                            dashboard_address=":0")
-                for kind, n in plan if kind == "dask"}
-    clients = {n: distributed.Client(cluster) for n, cluster in clusters.items()}
     runs: dict[str, list[Record]] = {f"{kind} x{n}": [] for kind, n in plan}
-    reference = None
-    try:
-        for round_ in range(args.repeats):
-            for kind, n in plan:
-                measured, set_up = montecarlo_sweep(instance, args.draws, args.seed, kind, n,
-                                                    clients.get(n))
-                if reference is None:
-                    reference = measured["records"]
-                elif measured["records"] != reference:
-                    raise SystemExit(f"{kind} x{n} gave other records than this process")
-                del measured["records"]
-                runs[f"{kind} x{n}"].append({**measured, "set_up": set_up})
-                print(f"round {round_ + 1}: {kind} x{n}: {measured['seconds']:.2f} s",
-                      file=sys.stderr, flush=True)
-        command = [whole_command(args.draws, args.seed) for _ in range(args.repeats)]
-    finally:
-        for client in clients.values():
-            client.close()
-        for cluster in clusters.values():
-            cluster.close()
+    reference: list[str] = []
+
+    def measure(round_: int, kind: str, n: int, scheduler: str | None = None) -> None:
+        measured = run_apart(kind, n, args.draws, args.seed, scheduler)
+        digest = measured.pop("records_sha256")
+        reference.append(reference[0] if reference else digest)
+        if digest != reference[0]:
+            raise SystemExit(f"{kind} x{n} gave other records than this process")
+        runs[f"{kind} x{n}"].append({**measured, "load": os.getloadavg()[0]})
+        print(f"round {round_ + 1}: {kind} x{n}: {measured['seconds']:.2f} s "
+              f"(load {os.getloadavg()[0]:.2f})", file=sys.stderr, flush=True)
+
+    for round_ in range(args.repeats):
+        for kind, n in plan:
+            if kind != "dask":
+                measure(round_, kind, n)
+    dask_counts = [n for kind, n in plan if kind == "dask"]
+    if dask_counts:
+        import distributed
+
+        clusters = {n: distributed.LocalCluster(n_workers=n, threads_per_worker=1,
+                                                processes=True, dashboard_address=":0")
+                    for n in dask_counts}
+        try:
+            for round_ in range(args.repeats):
+                for n, cluster in clusters.items():
+                    measure(round_, "dask", n, cluster.scheduler_address)
+        finally:
+            for cluster in clusters.values():
+                cluster.close()
+    command = [whole_command(args.draws, args.seed) for _ in range(args.repeats)]
 
     cases = args.draws + 1
     median = {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
@@ -160,7 +211,8 @@ def main(argv: list[str] | None = None) -> None:
                      "speed_up_over_this_process": here["seconds"] / m["seconds"],
                      "cpu_per_case_ms": 1000 * m["cpu_seconds"] / cases,
                      "cpu_per_case_vs_this_process": m["cpu_seconds"] / cases / here_cpu,
-                     "prepare_seconds": m["prepare_seconds"], "chunks": m["chunks"]})
+                     "prepare_seconds": m["prepare_seconds"], "chunks": m["chunks"],
+                     "load_average": m["load"]})
     whole = {k: statistics.median(c[k] for c in command) for k in command[0]}
     report = {"draws": args.draws, "cpus": cpus, "repeats": args.repeats, "ways": rows,
               "command": {"wall_seconds": whole["wall"],
@@ -171,18 +223,20 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Monte Carlo, {args.draws:,} draws (readiness-uncertainty), median of "
           f"{args.repeats}; {cpus} CPUs, load average {os.getloadavg()[0]:.1f}")
     print(f"{'way':18}{'workers':>8}{'sweep s':>9}{'speed-up':>9}{'effic.':>8}"
-          f"{'ms/case':>9}{'CPU x':>7}{'chunks':>8}")
+          f"{'ms/case':>9}{'CPU x':>7}{'chunks':>8}{'load':>6}")
     for r in rows:
         print(f"{r['way']:18}{r['workers']:>8}{r['seconds']:>9.2f}{r['speed_up']:>9.2f}"
               f"{r['efficiency']:>8.2f}{r['cpu_per_case_ms']:>9.3f}"
-              f"{r['cpu_per_case_vs_this_process']:>7.2f}{r['chunks']:>8.0f}")
+              f"{r['cpu_per_case_vs_this_process']:>7.2f}{r['chunks']:>8.0f}"
+              f"{r['load_average']:>6.2f}")
     c = report["command"]
     print(f"The whole command here: {c['wall_seconds']:.2f} s, of which the sweep "
           f"{c['sweep_seconds']:.2f} s; serial part (start, load, draw, assemble, write) "
           f"{c['serial_seconds']:.2f} s.")
     print("speed-up and efficiency: against one worker of the same way; CPU x: a case's CPU "
           "on the workers over its CPU in this process (goal <= 1.1); goal: efficiency >= 0.8 "
-          "per added worker.")
+          "per added worker; load: the machine's 1-minute load average after the runs "
+          "(median).")
     args.folder.mkdir(parents=True, exist_ok=True)
     out = args.folder / "cluster.json"
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -181,6 +181,53 @@ def in_process(state: Any, task: Task, cases: Sequence[Any], todo: list[int], pl
     place(positions, found)
 
 
+# The local worker processes of the running command, by count (``local_workers``).
+KEPT: dict[int, Any] = {}
+
+
+def warm() -> None:
+    """Nothing: sent to each new worker process so that it starts at once."""
+
+
+@contextmanager
+def local_workers(workers: int | None, scheduler: Any = None, least: int = 2
+                  ) -> Iterator[None]:
+    """For one command that asked for ``workers`` > 1 local processes: the processes start
+    now, in the background, while the command loads its tables and builds its model, and
+    serve every sweep of the command; they are shut down when it ends. Starting them (the
+    fork server imports the planner, about a second of CPU) otherwise came inside the
+    first sweep and cost every command that second of its wall time, with any number of
+    workers. A pool that cannot start here is left to the first sweep, which says so.
+    ``least``: the fewest workers worth starting (one runs in this process, unless a
+    benchmark asks for a pool of one)."""
+    if scheduler is not None or workers is None or workers < least or workers in KEPT:
+        yield
+        return
+    from concurrent.futures.process import BrokenProcessPool
+
+    from planner.analyze import distribute
+
+    try:
+        executor = distribute.local_processes(workers, pool_context())
+    except (OSError, BrokenProcessPool):
+        yield
+        return
+    KEPT[workers] = executor
+
+    def start() -> None:  # each process waits for the fork server: not in this thread
+        with contextlib.suppress(Exception):  # a failure shows in the first sweep
+            for _ in range(workers):
+                executor.submit(warm)
+
+    threading.Thread(target=start, daemon=True, name="start-workers").start()
+    try:
+        yield
+    finally:
+        if KEPT.get(workers) is executor:
+            del KEPT[workers]
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
 def pool_context() -> multiprocessing.context.BaseContext:
     """Workers started from a server that has already imported the planner (fork server),
     where the platform has one; fresh interpreters otherwise."""
@@ -202,7 +249,7 @@ def on_pool(instance: Instance, task: Task, cases: Sequence[Any], todo: list[int
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        pool = Pool(instance, task, workers, pool_context())
+        pool = Pool(instance, task, workers, pool_context(), KEPT.get(workers))
     except (OSError, BrokenProcessPool) as exc:
         raise ClusterError(f"the {workers} local worker processes could not start "
                            f"({exc.__class__.__name__}: {exc}) - run with --workers 1 to "
@@ -214,6 +261,8 @@ def on_pool(instance: Instance, task: Task, cases: Sequence[Any], todo: list[int
                            ) from None
     finally:
         pool.close()
+        if pool.broken and KEPT.get(workers) is pool.executor:
+            del KEPT[workers]  # a worker died: the next sweep starts new ones
     return where, timing
 
 
