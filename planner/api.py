@@ -36,7 +36,7 @@ from planner.solving.algorithm import ALGORITHMS
 __all__ = [
     "Analysis", "Capabilities", "Mission", "PlanResult", "PlannerError", "Problem",
     "alternatives", "compare", "fairness", "load_mission", "load_tables", "montecarlo", "pareto",
-    "read_plan", "resilience", "solve",
+    "priorities", "read_plan", "resilience", "solve",
 ]
 
 
@@ -286,6 +286,19 @@ def alternatives(mission: str | Path | Mission | None = None, *,
 
     return _analysis("alternatives", mission, data, flags, workers,
                      lambda i, e: analyse(i, e, slack=slack))
+
+
+def priorities(mission: str | Path | Mission | None = None, *,
+               data: str | Path | None = None, flags: Mapping[str, str] | None = None,
+               joint_plan: Mapping[str, float] | None = None) -> Analysis:
+    """Each ally's acceptability of the least-cost plan and of the joint plan: max-min
+    (``joint_plan=None``) or the largest weighted sum of acceptabilities
+    (``joint_plan={"USA": 1, "KOR": 2}``)."""
+    from planner.analyze.priorities import priorities as analyse
+
+    weighting = None if joint_plan is None else {k: float(v) for k, v in joint_plan.items()}
+    return _analysis("priorities", mission, data, flags, 1,
+                     lambda i, e: analyse(i, weighting=weighting))
 
 
 def _path(value: str | Path | None) -> Path | None:

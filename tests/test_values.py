@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import planner.api as api
 from planner import pipeline
 from planner.errors import InputError
 
-from .conftest import write_mission, write_tiny
+from .conftest import run_planner, write_mission, write_tiny
 
 
 def scarce_pool(root: Path) -> Path:
@@ -208,21 +210,7 @@ def test_an_ally_rejects_the_least_cost_plan_and_accepts_the_joint_plan(
     """
     from planner.analyze.priorities import priorities
 
-    data = write_tiny(tmp_path / "data", {"USA": (80, 8), "KOR": (20, 2)}, ["sea_control"],
-                      ["taiwan_strait", "korean_peninsula"], ["conflict"],
-                      {"USA": [dict(pool="ddg", quantity=1, readiness=1, cost_per_unit=70,
-                                    regions="korean_peninsula", sea_control=1)],
-                       "KOR": [dict(pool="ship", quantity=1, readiness=1, cost_per_unit=20,
-                                    regions="taiwan_strait;korean_peninsula",
-                                    sea_control=1)]})
-    mission = write_mission(
-        tmp_path / "m.yaml", name="m", phases=["conflict"],
-        priorities={"USA": {"regions": {"taiwan_strait": 1}},
-                    "KOR": {"regions": {"korean_peninsula": 1}}},
-        requirements=[dict(task="sea_control", region="taiwan_strait", phase="conflict",
-                           amount=2, penalty=100),
-                      dict(task="sea_control", region="korean_peninsula", phase="conflict",
-                           amount=1, penalty=60)])
+    data, mission = sea_control_toy(tmp_path)
     analysis = priorities(pipeline.prepare(str(mission), data))
     table = analysis.tables["acceptability"].set_index(["plan", "ally"])
     expected = {("least cost", "KOR"): (180, 0.0, 20, 80, 20, -3.0, True),
@@ -241,6 +229,70 @@ def test_an_ally_rejects_the_least_cost_plan_and_accepts_the_joint_plan(
                                            "uncovered")
     assert analysis.findings[1] == ("No ally would reject the joint plan (each does at least "
                                     "as well by its own priorities as it would alone).")
+
+
+def sea_control_toy(root: Path) -> tuple[Path, Path]:
+    """The tables and mission of the joint-plan toy (see the test above)."""
+    data = write_tiny(root / "data", {"USA": (80, 8), "KOR": (20, 2)}, ["sea_control"],
+                      ["taiwan_strait", "korean_peninsula"], ["conflict"],
+                      {"USA": [dict(pool="ddg", quantity=1, readiness=1, cost_per_unit=70,
+                                    regions="korean_peninsula", sea_control=1)],
+                       "KOR": [dict(pool="ship", quantity=1, readiness=1, cost_per_unit=20,
+                                    regions="taiwan_strait;korean_peninsula",
+                                    sea_control=1)]})
+    mission = write_mission(
+        root / "m.yaml", name="m", phases=["conflict"],
+        priorities={"USA": {"regions": {"taiwan_strait": 1}},
+                    "KOR": {"regions": {"korean_peninsula": 1}}},
+        requirements=[dict(task="sea_control", region="taiwan_strait", phase="conflict",
+                           amount=2, penalty=100),
+                      dict(task="sea_control", region="korean_peninsula", phase="conflict",
+                           amount=1, penalty=60)])
+    return data, mission
+
+
+@pytest.mark.parametrize(("weighting", "objective", "acceptability"), [
+    ({"USA": 1}, 180, {"USA": 0.5, "KOR": -3.0}),
+    ({"KOR": 1}, 270, {"USA": -0.35, "KOR": 1.0}),
+    ({"USA": 1, "KOR": 1}, 270, {"USA": -0.35, "KOR": 1.0})])
+def test_a_stated_weighting_of_the_allies_acceptabilities(
+        tmp_path: Path, weighting: dict[str, float], objective: float,
+        acceptability: dict[str, float]) -> None:
+    """The toy above, with the joint plan maximising a weighted sum of acceptabilities.
+    With u the US ship on the peninsula (B), x and y the Korean ship on the Strait (A) and
+    on B: acc_USA = 1 - (70u + 100 (2 - x)) / 200 and acc_KOR = 1 - (20 (x + y) + 60 short_B)
+    / 20, short_B = 1 - u - y.
+    - USA alone counts: x = 1, u = 0 (0.5); the least cost holding it leaves B short: the
+      least-cost plan, 180, Korea at -3.
+    - KOR alone counts: B covered by the US ship (u = 1, its cost is not Korea's) and the
+      Korean ship idle (acc 1); holding that, cost 70 + 2 x 100 = 270, the US at -0.35.
+    - Both at 1: per unit u adds -0.35 + 3, x adds 0.5 - 1 and y -1 + 3 (but u covers B
+      first at no cost to Korea): u = 1, x = y = 0, sum 0.65: the same 270, and the US
+      would reject it, which the findings say a weighting may do (max-min gave 0.1 each)."""
+    data, mission = sea_control_toy(tmp_path)
+    analysis = api.priorities(str(mission), data=data, joint_plan=weighting)
+    table = analysis.tables["acceptability"].set_index(["plan", "ally"])
+    for ally, expected in acceptability.items():
+        assert table.loc[("joint", ally), "objective"] == pytest.approx(objective)
+        assert table.loc[("joint", ally), "acceptability"] == pytest.approx(expected)
+    assert analysis.facts["joint_plan"]["weighting"] == weighting
+    assert any("may leave an ally worse off than alone" in f for f in analysis.findings)
+
+
+def test_the_joint_plan_option_on_the_command_line(tmp_path: Path) -> None:
+    data, mission = sea_control_toy(tmp_path)
+    done = run_planner("analyze", "priorities", str(mission), "--data", str(data),
+                       "--no-save", "--format", "json", "--joint-plan", "KOR=1,USA=1",
+                       cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["facts"]["joint_objective"] == pytest.approx(270)
+    wrong = run_planner("analyze", "priorities", str(mission), "--data", str(data),
+                        "--no-save", "--joint-plan", "JPN=1,KOR", cwd=tmp_path)
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+    assert "'KOR' is not ALLY=WEIGHT" in wrong.stderr
+    unknown = run_planner("analyze", "priorities", str(mission), "--data", str(data),
+                          "--no-save", "--joint-plan", "JPN=1", cwd=tmp_path)
+    assert unknown.returncode == 2 and "JPN has no priorities in mission m" in unknown.stderr
 
 
 def ships_to_buy(root: Path) -> Path:

@@ -18,8 +18,11 @@ requirement i, s_c(i) is its weight divided by the ally's largest weight (so in 
   better alone by its own priorities).
 
 The **joint plan** maximises the least acceptability over the allies with priorities
-(max-min), then, with that least acceptability held, the alliance's ordinary objective; it is
-shown beside the least-cost plan.
+(max-min; ``--joint-plan max-min``, the default), or a stated weighting of their
+acceptabilities (``--joint-plan USA=1,KOR=2``: the largest sum of weight x acceptability),
+then, with that held, the alliance's ordinary objective; it is shown beside the least-cost
+plan. Max-min protects the least satisfied ally; a weighting says whose satisfaction counts
+for how much, and may leave an ally worse off than alone (the findings say so).
 """
 
 from __future__ import annotations
@@ -144,30 +147,41 @@ def units_frame(model: PlanningModel, units: list[float]) -> pd.DataFrame:
                         * np.asarray(units, dtype=float))
 
 
-def joint_plan(instance: Instance, alone_losses: dict[str, float], solver: str = "highs"
+def joint_plan(instance: Instance, alone_losses: dict[str, float], solver: str = "highs",
+               weighting: dict[str, float] | None = None
                ) -> tuple[float, list[float], list[float], float]:
-    """The max-min plan: the largest t with every ally's acceptability at least t, then
-    the least alliance objective holding t. Returns t, units, shortfalls, objective."""
+    """The joint plan: with no ``weighting``, the largest t with every ally's
+    acceptability at least t (max-min); with one, the largest sum of weight x
+    acceptability. Then the least alliance objective holding that. Returns t (or the
+    weighted sum), units, shortfalls, objective."""
     model = build_model(instance)
     problem = model.problem
     objective = problem.objective
-    least = problem.add_variable("least_acceptability", lowBound=None, upBound=1)
     value = instance.requirements["penalty"].to_numpy(dtype=float)
     shorts = model.shortfalls["var"].tolist()
+    if weighting is None:
+        least = problem.add_variable("least_acceptability", lowBound=None, upBound=1)
+    aim = pulp.LpAffineExpression()
     for ally, base in alone_losses.items():
         if base <= TOLERANCE:
             continue
         s = scaled(instance, ally)
         loss = borne_expression(instance, model, ally) + pulp.LpAffineExpression(
             [(v, float(si * vi)) for v, si, vi in zip(shorts, s, value, strict=True) if si])
-        problem += (loss + base * least <= base, f"acceptability_{ally}")
-    problem.setObjective(-1.0 * least)
+        if weighting is None:
+            problem += (loss + base * least <= base, f"acceptability_{ally}")
+        elif weighting.get(ally, 0.0) > 0:
+            # acceptability = 1 - loss / base, linear in the plan: weighted and summed
+            aim += (1.0 - loss / base) * weighting[ally]
+    if weighting is None:
+        aim = pulp.LpAffineExpression(least)
+    problem.setObjective(-1.0 * aim)
     first = solve_model(model, solver, duals_wanted=False, fast=False)
     if first.objective is None:
         raise SolverError(f"no joint plan for mission {instance.mission.name} "
                           f"({first.status})")
-    best = float(least.varValue)
-    problem += (least >= best - 1e-9 * max(1.0, abs(best)), "hold_least_acceptability")
+    best = float(pulp.value(aim))
+    problem += (aim >= best - 1e-9 * max(1.0, abs(best)), "hold_joint_aim")
     problem.setObjective(objective)
     second = solve_model(model, solver, duals_wanted=False, fast=False)
     if second.objective is None:
@@ -176,8 +190,10 @@ def joint_plan(instance: Instance, alone_losses: dict[str, float], solver: str =
     return best, second.units, second.shortfalls, float(second.objective)
 
 
-def priorities(instance: Instance, solver: str = "highs") -> Analysis:
-    """Each ally's acceptability of the least-cost plan and of the joint (max-min) plan."""
+def priorities(instance: Instance, solver: str = "highs",
+               weighting: dict[str, float] | None = None) -> Analysis:
+    """Each ally's acceptability of the least-cost plan and of the joint plan (max-min, or
+    the ``weighting`` of the allies' acceptabilities)."""
     allies = list(instance.mission.priorities)
     present = set(instance.capabilities.countries["country"])
     missing = [a for a in allies if a not in present]
@@ -188,6 +204,7 @@ def priorities(instance: Instance, solver: str = "highs") -> Analysis:
             f"priorities of {', '.join(missing)}, which take no part in the mission",
             hint="add priorities: {KOR: {regions: {korean_peninsula: 3, japan: 1}}, ...} to "
             "the mission, for allies that take part")])
+    check_weighting(instance, weighting)
     started = time.perf_counter()
     base = {ally: alone(instance, ally, solver) for ally in allies}
     model = build_model(instance)
@@ -195,7 +212,7 @@ def priorities(instance: Instance, solver: str = "highs") -> Analysis:
     if cheapest.objective is None:
         raise SolverError(f"mission {instance.mission.name} has no plan ({cheapest.status})")
     least_cost = standings(instance, model, cheapest.units, cheapest.shortfalls, base)
-    best, units, shorts, objective = joint_plan(instance, base, solver)
+    best, units, shorts, objective = joint_plan(instance, base, solver, weighting)
     joint = standings(instance, model, units, shorts, base)
     rows = []
     for plan, found, total in (("least cost", least_cost, float(cheapest.objective)),
@@ -210,10 +227,15 @@ def priorities(instance: Instance, solver: str = "highs") -> Analysis:
                          else round(st.acceptability, 6), "rejects": st.rejects})
     table = pd.DataFrame(rows)
     findings = sentences(instance, least_cost, joint, float(cheapest.objective), objective,
-                         best)
+                         best, weighting)
     facts = {"solves": len(allies) + 3, "seconds": round(time.perf_counter() - started, 3),
              "ran_on": "this process", "least_cost_objective": float(cheapest.objective),
-             "joint_objective": objective, "least_acceptability": best,
+             "joint_objective": objective,
+             "joint_plan": "max-min" if weighting is None else {
+                 "weighting": weighting, "weighted_acceptability": best},
+             "least_acceptability": best if weighting is None else min(
+                 (st.acceptability for st in joint if st.acceptability is not None),
+                 default=None),
              "sources": {a: instance.mission.priorities[a].source for a in allies}}
     return Analysis("priorities", instance.mission.name,
                     f"Each ally's priorities: {instance.mission.name}", findings,
@@ -223,8 +245,27 @@ def priorities(instance: Instance, solver: str = "highs") -> Analysis:
                                              "acceptability", "rejects"]})
 
 
+def check_weighting(instance: Instance, weighting: dict[str, float] | None) -> None:
+    """A weighting names allies with priorities, with weights >= 0, not all 0."""
+    if weighting is None:
+        return
+    allies = list(instance.mission.priorities)
+    problems = [Problem("--joint-plan", f"{ally} has no priorities in mission "
+                        f"{instance.mission.name}", hint=f"weigh {', '.join(allies)}")
+                for ally in weighting if ally not in allies]
+    problems += [Problem("--joint-plan", f"{ally}'s weight {w:g} is negative",
+                         hint="give weights of 0 or more") for ally, w in weighting.items()
+                 if w < 0]
+    if not problems and not any(w > 0 for w in weighting.values()):
+        problems.append(Problem("--joint-plan", "every weight is 0",
+                                hint="give at least one ally a weight above 0"))
+    if problems:
+        raise InputError(problems)
+
+
 def sentences(instance: Instance, least_cost: list[Standing], joint: list[Standing],
-              cheapest: float, objective: float, best: float) -> list[str]:
+              cheapest: float, objective: float, best: float,
+              weighting: dict[str, float] | None = None) -> list[str]:
     found = []
     for name, plan in (("least-cost", least_cost), ("joint", joint)):
         rejecting = [st for st in plan if st.rejects]
@@ -239,9 +280,17 @@ def sentences(instance: Instance, least_cost: list[Standing], joint: list[Standi
                          "by its own priorities as it would alone).")
     lowest = min((st.acceptability for st in least_cost if st.acceptability is not None),
                  default=0.0)
-    found.append(f"The joint plan raises the least acceptability to {best:.3f} (least-cost "
-                 f"plan: {lowest:.3f}); it costs the alliance {objective:,.1f} against "
-                 f"{cheapest:,.1f} ({objective - cheapest:+,.1f}).")
+    if weighting is None:
+        found.append(f"The joint plan raises the least acceptability to {best:.3f} "
+                     f"(least-cost plan: {lowest:.3f}); it costs the alliance "
+                     f"{objective:,.1f} against {cheapest:,.1f} ({objective - cheapest:+,.1f}).")
+    else:
+        stated = ", ".join(f"{ally} {w:g}" for ally, w in weighting.items())
+        found.append(f"The joint plan maximises the stated weighting of the allies' "
+                     f"acceptabilities ({stated}): weighted sum {best:.3f}; it costs the "
+                     f"alliance {objective:,.1f} against {cheapest:,.1f} "
+                     f"({objective - cheapest:+,.1f}). A weighting, unlike max-min, may "
+                     "leave an ally worse off than alone.")
     found.append("Acceptability = 1 - loss / loss alone; loss = cost borne + the value of the "
                  "ally's priorities left uncovered (weights scaled to 1 at its top priority); "
                  "values per unit are the requirements' (planner explain lists their basis).")

@@ -249,16 +249,43 @@ def priorities(
     data: DataOption = None, set_flags: SetOption = None, out: AnalysisOutOption = None,
     save: AnalysisSaveOption = True, force: AnalysisForceOption = False,
     output_format: AnalysisFormatOption = "text", debug: DebugOption = False,
+    joint_plan: Annotated[str, typer.Option(
+        "--joint-plan", help="What the joint plan maximises: max-min (the least "
+        "acceptability over the allies) or a stated weighting of the allies' "
+        "acceptabilities, e.g. USA=1,JPN=1,KOR=2.")] = "max-min",
 ) -> None:
     """Each ally's priorities: how acceptable the least-cost plan is to each ally, who would
-    reject it and why, and the joint plan that maximises the least acceptability."""
+    reject it and why, and the joint plan that maximises the least acceptability (or a
+    stated weighting of the allies' acceptabilities)."""
     def compute(instance: Any, execution: Any) -> Any:
         from planner.analyze.priorities import priorities as analyse
 
-        return analyse(instance)
+        return analyse(instance, weighting=parse_weighting(joint_plan))
 
     run_analysis("priorities", mission, data, set_flags, 1, None, out, save, force, debug,
                  compute, output_format)
+
+
+def parse_weighting(text: str) -> dict[str, float] | None:
+    """'max-min' (None) or 'USA=1,KOR=2' as {ally: weight}; anything else is a located
+    error."""
+    from planner.errors import InputError, Problem
+
+    given = text.strip()
+    if given.lower() in ("max-min", "maxmin", "max_min"):
+        return None
+    weighting: dict[str, float] = {}
+    for part in given.split(","):
+        ally, equals, weight = part.partition("=")
+        try:
+            if not equals or not ally.strip():
+                raise ValueError(part)
+            weighting[ally.strip().upper()] = float(weight)
+        except ValueError:
+            raise InputError([Problem("--joint-plan", f"'{part.strip()}' is not ALLY=WEIGHT",
+                                      hint="give max-min, or weights like USA=1,JPN=1,KOR=2")]
+                             ) from None
+    return weighting
 
 
 def parse_slack(text: str) -> float:
