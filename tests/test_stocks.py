@@ -237,15 +237,16 @@ def sustainment() -> dict[str, Plan]:
 
 def test_shipped_sustainment_runs_out_and_transfers_help(sustainment: dict[str, Plan]
                                                          ) -> None:
-    """The shipped 90-day mission: the US anti-ship missiles, fired on maritime strike, are
-    rationed over the whole conflict and run out by its end whatever the allies do (no ally
-    makes them; maritime strike is short in every period); Japanese PAC-3 shipped to US stocks lower
-    the objective, and with transfers barred Japan's stock stays idle in an
-    important-influence situation (its own units do not fire)."""
+    """The shipped 90-day mission: the US anti-ship missiles, fired on maritime strike (a
+    vital aim in this mission, worth more a unit than the stock lasts at the full rate), are
+    empty by day 60 whatever the allies do (no ally makes them; maritime strike is short
+    after that); Japanese PAC-3 shipped to US stocks lower the objective, and with
+    transfers barred Japan's stock stays idle in an important-influence situation (its own
+    units do not fire)."""
     allowed, barred = sustainment["allowed"], sustainment["barred"]
     assert allowed.status == barred.status == "optimal"
     missiles = [stock(p, "USA", "anti_ship_missile").run_out_day for p in (allowed, barred)]
-    assert missiles == [90, 90]  # within days 61-90 either way
+    assert missiles == [60, 60]  # within days 31-60 either way
     assert stock(allowed).received > 0
     jpn_barred = stock(barred, "JPN")
     assert jpn_barred.shipped == 0 and jpn_barred.closing == pytest.approx(200)
@@ -259,7 +260,7 @@ def test_report_and_compare_show_the_stocks(sustainment: dict[str, Plan]) -> Non
 
     report = report_document(sustainment["allowed"])
     assert "<svg" in str(report.charts["stocks"])
-    assert list(report.tables["stocks"]["runs_out"]) == ["day 90", "day 30", "none"]
+    assert list(report.tables["stocks"]["runs_out"]) == ["day 60", "day 60", "none"]
     both = compare_document([sustainment["allowed"], sustainment["barred"]])
     assert str(both.charts["stocks"]).count("<path") > str(report.charts["stocks"]).count(
         "<path")
@@ -299,7 +300,7 @@ def test_a_use_with_no_units_to_draw_is_no_row() -> None:
 
 def test_explain_names_the_empty_stock_behind_a_shortfall(tmp_path: Path) -> None:
     """In taiwan-sustainment the US anti-ship missiles (250 opening, 15 produced) are all
-    fired by day 90, so maritime strike in the Taiwan Strait area is short in days 61-90
+    fired by day 60, so maritime strike in the Taiwan Strait area is short in days 61-90
     with the stock the carrier and the destroyers need empty: explain says so, in its text
     and in its JSON, and ends with the shortfall code (1), not a traceback."""
     text = run_planner("explain", "taiwan-sustainment", "--no-save", cwd=tmp_path)
