@@ -5,7 +5,8 @@ cluster with 1 and 2 workers (more where the machine has the CPUs).
     python -m benchmarks.cluster --draws 2000 --repeats 1 --folder /tmp/b   # a quick look
 
 For each way of running, the sweep of ``planner analyze montecarlo readiness-uncertainty``
-(the draws and the model exactly as the command makes them) is timed as the median of
+(the draws and the model exactly as the command makes them, and each finished chunk written
+to an analysis folder as the command writes it unless --no-save) is timed as the median of
 ``--repeats`` runs, interleaved (one run of every way of a kind, then the next round), and
 reports what a user's command pays: each run is a new Python process that does what the
 command does (local worker processes started while the tables load, then the sweep, which
@@ -50,12 +51,16 @@ def ways(cpus: int) -> list[tuple[str, int]]:
 
 def montecarlo_sweep(instance: Any, draws: int, seed: int, where: str, workers: int,
                      scheduler: Any) -> tuple[Any, float]:
-    """The Monte Carlo's sweep as ``planner.analyze.montecarlo`` runs it (CPU seconds from
-    the clock of each worker's thread); the seconds it took to set up the cases."""
+    """The Monte Carlo's sweep as ``planner.analyze.montecarlo`` runs it in a command that
+    saves its analysis (the default): each finished chunk is written to the analysis
+    folder as it arrives (``planner.analyze.keep``), by the process that feeds the workers.
+    CPU seconds from the clock of each worker's thread (in this process, less the time
+    spent writing chunks); the seconds it took to set up the cases."""
     import numpy as np
 
     from planner.analyze import montecarlo as mc
     from planner.analyze import sweep as sweeping
+    from planner.analyze.keep import Keeper, fingerprint, round_trip
 
     begun = time.perf_counter()
     spreads, _ = mc.resolve_spreads(instance)
@@ -66,20 +71,28 @@ def montecarlo_sweep(instance: Any, draws: int, seed: int, where: str, workers: 
     widened = mc.widened(instance, spreads)
     set_up = time.perf_counter() - begun
     records: list[Any] = [None] * len(cases)
+    folder = tempfile.TemporaryDirectory()
+    keeper = Keeper.start(Path(folder.name) / "mc", {"kind": "montecarlo"}, False, False)
+    writing = [0.0]  # CPU seconds of this thread spent keeping chunks
 
     def place(positions: list[int], found: list[Any]) -> None:
+        begun = time.thread_time()
+        found, text = round_trip(found)  # as sweeping.sweep keeps them
+        keeper.add(key, positions, found, text)
         for i, record in zip(positions, found, strict=True):
             records[i] = record
+        writing[0] += time.thread_time() - begun
 
     started = time.perf_counter()
+    key = fingerprint([type(task).__name__, "Monte Carlo draws", cases])  # as sweep does
     if where == "this process":
         state = task.prepare(widened)
         prepared = time.perf_counter() - started
         cpu = time.thread_time()
-        sweeping.in_process(state, task, cases, list(range(len(cases))), place)
+        sweeping.in_process(state, task, cases, list(range(len(cases))), place, keeper)
         timing = {"work_seconds": time.perf_counter() - started - prepared,
                   "prepare_seconds": prepared, "chunks": 1,
-                  "cpu_seconds": time.thread_time() - cpu}
+                  "cpu_seconds": time.thread_time() - cpu - writing[0]}
     elif where == "local processes":
         _, timing = sweeping.on_pool(widened, task, cases, list(range(len(cases))), place,
                                      workers, sweeping.Execution(progress=False))
@@ -87,23 +100,27 @@ def montecarlo_sweep(instance: Any, draws: int, seed: int, where: str, workers: 
         _, timing = sweeping.on_dask(widened, task, cases, list(range(len(cases))), place,
                                      sweeping.Execution(scheduler=scheduler, progress=False))
     seconds = time.perf_counter() - started
+    folder.cleanup()
     for record in records:
         record.pop("solves", None)
-    return {"records": records, "seconds": seconds, **timing}, set_up
+    return {"records": records, "seconds": seconds, "keeping_cpu_seconds": writing[0],
+            **timing}, set_up
 
 
 def one_run(where: str, workers: int, draws: int, seed: int, scheduler: str | None
             ) -> Record:
     """One way, in this (new) process, as the command runs it: local workers started
-    before the tables load, then the sweep timed. The records come back as a digest."""
+    before the planner's libraries are imported and the tables loaded, then the sweep
+    timed. The records come back as a digest."""
     import hashlib
 
-    from planner import pipeline
-    from planner.analyze import sweep as sweeping
+    from planner.analyze.distribute import local_workers
 
     least = 1 if where == "local processes" else 2  # a pool of one exists only here
     count = workers if where == "local processes" else None
-    with sweeping.local_workers(count, least=least):
+    with local_workers(count, least=least):  # as the command: before its imports
+        from planner import pipeline
+
         instance = pipeline.prepare("readiness-uncertainty", None)
         measured, set_up = montecarlo_sweep(instance, draws, seed, where, workers, scheduler)
     records = measured.pop("records")

@@ -228,9 +228,11 @@ def compare(*plans: PlanResult | Plan | str | Path) -> pd.DataFrame:
 def _analysis(kind: str, mission: str | Path | Mission | None, data: str | Path | None,
               flags: Mapping[str, str] | None, workers: int | None,
               compute: Any) -> Analysis:
-    from planner.analyze.sweep import Execution, local_workers
+    from planner.analyze.distribute import local_workers
 
     def run() -> Analysis:
+        from planner.analyze.sweep import Execution
+
         with local_workers(workers):  # they start while the tables load
             instance = _instance(mission, data, flags, ())
             return compute(instance, Execution(workers=workers, scheduler=None,

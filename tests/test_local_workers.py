@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from planner.analyze import distribute, sweep
-from planner.analyze.sweep import Execution, local_workers
+from planner.analyze.distribute import local_workers
+from planner.analyze.sweep import Execution
 from planner.errors import ClusterError
 
 from .conftest import REPO
@@ -106,13 +107,13 @@ def test_a_commands_workers_start_at_once_and_serve_every_sweep() -> None:
     loads its tables) and both sweeps run on them; without it, each sweep starts its
     own. They are shut down when the command ends."""
     with local_workers(2):
-        workers = started(sweep.KEPT[2], 2)
+        workers = started(distribute.KEPT[2], 2)
         assert len(workers) == 2  # no sweep has run yet
         first, second = run("a", list(range(40))), run("b", list(range(40)))
         assert pids(first) | pids(second) <= workers
         assert [r["mission"] for r in second.records] == ["b"] * 40
         assert [r["case"] for r in second.records] == list(range(40))
-    assert sweep.KEPT == {}
+    assert distribute.KEPT == {}
     assert ended(workers)
     alone = run("c", list(range(40)))
     assert not pids(alone) & workers  # a sweep outside a command's scope: new processes
@@ -123,11 +124,11 @@ def test_a_worker_that_dies_in_a_kept_pool_is_replaced_for_the_next_sweep() -> N
     error (exit 3 at the command line), the broken pool is dropped, and a later sweep of
     the same command runs on new processes to the full result."""
     with local_workers(2):
-        kept = sweep.KEPT[2]
+        kept = distribute.KEPT[2]
         workers = started(kept, 2)
         with pytest.raises(ClusterError, match="a worker process stopped"):
             run("a", [0, 1, "die", 3, 4, 5])
-        assert sweep.KEPT.get(2) is not kept
+        assert distribute.KEPT.get(2) is not kept
         again = run("a", list(range(6)))
     assert [r["case"] for r in again.records] == list(range(6))
     assert len(workers) == 2 and not pids(again) & workers

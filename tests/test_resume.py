@@ -91,3 +91,18 @@ def test_resume_needs_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert result.exit_code == 2
     assert "--resume: continues from the analysis folder, which --no-save does not write" in (
         result.output)
+
+
+def test_a_chunk_file_is_the_json_of_its_sweep_cases_and_records() -> None:
+    """The chunk file is built around the records' JSON text (encoded once, by
+    ``round_trip``): the same bytes ``json.dumps`` writes for the whole object, and the
+    records read back from it equal those the sweep goes on with."""
+    from planner.analyze.keep import chunk_file, round_trip
+
+    records = [{"draw": 7, "objective": 0.1 + 0.2, "status": "optimal", "lead": None,
+                "shortfalls": {"asw": [1.5, float("inf")]}, "pair": (1, "two")}]
+    found, text = round_trip(records)
+    whole = {"sweep": "0123abcd", "cases": [7], "records": records}
+    assert chunk_file("0123abcd", [7], text) == json.dumps(whole).encode()
+    assert json.loads(chunk_file("0123abcd", [7], text))["records"] == found
+    assert found[0]["pair"] == [1, "two"] and found[0]["objective"] == 0.1 + 0.2

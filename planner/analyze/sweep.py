@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import multiprocessing
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -24,7 +22,16 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from planner.analyze.distribute import DEADLINE, Dask, Feed, Pool, feed, where_kept
+from planner.analyze.distribute import (
+    DEADLINE,
+    KEPT,
+    Dask,
+    Feed,
+    Pool,
+    feed,
+    pool_context,
+    where_kept,
+)
 from planner.analyze.keep import Keeper, fingerprint, round_trip
 from planner.errors import ClusterError, InputError, Problem
 from planner.formulation.model import PlanningModel, build_model
@@ -101,8 +108,8 @@ def sweep(instance: Instance, task: Task, cases: Sequence[Any], label: str,
 
         def place(positions: list[int], found: list[Record]) -> None:
             if keeper is not None:
-                found = round_trip(found)
-                keeper.add(key, positions, found)
+                found, text = round_trip(found)
+                keeper.add(key, positions, found, text)
             for i, record in zip(positions, found, strict=True):
                 records[i] = record
             advance(len(positions))
@@ -179,63 +186,6 @@ def in_process(state: Any, task: Task, cases: Sequence[Any], todo: list[int], pl
                 place(positions, found)
                 positions, found, last = [], [], time.perf_counter()
     place(positions, found)
-
-
-# The local worker processes of the running command, by count (``local_workers``).
-KEPT: dict[int, Any] = {}
-
-
-def warm() -> None:
-    """Nothing: sent to each new worker process so that it starts at once."""
-
-
-@contextmanager
-def local_workers(workers: int | None, scheduler: Any = None, least: int = 2
-                  ) -> Iterator[None]:
-    """For one command that asked for ``workers`` > 1 local processes: the processes start
-    now, in the background, while the command loads its tables and builds its model, and
-    serve every sweep of the command; they are shut down when it ends. Starting them (the
-    fork server imports the planner, about a second of CPU) otherwise came inside the
-    first sweep and cost every command that second of its wall time, with any number of
-    workers. A pool that cannot start here is left to the first sweep, which says so.
-    ``least``: the fewest workers worth starting (one runs in this process, unless a
-    benchmark asks for a pool of one)."""
-    if scheduler is not None or workers is None or workers < least or workers in KEPT:
-        yield
-        return
-    from concurrent.futures.process import BrokenProcessPool
-
-    from planner.analyze import distribute
-
-    try:
-        executor = distribute.local_processes(workers, pool_context())
-    except (OSError, BrokenProcessPool):
-        yield
-        return
-    KEPT[workers] = executor
-
-    def start() -> None:  # each process waits for the fork server: not in this thread
-        with contextlib.suppress(Exception):  # a failure shows in the first sweep
-            for _ in range(workers):
-                executor.submit(warm)
-
-    threading.Thread(target=start, daemon=True, name="start-workers").start()
-    try:
-        yield
-    finally:
-        if KEPT.get(workers) is executor:
-            del KEPT[workers]
-        executor.shutdown(wait=False, cancel_futures=True)
-
-
-def pool_context() -> multiprocessing.context.BaseContext:
-    """Workers started from a server that has already imported the planner (fork server),
-    where the platform has one; fresh interpreters otherwise."""
-    if sys.platform != "win32" and "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["planner.analyze.sweep"])
-        return context
-    return multiprocessing.get_context("spawn")
 
 
 def on_pool(instance: Instance, task: Task, cases: Sequence[Any], todo: list[int],

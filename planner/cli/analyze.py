@@ -52,29 +52,33 @@ def run_analysis(kind: str, mission: str | None, data: Path | None,
     """Prepare the mission, refuse a bad destination before any solve, run, print, save.
     ``settings``: the options that change the result, checked when resuming."""
     def run() -> int:
+        from planner.analyze.distribute import local_workers
+
+        with local_workers(workers, scheduler):  # they start while this imports and loads
+            return analyse()
+
+    def analyse() -> int:
         from rich.text import Text
 
         from planner import pipeline
         from planner.analyze.results import save_analysis
-        from planner.analyze.sweep import Execution, local_workers
+        from planner.analyze.sweep import Execution
         from planner.errors import InputError, Problem
         from planner.inputs.paths import display
         from planner.scenario.instance import parse_settings
 
         chosen = formats.ANALYSIS.pick(output_format)
-        with local_workers(workers, scheduler):  # they start while the tables load
-            instance = pipeline.prepare(mission, data, parse_settings(set_flags or []))
-            destination = out or Path("analyses") / f"{kind}-{instance.name}"
-            keeper = None
-            if save:
-                keeper = keeper_of(destination, kind, instance, settings or {}, resume, force)
-            elif resume:
-                raise InputError([Problem("--resume", "continues from the analysis folder, "
-                                          "which --no-save does not write",
-                                          hint="drop --no-save")])
-            started = time.perf_counter()
-            analysis = compute(instance, Execution(workers=workers, scheduler=scheduler,
-                                                   keep=keeper, deadline=deadline))
+        instance = pipeline.prepare(mission, data, parse_settings(set_flags or []))
+        destination = out or Path("analyses") / f"{kind}-{instance.name}"
+        keeper = None
+        if save:
+            keeper = keeper_of(destination, kind, instance, settings or {}, resume, force)
+        elif resume:
+            raise InputError([Problem("--resume", "continues from the analysis folder, which "
+                                      "--no-save does not write", hint="drop --no-save")])
+        started = time.perf_counter()
+        analysis = compute(instance, Execution(workers=workers, scheduler=scheduler,
+                                               keep=keeper, deadline=deadline))
         analysis.facts["wall_seconds"] = round(time.perf_counter() - started, 3)
         console = messages(chosen.format)  # json: standard output is the analysis, nothing else
         chosen.write(analysis, console)
