@@ -106,3 +106,24 @@ def test_a_chunk_file_is_the_json_of_its_sweep_cases_and_records() -> None:
     assert chunk_file("0123abcd", [7], text) == json.dumps(whole).encode()
     assert json.loads(chunk_file("0123abcd", [7], text))["records"] == found
     assert found[0]["pair"] == [1, "two"] and found[0]["objective"] == 0.1 + 0.2
+
+
+def test_a_sweep_key_tells_arrays_apart_by_every_bit_and_their_shape() -> None:
+    """Cases' arrays enter the sweep's key by their exact bytes (listing 20,000 draws'
+    floats took 0.44 s of a command's serial part; their bytes take 0.12 s): the key
+    changes with one unit in the last place, the shape or the type, and not with the
+    byte order the values are stored in."""
+    import numpy as np
+
+    from planner.analyze.keep import fingerprint
+
+    draws = np.linspace(0.1, 0.9, 6)
+    key = fingerprint([(1, draws)])
+    assert fingerprint([(1, draws.copy())]) == key
+    assert fingerprint([(1, draws.astype(">f8"))]) == key
+    changed = draws.copy()
+    changed[3] = np.nextafter(changed[3], 1.0)
+    assert fingerprint([(1, changed)]) != key
+    assert fingerprint([(1, draws.reshape(2, 3))]) != key
+    assert fingerprint([(1, draws.astype(np.float32))]) != key
+    assert fingerprint([(2, draws)]) != key
