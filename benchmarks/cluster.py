@@ -11,10 +11,11 @@ to an analysis folder as the command writes it unless --no-save) is timed as the
 reports what a user's command pays: each run is a new Python process that does what the
 command does (local worker processes started while the tables load, then the sweep, which
 pays whatever of their start is left; a Dask client connected to the scheduler's address),
-so no run inherits a started fork server, a pool or a client from another. The Dask
-clusters run only while Dask is measured (their idle heartbeats would take CPU from the
-local processes); their workers keep the model prepared from one run to the next, as they
-do across a user's commands. The report gives:
+so no run inherits a started fork server, a pool or a client from another. A Dask
+cluster runs only while it is measured (an idle one's scheduler, nannies and heartbeats
+take CPU from whatever is measured beside it): each round starts it, readies its workers
+with a short unmeasured run (the planner imported and the model prepared on each, as after
+a user's first command on a cluster they keep), measures, and closes it. The report gives:
 
 - the sweep's wall time, the speed-up over one worker of the same kind and the parallel
   efficiency (speed-up / workers: 1.0 means each added worker adds a worker's worth);
@@ -40,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_FOLDER = Path(tempfile.gettempdir()) / "planner-benchmarks"
+WARM_DRAWS = 200  # the unmeasured run that readies a new Dask cluster's workers
 Record = dict[str, Any]
 
 
@@ -201,16 +203,15 @@ def main(argv: list[str] | None = None) -> None:
     if dask_counts:
         import distributed
 
-        clusters = {n: distributed.LocalCluster(n_workers=n, threads_per_worker=1,
-                                                processes=True, dashboard_address=":0")
-                    for n in dask_counts}
-        try:
-            for round_ in range(args.repeats):
-                for n, cluster in clusters.items():
+        for round_ in range(args.repeats):
+            for n in dask_counts:  # one cluster at a time: an idle one takes CPU too
+                with distributed.LocalCluster(n_workers=n, threads_per_worker=1,
+                                              processes=True, dashboard_address=":0"
+                                              ) as cluster:
+                    # as after a user's first command: the planner imported and the model
+                    # prepared on every worker
+                    run_apart("dask", n, WARM_DRAWS, args.seed, cluster.scheduler_address)
                     measure(round_, "dask", n, cluster.scheduler_address)
-        finally:
-            for cluster in clusters.values():
-                cluster.close()
     command = [whole_command(args.draws, args.seed) for _ in range(args.repeats)]
 
     cases = args.draws + 1
