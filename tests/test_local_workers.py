@@ -132,3 +132,49 @@ def test_a_worker_that_dies_in_a_kept_pool_is_replaced_for_the_next_sweep() -> N
         again = run("a", list(range(6)))
     assert [r["case"] for r in again.records] == list(range(6))
     assert len(workers) == 2 and not pids(again) & workers
+
+
+class Slow(Whose):
+    """Cases that take a while, so that two analyses overlap."""
+
+    def evaluate(self, state: str, case: Any) -> dict[str, Any]:
+        time.sleep(0.01)
+        return super().evaluate(state, case)
+
+
+def test_two_analyses_at_once_in_one_process_share_the_pool_until_both_end() -> None:
+    """The Python API called from two threads with workers=2: both commands use one pool,
+    and the one that ends first does not shut it down under the other (which then failed
+    with 'a worker process stopped', some of its cases unfinished)."""
+    import threading
+
+    outcome: dict[str, Any] = {}
+
+    def analysis(name: str, cases: int, wait: float) -> None:
+        try:
+            with local_workers(2):
+                time.sleep(wait)
+                outcome[name] = sweep.sweep(Mission(name), Slow(), list(range(cases)),
+                                            "cases", Execution(workers=2, progress=False))
+        except BaseException as exc:  # reported by the assertion below
+            outcome[name] = exc
+
+    short = threading.Thread(target=analysis, args=("short", 10, 0.0))
+    long = threading.Thread(target=analysis, args=("long", 200, 0.1))
+    short.start()
+    long.start()
+    short.join()
+    long.join()
+    assert [r["case"] for r in outcome["short"].records] == list(range(10))
+    assert [r["case"] for r in outcome["long"].records] == list(range(200))
+    assert distribute.KEPT == {} and distribute.USERS == {}
+
+
+def test_a_sweep_with_fewer_cases_than_workers_runs_on_the_commands_pool() -> None:
+    """Three cases left of a command with --workers 4 (a small sweep, or a resumed one)
+    ran on a second pool of 3 started beside the command's idle pool of 4."""
+    with local_workers(4):
+        kept = started(distribute.KEPT[4], 4)
+        small = sweep.sweep(Mission("m"), Whose(), [0, 1, 2], "cases",
+                            Execution(workers=4, progress=False))
+    assert pids(small) <= kept

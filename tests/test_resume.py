@@ -127,3 +127,15 @@ def test_a_sweep_key_tells_arrays_apart_by_every_bit_and_their_shape() -> None:
     assert fingerprint([(1, draws.reshape(2, 3))]) != key
     assert fingerprint([(1, draws.astype(np.float32))]) != key
     assert fingerprint([(2, draws)]) != key
+
+
+def test_a_masked_array_enters_the_key_with_its_mask() -> None:
+    """A masked array's bytes leave its mask out: it is listed, masked values as None."""
+    import numpy as np
+
+    from planner.analyze.keep import fingerprint
+
+    values = np.arange(4.0)
+    one = np.ma.masked_array(values, mask=[0, 1, 0, 0])
+    other = np.ma.masked_array(values, mask=[0, 0, 1, 0])
+    assert fingerprint([one]) != fingerprint([other])

@@ -268,8 +268,12 @@ def chunk_size(remaining: int, threads: int, per_case: float | None) -> int:
     return max(1, min(int(size), fair, remaining))
 
 
-# The local worker processes of the running command, by count (``local_workers``).
+# The local worker processes of the running commands, by count (``local_workers``), and how
+# many commands use each pool: in one process (the Python API called from two threads)
+# commands asking for the same count share one pool, shut down when the last one ends.
 KEPT: dict[int, ProcessPoolExecutor] = {}
+USERS: dict[int, int] = {}  # id of a kept pool -> commands using it
+KEPT_LOCK = threading.Lock()
 
 
 def warm() -> None:
@@ -281,37 +285,60 @@ def local_workers(workers: int | None, scheduler: Any = None, least: int = 2
                   ) -> Iterator[None]:
     """For one command that asked for ``workers`` > 1 local processes: the processes start
     now, in the background, while the command imports its libraries and loads its tables,
-    and serve every sweep of the command; they are shut down when it ends. Starting them
-    (a fork server that imports the planner, then a fork per worker: 0.35 s of wall time
-    on an idle 2-CPU machine) otherwise came inside the first sweep, with any number of
-    workers. This module imports little, so that a command can enter this before its own
-    imports. A pool that cannot start here is left to the first sweep, which says so.
-    ``least``: the fewest workers worth starting (one runs in this process, unless a
-    benchmark asks for a pool of one)."""
-    if scheduler is not None or workers is None or workers < least or workers in KEPT:
+    and serve every sweep of the command; they are shut down when it ends (when the last
+    command sharing them ends). Starting them (a fork server that imports the planner,
+    then a fork per worker: 0.35 s of wall time on an idle 2-CPU machine) otherwise came
+    inside the first sweep, with any number of workers. This module imports little, so
+    that a command can enter this before its own imports. A pool that cannot start here is
+    left to the first sweep, which says so. ``least``: the fewest workers worth starting
+    (one runs in this process, unless a benchmark asks for a pool of one)."""
+    if scheduler is not None or workers is None or workers < least:
         yield
         return
     from concurrent.futures.process import BrokenProcessPool
 
-    try:
-        executor = local_processes(workers, pool_context())
-    except (OSError, BrokenProcessPool):
-        yield
-        return
-    KEPT[workers] = executor
-
-    def start() -> None:  # each process waits for the fork server: not in this thread
-        with contextlib.suppress(Exception):  # a failure shows in the first sweep
-            for _ in range(workers):
-                executor.submit(warm)
-
-    threading.Thread(target=start, daemon=True, name="start-workers").start()
+    with KEPT_LOCK:
+        executor = KEPT.get(workers)
+        if executor is None:
+            try:
+                executor = local_processes(workers, pool_context())
+            except (OSError, BrokenProcessPool):
+                executor = None
+            else:
+                KEPT[workers] = executor
+                threading.Thread(target=start, args=(executor, workers), daemon=True,
+                                 name="start-workers").start()
+        if executor is not None:
+            USERS[id(executor)] = USERS.get(id(executor), 0) + 1
     try:
         yield
     finally:
-        if KEPT.get(workers) is executor:
-            del KEPT[workers]
-        executor.shutdown(wait=False, cancel_futures=True)
+        if executor is not None:
+            with KEPT_LOCK:
+                USERS[id(executor)] -= 1
+                last = not USERS[id(executor)]
+                if last:
+                    del USERS[id(executor)]
+                    if KEPT.get(workers) is executor:
+                        del KEPT[workers]
+            if last:
+                executor.shutdown(wait=False, cancel_futures=True)
+
+
+def start(executor: ProcessPoolExecutor, workers: int) -> None:
+    """Each of a new pool's processes started (each waits for the fork server: not in the
+    command's thread)."""
+    with contextlib.suppress(Exception):  # a failure shows in the first sweep
+        for _ in range(workers):
+            executor.submit(warm)
+
+
+def forget(count: int, executor: ProcessPoolExecutor) -> None:
+    """A kept pool whose worker died is no longer handed out: the next sweep starts a new
+    one (its commands still shut the broken one down when they end)."""
+    with KEPT_LOCK:
+        if KEPT.get(count) is executor:
+            del KEPT[count]
 
 
 def pool_context() -> multiprocessing.context.BaseContext:
@@ -332,7 +359,7 @@ def local_processes(count: int, context: Any) -> ProcessPoolExecutor:
 class Pool:
     """Local worker processes (a fork server where the platform has one): new ones, closed
     with the sweep, or ``kept`` ones that live on after it (a command's, see
-    ``planner.analyze.sweep.local_workers``)."""
+    ``local_workers``)."""
 
     def __init__(self, instance: Any, task: Task, count: int, context: Any,
                  kept: ProcessPoolExecutor | None = None) -> None:

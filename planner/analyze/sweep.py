@@ -29,6 +29,7 @@ from planner.analyze.distribute import (
     Feed,
     Pool,
     feed,
+    forget,
     pool_context,
     where_kept,
 )
@@ -199,7 +200,9 @@ def on_pool(instance: Instance, task: Task, cases: Sequence[Any], todo: list[int
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        pool = Pool(instance, task, workers, pool_context(), KEPT.get(workers))
+        # the command's pool (local_workers), also when fewer cases are left than it has
+        kept = KEPT.get(execution.workers) if execution.workers else None
+        pool = Pool(instance, task, workers, pool_context(), kept)
     except (OSError, BrokenProcessPool) as exc:
         raise ClusterError(f"the {workers} local worker processes could not start "
                            f"({exc.__class__.__name__}: {exc}) - run with --workers 1 to "
@@ -211,8 +214,8 @@ def on_pool(instance: Instance, task: Task, cases: Sequence[Any], todo: list[int
                            ) from None
     finally:
         pool.close()
-        if pool.broken and KEPT.get(workers) is pool.executor:
-            del KEPT[workers]  # a worker died: the next sweep starts new ones
+        if pool.broken and kept is not None:
+            forget(execution.workers or 0, kept)  # the next sweep starts new ones
     return where, timing
 
 
