@@ -301,7 +301,13 @@ def local_workers(workers: int | None, scheduler: Any = None, least: int = 2
         executor = KEPT.get(workers)
         if executor is None:
             try:
-                executor = local_processes(workers, pool_context())
+                context = pool_context()
+                # each new process waits in its initializer until all have started: a
+                # pool starts its processes one by one, only while none is idle, so a
+                # first process done with its warm-up would leave the others unstarted
+                executor = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                               initializer=gather,
+                                               initargs=(context.Barrier(workers),))
             except (OSError, BrokenProcessPool):
                 executor = None
             else:
@@ -323,6 +329,16 @@ def local_workers(workers: int | None, scheduler: Any = None, least: int = 2
                         del KEPT[workers]
             if last:
                 executor.shutdown(wait=False, cancel_futures=True)
+
+
+def gather(barrier: Any) -> None:
+    """In a kept pool's new process: wait (at most GATHER seconds) until every process of
+    the pool has started."""
+    with contextlib.suppress(Exception):  # one that cannot start: the others go on
+        barrier.wait(timeout=GATHER)
+
+
+GATHER = 30.0  # seconds a kept pool's process waits for the others to start
 
 
 def start(executor: ProcessPoolExecutor, workers: int) -> None:
