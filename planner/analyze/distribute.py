@@ -301,13 +301,7 @@ def local_workers(workers: int | None, scheduler: Any = None, least: int = 2
         executor = KEPT.get(workers)
         if executor is None:
             try:
-                context = pool_context()
-                # each new process waits in its initializer until all have started: a
-                # pool starts its processes one by one, only while none is idle, so a
-                # first process done with its warm-up would leave the others unstarted
-                executor = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                               initializer=gather,
-                                               initargs=(context.Barrier(workers),))
+                executor = local_processes(workers, pool_context(), together=True)
             except (OSError, BrokenProcessPool):
                 executor = None
             else:
@@ -349,11 +343,11 @@ def start(executor: ProcessPoolExecutor, workers: int) -> None:
             executor.submit(warm)
 
 
-def forget(count: int, executor: ProcessPoolExecutor) -> None:
+def forget(executor: ProcessPoolExecutor) -> None:
     """A kept pool whose worker died is no longer handed out: the next sweep starts a new
     one (its commands still shut the broken one down when they end)."""
     with KEPT_LOCK:
-        if KEPT.get(count) is executor:
+        for count in [c for c, kept in KEPT.items() if kept is executor]:
             del KEPT[count]
 
 
@@ -367,9 +361,16 @@ def pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def local_processes(count: int, context: Any) -> ProcessPoolExecutor:
-    """``count`` local worker processes; each starts when the first chunks are sent."""
-    return ProcessPoolExecutor(max_workers=count, mp_context=context)
+def local_processes(count: int, context: Any, together: bool = False
+                    ) -> ProcessPoolExecutor:
+    """``count`` local worker processes; each starts when the first chunks are sent. With
+    ``together``, each new process waits in its initializer until all have started: a
+    pool starts its processes one by one, only while none is idle, so a first process
+    done with its warm-up would leave the others unstarted."""
+    if not together:
+        return ProcessPoolExecutor(max_workers=count, mp_context=context)
+    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=gather,
+                               initargs=(context.Barrier(count),))
 
 
 class Pool:

@@ -215,7 +215,7 @@ def on_pool(instance: Instance, task: Task, cases: Sequence[Any], todo: list[int
     finally:
         pool.close()
         if pool.broken and kept is not None:
-            forget(execution.workers or 0, kept)  # the next sweep starts new ones
+            forget(kept)  # the next sweep starts new ones
     return where, timing
 
 
