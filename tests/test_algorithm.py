@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pulp
 import pytest
 
 import planner.api as pl
@@ -144,7 +143,7 @@ def test_auto_runs_clp_above_its_threshold_and_the_plan_says_why(
 def tiny(lower: float, upper: float, most: float = np.inf) -> HighsModel:
     """min x + 2.5 subject to lower <= x <= upper (one row), 0 <= x <= most."""
     return HighsModel(Arrays(
-        columns=[pulp.LpProblem("tiny").add_variable("x", 0)], rows=["limit"],
+        columns=["x"], rows=["limit"],
         cost=np.array([1.0]), col_lower=np.array([0.0]), col_upper=np.array([most]),
         integer=np.zeros(1, dtype=np.uint8), row_lower=np.array([lower]),
         row_upper=np.array([upper]), start=np.array([0, 1], dtype=np.int32),

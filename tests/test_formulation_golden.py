@@ -50,7 +50,7 @@ def model_text(fast: HighsModel) -> str:
     """The model as LP-like text: objective, rows in build order (terms sorted by column),
     bounds and integer columns, every number in a fixed format."""
     a = fast.arrays
-    names = [domain_name(v.name) for v in a.columns]
+    names = [domain_name(n) for n in a.columns]
 
     def number(x: float) -> str:
         return f"{x + 0.0:.12g}"  # + 0.0: no "-0"

@@ -56,10 +56,10 @@ CHANGES = {
     "a requirement raised": lambda m: m.set_row_bounds(
         m.rows(["cover[isr,east_china_sea,crisis]"]), 12.0, np.inf),
     "Japan withholds": lambda m: m.set_column_bounds(
-        m.columns([v.name for v in m.arrays.columns if v.name.startswith("units_JPN")]),
+        m.columns([n for n in m.arrays.columns if n.startswith("units_JPN")]),
         0.0, 0.0),
     "US costs doubled": lambda m: m.set_costs(
-        idx := m.columns([v.name for v in m.arrays.columns if v.name.startswith("units_USA")]),
+        idx := m.columns([n for n in m.arrays.columns if n.startswith("units_USA")]),
         m.arrays.cost[idx] * 2),
 }
 
@@ -165,7 +165,7 @@ def test_arrays_append_columns_not_given_where_they_first_appear() -> None:
     problem.setObjective(2 * x + 3 * z)
     rows = {"a": w + x + 2 * y >= 1, "b": y - z + w <= 4}
     arrays = to_arrays(problem, [x, y], rows)
-    assert [v.name for v in arrays.columns] == ["x", "y", "z", "w"]
+    assert arrays.columns == ["x", "y", "z", "w"]
     assert arrays.cost.tolist() == [2, 0, 3, 0]
     assert arrays.start.tolist() == [0, 3, 6]
     assert arrays.index.tolist() == [3, 0, 1, 1, 2, 3]

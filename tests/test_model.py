@@ -127,7 +127,7 @@ def test_rows_and_columns_are_named_by_domain(tmp_path: Path) -> None:
     assert "cover[isr,east_china_sea,crisis]" in model.rows
     row = model.rows["pool[JPN,aegis_ddg,conflict]"]
     assert row.kind == "pool" and "Japan" in row.sentence and "public_facts" in row.source
-    names = {v.name for v in model.units["var"]}
+    names = {v.name for v in model.unit_vars()}
     assert "units_JPN,aegis_ddg,sea_control,east_china_sea,conflict_" in names
     # PuLP's renaming must not merge two distinct rows or columns.
     assert len(names) == len(model.units)

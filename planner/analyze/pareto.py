@@ -222,12 +222,12 @@ def persistence_model(instance: Instance, agreed: pd.DataFrame
     those moving at most that many units). Returns the model, the agreed units per units
     column, and the agreed units with no column here (moved whatever the plan)."""
     model = build_model(instance)
+    problem, moved = model.problem, []  # PuLP's whole model: its units columns get rows here
     keys = ["country", "pool", "task", "region", "phase"]
     units = model.units.merge(agreed, on=keys, how="left")
     agreed_here = units["units"].fillna(0.0).to_numpy(float)
     merged = agreed.merge(model.units[keys], on=keys, how="left", indicator=True)
     unmatched = float(merged.loc[merged["_merge"] == "left_only", "units"].sum())
-    problem, moved = model.problem, []
     for key, var, target in zip(units[keys].itertuples(index=False), units["var"],
                                 agreed_here, strict=True):
         cell = key._asdict()
@@ -283,7 +283,7 @@ def persistence_front(instance: Instance, execution: Execution, points: int,
     cheapest = task.evaluate(state, INF)
     if cheapest["objective"] is None:
         raise SolverError(no_plan(instance, cheapest["status"]))
-    moved = np.flatnonzero([v.name.startswith("moved_") for v in fast.arrays.columns])
+    moved = np.flatnonzero([n.startswith("moved_") for n in fast.arrays.columns])
 
     def least_deviation(cost_bound: float | None) -> float:
         if cost_bound is not None:

@@ -83,7 +83,7 @@ def borne_expression(instance: Instance, model: PlanningModel, ally: str
     shares = payers(model.units, instance.capabilities.cost_bearers)
     mine = shares[shares["payer"] == ally]
     cost = model.units["unit_cost"].to_numpy(dtype=float)
-    columns = model.units["var"].tolist()
+    columns = model.unit_vars().tolist()
     return pulp.LpAffineExpression([(columns[p], cost[p] * s) for p, s in
                                     zip(mine["position"], mine["share"], strict=True)])
 
@@ -142,7 +142,7 @@ def standings(instance: Instance, model: PlanningModel, units: list[float],
 
 def units_frame(model: PlanningModel, units: list[float]) -> pd.DataFrame:
     """The model's units table with each column's cost in the plan."""
-    frame = model.units.drop(columns="var")
+    frame = model.units.drop(columns="var", errors="ignore")
     return frame.assign(cost=frame["unit_cost"].to_numpy(dtype=float)
                         * np.asarray(units, dtype=float))
 

@@ -23,9 +23,7 @@ a slice of it, so the cost is linear in the number of nonzeros.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -33,6 +31,7 @@ import pandas as pd
 import pulp
 
 from planner.formulation.bulk import no_cycle_collection
+from planner.formulation.core import Core, Groups, LazyColumns, build_core
 from planner.formulation.families import (
     COVER,
     POLICY,
@@ -58,39 +57,107 @@ __all__ = ["TRANSLATE", "PlanningModel", "Row", "build_model", "label", "labels"
 
 @dataclass
 class PlanningModel:
-    """The LP with the tables that map its columns and rows back to the mission."""
+    """The LP with the tables that map its columns and rows back to the mission.
 
-    problem: pulp.LpProblem
-    units: pd.DataFrame  # one row per units variable: keys, delivers, unit_cost, var
-    shortfalls: pd.DataFrame  # one row per requirement: keys, amount, penalty, var
+    The units and shortfall columns and the pool and cover rows, nearly all of a large
+    model, are held as arrays (``core``, ``planner.formulation.core``); ``lp`` holds the
+    rest as PuLP objects (policy, stock and multi-year rows, lead columns). ``complete``
+    makes the core's PuLP objects too, for what uses PuLP's model (``problem``,
+    ``constraints``, the ``var`` column of ``units`` and ``shortfalls``)."""
+
+    lp: pulp.LpProblem
+    units: pd.DataFrame  # one row per units column: keys, delivers, unit_cost (+ var)
+    shortfalls: pd.DataFrame  # one row per requirement: keys, amount, penalty (+ var)
+    core: Core
+    unit_columns: LazyColumns
+    short_columns: LazyColumns
     rows: dict[str, Row] = field(default_factory=dict)
-    constraints: dict[str, pulp.LpConstraint] = field(default_factory=dict)
+    pulp_rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
     leads: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["policy", "country", "task", "region", "var"]))
     stocks: StockFamilies | None = None  # inventories, production, transfers (periods)
     force: Any = None  # planner.force_model.ForceModel of a multi-year mission
+    completed: bool = False  # whether the core's rows are PuLP objects too
 
     @property
     def integer(self) -> bool:
         """Whether the model has integer or binary columns (a MIP)."""
         return (bool(len(self.leads)) or bool(self.force is not None and self.force.integer)
-                or any(v.cat == pulp.LpInteger for v in self.units["var"]))
+                or bool(self.core.integer.any()))
 
     @property
-    def columns(self) -> list[pulp.LpVariable]:
-        """Every column, in a fixed order: units, shortfalls, leads, then the stock families'
-        and a multi-year model's orders and fielded units (so that both solver paths see them
-        all, in name order, and land on the same optimum)."""
+    def problem(self) -> pulp.LpProblem:
+        """The whole model as a PuLP problem (made complete on first use)."""
+        self.complete()
+        return self.lp
+
+    @property
+    def constraints(self) -> dict[str, pulp.LpConstraint]:
+        """Every row as a PuLP constraint, in model order (made complete on first use)."""
+        self.complete()
+        return self.pulp_rows
+
+    @property
+    def extra_columns(self) -> list[pulp.LpVariable]:
+        """The columns beyond the core, in model order: leads, then the stock families',
+        then a multi-year model's orders and fielded units."""
         stocks = self.stocks.columns if self.stocks is not None else []
         extra = [] if self.force is None else [*self.force.acquire["var"],
                                                  *self.force.fielded["var"]]
-        return [*self.units["var"], *self.shortfalls["var"], *self.leads["var"], *stocks,
-                *extra]
+        return [*self.leads["var"], *stocks, *extra]
+
+    @property
+    def columns(self) -> list[pulp.LpVariable]:
+        """Every column as a PuLP variable, in a fixed order: units, shortfalls, leads, then
+        the stock families' and a multi-year model's orders and fielded units (so that both
+        solver paths see them all, in name order, and land on the same optimum)."""
+        self.complete()
+        return [*self.units["var"], *self.shortfalls["var"], *self.extra_columns]
+
+    @property
+    def column_names(self) -> list[str]:
+        """The name of every column, in the order of ``columns``, without making any."""
+        return [*self.core.names, *(v.name for v in self.extra_columns)]
+
+    def unit_vars(self, at: np.ndarray | None = None) -> np.ndarray:
+        """The units columns at these positions of the units table (all when ``None``) as
+        PuLP variables, made on first use."""
+        return self.unit_columns.take(at)
 
     def add(self, row: Row, constraint: pulp.LpConstraint) -> None:
         self.rows[row.name] = row
-        self.constraints[row.name] = constraint
-        self.problem.addConstraint(constraint, name=row.name)
+        self.pulp_rows[row.name] = constraint
+        self.lp.addConstraint(constraint, name=row.name)
+
+    def complete(self) -> None:
+        """Make the core's columns and rows PuLP objects, placed first as the model lists
+        them, and its costs part of PuLP's objective: the model as one PuLP problem."""
+        if self.completed:
+            return
+        self.completed = True
+        with no_cycle_collection():
+            units, shorts = self.unit_columns.take(), self.short_columns.take()
+            self.units["var"] = pd.Series(units, index=self.units.index, dtype=object)
+            self.shortfalls["var"] = pd.Series(shorts, index=self.shortfalls.index,
+                                               dtype=object)
+            every = np.concatenate([units, shorts])
+            objective = pulp.LpAffineExpression(
+                zip(every.tolist(), shared(self.core.cost), strict=True))
+            if self.lp.objective is not None:  # rows beyond the core may price columns
+                for var, cost in self.lp.objective.items():
+                    objective[var] = objective.get(var, 0.0) + cost
+                objective.constant = self.lp.objective.constant
+            self.lp.setObjective(objective)
+            beyond = dict(self.pulp_rows)
+            self.lp._constraints.clear()  # the core's rows go first, as the model lists them
+            self.pulp_rows = {}
+            for name, constraint in zip(self.core.rows, self.core.expressions(every),
+                                        strict=True):
+                self.pulp_rows[name] = constraint
+                self.lp.addConstraint(constraint, name=name)
+            for name, constraint in beyond.items():
+                self.pulp_rows[name] = constraint
+                self.lp.addConstraint(constraint, name=name)
 
     def table(self, *families: str) -> pd.DataFrame:
         """The rows of these families (every row without one), one line each: ``name``,
@@ -158,27 +225,6 @@ def shared(values: np.ndarray) -> list[float]:
     return np.array(distinct.tolist(), dtype=object)[codes].tolist()
 
 
-@dataclass(frozen=True)
-class Groups:
-    """The rows of a table grouped by keys, groups numbered in order of first appearance:
-    ``order[start[g]:start[g + 1]]`` are the rows of group g, in table order."""
-
-    order: np.ndarray
-    start: np.ndarray
-    first: np.ndarray  # the first row of each group
-
-    @classmethod
-    def of(cls, frame: pd.DataFrame, keys: list[str]) -> Groups:
-        number = frame.groupby(keys, sort=False).ngroup().to_numpy()
-        order = np.argsort(number, kind="stable")
-        start = np.zeros(int(number.max(initial=-1)) + 2, dtype=np.int64)
-        np.cumsum(np.bincount(number, minlength=len(start) - 1), out=start[1:])
-        return cls(order, start, order[start[:-1]])
-
-    def slices(self) -> Iterable[tuple[int, int]]:
-        return zip(self.start[:-1].tolist(), self.start[1:].tolist(), strict=True)
-
-
 def pool_sentence(country_name: str, pool: str, phase: str, available: float) -> str:
     """What a pool row says; a re-solve that changes the pool's size says it again."""
     return (f"{country_name} can employ at most {available:g} units of {pool} in {phase}, "
@@ -196,60 +242,41 @@ def build(instance: Instance) -> PlanningModel:
     names = dict(zip(caps.countries["country"], caps.countries["name"], strict=True))
     pool_source = {(c, p): s for c, p, s in
                    caps.pools[["country", "pool", "source"]].itertuples(index=False)}
-    problem = pulp.LpProblem(instance.mission.name, pulp.LpMinimize)
+    lp = pulp.LpProblem(instance.mission.name, pulp.LpMinimize)
 
     units = unit_candidates(instance)
     whole = instance.integer_pools
-    kinds: Iterable[str] = repeat(pulp.LpContinuous)
-    if whole:
-        kinds = [pulp.LpInteger if pair in whole else pulp.LpContinuous
-                 for pair in zip(units["country"], units["pool"], strict=True)]
-    columns = new_columns(UNITS.labels(units), kinds)
-    units["var"] = pd.Series(columns, index=units.index, dtype=object)
-
+    integer = (np.array([pair in whole for pair in zip(units["country"], units["pool"],
+                                                        strict=True)], dtype=bool)
+               if whole else np.zeros(len(units), dtype=bool))
+    unit_names = UNITS.labels(units)
     shortfalls = instance.requirements.copy()
-    short = new_columns(SHORTFALL.labels(shortfalls), repeat(pulp.LpContinuous))
-    shortfalls["var"] = pd.Series(short, index=shortfalls.index, dtype=object)
+    short_names = SHORTFALL.labels(shortfalls)
 
-    problem.setObjective(pulp.LpAffineExpression(chain(  # no list of a million pairs first
-        zip(columns, shared(units["unit_cost"].to_numpy(dtype=float)), strict=True),
-        zip(short, shortfalls["penalty"].astype(float).tolist(), strict=True))))
-    model = PlanningModel(problem, units, shortfalls)
-
+    rows: dict[str, Row] = {}
     country, pool, phase = (units[k].to_numpy(dtype=object) for k in ("country", "pool",
                                                                        "phase"))
     available = units["available"].to_numpy(dtype=float)
     by_pool = Groups.of(units, ["country", "pool", "phase"])
-    ordered = [columns[i] for i in by_pool.order.tolist()]
-    for first, (begin, end) in zip(by_pool.first.tolist(), by_pool.slices(), strict=True):
+    for first in by_pool.first.tolist():
         c, p, h, cap = country[first], pool[first], phase[first], float(available[first])
-        model.add(
-            POOL.row({"country": c, "pool": p, "phase": h},
-                     pool_sentence(names[c], p, h, cap), pool_source[(c, p)]),
-            pulp.LpAffineExpression(zip(ordered[begin:end], repeat(1.0))) <= cap,
-        )
+        row = POOL.row({"country": c, "pool": p, "phase": h},
+                       pool_sentence(names[c], p, h, cap), pool_source[(c, p)])
+        rows[row.name] = row
+    for req in shortfalls.itertuples(index=False):
+        row = COVER.row(
+            {"task": req.task, "region": req.region, "phase": req.phase},
+            f"The alliance must deliver {req.amount:g} of {req.task} in {req.region} in "
+            f"{req.phase}, or pay {req.penalty:g} per unit short.",
+            f"mission {instance.mission.name}" + (f": {req.note}" if req.note else ""))
+        rows[row.name] = row
+    core = build_core(units, shortfalls, unit_names, short_names, integer, by_pool,
+                      Groups.of(units, ["task", "region", "phase"]), list(rows))
+    model = PlanningModel(lp, units, shortfalls, core, LazyColumns(unit_names, core.integer),
+                          LazyColumns(short_names, np.zeros(len(shortfalls), np.uint8)),
+                          rows)
 
-    by_need = Groups.of(units, ["task", "region", "phase"])
-    ordered = [columns[i] for i in by_need.order.tolist()]
-    delivers = shared(units["delivers"].to_numpy(dtype=float)[by_need.order])
-    task, region = (units[k].to_numpy(dtype=object) for k in ("task", "region"))
-    delivered = {(task[first], region[first], phase[first]): (begin, end) for first,
-                 (begin, end) in zip(by_need.first.tolist(), by_need.slices(), strict=True)}
-    for req, var in zip(shortfalls.itertuples(index=False), short, strict=True):
-        begin, end = delivered.get((req.task, req.region, req.phase), (0, 0))
-        expr = pulp.LpAffineExpression(zip(ordered[begin:end], delivers[begin:end],
-                                           strict=True))
-        expr[var] = 1.0
-        model.add(
-            COVER.row(
-                {"task": req.task, "region": req.region, "phase": req.phase},
-                f"The alliance must deliver {req.amount:g} of {req.task} in {req.region} in "
-                f"{req.phase}, or pay {req.penalty:g} per unit short.",
-                f"mission {instance.mission.name}" + (f": {req.note}" if req.note else "")),
-            expr >= float(req.amount),
-        )
-
-    context = Context(instance, units, problem)
+    context = Context(instance, units, lp, model.unit_vars)
     for policy in instance.policies:
         for row in context.rows(policy):
             model.add(POLICY.row(row.keys, row.sentence, policy.source, policy.name),

@@ -8,7 +8,7 @@ total adds up repeated columns (PuLP keeps only the last of a pair).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -54,6 +54,7 @@ class Context:
     instance: Instance
     units: pd.DataFrame  # one row per units column: keys, delivers, unit_cost, var
     problem: pulp.LpProblem
+    variables: Callable[[np.ndarray], np.ndarray] | None = None  # units columns by position
     policy: Policy | None = None  # the policy whose rows are being built
     leads: list[tuple[str, str, str, str, Any]] = field(default_factory=list)
 
@@ -128,12 +129,15 @@ class Context:
         at = np.flatnonzero(chosen.mask.to_numpy())
         weights = (self.units[weight].to_numpy(dtype=float)[at] if weight
                    else np.ones(len(at))) * times
-        return affine(zip(self.columns[at].tolist(), weights.tolist(), strict=True))
+        return affine(zip(self.columns(at).tolist(), weights.tolist(), strict=True))
 
-    @cached_property
-    def columns(self) -> np.ndarray:
-        """The units columns as an array, to take a selection's by position."""
-        return self.units["var"].to_numpy(dtype=object)
+    def columns(self, at: Iterable[int]) -> np.ndarray:
+        """The units columns at these positions of the units table (made on first use by
+        the model, ``PlanningModel.unit_vars``)."""
+        at = np.asarray(at, dtype=np.int64)
+        if self.variables is not None:
+            return self.variables(at)
+        return self.units["var"].to_numpy(dtype=object)[at]
 
     def linear(self, pairs: Iterable[tuple[Any, float]]) -> pulp.LpAffineExpression:
         """A sum of columns times coefficients (repeated columns added up)."""

@@ -323,9 +323,10 @@ def cost_ranges(model: PlanningModel, solution: Solution) -> list[Range]:
     if solution.ranging is None:
         return []
     ranges = []
-    for row, value in zip(model.units.itertuples(index=False), solution.units, strict=True):
+    for row, value, column in zip(model.units.itertuples(index=False), solution.units,
+                                  model.core.names, strict=False):  # names: units first
         if value > TOLERANCE:
-            low, high = solution.ranging.costs[row.var.name]
+            low, high = solution.ranging.costs[column]
             name = UNITS.label({k: getattr(row, k) for k in UNITS.keys})
             ranges.append(Range(name=name, value=clean(row.unit_cost), low=finite(low),
                                 high=finite(high)))

@@ -393,7 +393,7 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
     summary = Summarizer.of_instance(instance, model.units, model.shortfalls).summarize(
         np.asarray(values, dtype=float), np.asarray(short, dtype=float), solution.status,
         solution.objective)
-    units = model.units.drop(columns="var").assign(units=values)
+    units = model.units.drop(columns="var", errors="ignore").assign(units=values)
     used = units[units["units"] > 0].copy()
     used["delivered"] = (used["units"] * used["delivers"]).map(clean)
     used["cost"] = (used["units"] * used["unit_cost"]).map(clean)

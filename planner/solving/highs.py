@@ -10,6 +10,7 @@ names, so the rest of the planner reads them like any other solve.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -38,9 +39,11 @@ STOPPED = tuple(getattr(Status, name) for name in (
 
 @dataclass(frozen=True)
 class Arrays:
-    """An LP (or MIP) as HiGHS reads it: columns, rows and the matrix by rows (CSR)."""
+    """An LP (or MIP) as HiGHS reads it: columns, rows and the matrix by rows (CSR).
+    ``variables`` holds the PuLP variable of each column where the model has made one (a
+    units column a plain solve never needed has none), to carry the solution back."""
 
-    columns: list[pulp.LpVariable]
+    columns: list[str]  # column names
     rows: list[str]
     cost: np.ndarray
     col_lower: np.ndarray
@@ -52,69 +55,118 @@ class Arrays:
     index: np.ndarray
     value: np.ndarray
     offset: float
+    variables: np.ndarray | None = None  # object: a pulp.LpVariable or None per column
+
+    def reordered(self, order: np.ndarray) -> Arrays:
+        """The same model with its first ``len(order)`` columns in the order given (column
+        ``order[k]`` moves to position k); the rest stay behind them."""
+        n = len(self.columns)
+        every = np.concatenate([np.asarray(order, dtype=np.int64),
+                                np.arange(len(order), n, dtype=np.int64)])
+        moved = np.empty(n, dtype=np.int64)
+        moved[every] = np.arange(n)
+        return dataclasses.replace(
+            self, columns=[self.columns[i] for i in every.tolist()], cost=self.cost[every],
+            col_lower=self.col_lower[every], col_upper=self.col_upper[every],
+            integer=self.integer[every], index=moved[self.index].astype(np.int32),
+            variables=None if self.variables is None else self.variables[every])
+
+
+@dataclass(frozen=True)
+class Part:
+    """PuLP rows and an objective read into arrays over known column positions."""
+
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    cost_at: np.ndarray
+    cost: np.ndarray
+    offset: float
+    added: list[pulp.LpVariable]  # columns the rows use that were not known, in order
+
+
+def read_part(objective: pulp.LpAffineExpression | None,
+              constraints: Sequence[pulp.LpConstraint], known: Sequence[pulp.LpVariable],
+              at: np.ndarray, first_new: int) -> Part:
+    """Rows and objective as arrays: a column among ``known`` sits at its ``at``; any other
+    is ``added``, from position ``first_new`` on, where it first appears.
+
+    Nonzeros are read by C-level iteration over the rows' own dictionaries and matched to
+    columns by identity in one hash-table pass (pandas), with no Python call per nonzero.
+    """
+    with no_cycle_collection():
+        expressions = [c.expr for c in constraints]
+        objective = objective if objective is not None else {}
+        start = np.zeros(len(constraints) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, expressions), dtype=np.int64, count=len(expressions)),
+                  out=start[1:])
+        used = [*objective, *chain.from_iterable(expressions)]
+        where, added = positions(used, known, at, first_new)
+        value = np.fromiter(chain.from_iterable(map(dict.values, expressions)),
+                            dtype=np.float64, count=int(start[-1]))
+        rhs = np.fromiter((-c.constant for c in constraints), dtype=np.float64,
+                          count=len(constraints))
+        sense = np.fromiter((c.sense for c in constraints), dtype=np.int8,
+                            count=len(constraints))
+        return Part(
+            start=start, index=where[len(objective):].astype(np.int32), value=value,
+            row_lower=np.where(sense == pulp.LpConstraintLE, -INF, rhs),
+            row_upper=np.where(sense == pulp.LpConstraintGE, INF, rhs),
+            cost_at=where[:len(objective)],
+            cost=np.fromiter(objective.values(), dtype=np.float64, count=len(objective)),
+            offset=float(getattr(objective, "constant", 0.0)), added=added)
+
+
+def bounds(columns: Sequence[pulp.LpVariable]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper bounds (infinite where PuLP has None) and integrality of columns."""
+    lower = np.array([v.lowBound for v in columns], dtype=np.float64)  # None: nan
+    upper = np.array([v.upBound for v in columns], dtype=np.float64)
+    return (np.where(np.isnan(lower), -INF, lower), np.where(np.isnan(upper), INF, upper),
+            np.array([v.cat == pulp.LpInteger for v in columns], dtype=np.uint8))
 
 
 def to_arrays(problem: pulp.LpProblem, columns: Sequence[pulp.LpVariable],
               rows: dict[str, pulp.LpConstraint]) -> Arrays:
     """The arrays of a PuLP model: columns in the order given, then any other column the
     objective or a row uses (e.g. the elastic columns of a conflict search), in the order
-    they first appear; rows in the order of ``rows``.
-
-    Nonzeros are read by C-level iteration over the rows' own dictionaries and matched to
-    columns by identity in one hash-table pass (pandas), with no Python call per nonzero.
-    """
-    with no_cycle_collection():
-        columns = list(columns)
-        constraints = list(rows.values())
-        expressions = [c.expr for c in constraints]
-        objective = problem.objective if problem.objective is not None else {}
-        start = np.zeros(len(constraints) + 1, dtype=np.int32)
-        np.cumsum(np.fromiter(map(len, expressions), dtype=np.int32, count=len(expressions)),
-                  out=start[1:])
-        used = [*objective, *chain.from_iterable(expressions)]
-        at = positions(used, columns)
-        index = at[len(objective):].astype(np.int32)
-        value = np.fromiter(chain.from_iterable(map(dict.values, expressions)),
-                            dtype=np.float64, count=int(start[-1]))
-        cost = np.zeros(len(columns))
-        cost[at[:len(objective)]] = np.fromiter(objective.values(), dtype=np.float64,
-                                                count=len(objective))
-        rhs = np.fromiter((-c.constant for c in constraints), dtype=np.float64,
-                          count=len(constraints))
-        sense = np.fromiter((c.sense for c in constraints), dtype=np.int8,
-                            count=len(constraints))
-        lower = np.array([v.lowBound for v in columns], dtype=np.float64)  # None: nan
-        upper = np.array([v.upBound for v in columns], dtype=np.float64)
-        return Arrays(
-            columns=columns, rows=list(rows), cost=cost,
-            col_lower=np.where(np.isnan(lower), -INF, lower),
-            col_upper=np.where(np.isnan(upper), INF, upper),
-            integer=np.array([v.cat == pulp.LpInteger for v in columns], dtype=np.uint8),
-            row_lower=np.where(sense == pulp.LpConstraintLE, -INF, rhs),
-            row_upper=np.where(sense == pulp.LpConstraintGE, INF, rhs),
-            start=start, index=index, value=value,
-            offset=float(getattr(objective, "constant", 0.0)),
-        )
+    they first appear; rows in the order of ``rows``."""
+    columns = list(columns)
+    part = read_part(problem.objective, list(rows.values()), columns,
+                     np.arange(len(columns)), len(columns))
+    columns += part.added
+    cost = np.zeros(len(columns))
+    np.add.at(cost, part.cost_at, part.cost)
+    lower, upper, integer = bounds(columns)
+    return Arrays(
+        columns=[v.name for v in columns], rows=list(rows), cost=cost, col_lower=lower,
+        col_upper=upper, integer=integer, row_lower=part.row_lower,
+        row_upper=part.row_upper, start=part.start.astype(np.int32), index=part.index,
+        value=part.value, offset=part.offset, variables=np.array([None, *columns],
+                                                                 dtype=object)[1:])
 
 
-def positions(used: list[pulp.LpVariable], columns: list[pulp.LpVariable]) -> np.ndarray:
-    """The column position of each variable in ``used``; a variable not among ``columns``
-    is appended to them where it first appears."""
-    known = pd.Index(np.fromiter(map(id, columns), dtype=np.int64, count=len(columns)))
-    if not known.is_unique:
+def positions(used: list[pulp.LpVariable], known: Sequence[pulp.LpVariable],
+              at: np.ndarray, first_new: int) -> tuple[np.ndarray, list[pulp.LpVariable]]:
+    """The column position of each variable in ``used``: ``at[k]`` for ``known[k]``; a
+    variable not known is numbered from ``first_new`` on where it first appears."""
+    ids = pd.Index(np.fromiter(map(id, known), dtype=np.int64, count=len(known)))
+    if not ids.is_unique:
         raise ValueError("a column is given twice")
-    ids = np.fromiter(map(id, used), dtype=np.int64, count=len(used))
-    at = known.get_indexer(ids)
-    missing = np.flatnonzero(at < 0)
+    found = ids.get_indexer(np.fromiter(map(id, used), dtype=np.int64, count=len(used)))
+    where = np.where(found >= 0, np.asarray(at, dtype=np.int64)[found], -1)
+    added: list[pulp.LpVariable] = []
+    missing = np.flatnonzero(found < 0)
     if len(missing):
-        added: dict[int, int] = {}
+        numbered: dict[int, int] = {}
         for i in missing.tolist():
             var = used[i]
-            if id(var) not in added:
-                added[id(var)] = len(columns)
-                columns.append(var)
-            at[i] = added[id(var)]
-    return at
+            if id(var) not in numbered:
+                numbered[id(var)] = first_new + len(added)
+                added.append(var)
+            where[i] = numbered[id(var)]
+    return where, added
 
 
 def spread(value: np.ndarray | float, length: int) -> np.ndarray:
@@ -197,7 +249,7 @@ class HighsModel:
     @cached_property
     def column(self) -> dict[str, int]:
         """Column positions by name (made on first use: a plain solve never needs them)."""
-        return {v.name: i for i, v in enumerate(self.arrays.columns)}
+        return {n: i for i, n in enumerate(self.arrays.columns)}
 
     @cached_property
     def row(self) -> dict[str, int]:
@@ -352,7 +404,7 @@ def write_model(fast: HighsModel, path: str) -> None:
     """The model as HiGHS holds it, written as LP or MPS (by the file's suffix) with the
     planner's names for every row and column, for users who take it to another solver."""
     for i, column in enumerate(fast.arrays.columns):
-        fast.highs.passColName(i, lp_name(column.name))
+        fast.highs.passColName(i, lp_name(column))
     for i, row in enumerate(fast.arrays.rows):
         fast.highs.passRowName(i, lp_name(row))
     with solver_output():

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import highspy
 import numpy as np
+import pandas as pd
 import pulp
 
 from planner.errors import SolverError
@@ -26,7 +27,7 @@ from planner.solving import clp
 from planner.solving.algorithm import choose
 from planner.solving.clp import cbc_path
 from planner.solving.gap import WITH_PLAN, MipGap, proof
-from planner.solving.highs import INF, HighsModel, Result
+from planner.solving.highs import INF, Arrays, HighsModel, Result, bounds, read_part, to_arrays
 from planner.solving.progress import MipProgress
 from planner.solving.quiet import solver_log_shown, solver_output
 
@@ -212,16 +213,56 @@ def fast_model(model: PlanningModel, time_limit: float | None = None,
 def in_name_order(model: PlanningModel, time_limit: float | None = None,
                   msg: bool = False, mip_gap: MipGap | None = None
                   ) -> tuple[HighsModel, np.ndarray]:
-    """``fast_model``, and where each of ``model.columns`` sits in it (so that values are
-    read back by position, not by a million name lookups)."""
-    columns = model.columns
-    names = [v.name for v in columns]
-    order = sorted(range(len(columns)), key=names.__getitem__)
-    fast = HighsModel.of(model.problem, [columns[i] for i in order], model.constraints,
-                         time_limit=time_limit, msg=msg, mip_gap=mip_gap)
+    """``fast_model``, and where each of the model's columns (``column_names``) sits in it
+    (so that values are read back by position, not by a million name lookups)."""
+    arrays = model_arrays(model)
+    count = len(model.core.names) + len(model.extra_columns)
+    names = arrays.columns
+    order = np.array(sorted(range(count), key=names.__getitem__), dtype=np.int64)
+    fast = HighsModel(arrays.reordered(order), model.lp.name, time_limit=time_limit, msg=msg,
+                      mip_gap=mip_gap)
     at = np.empty(len(order), dtype=np.int32)
     at[order] = np.arange(len(order))
     return fast, at
+
+
+def model_arrays(model: PlanningModel) -> Arrays:
+    """The model's arrays in model order (units, shortfalls, the other columns; rows as
+    ``model.rows`` lists them). The core's come from its arrays; the rows beyond it are
+    read from PuLP's objects, over the core's columns some of them name. A model made
+    complete (its core's rows are PuLP objects, which an analysis may have changed) is read
+    from PuLP's objects alone."""
+    if model.completed:
+        return to_arrays(model.lp, model.columns, model.pulp_rows)
+    core = model.core
+    n_units = len(model.units)
+    extra = model.extra_columns
+    made_units, unit_vars = model.unit_columns.known()
+    made_shorts, short_vars = model.short_columns.known()
+    known = [*unit_vars, *short_vars, *extra]
+    at = np.concatenate([made_units, n_units + made_shorts,
+                         core.size + np.arange(len(extra))]).astype(np.int64)
+    part = read_part(model.lp.objective, list(model.pulp_rows.values()), known, at,
+                     core.size + len(extra))
+    beyond = [*extra, *part.added]
+    lower, upper, integer = bounds(beyond)
+    cost = np.concatenate([core.cost, np.zeros(len(beyond))])
+    np.add.at(cost, part.cost_at, part.cost)
+    variables = np.full(core.size + len(beyond), None, dtype=object)
+    variables[made_units] = unit_vars
+    variables[n_units + made_shorts] = short_vars
+    variables[core.size:] = np.array([None, *beyond], dtype=object)[1:]
+    return Arrays(
+        columns=[*core.names, *(v.name for v in beyond)], rows=list(model.rows), cost=cost,
+        col_lower=np.concatenate([np.zeros(core.size), lower]),
+        col_upper=np.concatenate([np.full(core.size, INF), upper]),
+        integer=np.concatenate([core.integer, integer]),
+        row_lower=np.concatenate([core.row_lower, part.row_lower]),
+        row_upper=np.concatenate([core.row_upper, part.row_upper]),
+        start=np.concatenate([core.start, core.start[-1] + part.start[1:]]).astype(np.int32),
+        index=np.concatenate([core.index, part.index]).astype(np.int32),
+        value=np.concatenate([core.value, part.value]), offset=part.offset,
+        variables=variables)
 
 
 def solve_highs(model: PlanningModel, time_limit: float | None, msg: bool, ranging: bool,
@@ -256,8 +297,11 @@ def read_solution(model: PlanningModel, fast: HighsModel, at: np.ndarray, result
         return Solution("highs", result.status, None, [], [], {}, {}, [], "none", None,
                         tolerance)
     every = np.round(result.values, 9) + 0.0
-    for var, value in zip(fast.arrays.columns, every.tolist(), strict=True):
-        var.varValue = value
+    variables = fast.arrays.variables
+    if variables is not None:  # the columns PuLP objects hold carry their values
+        made = np.flatnonzero(~pd.isna(variables))
+        for var, value in zip(variables[made].tolist(), every[made].tolist(), strict=True):
+            var.varValue = value
     values = every[at]
     n_units, n_short = len(model.units), len(model.shortfalls)
     a = fast.arrays
@@ -272,10 +316,12 @@ def read_solution(model: PlanningModel, fast: HighsModel, at: np.ndarray, result
                           else (result, fast.ranging() if ranging else None))
         duals = priced.duals
         duals_from = ("fixed_lp" if fast.integer else "lp") if len(duals) else "none"
-        ranges = read_ranging(fast, priced, ranges, model.columns[:n_units + n_short]
-                              ) if ranges else None
-    for constraint, dual in zip(model.constraints.values(), duals.tolist(), strict=False):
-        constraint.pi = dual
+        ranges = read_ranging(fast, priced, ranges, model.core.names) if ranges else None
+    rows = model.pulp_rows  # the PuLP rows the model has made carry their prices
+    if len(duals):
+        for name, dual in zip(a.rows, duals.tolist(), strict=True):
+            if name in rows:
+                rows[name].pi = dual
     return Solution(
         "highs", result.status, clean(result.objective), values[:n_units].tolist(),
         values[n_units:n_units + n_short].tolist(),
@@ -288,14 +334,14 @@ def read_solution(model: PlanningModel, fast: HighsModel, at: np.ndarray, result
 
 
 def read_ranging(fast: HighsModel, result: Result, ranges: highspy.HighsRanging,
-                 columns: list[pulp.LpVariable]) -> Ranging:
+                 columns: list[str]) -> Ranging:
     """HiGHS's ranges of an LP (the fixed LP, for a MIP) over the units and shortfall
     columns, keyed by name. For a row that does not bind HiGHS reports no useful range, so
     the range runs from its activity to the loose side."""
     a = fast.arrays
     at = fast.column
-    costs = {v.name: (clean(ranges.col_cost_dn.value_[at[v.name]]),
-                      clean(ranges.col_cost_up.value_[at[v.name]])) for v in columns}
+    costs = {n: (clean(ranges.col_cost_dn.value_[at[n]]),
+                 clean(ranges.col_cost_up.value_[at[n]])) for n in columns}
     rhs = {}
     for i, name in enumerate(a.rows):
         activity = clean(result.row_values[i])

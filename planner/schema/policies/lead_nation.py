@@ -89,7 +89,7 @@ class LeadNation(Conditional):
                                                                ctx.links)]
                 cell = (task, region, phase)
                 bound = lead_bound(own, ctx.required.get(cell), cell in ctx.open_cells)
-                expr = ctx.linear([*zip(own["var"], own["delivers"], strict=True),
+                expr = ctx.linear([*zip(ctx.columns(own.index), own["delivers"], strict=True),
                                    *((var, -bound) for var in allowed)])
                 rows.append(PolicyRow(
                     {"country": country, "task": task, "region": region, "phase": phase},

@@ -1,0 +1,173 @@
+"""The bulk of the model as arrays: units and shortfall columns, pool and cover rows.
+
+A mission's units columns are hundreds of thousands on a large theatre, and the pool and
+cover rows hold nearly all the nonzeros. Made as PuLP objects (a variable, a name, a
+dictionary entry per nonzero) they cost about 650 bytes a column and most of the build's
+time, though HiGHS needs only arrays. So the build makes these two families' rows here,
+as compressed-row arrays over column positions (units first, then shortfalls), straight
+from the grouped tables; ``PlanningModel.complete`` makes the same rows as PuLP objects
+where PuLP is used (CBC, conflict search, analyses that add rows over units columns), and
+``tests/test_core.py`` checks that both routes give the same matrix on every mission.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from planner.formulation.families import new_columns
+
+
+@dataclass(frozen=True)
+class Groups:
+    """The rows of a table grouped by keys, groups numbered in order of first appearance:
+    ``order[start[g]:start[g + 1]]`` are the rows of group g, in table order."""
+
+    order: np.ndarray
+    start: np.ndarray
+    first: np.ndarray  # the first row of each group
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, keys: list[str]) -> Groups:
+        number = frame.groupby(keys, sort=False).ngroup().to_numpy()
+        order = np.argsort(number, kind="stable")
+        start = np.zeros(int(number.max(initial=-1)) + 2, dtype=np.int64)
+        np.cumsum(np.bincount(number, minlength=len(start) - 1), out=start[1:])
+        return cls(order, start, order[start[:-1]])
+
+    def slices(self) -> Iterable[tuple[int, int]]:
+        return zip(self.start[:-1].tolist(), self.start[1:].tolist(), strict=True)
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.start)
+
+
+@dataclass(frozen=True)
+class Core:
+    """The units and shortfall columns and the pool and cover rows, as HiGHS reads them.
+
+    Columns are numbered units first (the units table's order), then shortfalls (the
+    requirements' order); rows are the pool rows, then the cover rows, in the order the
+    model lists them; ``start``/``index``/``value`` hold the rows' nonzeros (CSR), each
+    row's in the order its PuLP expression would hold them."""
+
+    names: list[str]  # column names as PuLP keeps them
+    cost: np.ndarray
+    integer: np.ndarray  # 1 where a units column is whole units
+    rows: list[str]
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.names)
+
+    def expressions(self, columns: np.ndarray) -> list[pulp.LpConstraint]:
+        """The rows as PuLP constraints over ``columns`` (the variable at each position)."""
+        made = []
+        index, value = self.index.tolist(), self.value.tolist()
+        listed = columns.tolist()
+        for i, (begin, end) in enumerate(zip(self.start[:-1].tolist(),
+                                             self.start[1:].tolist(), strict=True)):
+            expr = pulp.LpAffineExpression(
+                zip([listed[j] for j in index[begin:end]], value[begin:end], strict=True))
+            lower, upper = float(self.row_lower[i]), float(self.row_upper[i])
+            made.append(expr <= upper if np.isinf(lower) else expr >= lower)
+        return made
+
+
+class LazyColumns:
+    """PuLP variables for a block of columns, made only when something asks for them (a
+    policy's row over some units, or the whole PuLP model): a plain solve of a mission
+    without policies over units never makes one."""
+
+    def __init__(self, names: list[str], integer: np.ndarray) -> None:
+        self.names = names
+        self.integer = integer
+        self.made = np.full(len(names), None, dtype=object)
+        self.done = np.zeros(len(names), dtype=bool)
+
+    def take(self, at: np.ndarray | None = None) -> np.ndarray:
+        """The variables at these positions (every one when ``None``), made if new."""
+        at = np.arange(len(self.names)) if at is None else np.asarray(at, dtype=np.int64)
+        new = np.unique(at[~self.done[at]])
+        if len(new):
+            kinds = np.where(self.integer[new] == 1, pulp.LpInteger, pulp.LpContinuous)
+            self.made[new] = np.array(
+                [None, *new_columns([self.names[i] for i in new.tolist()], kinds.tolist())],
+                dtype=object)[1:]
+            self.done[new] = True
+        return self.made[at]
+
+    def known(self) -> tuple[np.ndarray, np.ndarray]:
+        """The positions made so far and their variables."""
+        at = np.flatnonzero(self.done)
+        return at, self.made[at]
+
+
+def pool_rows(units: pd.DataFrame, by_pool: Groups) -> tuple[np.ndarray, np.ndarray,
+                                                              np.ndarray, np.ndarray]:
+    """Each pool row: its units (coefficient 1) and its bound, the pool's availability."""
+    available = units["available"].to_numpy(dtype=float)
+    index = by_pool.order.astype(np.int32)
+    return (by_pool.start, index, np.ones(len(index)), available[by_pool.first])
+
+
+def cover_rows(units: pd.DataFrame, shortfalls: pd.DataFrame, by_need: Groups
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each cover row (one per requirement, in their order): the units delivering there
+    (coefficient ``delivers``), then its shortfall column; bound, the amount."""
+    keys = ["task", "region", "phase"]
+    first = units[keys].to_numpy(dtype=object)[by_need.first]
+    group = {tuple(k): g for g, k in enumerate(first.tolist())}
+    wanted = [group.get(k, -1) for k in shortfalls[keys].itertuples(index=False, name=None)]
+    wanted_at = np.asarray(wanted, dtype=np.int64)
+    has = wanted_at >= 0
+    sizes = np.where(has, by_need.sizes[np.where(has, wanted_at, 0)], 0) + 1
+    start = np.zeros(len(shortfalls) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=start[1:])
+    index = np.empty(int(start[-1]), dtype=np.int32)
+    value = np.empty(int(start[-1]))
+    delivers = units["delivers"].to_numpy(dtype=float)
+    n_units = len(units)
+    # the units of each requirement's group, then its shortfall column, laid out in one go
+    taken = np.concatenate([by_need.order[by_need.start[g]:by_need.start[g + 1]]
+                            for g in wanted_at[has].tolist()] or [np.zeros(0, np.int64)])
+    is_short = np.zeros(int(start[-1]), dtype=bool)
+    is_short[start[1:] - 1] = True
+    index[~is_short] = taken
+    value[~is_short] = delivers[taken]
+    index[is_short] = n_units + np.arange(len(shortfalls))
+    value[is_short] = 1.0
+    return start, index, value, shortfalls["amount"].to_numpy(dtype=float)
+
+
+def build_core(units: pd.DataFrame, shortfalls: pd.DataFrame, unit_names: list[str],
+               short_names: list[str], integer: np.ndarray, by_pool: Groups,
+               by_need: Groups, rows: list[str]) -> Core:
+    """The core block of a mission's model from its units and requirements tables."""
+    p_start, p_index, p_value, p_upper = pool_rows(units, by_pool)
+    c_start, c_index, c_value, c_lower = cover_rows(units, shortfalls, by_need)
+    n_pool, n_cover = len(p_upper), len(c_lower)
+    inf = np.inf
+    return Core(
+        names=[*unit_names, *short_names],
+        cost=np.concatenate([units["unit_cost"].to_numpy(dtype=float),
+                             shortfalls["penalty"].to_numpy(dtype=float)]),
+        integer=np.concatenate([integer.astype(np.uint8),
+                                np.zeros(len(shortfalls), dtype=np.uint8)]),
+        rows=rows,
+        row_lower=np.concatenate([np.full(n_pool, -inf), c_lower]),
+        row_upper=np.concatenate([p_upper, np.full(n_cover, inf)]),
+        start=np.concatenate([p_start, p_start[-1] + c_start[1:]]).astype(np.int64),
+        index=np.concatenate([p_index, c_index]).astype(np.int32),
+        value=np.concatenate([p_value, c_value]),
+    )
