@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,8 +33,18 @@ class Groups:
     first: np.ndarray  # the first row of each group
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, keys: list[str]) -> Groups:
-        number = frame.groupby(keys, sort=False).ngroup().to_numpy()
+    def of(cls, frame: pd.DataFrame, keys: list[str],
+           factorized: dict[str, tuple[np.ndarray, Any]] | None = None) -> Groups:
+        """Groups of ``frame`` by ``keys``; ``factorized``: the key columns' codes (from
+        ``factorize``), where made already, so that no text is hashed again."""
+        if factorized is None:
+            number = frame.groupby(keys, sort=False).ngroup().to_numpy()
+        else:
+            combined = np.zeros(len(frame), dtype=np.int64)
+            for key in keys:
+                codes, distinct = factorized[key]
+                combined = combined * (len(distinct) + 1) + (codes + 1)
+            number = pd.factorize(combined)[0]  # numbered in order of first appearance
         order = np.argsort(number, kind="stable")
         start = np.zeros(int(number.max(initial=-1)) + 2, dtype=np.int64)
         np.cumsum(np.bincount(number, minlength=len(start) - 1), out=start[1:])
@@ -111,6 +122,12 @@ class LazyColumns:
         """The positions made so far and their variables."""
         at = np.flatnonzero(self.done)
         return at, self.made[at]
+
+
+def factorize(frame: pd.DataFrame, keys: list[str]) -> dict[str, tuple[np.ndarray, Any]]:
+    """Each key column's integer codes and distinct values (``pd.factorize``), made once
+    for the names, the groups and the policies' selections of a table."""
+    return {key: pd.factorize(frame[key]) for key in keys}
 
 
 def pool_rows(units: pd.DataFrame, by_pool: Groups) -> tuple[np.ndarray, np.ndarray,

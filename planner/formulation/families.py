@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -84,11 +84,13 @@ class Family:
         ordered = {k: str(keys[k]) for k in self.keys if k in keys}
         return Row(self.label(keys), self.name, sentence, source, policy, ordered)
 
-    def labels(self, frame: pd.DataFrame, keys: Sequence[str] | None = None) -> list[str]:
+    def labels(self, frame: pd.DataFrame, keys: Sequence[str] | None = None,
+               factorized: Mapping[str, tuple[np.ndarray, Any]] | None = None) -> list[str]:
         """Names for every row of a table (its key columns), as PuLP keeps them: ``label``
         with PuLP's replacement of characters (``units_JPN,aegis_ddg,isr,japan,crisis_``).
-        The replacement is character by character, so it is made once per distinct value."""
-        return labels(self.name, frame, keys or self.keys)
+        The replacement is character by character, so it is made once per distinct value.
+        ``factorized``: the key columns' codes and distinct values, where already made."""
+        return labels(self.name, frame, keys or self.keys, factorized)
 
 
 FAMILIES: dict[str, Family] = {}
@@ -123,11 +125,13 @@ def key_columns(families: Iterable[str]) -> list[str]:
     return [k for k in every if k in wanted]
 
 
-def labels(name: str, frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
+def labels(name: str, frame: pd.DataFrame, keys: Sequence[str],
+           factorized: Mapping[str, tuple[np.ndarray, Any]] | None = None) -> list[str]:
     """See ``Family.labels``; for a family given by name."""
     parts = []
     for key in keys:
-        codes, distinct = pd.factorize(frame[key])
+        codes, distinct = (factorized[key] if factorized and key in factorized
+                           else pd.factorize(frame[key]))
         clean = np.array([str(v).translate(TRANSLATE) for v in distinct] + [""],  # [-1]: NaN
                          dtype=object)
         parts.append(clean[codes].tolist())

@@ -31,7 +31,7 @@ import pandas as pd
 import pulp
 
 from planner.formulation.bulk import no_cycle_collection
-from planner.formulation.core import Core, Groups, LazyColumns, build_core
+from planner.formulation.core import Core, Groups, LazyColumns, build_core, factorize
 from planner.formulation.families import (
     COVER,
     POLICY,
@@ -249,7 +249,8 @@ def build(instance: Instance) -> PlanningModel:
     integer = (np.array([pair in whole for pair in zip(units["country"], units["pool"],
                                                         strict=True)], dtype=bool)
                if whole else np.zeros(len(units), dtype=bool))
-    unit_names = UNITS.labels(units)
+    factorized = factorize(units, list(UNITS.keys))
+    unit_names = UNITS.labels(units, factorized=factorized)
     shortfalls = instance.requirements.copy()
     short_names = SHORTFALL.labels(shortfalls)
 
@@ -257,7 +258,7 @@ def build(instance: Instance) -> PlanningModel:
     country, pool, phase = (units[k].to_numpy(dtype=object) for k in ("country", "pool",
                                                                        "phase"))
     available = units["available"].to_numpy(dtype=float)
-    by_pool = Groups.of(units, ["country", "pool", "phase"])
+    by_pool = Groups.of(units, ["country", "pool", "phase"], factorized)
     for first in by_pool.first.tolist():
         c, p, h, cap = country[first], pool[first], phase[first], float(available[first])
         row = POOL.row({"country": c, "pool": p, "phase": h},
@@ -271,12 +272,12 @@ def build(instance: Instance) -> PlanningModel:
             f"mission {instance.mission.name}" + (f": {req.note}" if req.note else ""))
         rows[row.name] = row
     core = build_core(units, shortfalls, unit_names, short_names, integer, by_pool,
-                      Groups.of(units, ["task", "region", "phase"]), list(rows))
+                      Groups.of(units, ["task", "region", "phase"], factorized), list(rows))
     model = PlanningModel(lp, units, shortfalls, core, LazyColumns(unit_names, core.integer),
                           LazyColumns(short_names, np.zeros(len(shortfalls), np.uint8)),
                           rows)
 
-    context = Context(instance, units, lp, model.unit_vars)
+    context = Context(instance, units, lp, model.unit_vars, factorized)
     for policy in instance.policies:
         for row in context.rows(policy):
             model.add(POLICY.row(row.keys, row.sentence, policy.source, policy.name),

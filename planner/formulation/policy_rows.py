@@ -55,6 +55,7 @@ class Context:
     units: pd.DataFrame  # one row per units column: keys, delivers, unit_cost, var
     problem: pulp.LpProblem
     variables: Callable[[np.ndarray], np.ndarray] | None = None  # units columns by position
+    factorized: dict[str, tuple[np.ndarray, Any]] | None = None  # key columns' codes, if made
     policy: Policy | None = None  # the policy whose rows are being built
     leads: list[tuple[str, str, str, str, Any]] = field(default_factory=list)
 
@@ -100,7 +101,8 @@ class Context:
         ``isin`` on the text costs a millisecond each)."""
         out = {}
         for column in ("country", "task", "region", "phase"):
-            codes, distinct = pd.factorize(self.units[column])
+            codes, distinct = (self.factorized[column] if self.factorized
+                               else pd.factorize(self.units[column]))
             out[column] = (codes, {str(v): i for i, v in enumerate(distinct)})
         return out
 
