@@ -13,6 +13,8 @@ import pytest
 from planner import pipeline
 from planner.formulation.model import build_model
 from planner.inputs.paths import missions_dir
+from planner.results.explain import trace_shortfalls
+from planner.results.plan import make_plan
 from planner.solving.highs import Arrays
 from planner.solving.solve import model_arrays, solve_model
 from tests.conftest import write_mission, write_tiny
@@ -76,3 +78,46 @@ def test_a_plain_solve_makes_no_pulp_object_for_the_core(tmp_path: Path) -> None
     assert units["AAA"] == 4.0 and units["BBB"] == 6.0
     assert solve_model(model, solver="cbc").objective == pytest.approx(26.0)
     assert model.completed
+
+
+def tiny_theatre(tmp_path: Path) -> Path:
+    return write_tiny(
+        tmp_path / "data", {"AAA": (1, 1), "BBB": (1, 1)}, ["isr"], ["east", "west"],
+        ["conflict"],
+        {"AAA": [dict(pool="p", quantity=4, readiness=1, cost_per_unit=2, regions="east",
+                      isr=1)],
+         "BBB": [dict(pool="p", quantity=8, readiness=1, cost_per_unit=3, regions="east",
+                      isr=1)]})
+
+
+def test_a_requirement_no_pool_can_serve_is_all_shortfall(tmp_path: Path) -> None:
+    """No units column at all (both pools serve only the east; the requirement is in the
+    west): the model is one shortfall column, 10 x 50 = 500."""
+    data = tiny_theatre(tmp_path)
+    mission = write_mission(tmp_path / "m.yaml", name="west", phases=["conflict"],
+                            requirements=[{"task": "isr", "region": "west",
+                                           "phase": "conflict", "amount": 10,
+                                           "penalty": 50}])
+    model = build_model(pipeline.prepare(str(mission), data))
+    assert len(model.units) == 0
+    solution = solve_model(model)
+    assert solution.objective == pytest.approx(500.0) and solution.shortfalls == [10.0]
+
+
+def test_a_shortfall_is_traced_without_ranges_or_pulp_objects(tmp_path: Path) -> None:
+    """20 required, 4 + 8 available: both pools exhausted, 8 short. The trace names both
+    pools as exhausted, read from the arrays' names, with no PuLP object made for them."""
+    data = tiny_theatre(tmp_path)
+    mission = write_mission(tmp_path / "m.yaml", name="short", phases=["conflict"],
+                            requirements=[{"task": "isr", "region": "east",
+                                           "phase": "conflict", "amount": 20,
+                                           "penalty": 100}])
+    instance = pipeline.prepare(str(mission), data)
+    model = build_model(instance)
+    solution = solve_model(model, ranging=False)
+    plan = make_plan(instance, model, solution, data_dir=str(data))
+    traces = trace_shortfalls(instance, model, plan)
+    assert solution.objective == pytest.approx(4 * 2 + 8 * 3 + 8 * 100)
+    assert [(b.country, b.reason) for t in traces for b in t.blockers] == [
+        ("AAA", "exhausted"), ("BBB", "exhausted")]
+    assert not model.completed

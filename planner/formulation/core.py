@@ -148,7 +148,8 @@ def cover_rows(units: pd.DataFrame, shortfalls: pd.DataFrame, by_need: Groups
     wanted = [group.get(k, -1) for k in shortfalls[keys].itertuples(index=False, name=None)]
     wanted_at = np.asarray(wanted, dtype=np.int64)
     has = wanted_at >= 0
-    sizes = np.where(has, by_need.sizes[np.where(has, wanted_at, 0)], 0) + 1
+    sizes = np.ones(len(shortfalls), dtype=np.int64)  # the shortfall column, and the units
+    sizes[has] += by_need.sizes[wanted_at[has]]
     start = np.zeros(len(shortfalls) + 1, dtype=np.int64)
     np.cumsum(sizes, out=start[1:])
     index = np.empty(int(start[-1]), dtype=np.int32)

@@ -142,7 +142,9 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
     fielded["var"] = pd.Series(new_columns(
         FIELDED.labels(fielded), repeat(pulp.LpContinuous)), index=fielded.index, dtype=object)
 
-    # Objective: discount the snapshots, add the orders.
+    # Objective: discount the snapshots, add the orders. The model is made whole in PuLP
+    # first (``model.problem``): the rows and costs changed here are PuLP's, and the core's
+    # arrays, which do not hold them, are not read again for this model.
     objective = model.problem.objective
     weight = {phase: force.weight(year) for phase, year in year_of.items()}
     for frame in (model.units, model.shortfalls):

@@ -124,6 +124,15 @@ class PlanningModel:
         PuLP variables, made on first use."""
         return self.unit_columns.take(at)
 
+    def right_hand_sides(self) -> dict[str, float]:
+        """Each row's bound (its right-hand side), by name, without making PuLP objects."""
+        if self.completed:  # PuLP's rows are the model (a multi-year mission rewrites some)
+            return {name: -c.constant for name, c in self.pulp_rows.items()}
+        core = self.core
+        bound = np.where(np.isinf(core.row_lower), core.row_upper, core.row_lower)
+        return {**dict(zip(core.rows, bound.tolist(), strict=True)),
+                **{name: -c.constant for name, c in self.pulp_rows.items()}}
+
     def add(self, row: Row, constraint: pulp.LpConstraint) -> None:
         self.rows[row.name] = row
         self.pulp_rows[row.name] = constraint

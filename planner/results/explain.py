@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pulp
 from pydantic import Field, model_validator
 
@@ -338,10 +339,10 @@ def rhs_ranges(model: PlanningModel, solution: Solution) -> list[Range]:
     if solution.ranging is None:
         return []
     ranges = []
-    for name, row in model.constraints.items():
+    for name, bound in model.right_hand_sides().items():
         if abs(solution.duals.get(name, 0.0)) > TOLERANCE:
             low, high = solution.ranging.rhs[name]
-            ranges.append(Range(name=name, value=clean(-row.constant), low=finite(low),
+            ranges.append(Range(name=name, value=clean(bound), low=finite(low),
                                 high=finite(high)))
     return ranges
 
@@ -411,8 +412,8 @@ def trace_shortfalls(instance: Instance, model: PlanningModel,
     if not plan.shortfalls:
         return []
     slack = {c.name: c.slack for c in plan.constraints}
-    binding_policy_rows = [(c.name, model.constraints[c.name]) for c in plan.policy_rows
-                           if c.binding]
+    binding_policy_rows = [(c.name, model.pulp_rows[c.name]) for c in plan.policy_rows
+                           if c.binding]  # policy rows are PuLP's whether or not complete
     blocked: dict[str, list[str]] = {}
     for name, constraint in binding_policy_rows:
         for var, coefficient in constraint.items():
@@ -421,6 +422,7 @@ def trace_shortfalls(instance: Instance, model: PlanningModel,
                           or coefficient * constraint.sense < 0)
             if holds_back:
                 blocked.setdefault(var.name, []).append(name)
+    names = np.asarray(model.core.names, dtype=object)  # units columns first, in table order
     pools = model.table("pool")
     pool_rows = dict(zip(zip(pools["country"], pools["pool"], pools["phase"], strict=True),
                          pools["name"], strict=True))
@@ -432,11 +434,12 @@ def trace_shortfalls(instance: Instance, model: PlanningModel,
                            & (model.units["region"] == short.region)
                            & (model.units["phase"] == short.phase)]
         blockers = []
-        for row in here.itertuples(index=False):
+        for row, column in zip(here.itertuples(index=False), names[here.index.to_numpy()],
+                               strict=True):
             pool_row = pool_rows[(row.country, row.pool, row.phase)]
             exhausted = abs(slack.get(pool_row, 1.0)) <= TOLERANCE
-            if row.var.name in blocked:
-                rows = ", ".join(blocked[row.var.name])
+            if column in blocked:
+                rows = ", ".join(blocked[column])
                 also = (f" (and all {row.available:g} available units are employed "
                         "elsewhere)" if exhausted else "")
                 blockers.append(Blocker(country=row.country, pool=row.pool, reason="policy",
