@@ -80,7 +80,7 @@ def choose(requested: str, nonzeros: int, integer: bool, clp_here: bool = False,
         return Algorithm(requested, f"asked for (--lp-algorithm {requested})")
     if nonzeros >= CLP_FROM_NONZEROS and clp_here and not ranging:
         return Algorithm("clp", f"CLP's dual simplex (the CBC binary), then HiGHS's from its "
-                         f"basis: {nonzeros:,} nonzeros, at least the {CLP_FROM_NONZEROS:,} "
+                         f"solution: {nonzeros:,} nonzeros, at least the {CLP_FROM_NONZEROS:,} "
                          "from which it beat HiGHS alone on the benchmark theatres")
     if nonzeros >= IPM_FROM_NONZEROS:
         return Algorithm("ipm", f"interior point with crossover: {nonzeros:,} nonzeros, at "
