@@ -8,6 +8,8 @@ algorithm: the same optimum and the same prices."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -120,8 +122,10 @@ def test_clp_prices_are_an_optimal_dual(instance, finish: str,
     cold = fast_model(build_model(instance))
     cold.run()
     fast = fast_model(build_model(instance))
+    strategy = clp.option(fast.highs, "simplex_strategy")
     result = clp.solve(fast)
     assert crossed == [finish == "crossover"]
+    assert clp.option(fast.highs, "simplex_strategy") == strategy  # sweeps' usual, back
     iterations = fast.highs.getInfo().simplex_iteration_count
     assert iterations < cold.highs.getInfo().simplex_iteration_count / 2
     a, y, x = fast.arrays, result.duals, result.values
@@ -169,6 +173,35 @@ def test_clp_on_a_hand_checked_lp_and_an_infeasible_one() -> None:
     assert result.row_values.tolist() == pytest.approx([3.0])
     assert result.duals.tolist() == pytest.approx([1.0])
     assert clp.solve(tiny(6.0, np.inf, most=5.0)).status == "infeasible"
+
+
+CROSSOVER_IN_A_NEW_PROCESS = """
+import highspy, numpy as np
+from planner.solving import clp
+from planner.solving.highs import Arrays, HighsModel
+fast = HighsModel(Arrays(
+    columns=["x", "y"], rows=["need"], cost=np.array([1.0, 2.0]), col_lower=np.zeros(2),
+    col_upper=np.full(2, np.inf), integer=np.zeros(2, dtype=np.uint8),
+    row_lower=np.array([3.0]), row_upper=np.array([np.inf]),
+    start=np.array([0, 2], dtype=np.int32), index=np.array([0, 1], dtype=np.int32),
+    value=np.ones(2), offset=0.0), "two")
+start = highspy.HighsSolution()
+start.col_value, start.row_value = [3.0, 0.0], [3.0]
+start.col_dual, start.row_dual = [0.0, 1.0], [1.0]
+start.value_valid = start.dual_valid = True
+print(clp.crossed(fast, start), clp.finish_by_primal_simplex(fast).objective)
+"""
+
+
+def test_crossover_runs_in_a_process_where_highs_never_ran() -> None:
+    """min x + 2y with x + y >= 3 from the optimum x = 3 (price 1): crossover gives the
+    basis, primal simplex confirms objective 3. In a new process HiGHS has never run on
+    the thread, where its crossover alone ends the process (a segmentation fault): the
+    planner starts HiGHS's scheduler first."""
+    done = subprocess.run([sys.executable, "-c", CROSSOVER_IN_A_NEW_PROCESS],
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-2:] == ["True", "3.0"]
 
 
 def test_clp_without_its_binary_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,10 +3,10 @@
 On the benchmark theatres CLP's dual simplex solved the large LP (1.6M nonzeros) in about
 16-30 s where HiGHS's dual simplex took 74-320 s and its interior point about 88 s
 (``planner.solving.algorithm`` says when it is chosen). The model HiGHS holds is written as
-an MPS file by HiGHS itself, CLP solves it in its own process and writes every row's
-activity and price and every column's value, which are read back by position into the same
-``Result`` a HiGHS solve gives, so the Plan, its prices and slacks are read the same way.
-Warm re-solves (a sweep's) stay with HiGHS.
+an MPS file by HiGHS itself, CLP solves it in its own process and saves every row's and
+column's value and price, and HiGHS finishes from them (``solve``), so the Plan, its prices
+and slacks are HiGHS's, read the same way as after any other solve. Warm re-solves (a
+sweep's) stay with HiGHS.
 """
 
 from __future__ import annotations
@@ -113,34 +113,30 @@ def read_solution(fast: HighsModel, path: Path) -> highspy.HighsSolution | None:
         return None
     numbers = np.frombuffer(data, np.float64, offset=16)
     solution = highspy.HighsSolution()
-    solution.row_value = numbers[:m].tolist()
-    solution.row_dual = numbers[m:2 * m].tolist()
-    solution.col_value = numbers[2 * m:2 * m + n].tolist()
-    solution.col_dual = numbers[2 * m + n:].tolist()
+    solution.row_value = numbers[:m]  # arrays, not lists: a large model's would take 50 MB
+    solution.row_dual = numbers[m:2 * m]
+    solution.col_value = numbers[2 * m:2 * m + n]
+    solution.col_dual = numbers[2 * m + n:]
     solution.value_valid = solution.dual_valid = True
     return solution
 
 
 def crossed(fast: HighsModel, values: highspy.HighsSolution) -> bool:
     """HiGHS's crossover from CLP's values and prices to a basis of the model's own; False
-    where this highspy has no crossover or it fails. HiGHS must have run on the model once
-    before (here with no iteration): its crossover on a model never run ends the process
-    (a segmentation fault, highspy 1.16; ``tests/test_algorithm.py`` keeps that in view)."""
-    highs = fast.highs
-    if not hasattr(highs, "crossover"):
-        return False
-    presolve, limit = option(highs, "presolve"), option(highs, "simplex_iteration_limit")
-    highs.setOptionValue("presolve", "off")
-    highs.setOptionValue("simplex_iteration_limit", 0)
+    where it fails (CLP's basis is then the start). HiGHS's crossover reaches for a task
+    scheduler of the thread that only a ``run`` starts: on a thread where HiGHS never ran
+    it ends the process (a segmentation fault, highspy 1.13 to 1.16), so an empty model is
+    run first, which takes a millisecond (``tests/test_algorithm.py`` runs it in a new
+    process)."""
     try:
         with solver_output():
-            highs.run()
-    finally:
-        highs.setOptionValue("presolve", presolve)
-        highs.setOptionValue("simplex_iteration_limit", limit)
-    with solver_output():
-        status = highs.crossover(values)
-    return status != highspy.HighsStatus.kError and highs.getBasis().valid
+            starter = highspy.Highs()
+            starter.setOptionValue("output_flag", False)
+            starter.run()
+            status = fast.highs.crossover(values)
+    except RuntimeError:  # highspy raises what HiGHS reports as a crash
+        return False
+    return status != highspy.HighsStatus.kError and fast.highs.getBasis().valid
 
 
 def finish_by_primal_simplex(fast: HighsModel) -> Result:
