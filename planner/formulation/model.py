@@ -16,9 +16,11 @@ Rows:
   ``planner/schema/policies/`` and ``planner.formulation.policy_rows``).
 Objective: minimise sum (cost_per_unit + task_cost) * units + sum penalty * shortfall.
 
-Expressions are built from grouped tables, one group per row, not by nested loops: the
-units table is ordered once by group (a stable sort of the group numbers) and each row takes
-a slice of it, so the cost is linear in the number of nonzeros.
+The pool and cover rows are built from grouped tables, one group per row, not by nested
+loops: the units table is ordered once by group (a stable sort of the group numbers) and
+each row takes a slice of it, so the cost is linear in the number of nonzeros. They and the
+units and shortfall columns are arrays (``planner.formulation.core``); the other families'
+rows are PuLP expressions over the columns they name.
 """
 
 from __future__ import annotations
@@ -113,11 +115,6 @@ class PlanningModel:
         solver paths see them all, in name order, and land on the same optimum)."""
         self.complete()
         return [*self.units["var"], *self.shortfalls["var"], *self.extra_columns]
-
-    @property
-    def column_names(self) -> list[str]:
-        """The name of every column, in the order of ``columns``, without making any."""
-        return [*self.core.names, *(v.name for v in self.extra_columns)]
 
     def unit_vars(self, at: np.ndarray | None = None) -> np.ndarray:
         """The units columns at these positions of the units table (all when ``None``) as

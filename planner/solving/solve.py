@@ -213,8 +213,9 @@ def fast_model(model: PlanningModel, time_limit: float | None = None,
 def in_name_order(model: PlanningModel, time_limit: float | None = None,
                   msg: bool = False, mip_gap: MipGap | None = None
                   ) -> tuple[HighsModel, np.ndarray]:
-    """``fast_model``, and where each of the model's columns (``column_names``) sits in it
-    (so that values are read back by position, not by a million name lookups)."""
+    """``fast_model``, and where each of the model's columns (units, shortfalls, then the
+    others, as ``model_arrays`` lists them) sits in it (so that values are read back by
+    position, not by a million name lookups)."""
     arrays = model_arrays(model)
     count = len(model.core.names) + len(model.extra_columns)
     names = arrays.columns
@@ -253,7 +254,8 @@ def model_arrays(model: PlanningModel) -> Arrays:
     variables[n_units + made_shorts] = short_vars
     variables[core.size:] = np.array([None, *beyond], dtype=object)[1:]
     return Arrays(
-        columns=[*core.names, *(v.name for v in beyond)], rows=list(model.rows), cost=cost,
+        columns=[*core.names, *(v.name for v in beyond)],
+        rows=[*core.rows, *model.pulp_rows], cost=cost,  # the order of the arrays below
         col_lower=np.concatenate([np.zeros(core.size), lower]),
         col_upper=np.concatenate([np.full(core.size, INF), upper]),
         integer=np.concatenate([core.integer, integer]),
