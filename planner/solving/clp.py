@@ -125,9 +125,9 @@ def crossed(fast: HighsModel, values: highspy.HighsSolution) -> bool:
     """HiGHS's crossover from CLP's values and prices to a basis of the model's own; False
     where it fails (CLP's basis is then the start). HiGHS's crossover reaches for a task
     scheduler of the thread that only a ``run`` starts: on a thread where HiGHS never ran
-    it ends the process (a segmentation fault, highspy 1.13 to 1.16), so an empty model is
-    run first, which takes a millisecond (``tests/test_algorithm.py`` runs it in a new
-    process)."""
+    it ends the process (a segmentation fault in highspy 1.16, whose code for it is 1.13's),
+    so an empty model is run first, which takes a millisecond (``tests/test_algorithm.py``
+    runs it in a new process)."""
     try:
         with solver_output():
             starter = highspy.Highs()
