@@ -72,7 +72,7 @@ def test_a_plain_solve_makes_no_pulp_object_for_the_core(tmp_path: Path) -> None
     model = build_model(pipeline.prepare(str(mission), data))
     solution = solve_model(model)
     assert solution.objective == pytest.approx(26.0)
-    assert not model.completed and not model.unit_columns.done.any()
+    assert not model.completed and not model.core_columns.done.any()
     assert sorted(solution.units) == [4.0, 6.0]
     units = pd.Series(solution.units, index=model.units["country"])
     assert units["AAA"] == 4.0 and units["BBB"] == 6.0

@@ -12,7 +12,6 @@ where PuLP is used (CBC, conflict search, analyses that add rows over units colu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,25 +32,18 @@ class Groups:
     first: np.ndarray  # the first row of each group
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, keys: list[str],
-           factorized: dict[str, tuple[np.ndarray, Any]] | None = None) -> Groups:
-        """Groups of ``frame`` by ``keys``; ``factorized``: the key columns' codes (from
-        ``factorize``), where made already, so that no text is hashed again."""
-        if factorized is None:
-            number = frame.groupby(keys, sort=False).ngroup().to_numpy()
-        else:
-            combined = np.zeros(len(frame), dtype=np.int64)
-            for key in keys:
-                codes, distinct = factorized[key]
-                combined = combined * (len(distinct) + 1) + (codes + 1)
-            number = pd.factorize(combined)[0]  # numbered in order of first appearance
+    def of(cls, factorized: dict[str, tuple[np.ndarray, Any]], keys: list[str]) -> Groups:
+        """Groups by ``keys`` of a table whose key columns ``factorize`` has coded, so that
+        no text is hashed again."""
+        combined = np.zeros(len(factorized[keys[0]][0]), dtype=np.int64)
+        for key in keys:
+            codes, distinct = factorized[key]
+            combined = combined * (len(distinct) + 1) + (codes + 1)
+        number = pd.factorize(combined)[0]  # numbered in order of first appearance
         order = np.argsort(number, kind="stable")
         start = np.zeros(int(number.max(initial=-1)) + 2, dtype=np.int64)
         np.cumsum(np.bincount(number, minlength=len(start) - 1), out=start[1:])
         return cls(order, start, order[start[:-1]])
-
-    def slices(self) -> Iterable[tuple[int, int]]:
-        return zip(self.start[:-1].tolist(), self.start[1:].tolist(), strict=True)
 
     @property
     def sizes(self) -> np.ndarray:
@@ -96,7 +88,7 @@ class Core:
 
 
 class LazyColumns:
-    """PuLP variables for a block of columns, made only when something asks for them (a
+    """PuLP variables for the core's columns, made only when something asks for them (a
     policy's row over some units, or the whole PuLP model): a plain solve of a mission
     without policies over units never makes one."""
 

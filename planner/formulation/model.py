@@ -71,8 +71,7 @@ class PlanningModel:
     units: pd.DataFrame  # one row per units column: keys, delivers, unit_cost (+ var)
     shortfalls: pd.DataFrame  # one row per requirement: keys, amount, penalty (+ var)
     core: Core
-    unit_columns: LazyColumns
-    short_columns: LazyColumns
+    core_columns: LazyColumns  # the core's PuLP variables, made as they are asked for
     rows: dict[str, Row] = field(default_factory=dict)
     pulp_rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
     leads: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
@@ -119,7 +118,7 @@ class PlanningModel:
     def unit_vars(self, at: np.ndarray | None = None) -> np.ndarray:
         """The units columns at these positions of the units table (all when ``None``) as
         PuLP variables, made on first use."""
-        return self.unit_columns.take(at)
+        return self.core_columns.take(np.arange(len(self.units)) if at is None else at)
 
     def right_hand_sides(self) -> dict[str, float]:
         """Each row's bound (its right-hand side), by name, without making PuLP objects."""
@@ -142,11 +141,11 @@ class PlanningModel:
             return
         self.completed = True
         with no_cycle_collection():
-            units, shorts = self.unit_columns.take(), self.short_columns.take()
+            every = self.core_columns.take()
+            units, shorts = every[:len(self.units)], every[len(self.units):]
             self.units["var"] = pd.Series(units, index=self.units.index, dtype=object)
             self.shortfalls["var"] = pd.Series(shorts, index=self.shortfalls.index,
                                                dtype=object)
-            every = np.concatenate([units, shorts])
             objective = pulp.LpAffineExpression(
                 zip(every.tolist(), shared(self.core.cost), strict=True))
             if self.lp.objective is not None:  # rows beyond the core may price columns
@@ -264,7 +263,7 @@ def build(instance: Instance) -> PlanningModel:
     country, pool, phase = (units[k].to_numpy(dtype=object) for k in ("country", "pool",
                                                                        "phase"))
     available = units["available"].to_numpy(dtype=float)
-    by_pool = Groups.of(units, ["country", "pool", "phase"], factorized)
+    by_pool = Groups.of(factorized, ["country", "pool", "phase"])
     for first in by_pool.first.tolist():
         c, p, h, cap = country[first], pool[first], phase[first], float(available[first])
         row = POOL.row({"country": c, "pool": p, "phase": h},
@@ -278,9 +277,8 @@ def build(instance: Instance) -> PlanningModel:
             f"mission {instance.mission.name}" + (f": {req.note}" if req.note else ""))
         rows[row.name] = row
     core = build_core(units, shortfalls, unit_names, short_names, integer, by_pool,
-                      Groups.of(units, ["task", "region", "phase"], factorized), list(rows))
-    model = PlanningModel(lp, units, shortfalls, core, LazyColumns(unit_names, core.integer),
-                          LazyColumns(short_names, np.zeros(len(shortfalls), np.uint8)),
+                      Groups.of(factorized, ["task", "region", "phase"]), list(rows))
+    model = PlanningModel(lp, units, shortfalls, core, LazyColumns(core.names, core.integer),
                           rows)
 
     context = Context(instance, units, lp, model.unit_vars, factorized)

@@ -52,10 +52,10 @@ class Context:
     mission's phases and requirements, the countries, their homes and the active links."""
 
     instance: Instance
-    units: pd.DataFrame  # one row per units column: keys, delivers, unit_cost, var
+    units: pd.DataFrame  # one row per units column: keys, delivers, unit_cost
     problem: pulp.LpProblem
-    variables: Callable[[np.ndarray], np.ndarray] | None = None  # units columns by position
-    factorized: dict[str, tuple[np.ndarray, Any]] | None = None  # key columns' codes, if made
+    variables: Callable[[np.ndarray], np.ndarray]  # units columns by position, made on demand
+    factorized: dict[str, tuple[np.ndarray, Any]]  # the key columns' codes (core.factorize)
     policy: Policy | None = None  # the policy whose rows are being built
     leads: list[tuple[str, str, str, str, Any]] = field(default_factory=list)
 
@@ -101,8 +101,7 @@ class Context:
         ``isin`` on the text costs a millisecond each)."""
         out = {}
         for column in ("country", "task", "region", "phase"):
-            codes, distinct = (self.factorized[column] if self.factorized
-                               else pd.factorize(self.units[column]))
+            codes, distinct = self.factorized[column]
             out[column] = (codes, {str(v): i for i, v in enumerate(distinct)})
         return out
 
@@ -136,10 +135,7 @@ class Context:
     def columns(self, at: Iterable[int]) -> np.ndarray:
         """The units columns at these positions of the units table (made on first use by
         the model, ``PlanningModel.unit_vars``)."""
-        at = np.asarray(at, dtype=np.int64)
-        if self.variables is not None:
-            return self.variables(at)
-        return self.units["var"].to_numpy(dtype=object)[at]
+        return self.variables(np.asarray(at, dtype=np.int64))
 
     def linear(self, pairs: Iterable[tuple[Any, float]]) -> pulp.LpAffineExpression:
         """A sum of columns times coefficients (repeated columns added up)."""

@@ -13,7 +13,6 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
 import pulp
 from pydantic import Field, model_validator
 
@@ -422,7 +421,7 @@ def trace_shortfalls(instance: Instance, model: PlanningModel,
                           or coefficient * constraint.sense < 0)
             if holds_back:
                 blocked.setdefault(var.name, []).append(name)
-    names = np.asarray(model.core.names, dtype=object)  # units columns first, in table order
+    names = model.core.names  # units columns first, in table order
     pools = model.table("pool")
     pool_rows = dict(zip(zip(pools["country"], pools["pool"], pools["phase"], strict=True),
                          pools["name"], strict=True))
@@ -434,8 +433,8 @@ def trace_shortfalls(instance: Instance, model: PlanningModel,
                            & (model.units["region"] == short.region)
                            & (model.units["phase"] == short.phase)]
         blockers = []
-        for row, column in zip(here.itertuples(index=False), names[here.index.to_numpy()],
-                               strict=True):
+        for row, column in zip(here.itertuples(index=False),
+                               [names[i] for i in here.index.tolist()], strict=True):
             pool_row = pool_rows[(row.country, row.pool, row.phase)]
             exhausted = abs(slack.get(pool_row, 1.0)) <= TOLERANCE
             if column in blocked:

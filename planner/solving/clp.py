@@ -145,7 +145,6 @@ def finish_by_primal_simplex(fast: HighsModel) -> Result:
     from it on medium against 11), then its usual strategy back for later re-solves."""
     highs = fast.highs
     strategy = option(highs, "simplex_strategy")
-    highs.setBasis(highs.getBasis())
     highs.setOptionValue("simplex_strategy", PRIMAL)
     try:
         return fast.run()

@@ -236,13 +236,10 @@ def model_arrays(model: PlanningModel) -> Arrays:
     if model.completed:
         return to_arrays(model.lp, model.columns, model.pulp_rows)
     core = model.core
-    n_units = len(model.units)
     extra = model.extra_columns
-    made_units, unit_vars = model.unit_columns.known()
-    made_shorts, short_vars = model.short_columns.known()
-    known = [*unit_vars, *short_vars, *extra]
-    at = np.concatenate([made_units, n_units + made_shorts,
-                         core.size + np.arange(len(extra))]).astype(np.int64)
+    made, made_vars = model.core_columns.known()
+    known = [*made_vars, *extra]
+    at = np.concatenate([made, core.size + np.arange(len(extra))]).astype(np.int64)
     part = read_part(model.lp.objective, list(model.pulp_rows.values()), known, at,
                      core.size + len(extra))
     beyond = [*extra, *part.added]
@@ -250,8 +247,7 @@ def model_arrays(model: PlanningModel) -> Arrays:
     cost = np.concatenate([core.cost, np.zeros(len(beyond))])
     np.add.at(cost, part.cost_at, part.cost)
     variables = np.full(core.size + len(beyond), None, dtype=object)
-    variables[made_units] = unit_vars
-    variables[n_units + made_shorts] = short_vars
+    variables[made] = made_vars
     variables[core.size:] = np.array([None, *beyond], dtype=object)[1:]
     return Arrays(
         columns=[*core.names, *(v.name for v in beyond)],
