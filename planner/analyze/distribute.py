@@ -101,6 +101,15 @@ def run_chunk(instance: Any, task: Task, cases: Sequence[Any],
     return Done(records, seconds, prepared, worker_name(), cpu)
 
 
+def run_packed(instance: Any, task: Task, packed: bytes, key: tuple[str, bytes]) -> Done:
+    """``run_chunk`` of cases the sender pickled into one blob. Given as they are, Dask
+    pickles each of a chunk's arrays out of band into a frame of its own (501 frames for
+    500 Monte Carlo draws), which the client, the scheduler and the worker each handle: one
+    blob is one frame. On 2 CPUs, a 20,000-draw sweep on 2 Dask workers took 4.3-4.65 s
+    instead of 4.8-4.95 s."""
+    return run_chunk(instance, task, pickle.loads(packed), key)
+
+
 def sweep_key(instance: Any, task: Task) -> tuple[str, bytes]:
     """What a prepared model is kept under on a worker: the inputs and the task."""
     return instance.digest, pickle.dumps(task)
@@ -473,8 +482,9 @@ class Dask:
                           ) from None
 
     def submit(self, cases: list[Any]) -> Any:
-        return self.client.submit(run_chunk, self.shared, self.task, cases, self.key,
-                                  pure=False)
+        return self.client.submit(run_packed, self.shared, self.task,
+                                  pickle.dumps(cases, protocol=pickle.HIGHEST_PROTOCOL),
+                                  self.key, pure=False)
 
     def wait(self, futures: list[Any], timeout: float) -> list[Any]:
         from distributed import wait
