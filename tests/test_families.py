@@ -108,7 +108,8 @@ def test_summary_is_one_for_plans_and_sweeps(one_task: tuple[Path, Path]) -> Non
     assert summary.delivered == pytest.approx([14]) and summary.coverage == pytest.approx([0.7])
     record = prepared.outcome(prepared.run())
     assert record["employment_cost"] == pytest.approx(62)
-    assert record["penalty"] == pytest.approx(600) and record["shortfall"] == pytest.approx([6])
+    assert record["penalty"] == pytest.approx(600) and record["shortfall"] == {
+        "at": [0], "amount": pytest.approx([6])}
     assert record["objective"] == pytest.approx(plan.objective)
 
 

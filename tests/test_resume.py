@@ -8,6 +8,7 @@ timing. The real-cluster faults are in tests/test_cluster.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ def saved(folder: Path) -> dict[str, Any]:
 def test_an_interrupted_analysis_resumes_to_the_same_result(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from planner.analyze import montecarlo, sweep
+    from planner.reports.output import MANIFEST
 
     monkeypatch.chdir(tmp_path)
     whole = invoke(*DRAWS, "--out", "whole")
@@ -72,6 +74,21 @@ def test_an_interrupted_analysis_resumes_to_the_same_result(
     assert changed.exit_code == 2
     assert "the tables or the mission changed since the interrupted analysis began" in (
         changed.output)
+
+    progress, manifest = folder / "progress.json", folder / MANIFEST
+    kept, listed = progress.read_bytes(), manifest.read_bytes()
+    # as a version that listed every requirement's shortfall kept it
+    older = json.dumps({k: v for k, v in json.loads(kept).items() if k != "records"})
+    files = json.loads(listed)
+    files["files"]["progress.json"] = hashlib.sha256(older.encode()).hexdigest()
+    progress.write_text(older)
+    manifest.write_text(json.dumps(files))
+    before = invoke(*DRAWS, "--out", "cut", "--resume")
+    assert before.exit_code == 2
+    assert ("the interrupted analysis was kept by a version of the planner whose records "
+            "differ (form 1, this version's: 2)") in " ".join(before.output.split())
+    progress.write_bytes(kept)
+    manifest.write_bytes(listed)
 
     resumed = invoke(*DRAWS, "--out", "cut", "--resume")
     assert resumed.exit_code == 0, resumed.output

@@ -73,6 +73,9 @@ def fingerprint(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+RECORDS = 2  # the form of the records chunk files hold; 2: shortfalls listed only where short
+
+
 def round_trip(records: list[Record]) -> tuple[list[Record], str]:
     """Records as they read back from a chunk file, and their JSON text (which the chunk
     file holds, so that it is written without a second encoding)."""
@@ -96,6 +99,7 @@ class Keeper:
         """The keeper of ``folder``; with ``resume``, the chunks an interrupted run of the
         same analysis left there (refused when the inputs or settings differ). A partial
         folder is otherwise replaced only with ``force``."""
+        about = {**about, "records": RECORDS}
         keeper = cls(Path(folder), about)
         if not is_partial(keeper.folder):
             return keeper
@@ -241,6 +245,12 @@ def refuse_changes(folder: Path, before: Record, now: Record) -> None:
                                   f"{now['kind']} of {now['mission']}",
                                   hint="give --out the folder of this analysis, or pass "
                                   "--force to start again")])
+    if before.get("records", 1) != now["records"]:
+        raise InputError([Problem(str(folder), "the interrupted analysis was kept by a "
+                                  "version of the planner whose records differ (form "
+                                  f"{before.get('records', 1)}, this version's: "
+                                  f"{now['records']})", hint="pass --force instead of "
+                                  "--resume to start again")])
     if before.get("input_digest") != now["input_digest"]:
         was, is_ = str(before.get("input_digest"))[:12], now["input_digest"][:12]
         raise InputError([Problem(str(folder), "the tables or the mission changed since the "

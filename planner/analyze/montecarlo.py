@@ -35,6 +35,7 @@ from planner.errors import InputError, Problem, refusal
 from planner.inputs.load import Where
 from planner.reports import charts
 from planner.results.plan import SHORTFALL_TOLERANCE
+from planner.results.summary import record_shortfall
 from planner.scenario.instance import Instance
 from planner.schema.mission import Spread
 from planner.solving.highs import INF, Result
@@ -304,8 +305,8 @@ def coverage_table(instance: Instance, base: Record, solved: list[Record]) -> pd
     """Per requirement: how often it is fully covered, and its shortfall over the draws; the
     least likely to be covered first."""
     requirements = instance.requirements
-    short = np.array([r["shortfall"] for r in solved], dtype=float).reshape(
-        len(solved), len(requirements))
+    short = np.array([record_shortfall(r, len(requirements)) for r in solved],
+                     dtype=float).reshape(len(solved), len(requirements))
     empty = not len(solved)
     table = pd.DataFrame({
         "task": requirements["task"], "region": requirements["region"],
@@ -313,7 +314,8 @@ def coverage_table(instance: Instance, base: Record, solved: list[Record]) -> pd
         "probability_covered": np.nan if empty else (short <= SHORTFALL_TOLERANCE).mean(0),
         "mean_shortfall": np.nan if empty else np.round(short.mean(0), 6),
         "p95_shortfall": np.nan if empty else np.round(np.percentile(short, 95, axis=0), 6),
-        "base_shortfall": (np.round(base["shortfall"], 6) if base["objective"] is not None
+        "base_shortfall": (np.round(record_shortfall(base, len(requirements)), 6)
+                           if base["objective"] is not None
                            else np.nan),
     })
     return table.sort_values("probability_covered", kind="stable").reset_index(drop=True)

@@ -25,6 +25,7 @@ from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import SolverError
 from planner.formulation.families import declare
 from planner.formulation.model import PlanningModel, build_model
+from planner.results.summary import record_shortfall
 from planner.scenario.instance import Instance
 from planner.solving.solve import in_name_order
 
@@ -157,8 +158,8 @@ def criticality_row(record: Record, base: Record, requirements: list[str],
                 "objective": None, "criticality": float("inf"), "extra_employment": None,
                 "extra_penalty": None, "requirements_newly_short": None,
                 "requirements_short_total": None, "newly_short_detail": ""}
-    before = np.array(base["shortfall"])
-    after = np.array(record["shortfall"])
+    before = record_shortfall(base, len(requirements))
+    after = record_shortfall(record, len(requirements))
     more = after - before
     criticality = record["objective"] - base["objective"]
     # with no rise in cost, a shortfall that moved is a tie between requirements, not a loss
