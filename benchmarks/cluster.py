@@ -15,7 +15,9 @@ so no run inherits a started fork server, a pool or a client from another. A Das
 cluster runs only while it is measured (an idle one's scheduler, nannies and heartbeats
 take CPU from whatever is measured beside it): each round starts it, readies its workers
 with a short unmeasured run (the planner imported and the model prepared on each, as after
-a user's first command on a cluster they keep), measures, and closes it. The report gives:
+a user's first command on a cluster they keep), measures, and closes it. Dask is measured
+twice: with its workers started as docs/cluster.md starts them (Dask's statistical profiler
+off), and with Dask's defaults. The report gives:
 
 - the sweep's wall time, the speed-up over one worker of the same kind and the parallel
   efficiency (speed-up / workers: 1.0 means each added worker adds a worker's worth);
@@ -42,6 +44,13 @@ from typing import Any
 
 DEFAULT_FOLDER = Path(tempfile.gettempdir()) / "planner-benchmarks"
 WARM_DRAWS = 200  # the unmeasured run that readies a new Dask cluster's workers
+# Dask clusters measured: workers started as docs/cluster.md starts them, with Dask's
+# statistical profiler off (it samples each worker's threads every 10 ms, which the
+# planner's chunks do not need), and with Dask's defaults.
+DASK_SETUPS: dict[str, dict[str, Any]] = {
+    "dask": {"distributed.worker.profile.enabled": False},
+    "dask, Dask's defaults": {},
+}
 Record = dict[str, Any]
 
 
@@ -182,17 +191,19 @@ def main(argv: list[str] | None = None) -> None:
 
     cpus = os.cpu_count() or 1
     plan = ways(cpus)
-    runs: dict[str, list[Record]] = {f"{kind} x{n}": [] for kind, n in plan}
+    runs: dict[str, list[Record]] = {f"{kind} x{n}": [] for kind, n in plan if kind != "dask"}
     reference: list[str] = []
 
-    def measure(round_: int, kind: str, n: int, scheduler: str | None = None) -> None:
+    def measure(round_: int, kind: str, n: int, scheduler: str | None = None,
+                label: str | None = None) -> None:
         measured = run_apart(kind, n, args.draws, args.seed, scheduler)
         digest = measured.pop("records_sha256")
         reference.append(reference[0] if reference else digest)
+        label = label or kind
         if digest != reference[0]:
-            raise SystemExit(f"{kind} x{n} gave other records than this process")
-        runs[f"{kind} x{n}"].append({**measured, "load": os.getloadavg()[0]})
-        print(f"round {round_ + 1}: {kind} x{n}: {measured['seconds']:.2f} s "
+            raise SystemExit(f"{label} x{n} gave other records than this process")
+        runs.setdefault(f"{label} x{n}", []).append({**measured, "load": os.getloadavg()[0]})
+        print(f"round {round_ + 1}: {label} x{n}: {measured['seconds']:.2f} s "
               f"(load {os.getloadavg()[0]:.2f})", file=sys.stderr, flush=True)
 
     for round_ in range(args.repeats):
@@ -201,17 +212,19 @@ def main(argv: list[str] | None = None) -> None:
                 measure(round_, kind, n)
     dask_counts = [n for kind, n in plan if kind == "dask"]
     if dask_counts:
+        import dask
         import distributed
 
         for round_ in range(args.repeats):
-            for n in dask_counts:  # one cluster at a time: an idle one takes CPU too
-                with distributed.LocalCluster(n_workers=n, threads_per_worker=1,
-                                              processes=True, dashboard_address=":0"
-                                              ) as cluster:
-                    # as after a user's first command: the planner imported and the model
-                    # prepared on every worker
-                    run_apart("dask", n, WARM_DRAWS, args.seed, cluster.scheduler_address)
-                    measure(round_, "dask", n, cluster.scheduler_address)
+            for label, config in DASK_SETUPS.items():
+                for n in dask_counts:  # one cluster at a time: an idle one takes CPU too
+                    with dask.config.set(config), distributed.LocalCluster(
+                            n_workers=n, threads_per_worker=1, processes=True,
+                            dashboard_address=":0") as cluster:
+                        # as after a user's first command: the planner imported and the
+                        # model prepared on every worker
+                        run_apart("dask", n, WARM_DRAWS, args.seed, cluster.scheduler_address)
+                        measure(round_, "dask", n, cluster.scheduler_address, label)
     command = [whole_command(args.draws, args.seed) for _ in range(args.repeats)]
 
     cases = args.draws + 1
@@ -240,10 +253,10 @@ def main(argv: list[str] | None = None) -> None:
               "load_average": os.getloadavg()}
     print(f"Monte Carlo, {args.draws:,} draws (readiness-uncertainty), median of "
           f"{args.repeats}; {cpus} CPUs, load average {os.getloadavg()[0]:.1f}")
-    print(f"{'way':18}{'workers':>8}{'sweep s':>9}{'speed-up':>9}{'effic.':>8}"
+    print(f"{'way':24}{'workers':>8}{'sweep s':>9}{'speed-up':>9}{'effic.':>8}"
           f"{'ms/case':>9}{'CPU x':>7}{'chunks':>8}{'load':>6}")
     for r in rows:
-        print(f"{r['way']:18}{r['workers']:>8}{r['seconds']:>9.2f}{r['speed_up']:>9.2f}"
+        print(f"{r['way']:24}{r['workers']:>8}{r['seconds']:>9.2f}{r['speed_up']:>9.2f}"
               f"{r['efficiency']:>8.2f}{r['cpu_per_case_ms']:>9.3f}"
               f"{r['cpu_per_case_vs_this_process']:>7.2f}{r['chunks']:>8.0f}"
               f"{r['load_average']:>6.2f}")
@@ -253,7 +266,8 @@ def main(argv: list[str] | None = None) -> None:
           f"{c['serial_seconds']:.2f} s.")
     print("speed-up and efficiency: against one worker of the same way; CPU x: a case's CPU "
           "on the workers over its CPU in this process (goal <= 1.1); goal: efficiency >= 0.8 "
-          "per added worker; load: the machine's 1-minute load average after the runs "
+          "per added worker; dask: workers as docs/cluster.md starts them (Dask's profiler "
+          "off); load: the machine's 1-minute load average after the runs "
           "(median).")
     args.folder.mkdir(parents=True, exist_ok=True)
     out = args.folder / "cluster.json"
