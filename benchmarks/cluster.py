@@ -94,7 +94,7 @@ def montecarlo_sweep(instance: Any, draws: int, seed: int, where: str, workers: 
             records[i] = record
         writing[0] += time.thread_time() - begun
 
-    started = time.perf_counter()
+    started, command_cpu = time.perf_counter(), time.process_time()
     key = fingerprint([type(task).__name__, "Monte Carlo draws", cases])  # as sweep does
     if where == "this process":
         state = task.prepare(widened)
@@ -111,11 +111,12 @@ def montecarlo_sweep(instance: Any, draws: int, seed: int, where: str, workers: 
         _, timing = sweeping.on_dask(widened, task, cases, list(range(len(cases))), place,
                                      sweeping.Execution(scheduler=scheduler, progress=False))
     seconds = time.perf_counter() - started
+    command_cpu = time.process_time() - command_cpu
     folder.cleanup()
     for record in records:
         record.pop("solves", None)
     return {"records": records, "seconds": seconds, "keeping_cpu_seconds": writing[0],
-            **timing}, set_up
+            "command_cpu_seconds": command_cpu, **timing}, set_up
 
 
 def one_run(where: str, workers: int, draws: int, seed: int, scheduler: str | None
