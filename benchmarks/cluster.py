@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
 
     cpus = os.cpu_count() or 1
     plan = ways(cpus)
-    runs: dict[str, list[Record]] = {f"{kind} x{n}": [] for kind, n in plan if kind != "dask"}
+    runs: dict[str, list[Record]] = {}  # by way and workers, in the order measured
     reference: list[str] = []
 
     def measure(round_: int, kind: str, n: int, scheduler: str | None = None,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
 
 
 @contextmanager
@@ -19,3 +22,9 @@ def no_cycle_collection() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def objects(items: Iterable[Any]) -> np.ndarray:
+    """A one-dimensional array holding these objects as they are (the leading None keeps
+    numpy from reading any of them as a nested sequence), to take them by position."""
+    return np.array([None, *items], dtype=object)[1:]

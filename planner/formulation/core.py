@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from planner.formulation.bulk import objects
 from planner.formulation.families import new_columns
 
 
@@ -104,9 +105,8 @@ class LazyColumns:
         new = np.unique(at[~self.done[at]])
         if len(new):
             kinds = np.where(self.integer[new] == 1, pulp.LpInteger, pulp.LpContinuous)
-            self.made[new] = np.array(
-                [None, *new_columns([self.names[i] for i in new.tolist()], kinds.tolist())],
-                dtype=object)[1:]
+            self.made[new] = objects(new_columns([self.names[i] for i in new.tolist()],
+                                                 kinds.tolist()))
             self.done[new] = True
         return self.made[at]
 

@@ -324,7 +324,7 @@ def cost_ranges(model: PlanningModel, solution: Solution) -> list[Range]:
         return []
     ranges = []
     for row, value, column in zip(model.units.itertuples(index=False), solution.units,
-                                  model.core.names, strict=False):  # names: units first
+                                  model.core.names[:len(model.units)], strict=True):
         if value > TOLERANCE:
             low, high = solution.ranging.costs[column]
             name = UNITS.label({k: getattr(row, k) for k in UNITS.keys})

@@ -23,7 +23,7 @@ import pandas as pd
 import pulp
 
 from planner.errors import SolverError
-from planner.formulation.bulk import no_cycle_collection
+from planner.formulation.bulk import no_cycle_collection, objects
 from planner.solving.gap import WITH_PLAN, MipGap, proof
 from planner.solving.progress import MipProgress
 from planner.solving.quiet import redirected_here, solver_log_shown, solver_output
@@ -143,8 +143,7 @@ def to_arrays(problem: pulp.LpProblem, columns: Sequence[pulp.LpVariable],
         columns=[v.name for v in columns], rows=list(rows), cost=cost, col_lower=lower,
         col_upper=upper, integer=integer, row_lower=part.row_lower,
         row_upper=part.row_upper, start=part.start.astype(np.int32), index=part.index,
-        value=part.value, offset=part.offset, variables=np.array([None, *columns],
-                                                                 dtype=object)[1:])
+        value=part.value, offset=part.offset, variables=objects(columns))
 
 
 def positions(used: list[pulp.LpVariable], known: Sequence[pulp.LpVariable],

@@ -22,6 +22,7 @@ import pandas as pd
 import pulp
 
 from planner.errors import SolverError
+from planner.formulation.bulk import objects
 from planner.formulation.model import PlanningModel
 from planner.solving import clp
 from planner.solving.algorithm import choose
@@ -248,7 +249,7 @@ def model_arrays(model: PlanningModel) -> Arrays:
     np.add.at(cost, part.cost_at, part.cost)
     variables = np.full(core.size + len(beyond), None, dtype=object)
     variables[made] = made_vars
-    variables[core.size:] = np.array([None, *beyond], dtype=object)[1:]
+    variables[core.size:] = objects(beyond)
     return Arrays(
         columns=[*core.names, *(v.name for v in beyond)],
         rows=[*core.rows, *model.pulp_rows], cost=cost,  # the order of the arrays below
