@@ -142,3 +142,18 @@ def test_a_fetch_abandoned_at_its_timeout_leaves_no_traceback_on_stderr() -> Non
     assert not keep.filter(record(AllExit()))
     assert keep.filter(record(RuntimeError("a real fault")))
     assert keep.filter(record(None))
+
+
+def test_chunks_shrink_towards_the_end_but_not_below_a_floor() -> None:
+    """A chunk holds about TARGET seconds of cases, at most a quarter of what is left on 2
+    threads (so both stay busy to the end), and at least LEAST seconds of them: at 1 ms a
+    case, 1,000, then the shares of what is left, then never fewer than 50 but for the last.
+    Before the time of a case is known, FIRST cases."""
+    size = distribute.chunk_size
+    assert (distribute.TARGET, distribute.LEAST, distribute.FIRST) == (1.0, 0.05, 2)
+    assert size(100_000, 2, 0.001) == 1000
+    assert size(2_000, 2, 0.001) == 500
+    assert size(120, 2, 0.001) == 50
+    assert size(30, 2, 0.001) == 30
+    assert size(100_000, 2, None) == 2
+    assert size(1, 2, None) == 1
