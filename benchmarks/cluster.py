@@ -23,6 +23,8 @@ off), and with Dask's defaults. The report gives:
   efficiency (speed-up / workers: 1.0 means each added worker adds a worker's worth);
 - the CPU a case costs on the workers (their own clocks, preparing the model excluded)
   against the CPU it costs in this process;
+- how busy the workers were: the share of the sweep's wall time each spent in chunks (the
+  rest went to scheduling, to waiting for a first chunk, between chunks, for the last);
 - the serial part of the command: loading the tables, drawing, and assembling and writing
   the outcome (the whole analysis minus its sweep), and the time to prepare the model.
 
@@ -244,6 +246,9 @@ def main(argv: list[str] | None = None) -> None:
                      "cpu_per_case_ms": 1000 * m["cpu_seconds"] / cases,
                      "cpu_per_case_vs_this_process": m["cpu_seconds"] / cases / here_cpu,
                      "prepare_seconds": m["prepare_seconds"], "chunks": m["chunks"],
+                     # the share of the sweep's wall time each worker spent in chunks (the
+                     # rest: waiting for the first chunk, between chunks, for the last one)
+                     "busy": m["work_seconds"] / (m["seconds"] * int(n)),
                      "load_average": m["load"]})
     whole = {k: statistics.median(c[k] for c in command) for k in command[0]}
     report = {"draws": args.draws, "cpus": cpus, "repeats": args.repeats, "ways": rows,
@@ -255,18 +260,20 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Monte Carlo, {args.draws:,} draws (readiness-uncertainty), median of "
           f"{args.repeats}; {cpus} CPUs, load average {os.getloadavg()[0]:.1f}")
     print(f"{'way':24}{'workers':>8}{'sweep s':>9}{'speed-up':>9}{'effic.':>8}"
-          f"{'ms/case':>9}{'CPU x':>7}{'chunks':>8}{'load':>6}")
+          f"{'ms/case':>9}{'CPU x':>7}{'chunks':>8}{'busy':>6}{'load':>6}")
     for r in rows:
         print(f"{r['way']:24}{r['workers']:>8}{r['seconds']:>9.2f}{r['speed_up']:>9.2f}"
               f"{r['efficiency']:>8.2f}{r['cpu_per_case_ms']:>9.3f}"
-              f"{r['cpu_per_case_vs_this_process']:>7.2f}{r['chunks']:>8.0f}"
+              f"{r['cpu_per_case_vs_this_process']:>7.2f}{r['chunks']:>8.0f}{r['busy']:>6.2f}"
               f"{r['load_average']:>6.2f}")
     c = report["command"]
     print(f"The whole command here: {c['wall_seconds']:.2f} s, of which the sweep "
           f"{c['sweep_seconds']:.2f} s; serial part (start, load, draw, assemble, write) "
           f"{c['serial_seconds']:.2f} s.")
     print("speed-up and efficiency: against one worker of the same way; CPU x: a case's CPU "
-          "on the workers over its CPU in this process (goal <= 1.1); goal: efficiency >= 0.8 "
+          "on the workers over its CPU in this process (goal <= 1.1); busy: the share of the "
+          "sweep each worker spent in chunks (the rest is scheduling and waiting); goal: "
+          "efficiency >= 0.8 "
           "per added worker; dask: workers as docs/cluster.md starts them (Dask's profiler "
           "off); load: the machine's 1-minute load average after the runs "
           "(median).")
