@@ -23,8 +23,9 @@ off), and with Dask's defaults. The report gives:
   efficiency (speed-up / workers: 1.0 means each added worker adds a worker's worth);
 - the CPU a case costs on the workers (their own clocks, preparing the model excluded)
   against the CPU it costs in this process;
-- how busy the workers were: the share of the sweep's wall time each spent in chunks (the
-  rest went to scheduling, to waiting for a first chunk, between chunks, for the last);
+- how busy the workers were: the share of the time the cases were out on them that each
+  spent preparing the model or in chunks (the rest went to scheduling, to waiting for a
+  first chunk, between chunks, for the last);
 - the serial part of the command: loading the tables, drawing, and assembling and writing
   the outcome (the whole analysis minus its sweep), and the time to prepare the model.
 
@@ -103,8 +104,10 @@ def montecarlo_sweep(instance: Any, draws: int, seed: int, where: str, workers: 
         prepared = time.perf_counter() - started
         cpu = time.thread_time()
         sweeping.in_process(state, task, cases, list(range(len(cases))), place, keeper)
-        timing = {"work_seconds": time.perf_counter() - started - prepared,
-                  "prepare_seconds": prepared, "chunks": 1,
+        work = time.perf_counter() - started - prepared
+        timing = {"work_seconds": work, "feed_seconds": work + prepared,
+                  "prepare_seconds": prepared,
+                  "chunks": 1,
                   "cpu_seconds": time.thread_time() - cpu - writing[0]}
     elif where == "local processes":
         _, timing = sweeping.on_pool(widened, task, cases, list(range(len(cases))), place,
@@ -246,9 +249,11 @@ def main(argv: list[str] | None = None) -> None:
                      "cpu_per_case_ms": 1000 * m["cpu_seconds"] / cases,
                      "cpu_per_case_vs_this_process": m["cpu_seconds"] / cases / here_cpu,
                      "prepare_seconds": m["prepare_seconds"], "chunks": m["chunks"],
-                     # the share of the sweep's wall time each worker spent in chunks (the
-                     # rest: waiting for the first chunk, between chunks, for the last one)
-                     "busy": m["work_seconds"] / (m["seconds"] * int(n)),
+                     # the share of the time the cases were out on the workers that each
+                     # worker spent preparing the model or in chunks (the rest: scheduling,
+                     # waiting for a first chunk, between chunks, for the last one)
+                     "busy": (m["work_seconds"] + m["prepare_seconds"])
+                     / (m["feed_seconds"] * int(n)),
                      "load_average": m["load"]})
     whole = {k: statistics.median(c[k] for c in command) for k in command[0]}
     report = {"draws": args.draws, "cpus": cpus, "repeats": args.repeats, "ways": rows,
@@ -272,7 +277,8 @@ def main(argv: list[str] | None = None) -> None:
           f"{c['serial_seconds']:.2f} s.")
     print("speed-up and efficiency: against one worker of the same way; CPU x: a case's CPU "
           "on the workers over its CPU in this process (goal <= 1.1); busy: the share of the "
-          "sweep each worker spent in chunks (the rest is scheduling and waiting); goal: "
+          "time the cases were out that each worker spent in chunks (the rest is scheduling "
+          "and waiting); goal: "
           "efficiency >= 0.8 "
           "per added worker; dask: workers as docs/cluster.md starts them (Dask's profiler "
           "off); load: the machine's 1-minute load average after the runs "

@@ -188,7 +188,8 @@ class Feed:
 
 def feed(workers: Workers, job: Feed) -> dict[str, float]:
     """Run every case of ``job.todo`` on ``workers``; returns how the time went (seconds of
-    work on the workers, of preparing, chunks sent)."""
+    work on the workers, of preparing, chunks sent, and the wall time of feeding them)."""
+    begun = time.perf_counter()
     todo = list(job.todo)
     total = len(job.cases)
     flights: dict[Any, Flight] = {}
@@ -268,6 +269,7 @@ def feed(workers: Workers, job: Feed) -> dict[str, float]:
                 threads = seen
     except Stopped as exc:
         raise fail(str(exc)) from None
+    tally["feed_seconds"] = time.perf_counter() - begun
     return {k: v for k, v in tally.items() if k != "timed"}
 
 
