@@ -160,7 +160,7 @@ class Summary:
         (positions and amounts; ``record_shortfall`` gives every requirement's). Listing
         every requirement's made a Monte Carlo draw's record 914 bytes pickled, of which
         91 zeros, and sending and keeping it cost 30 us against 6."""
-        short = np.flatnonzero(self.shortfall)
+        short = np.flatnonzero(self.shortfall != 0)
         return {"status": self.status, "objective": float(self.objective or 0.0),
                 "employment_cost": self.employment_cost, "penalty": self.penalty,
                 "cost": self.cost_by_country, "borne": self.borne_by_country,
@@ -226,14 +226,30 @@ class Summarizer:
                   objective: float | None) -> Summary:
         """The summary of one solution (units and shortfall values in the model's order)."""
         units = np.asarray(units, dtype=float)
-        spent = units * self.unit_cost
         n = len(self.economy.countries)
-        cost = np.bincount(self.country, weights=spent, minlength=n)
-        borne = np.bincount(self.payer, weights=spent[self.paid_column] * self.paid_share,
+        # Only the columns in use: a plan employs a few thousand of a large model's hundred
+        # thousand columns (5,123 of 99,360 on the medium benchmark theatre: 0.35 -> 0.10 ms
+        # a case). The sums are the same to the last bit: the same terms, added in the same
+        # order, less zeros.
+        used = np.flatnonzero(units != 0)  # of floats directly, 9 times slower
+        spent = units[used] * self.unit_cost[used]
+        cost = np.bincount(self.country[used], weights=spent, minlength=n)
+        first = self.paid_starts[used]
+        counts = self.paid_starts[used + 1] - first
+        entries = (np.repeat(first - np.cumsum(counts) + counts, counts)
+                   + np.arange(int(counts.sum())))  # each used column's payers, in order
+        borne = np.bincount(self.payer[entries],
+                            weights=np.repeat(spent, counts) * self.paid_share[entries],
                             minlength=n)
         return Summary(status, objective, self.economy, cost, borne,
                        np.asarray(shortfall, dtype=float), self.required,
                        self.penalty_per_unit, self, units)
+
+    @functools.cached_property
+    def paid_starts(self) -> np.ndarray:
+        """Where each units column's payer entries begin (``paid_column`` is in the order
+        of the columns), and where the last ends."""
+        return np.searchsorted(self.paid_column, np.arange(len(self.unit_cost) + 1))
 
     def employed_by(self, country: str) -> np.ndarray:
         """Which units columns are the country's."""
