@@ -89,9 +89,10 @@ def montecarlo_sweep(instance: Any, draws: int, seed: int, where: str, workers: 
     keeper = Keeper.start(Path(folder.name) / "mc", {"kind": "montecarlo"}, False, False)
     writing = [0.0]  # CPU seconds of this thread spent keeping chunks
 
-    def place(positions: list[int], found: list[Any]) -> None:
+    def place(positions: list[int], found: list[Any], text: str | None = None) -> None:
         begun = time.thread_time()
-        found, text = round_trip(found)  # as sweeping.sweep keeps them
+        if text is None:  # as sweeping.sweep keeps them
+            found, text = round_trip(found)
         keeper.add(key, positions, found, text)
         for i, record in zip(positions, found, strict=True):
             records[i] = record

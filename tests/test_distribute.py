@@ -64,7 +64,8 @@ def test_records_that_cannot_be_fetched_are_computed_again() -> None:
     dask, client, sent = adapter([False])
     placed: dict[int, dict] = {}
     job = Feed(list(range(6)), list(range(6)),
-               lambda at, records: placed.update(zip(at, records, strict=True)), deadline=2.0)
+               lambda at, records, text=None: placed.update(zip(at, records, strict=True)),
+               deadline=2.0)
     feed(dask, job)
     assert placed == {i: {"case": i} for i in range(6)}
     assert sent[0].timeouts == [2.0] and client.cancelled == [sent[0]]
@@ -74,7 +75,8 @@ def test_records_that_cannot_be_fetched_are_computed_again() -> None:
 def test_a_chunk_lost_too_often_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
     dask, _, _ = adapter([False] * 50)
     monkeypatch.setattr(distribute, "TICK", 0.0)
-    job = Feed([0, 1], [0, 1], lambda at, records: None, deadline=30.0, note=lambda t: None)
+    job = Feed([0, 1], [0, 1], lambda at, records, text=None: None, deadline=30.0,
+               note=lambda t: None)
     with pytest.raises(ClusterError) as error:
         feed(dask, job)
     assert (f"a chunk was lost {distribute.RETRIES + 1} times (the last time: its records "
@@ -118,7 +120,7 @@ def test_the_instance_survives_the_worker_that_held_its_only_copy() -> None:
         client.sync(worker.close)
         placed: dict[int, dict] = {}
         job = Feed(list(range(10)), list(range(10)),
-                   lambda at, records: placed.update(zip(at, records, strict=True)),
+                   lambda at, records, text=None: placed.update(zip(at, records, strict=True)),
                    deadline=30.0, note=lambda t: None)
         feed(dask, job)
         assert client.who_has(dask.shared)[dask.shared.key] != [holder]

@@ -4,6 +4,7 @@ import in a local worker, and a worker that dies in a kept pool."""
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import subprocess
@@ -89,17 +90,19 @@ def test_a_local_worker_does_not_import_dask() -> None:
 
 def test_the_mission_is_unpickled_once_per_worker_and_sweep() -> None:
     """A local worker receives the mission with every chunk, as bytes pickled once; it
-    unpickles them for the first chunk of a sweep only, and again for another sweep."""
+    unpickles them for the first chunk of a sweep only, and again for another sweep. It
+    sends its records back as the JSON text an analysis folder keeps."""
     LOADS.clear()
     shipped = pickle.dumps((Mission("one"), Whose()))
     key = ("one", pickle.dumps(Whose()))
     first = distribute.run_shipped(key, shipped, [1, 2])
     second = distribute.run_shipped(key, shipped, [3])
-    assert [r["case"] for r in first.records + second.records] == [1, 2, 3]
+    assert first.records == [] and first.text == json.dumps(first.decoded()[0])
+    assert [r["case"] for r in first.decoded()[0] + second.decoded()[0]] == [1, 2, 3]
     assert LOADS == ["one"]
     other = distribute.run_shipped(("two", key[1]), pickle.dumps((Mission("two"), Whose())),
                                    [4])
-    assert LOADS == ["one", "two"] and other.records[0]["mission"] == "two"
+    assert LOADS == ["one", "two"] and other.decoded()[0][0]["mission"] == "two"
 
 
 def test_a_commands_workers_start_at_once_and_serve_every_sweep() -> None:

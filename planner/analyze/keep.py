@@ -184,9 +184,8 @@ class Keeper:
 
 def chunk_file(sweep: str, cases: list[int], records: str) -> bytes:
     """A chunk file's bytes, as ``json.dumps`` writes the object with these three keys,
-    around the records' JSON text: encoding the records once, not twice, spares the
-    process that feeds the workers a third of its JSON work, CPU the workers need when
-    they have every CPU."""
+    around the records' JSON text, encoded once: by the worker that solved them
+    (``distribute.Done.encoded``), or here for cases solved here."""
     return (f'{{"sweep": {json.dumps(sweep)}, "cases": {json.dumps(cases)}, '
             f'"records": {records}}}').encode()
 

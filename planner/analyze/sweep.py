@@ -88,7 +88,12 @@ class SweepRun:
     timing: dict[str, float] = field(default_factory=dict)  # work on workers, chunks sent
 
 
-Place = Callable[[list[int], list[Record]], None]
+class Place(Protocol):
+    """Where finished cases go: their positions, records, and the records' JSON text when
+    a worker sent them encoded."""
+
+    def __call__(self, positions: list[int], found: list[Record],
+                 text: str | None = None) -> None: ...
 
 
 def sweep(instance: Instance, task: Task, cases: Sequence[Any], label: str,
@@ -107,9 +112,11 @@ def sweep(instance: Instance, task: Task, cases: Sequence[Any], label: str,
     with progress_bar(label, len(cases), execution.progress) as advance:
         advance(len(cases) - len(todo))
 
-        def place(positions: list[int], found: list[Record]) -> None:
+        def place(positions: list[int], found: list[Record], text: str | None = None
+                  ) -> None:
             if keeper is not None:
-                found, text = round_trip(found)
+                if text is None:  # solved here: as they would read back, and their JSON
+                    found, text = round_trip(found)
                 keeper.add(key, positions, found, text)
             for i, record in zip(positions, found, strict=True):
                 records[i] = record
