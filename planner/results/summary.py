@@ -248,7 +248,7 @@ class Summarizer:
         thousand of a large model's hundred thousand columns (5,123 of 99,360 on the medium
         benchmark theatre: 0.35 -> 0.10 ms a case). The sums are the same to the last bit:
         the same terms, added in the same order, less zeros."""
-        used = np.flatnonzero(units != 0)  # of floats directly, 9 times slower
+        used = np.flatnonzero(units != 0)  # 9 times faster than of the floats themselves
         spent = units[used] * self.unit_cost[used]
         cost = np.bincount(self.country[used], weights=spent, minlength=n)
         first = self.paid_starts[used]
