@@ -111,11 +111,11 @@ class Context:
     def based_in(self, host: str) -> Selection:
         """The units of pools based on ``host``'s territory (``basing.csv``)."""
         based = self.instance.capabilities.basing
-        pools = set(zip(based["country"][based["host"] == host],
-                        based["pool"][based["host"] == host], strict=True))
-        keys = zip(self.units["country"], self.units["pool"], strict=True)
-        return Selection(pd.Series([k in pools for k in keys], index=self.units.index,
-                                   dtype=bool))
+        here = based["host"] == host
+        pools = pd.MultiIndex.from_arrays([based["country"][here], based["pool"][here]])
+        keys = pd.MultiIndex.from_arrays([self.units["country"], self.units["pool"]])
+        # by index, not pair by pair: a ten-year mission has some 12,000 units columns
+        return Selection(pd.Series(keys.isin(pools), index=self.units.index, dtype=bool))
 
     def needed(self) -> Selection:
         """The units in a (task, region) the mission requires in some phase."""
