@@ -159,3 +159,44 @@ def test_chunks_shrink_towards_the_end_but_not_below_a_floor() -> None:
     assert size(30, 2, 0.001) == 30
     assert size(100_000, 2, None) == 2
     assert size(1, 2, None) == 1
+
+
+class Deserted:
+    """Workers that take the first chunks and then all leave: nothing ever finishes."""
+
+    where, loss = "a stand-in cluster", ""
+
+    def __init__(self) -> None:
+        self.looks = 0
+
+    def threads(self) -> int:
+        self.looks += 1
+        return 2 if self.looks == 1 else 0
+
+    def submit(self, cases: list[Any]) -> object:
+        return object()
+
+    def wait(self, futures: list[Any], timeout: float) -> list[Any]:
+        return []
+
+    def result(self, future: Any) -> Done | None:
+        raise AssertionError("nothing finishes")
+
+    def cancel(self, futures: list[Any]) -> None:
+        pass
+
+
+def test_every_worker_gone_is_said_as_such(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With chunks out and no worker left, the wait for a worker runs out, not the chunks'
+    deadline: the error says no worker was connected (it had said a chunk ran past the
+    deadline, both timers being the same --deadline)."""
+    monkeypatch.setattr(distribute, "TICK", 0.0)
+    monkeypatch.setattr(distribute, "LOOK", 0.0)  # the cluster asked at every turn
+    notes: list[str] = []
+    job = Feed(list(range(10)), list(range(10)), lambda at, records, text=None: None,
+               deadline=0.2, note=notes.append)
+    with pytest.raises(ClusterError) as error:
+        feed(Deserted(), job)  # type: ignore[arg-type]
+    assert "no worker was connected for 0.2 s" in str(error.value)
+    assert "0 of 10 cases finished" in str(error.value)
+    assert notes and "no worker is connected" in notes[0]

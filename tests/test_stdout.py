@@ -110,6 +110,17 @@ def test_debug_shows_the_solver_log_on_stderr_only(tmp_path: Path) -> None:
     assert "HiGHS" in done.stderr  # the log is there for whoever asked for it
 
 
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(tmp_path: Path) -> None:
+    """--debug prints the traceback where the one-line error would be, with the same exit
+    code: an uncaught error would exit with 1, the code of a plan with shortfalls."""
+    plain = run(["solve", "no-such-mission", "--no-save"], tmp_path)
+    traced = run(["solve", "no-such-mission", "--no-save", "--debug"], tmp_path)
+    assert plain.returncode == traced.returncode == 2
+    assert "Traceback" not in plain.stderr and "error: no-such-mission" in plain.stderr
+    assert "Traceback (most recent call last)" in traced.stderr
+    assert "InputError: no-such-mission" in traced.stderr and traced.stdout == ""
+
+
 def test_worker_processes_keep_stdout_clean(tmp_path: Path) -> None:
     """A pool's workers build their own solver: their output is guarded the same way."""
     done = run(["analyze", "resilience", "--workers", "2", "--no-save"], tmp_path)

@@ -274,7 +274,9 @@ def feed(workers: Workers, job: Feed) -> dict[str, float]:
                 tally["cpu_seconds"] += out.cpu
                 tally["timed"] += len(flight.positions)
             now = time.monotonic()
-            late = [f for f, flight in flights.items() if now - flight.since > job.deadline]
+            # with no worker connected, the wait for one is what runs out (said as such)
+            late = [f for f, flight in flights.items()
+                    if threads and now - flight.since > job.deadline]
             if late:
                 raise fail(f"a chunk of {len(flights[late[0]].positions)} cases ran past the "
                            f"deadline of {job.deadline:g} s (a worker that stopped "
@@ -478,6 +480,14 @@ class AbandonedFetch(logging.Filter):
         return error.__class__.__name__ != "AllExit"
 
 
+class SchedulerGone(logging.Filter):
+    """Drops Dask's client's 'Failed to reconnect to scheduler ... closing client': the
+    command says the same in its own error (the scheduler stopped answering), once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Failed to reconnect to scheduler" not in record.getMessage()
+
+
 def same(instance: Any) -> Any:
     """The instance as a task's result, so Dask can compute it again where it was lost."""
     return instance
@@ -500,16 +510,17 @@ class Dask:
             warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
             self.shared = client.submit(same, instance, pure=False)
         self.where = f"the Dask cluster at {self.address}"
-        asyncio_log = logging.getLogger("asyncio")
-        if not any(isinstance(f, AbandonedFetch) for f in asyncio_log.filters):
-            asyncio_log.addFilter(AbandonedFetch())
+        for name, kind in (("asyncio", AbandonedFetch), ("distributed.client", SchedulerGone)):
+            log = logging.getLogger(name)
+            if not any(isinstance(f, kind) for f in log.filters):
+                log.addFilter(kind())
 
     def threads(self) -> int:
         try:
             return int(sum(self.client.nthreads().values()))
         except Exception as exc:  # the scheduler is gone: a closed comm, a timeout, ...
-            raise Stopped(f"the scheduler stopped answering ({exc.__class__.__name__})"
-                          ) from None
+            raise Stopped("the scheduler stopped answering (Dask's client lost its "
+                          f"connection to it: {exc.__class__.__name__})") from None
 
     def submit(self, cases: list[Any]) -> Any:
         return self.client.submit(run_packed, self.shared, self.task,

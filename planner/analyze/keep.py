@@ -250,6 +250,16 @@ def refuse_changes(folder: Path, before: Record, now: Record) -> None:
                                   f"{before.get('records', 1)}, this version's: "
                                   f"{now['records']})", hint="pass --force instead of "
                                   "--resume to start again")])
+    flags_then, flags_now = before.get("flags"), now.get("flags")
+    if isinstance(flags_then, dict) and isinstance(flags_now, dict) and flags_then != flags_now:
+        changed = ", ".join(f"{k}={flags_then.get(k)} then, {flags_now.get(k)} now"
+                            for k in sorted(set(flags_then) | set(flags_now))
+                            if flags_then.get(k) != flags_now.get(k))
+        raise InputError([Problem(str(folder), "the mission's flags differ from those the "
+                                  f"interrupted analysis ran with ({changed}); its finished "
+                                  "cases cannot be mixed with new ones",
+                                  hint="resume with the flags it ran with (--set), or pass "
+                                  "--force instead of --resume to start again")])
     if before.get("input_digest") != now["input_digest"]:
         was, is_ = str(before.get("input_digest"))[:12], now["input_digest"][:12]
         raise InputError([Problem(str(folder), "the tables or the mission changed since the "

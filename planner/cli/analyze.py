@@ -39,8 +39,8 @@ ResumeOption = Annotated[bool, typer.Option(
     "read back, the rest are solved (refused when the inputs or options changed).")]
 DeadlineOption = Annotated[float, typer.Option(
     "--deadline", min=1, help="Seconds a chunk of cases may run on a worker, and the wait for "
-    "a worker when none is connected, before the analysis stops (exit 3) with its finished "
-    "cases kept for --resume.")]
+    "a worker when every worker has left mid-sweep, before the analysis stops (exit 3) with "
+    "its finished cases kept for --resume.")]
 
 
 def run_analysis(kind: str, mission: str | None, data: Path | None,
@@ -110,7 +110,7 @@ def keeper_of(destination: Path, kind: str, instance: Any, settings: dict[str, A
             stderr().print(f"note: no interrupted analysis in {destination}; starting from "
                            "the first case")
     about = {"kind": kind, "mission": instance.mission.name, "input_digest": instance.digest,
-             "settings": settings}
+             "flags": instance.flags, "settings": settings}
     return Keeper.start(destination, about, resume, force)
 
 

@@ -1,9 +1,11 @@
 """The error guard of every command: input, solver and file-system errors become one
-located line each on standard error and exit code 2, with no traceback unless --debug.
+located line each on standard error and exit code 2, with no traceback unless --debug
+(which prints the traceback instead, and exits with the same code).
 
 Exit codes: 0 every requirement covered (or the command did what it was asked), 1 solved
-with shortfalls (or no optimum), 2 bad input or usage. Heavy modules are imported inside
-the functions, so ``planner --help`` stays fast.
+with shortfalls (or no optimum), 2 bad input or usage, 3 a cluster that could not finish
+an analysis. Heavy modules are imported inside the functions, so ``planner --help`` stays
+fast.
 """
 
 from __future__ import annotations
@@ -49,6 +51,16 @@ def working(what: str, shown: bool = True) -> Iterator[None]:
         yield
 
 
+def traced(code: int) -> typer.Exit:
+    """Under --debug: the traceback of the error being handled, on standard error, and the
+    exit code the error has without --debug (an uncaught error would exit with 1, which
+    means 'solved, with shortfalls')."""
+    import traceback
+
+    traceback.print_exc()
+    return typer.Exit(code)
+
+
 def guarded(debug: bool, action: Callable[[], int]) -> None:
     """Run a command; turn input and solver errors into one line each and exit code 2."""
     from rich.text import Text
@@ -61,7 +73,7 @@ def guarded(debug: bool, action: Callable[[], int]) -> None:
         code = action()
     except InputError as exc:
         if debug:
-            raise
+            raise traced(EXIT_INPUT) from None
         console = stderr()
         for problem in exc.problems[:MAX_SHOWN]:
             # cell text is shown verbatim: never parsed as rich markup
@@ -74,17 +86,17 @@ def guarded(debug: bool, action: Callable[[], int]) -> None:
         raise typer.Exit(EXIT_INPUT) from None
     except SolverError as exc:
         if debug:
-            raise
+            raise traced(EXIT_INPUT) from None
         stderr().print(Text.assemble(("error:", "red"), " ", printable(str(exc))))
         raise typer.Exit(EXIT_INPUT) from None
     except ClusterError as exc:  # the workers could not finish: finished cases are kept
         if debug:
-            raise
+            raise traced(EXIT_CLUSTER) from None
         stderr().print(Text.assemble(("error:", "red"), " ", printable(str(exc))))
         raise typer.Exit(EXIT_CLUSTER) from None
     except OSError as exc:  # permissions, a full disk, a folder where a file should be...
         if debug:
-            raise
+            raise traced(EXIT_INPUT) from None
         stderr().print(Text.assemble(("error:", "red"), " ", str(file_system_problem(exc))))
         raise typer.Exit(EXIT_INPUT) from None
     raise typer.Exit(code)
