@@ -258,7 +258,7 @@ def on_dask(instance: Instance, task: Task, cases: Sequence[Any], todo: list[int
             job.note(f"note: the {len(todo):,} cases took {timing['work_seconds']:.2f} s of "
                      f"solving on the workers and {took:.2f} s in all: without --scheduler "
                      "they would be solved here, faster")
-        return f"Dask at {client.scheduler.address} ({workers} workers)", timing
+        return f"Dask at {client.scheduler.address} ({workers} workers at the start)", timing
     finally:
         if client is not given:
             with contextlib.suppress(Exception):  # a lost scheduler: nothing to close
