@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -178,3 +179,18 @@ def test_a_worker_that_stops_answering_meets_the_deadline(cluster: Cluster,
     [line] = [x for x in err.splitlines() if x.startswith("error:")]
     assert "ran past the deadline of 2 s" in line
     assert "they are kept in stalled" in line
+
+
+@pytest.mark.parametrize("cluster", [1], indirect=True)
+def test_a_small_sweep_says_it_would_be_faster_here(cluster: Cluster,
+                                                   tmp_path: Path) -> None:
+    """31 cases take milliseconds of solving and most of a second of importing Dask,
+    connecting and sending them out: the command says so, on standard error."""
+    run = planner("--scheduler", cluster.address, "--draws", "30", "--no-save", cwd=tmp_path)
+    out, err = run.communicate(timeout=120)
+    assert run.returncode == 0, err
+    [note] = [x for x in err.splitlines() if x.startswith("note:")]
+    assert re.fullmatch(r"note: the 31 cases took \d+\.\d\d s of solving on the workers and "
+                        r"\d+\.\d\d s in all: without --scheduler they would be solved here, "
+                        r"faster", note), note
+    assert "note:" not in out

@@ -232,6 +232,7 @@ def kept_where(execution: Execution) -> str:
 
 def on_dask(instance: Instance, task: Task, cases: Sequence[Any], todo: list[int],
             place: Place, execution: Execution) -> tuple[str, dict[str, float]]:
+    begun = time.perf_counter()
     try:
         from distributed import Client
     except ImportError:
@@ -251,9 +252,8 @@ def on_dask(instance: Instance, task: Task, cases: Sequence[Any], todo: list[int
                                           "run without --scheduler")]) from None
             workers = len(client.scheduler_info().get("workers", {})) or 1
         job = Feed(cases, todo, place, execution.deadline, lambda: kept_where(execution))
-        begun = time.perf_counter()
         timing = feed(Dask(client, instance, task, execution.deadline), job)
-        took = time.perf_counter() - begun
+        took = time.perf_counter() - begun  # Dask imported and connected to, as the sweep
         if timing["work_seconds"] + timing["prepare_seconds"] < min(took / 2, CLUSTER_WORTH):
             job.note(f"note: the {len(todo):,} cases took {timing['work_seconds']:.2f} s of "
                      f"solving on the workers and {took:.2f} s in all: without --scheduler "
