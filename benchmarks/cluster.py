@@ -107,8 +107,7 @@ def montecarlo_sweep(instance: Any, draws: int, seed: int, where: str, workers: 
         sweeping.in_process(state, task, cases, list(range(len(cases))), place, keeper)
         work = time.perf_counter() - started - prepared
         timing = {"work_seconds": work, "feed_seconds": work + prepared,
-                  "prepare_seconds": prepared,
-                  "chunks": 1,
+                  "prepare_seconds": prepared, "chunks": 1,
                   "cpu_seconds": time.thread_time() - cpu - writing[0]}
     elif where == "local processes":
         _, timing = sweeping.on_pool(widened, task, cases, list(range(len(cases))), place,
@@ -279,11 +278,9 @@ def main(argv: list[str] | None = None) -> None:
     print("speed-up and efficiency: against one worker of the same way; CPU x: a case's CPU "
           "on the workers over its CPU in this process (goal <= 1.1); busy: the share of the "
           "time the cases were out that each worker spent in chunks (the rest is scheduling "
-          "and waiting); goal: "
-          "efficiency >= 0.8 "
-          "per added worker; dask: workers as docs/cluster.md starts them (Dask's profiler "
-          "off); load: the machine's 1-minute load average after the runs "
-          "(median).")
+          "and waiting); goal: efficiency >= 0.8 per added worker; dask: workers as "
+          "docs/cluster.md starts them (Dask's profiler off); load: the machine's 1-minute "
+          "load average after the runs (median).")
     args.folder.mkdir(parents=True, exist_ok=True)
     out = args.folder / "cluster.json"
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

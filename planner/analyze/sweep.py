@@ -253,7 +253,8 @@ def on_dask(instance: Instance, task: Task, cases: Sequence[Any], todo: list[int
             workers = len(client.scheduler_info().get("workers", {})) or 1
         job = Feed(cases, todo, place, execution.deadline, lambda: kept_where(execution))
         timing = feed(Dask(client, instance, task, execution.deadline), job)
-        took = time.perf_counter() - begun  # Dask imported and connected to, as the sweep
+        took = time.perf_counter() - begun  # importing Dask and connecting included, as in
+        # the sweep's own time
         if timing["work_seconds"] + timing["prepare_seconds"] < min(took / 2, CLUSTER_WORTH):
             job.note(f"note: the {len(todo):,} cases took {timing['work_seconds']:.2f} s of "
                      f"solving on the workers and {took:.2f} s in all: without --scheduler "
