@@ -23,7 +23,6 @@ sweep (``run_chunk``), so a chunk costs only its solves.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import math
 import multiprocessing
@@ -86,14 +85,19 @@ class Done:
         on 2 Dask workers, CPU taken from the workers where they share the machine, and the
         one part of a sweep that does not grow with the workers. A string also pickles
         faster than the records it holds."""
+        from planner.analyze.keep import records_text
+
         return Done([], self.seconds, self.prepared, self.worker, self.cpu,
-                    json.dumps(self.records))
+                    records_text(self.records))
 
     def decoded(self) -> tuple[list[Record], str | None]:
         """The records as they read back from an analysis folder, and their JSON text (None
         when the chunk came as records: run in this process)."""
-        return (self.records, None) if self.text is None else (json.loads(self.text),
-                                                                self.text)
+        from planner.analyze.keep import records_of
+
+        if self.text is None:
+            return self.records, None
+        return records_of(self.text), self.text
 
 
 def run_chunk(instance: Any, task: Task, cases: Sequence[Any],
@@ -169,6 +173,14 @@ def worker_name() -> str:
     return f"process {os.getpid()}"
 
 
+class Place(Protocol):
+    """Where finished cases go: their positions, records, and the records' JSON text when
+    a worker sent them encoded."""
+
+    def __call__(self, positions: list[int], found: list[Record],
+                 text: str | None = None) -> None: ...
+
+
 class Workers(Protocol):
     """Local processes or a Dask cluster, as the feeding loop sees them."""
 
@@ -198,8 +210,7 @@ class Feed:
 
     cases: Sequence[Any]
     todo: list[int]  # positions still to run, in order
-    # a finished chunk's records, and their JSON text when it came encoded
-    place: Callable[[list[int], list[Record], str | None], None]
+    place: Place  # a finished chunk's records, and their JSON text when it came encoded
     deadline: float = DEADLINE
     kept: Callable[[], str] = lambda: ""  # where finished cases are kept, for the error
     note: Callable[[str], None] = lambda text: print(text, file=sys.stderr, flush=True)

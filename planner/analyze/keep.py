@@ -76,11 +76,21 @@ def fingerprint(value: Any) -> str:
 RECORDS = 2  # the form of the records chunk files hold; 2: shortfalls listed only where short
 
 
+def records_text(records: list[Record]) -> str:
+    """The JSON text a chunk file holds of its records (``chunk_file``)."""
+    return json.dumps(records)
+
+
+def records_of(text: str) -> list[Record]:
+    """Records as they read back from their JSON text."""
+    return json.loads(text)
+
+
 def round_trip(records: list[Record]) -> tuple[list[Record], str]:
     """Records as they read back from a chunk file, and their JSON text (which the chunk
     file holds, so that it is written without a second encoding)."""
-    text = json.dumps(records)
-    return json.loads(text), text
+    text = records_text(records)
+    return records_of(text), text
 
 
 @dataclass

@@ -27,6 +27,7 @@ from planner.analyze.distribute import (
     KEPT,
     Dask,
     Feed,
+    Place,
     Pool,
     feed,
     forget,
@@ -86,14 +87,6 @@ class SweepRun:
     where: str
     solves: int = field(default=0)
     timing: dict[str, float] = field(default_factory=dict)  # work on workers, chunks sent
-
-
-class Place(Protocol):
-    """Where finished cases go: their positions, records, and the records' JSON text when
-    a worker sent them encoded."""
-
-    def __call__(self, positions: list[int], found: list[Record],
-                 text: str | None = None) -> None: ...
 
 
 def sweep(instance: Instance, task: Task, cases: Sequence[Any], label: str,
