@@ -159,7 +159,8 @@ def pass_model(highs: Any, a: dict[str, Any]) -> None:
 
 def highs(args: Record) -> Record:
     """HiGHS alone on the planner's matrix: passModel and run, nothing else; with
-    ``"solver": "ipm"`` its interior point method (with crossover, as the planner runs it)."""
+    ``"solver": "ipm"`` its interior point method (with crossover, as the planner runs it),
+    with ``"options"`` those of HiGHS's options (the planner's tuned simplex)."""
     import highspy
 
     imported = peak_mb()
@@ -171,6 +172,8 @@ def highs(args: Record) -> Record:
         solver.setOptionValue("solver", args["solver"])
         if args["solver"] == "ipm":
             solver.setOptionValue("run_crossover", "on")
+    for name, value in args.get("options", {}).items():
+        solver.setOptionValue(name, value)
     clock.time("to_highs", lambda: pass_model(solver, a))
     clock.time("solve", solver.run)
     return {"seconds": clock.spans, "objective": solver.getInfo().objective_function_value,

@@ -1,9 +1,8 @@
 """The LP algorithm chosen by size for a cold solve (issue 23 item 2): HiGHS's dual simplex
-on the planner's models, CLP from CLP_FROM_NONZEROS where its binary is installed, HiGHS's
-interior point with crossover from IPM_FROM_NONZEROS where it is not, the user's override,
-and the choice stated in the plan. The timings behind the threshold are in
-planner/solving/algorithm.py and docs/performance.md; here, what must hold whatever the
-algorithm: the same optimum and the same prices."""
+(with Dantzig pricing and no presolve from TUNED_FROM_NONZEROS), CLP from CLP_FROM_NONZEROS
+where its binary is installed, the user's override, and the choice stated in the plan. The
+timings behind the thresholds are in planner/solving/algorithm.py and docs/performance.md;
+here, what must hold whatever the algorithm: the same optimum and the same prices."""
 
 from __future__ import annotations
 
@@ -20,7 +19,12 @@ from planner import pipeline
 from planner.errors import SolverError
 from planner.formulation.model import build_model
 from planner.solving import algorithm, clp
-from planner.solving.algorithm import CLP_FROM_NONZEROS, IPM_FROM_NONZEROS, choose
+from planner.solving.algorithm import (
+    CLP_FROM_NONZEROS,
+    SIMPLEX_OPTIONS,
+    TUNED_FROM_NONZEROS,
+    choose,
+)
 from planner.solving.highs import Arrays, HighsModel
 from planner.solving.solve import fast_model, solve_model
 
@@ -28,26 +32,38 @@ from .conftest import run_planner
 
 
 def test_the_choice_follows_the_size_and_the_override() -> None:
-    assert choose("auto", IPM_FROM_NONZEROS - 1, integer=False).name == "simplex"
-    big = choose("auto", IPM_FROM_NONZEROS, integer=False)
-    assert big.name == "ipm" and f"{IPM_FROM_NONZEROS:,} nonzeros" in big.reason
-    assert choose("ipm", 10, integer=False).reason == "asked for (--lp-algorithm ipm)"
-    assert choose("simplex", 10**8, integer=False).name == "simplex"
+    small = choose("auto", TUNED_FROM_NONZEROS - 1, integer=False)
+    assert small.name == "simplex" and small.options == {}  # HiGHS's defaults
+    assert small.reason.startswith("dual simplex, HiGHS's defaults: 99,999 nonzeros, below ")
+    usual = choose("auto", CLP_FROM_NONZEROS - 1, integer=False)
+    assert usual.name == "simplex" and usual.options == SIMPLEX_OPTIONS
+    assert usual.reason == (f"dual simplex, Dantzig pricing, no presolve: "
+                            f"{CLP_FROM_NONZEROS - 1:,} nonzeros: at least the "
+                            f"{TUNED_FROM_NONZEROS:,} from which they save time, below the "
+                            f"{CLP_FROM_NONZEROS:,} from which CLP is faster")
+    big = choose("auto", 10**8, integer=False, clp_here=False)  # no CLP: still the simplex
+    assert big.name == "simplex" and "CLP's binary is not installed" in big.reason
+    assert "beat HiGHS's interior point" in big.reason
+    asked = choose("ipm", 10, integer=False)
+    assert asked.reason == "asked for (--lp-algorithm ipm)" and asked.options == {}
+    assert choose("simplex", 10**8, integer=False).options == SIMPLEX_OPTIONS
+    assert choose("simplex", 10, integer=False).options == {}
     mip = choose("ipm", 10**8, integer=True)  # branch and bound decides its own LPs
     assert mip.name == "choose" and "applies to LPs only" in mip.reason
+    assert mip.options == {}  # HiGHS's own presolve and pricing for a MIP
     with pytest.raises(ValueError, match="unknown LP algorithm 'barrier'"):
         choose("barrier", 10, integer=False)
 
 
 def test_clp_takes_over_from_its_threshold_where_it_is_installed() -> None:
     """CLP from CLP_FROM_NONZEROS when its binary is here; not when HiGHS's ranges are
-    wanted (they need HiGHS's basis) nor for a MIP; the interior point where it is absent."""
+    wanted (they need HiGHS's basis) nor for a MIP; HiGHS's simplex where it is absent."""
     assert choose("auto", CLP_FROM_NONZEROS - 1, False, clp_here=True).name == "simplex"
     big = choose("auto", CLP_FROM_NONZEROS, False, clp_here=True)
     assert big.clp and f"at least the {CLP_FROM_NONZEROS:,} from which" in big.reason
-    assert choose("auto", IPM_FROM_NONZEROS, False, clp_here=True).name == "clp"
-    assert choose("auto", IPM_FROM_NONZEROS, False, clp_here=False).name == "ipm"
-    assert choose("auto", IPM_FROM_NONZEROS, False, clp_here=True, ranging=True).name == "ipm"
+    assert choose("auto", CLP_FROM_NONZEROS, False, clp_here=False).name == "simplex"
+    ranged = choose("auto", CLP_FROM_NONZEROS, False, clp_here=True, ranging=True)
+    assert ranged.name == "simplex" and "HiGHS's ranges need its basis" in ranged.reason
     assert choose("clp", 10, integer=True, clp_here=True).name == "choose"
     with pytest.raises(ValueError, match="ranges need HiGHS's optimal basis"):
         choose("clp", 10, integer=False, clp_here=True, ranging=True)
@@ -73,17 +89,6 @@ def test_interior_point_ends_on_an_optimal_basis_with_prices(instance) -> None:
     assert priced
     for name in priced:
         assert abs(ipm.slacks[name]) <= 1e-6, name
-
-
-def test_a_model_above_the_threshold_runs_the_interior_point(
-        instance, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With the threshold set below baseline's size, auto picks the interior point and
-    the plan says so, with the size that decided it."""
-    monkeypatch.setattr(algorithm, "IPM_FROM_NONZEROS", 100)
-    plan = pipeline.solve_instance(instance)
-    assert plan.lp_algorithm.startswith("ipm: interior point with crossover: ")
-    assert "at least the 100 from which" in plan.lp_algorithm
-    assert plan.objective == pytest.approx(5577.885363636, rel=1e-9)
 
 
 def test_clp_reaches_the_same_optimum_with_a_price_on_every_row(instance) -> None:
@@ -217,7 +222,7 @@ def test_the_command_line_states_an_algorithm_that_is_not_the_usual(tmp_path: Pa
     assert "highs (ipm: asked for (--lp-algorithm ipm)), status optimal" in done.stdout
     usual = run_planner("solve", "baseline", "--no-save", "--format", "json", cwd=tmp_path)
     chosen = json.loads(usual.stdout)["lp_algorithm"]
-    assert chosen.startswith("simplex: dual simplex: ") and "below the 300,000" in chosen
+    assert chosen.startswith("simplex: dual simplex, HiGHS's defaults: 912 nonzeros, below")
     asked = run_planner("solve", "baseline", "--no-save", "--lp-algorithm", "clp", cwd=tmp_path)
     assert asked.returncode == 0, asked.stderr
     assert "highs (clp: asked for (--lp-algorithm clp)), status optimal" in asked.stdout
@@ -231,3 +236,27 @@ def test_the_api_refuses_an_unknown_algorithm() -> None:
     with pytest.raises(pl.PlannerError, match="unknown LP algorithm 'barrier'"):
         pl.solve("baseline", lp_algorithm="barrier")
     assert pl.solve("baseline", lp_algorithm="ipm").plan.lp_algorithm.startswith("ipm")
+
+
+def test_a_cold_simplex_solve_runs_with_the_options_its_size_calls_for(
+        instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The options the plan states are the ones HiGHS runs with: HiGHS's defaults on
+    baseline; with the threshold below baseline's size, Dantzig pricing and no presolve,
+    and the same least cost."""
+    seen: list[tuple[object, object]] = []
+    original = HighsModel.run
+
+    def spied(self: HighsModel, *args: object, **kwargs: object) -> object:
+        seen.append((clp.option(self.highs, "presolve"),
+                     clp.option(self.highs, "simplex_dual_edge_weight_strategy")))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(HighsModel, "run", spied)
+    usual = pipeline.solve_instance(instance)
+    defaults = seen.pop()
+    assert defaults[0] == "choose" and defaults[1] != algorithm.DANTZIG
+    monkeypatch.setattr(algorithm, "TUNED_FROM_NONZEROS", 100)
+    tuned = pipeline.solve_instance(instance)
+    assert seen == [("off", algorithm.DANTZIG)]
+    assert tuned.lp_algorithm.startswith("simplex: dual simplex, Dantzig pricing, no presolve")
+    assert tuned.objective == pytest.approx(usual.objective, rel=1e-12)

@@ -122,8 +122,9 @@ def headline(plan: Plan) -> Table:
             if plan.duals_from == "fixed_lp" else "no prices")
     table.add_row("Model", model)
     algorithm = plan.lp_algorithm
-    shown = "" if not algorithm or algorithm.startswith(("simplex: dual", "choose:")) else (
-        f" ({algorithm})")  # said when it is not the usual simplex: a large LP, or asked for
+    usual = ("simplex: dual simplex, HiGHS's defaults", "choose:")
+    shown = "" if not algorithm or algorithm.startswith(usual) else (
+        f" ({algorithm})")  # said when it is not HiGHS's usual: a larger LP, or asked for
     table.add_row("Solver", f"{plan.solver}{shown}, status {status}")
     if plan.mip is not None:
         table.add_row("MIP gap", mip_gap(plan.mip))

@@ -1,39 +1,38 @@
 """Which LP algorithm runs a cold solve (HiGHS's dual simplex or interior point, or CLP),
 chosen by the model's size, with the reason stated in the plan.
 
-HiGHS's dual simplex is fastest on the planner's small and medium models and gives the
-basis a sweep's warm re-solves start from; on large models its time grows much faster than
-the interior point's (with crossover, which ends on a basis too, so duals and warm starts
-are the same). Measured on this project's synthetic theatres (``benchmarks/generate.py``,
-2 CPUs, HiGHS 1.16, issue 23):
+From ``TUNED_FROM_NONZEROS`` HiGHS's dual simplex runs with Dantzig's pricing and no
+presolve (``SIMPLEX_OPTIONS``). HiGHS's defaults (dual steepest edge pricing, presolve) were
+slower on every model measured: presolve finds little to remove from the planner's models
+(a column or row is there only where a pool can serve a cell), and steepest edge's weights
+cost more per iteration than they save in iterations. Seconds of ``Highs.run`` on the
+planner's own arrays (``benchmarks/generate.py``'s theatres; the median of 3 to 9 runs up
+to medium, single runs above), 2 CPUs, HiGHS 1.16, 2026-12-05:
 
-=========================  ==========  ===========  ==================
-theatre                    nonzeros    simplex (s)  interior point (s)
-=========================  ==========  ===========  ==================
-medium                        224,682  1.4-1.6      3.2
-8 x 400 pools, 8 phases       675,320  16.5-17.9    17.5-24.6
-large                       1,641,552  244-320      about 88
-=========================  ==========  ===========  ==================
+========================  =========  =========  =================  =======================
+model                     nonzeros   defaults   Dantzig, presolve  CLP (a process reading
+                                                off                its MPS file)
+========================  =========  =========  =================  =======================
+baseline (shipped)              912  0.0010     0.0005
+force-development-2035       17,154  0.0195     0.0157
+small                        24,348  0.026      0.012              0.044
+medium                      224,682  0.48-0.66  0.35-0.36          0.43-0.56
+6 x 400 pools, 6 phases     388,806  2.27       1.19               1.10
+8 x 400 pools, 8 phases     675,320             2.83               3.23
+large                     1,641,552  49         16.7               10.2
+========================  =========  =========  =================  =======================
 
-CLP's dual simplex (in the CBC binary the project ships, ``planner.solving.clp``) was
-faster still from the medium size up, timed as a whole process reading the MPS file
-(the same day, 2 CPUs, other work running):
-
-=========================  ==========  ==============
-theatre                    nonzeros    CLP (s)
-=========================  ==========  ==============
-medium                        224,682  0.8-0.9
-6 x 400 pools, 6 phases       388,806  2.0 (HiGHS: simplex 4.8, interior point 6.0)
-8 x 400 pools, 8 phases       675,320  4.0 (HiGHS: simplex 11.0, interior point 14.2)
-large                       1,641,552  16-30
-=========================  ==========  ==============
-
-so CLP takes over from ``CLP_FROM_NONZEROS`` where its binary is installed (it adds an MPS
-file written and a solution file read: about 0.3 s on medium, where the two tie), and the
-interior point from ``IPM_FROM_NONZEROS`` where it is not. A MIP keeps HiGHS's own choice
-(its branch and bound re-solves LPs warm, by simplex); a solve that wants HiGHS's ranges
-keeps HiGHS (they need its basis); and a sweep's warm re-solves always use HiGHS's simplex.
-``--lp-algorithm`` overrides the choice.
+HiGHS's interior point (with crossover) took 38 s on large, more than the tuned simplex.
+Below ``TUNED_FROM_NONZEROS`` HiGHS's defaults stay: such a model solves in a few hundredths
+of a second either way, and where several plans are equally cheap the options decide which
+one HiGHS ends on, so the plans recorded for the shipped missions (all below 20,000
+nonzeros) stay as they are. CLP, which a solve from the planner also pays an MPS file and
+HiGHS's finish for (about 0.3 s on medium), takes over from ``CLP_FROM_NONZEROS`` where its
+binary is installed. A MIP keeps HiGHS's own choice (its branch and bound re-solves LPs
+warm, by simplex); a solve that wants HiGHS's ranges keeps HiGHS (they need its basis); and
+a sweep's warm re-solves always use HiGHS's simplex, with their own pricing
+(``planner.analyze.sweep``). ``--lp-algorithm`` overrides the choice of algorithm (the
+simplex's options still follow the size).
 """
 
 from __future__ import annotations
@@ -41,8 +40,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ALGORITHMS = ("auto", "simplex", "ipm", "clp")
-CLP_FROM_NONZEROS = 300_000  # above medium's tie (225k), below the 389k case (2.0 s vs 4.8)
-IPM_FROM_NONZEROS = 1_000_000  # between the measured tie (675k) and the large case (1.6M)
+TUNED_FROM_NONZEROS = 100_000  # small (24k) gains 0.014 s; medium (225k) 0.15-0.3 s
+CLP_FROM_NONZEROS = 1_000_000  # between 675k (HiGHS tuned 2.8 s, CLP 3.2) and 1.6M (16.7, 10.2)
+DANTZIG = 0  # HiGHS's simplex_dual_edge_weight_strategy
+SIMPLEX_OPTIONS: dict[str, object] = {"presolve": "off",
+                                      "simplex_dual_edge_weight_strategy": DANTZIG}
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Algorithm:
 
     name: str  # choose (HiGHS decides: a MIP) | simplex | ipm | clp
     reason: str
+    tuned: bool = False  # the simplex with SIMPLEX_OPTIONS
 
     @property
     def option(self) -> str:
@@ -59,6 +62,11 @@ class Algorithm:
     @property
     def clp(self) -> bool:
         return self.name == "clp"
+
+    @property
+    def options(self) -> dict[str, object]:
+        """HiGHS's options for the cold solve, beyond ``solver`` (``HighsModel.use``)."""
+        return dict(SIMPLEX_OPTIONS) if self.tuned else {}
 
 
 def choose(requested: str, nonzeros: int, integer: bool, clp_here: bool = False,
@@ -76,17 +84,26 @@ def choose(requested: str, nonzeros: int, integer: bool, clp_here: bool = False,
     if requested == "clp" and ranging:
         raise ValueError("ranges need HiGHS's optimal basis, which a CLP solve does not "
                          "leave: use --lp-algorithm auto, simplex or ipm")
+    tuned = nonzeros >= TUNED_FROM_NONZEROS
+    how = ("dual simplex, Dantzig pricing, no presolve" if tuned
+           else "dual simplex, HiGHS's defaults")
     if requested != "auto":
-        return Algorithm(requested, f"asked for (--lp-algorithm {requested})")
+        asked = f"asked for (--lp-algorithm {requested})"
+        return (Algorithm("simplex", f"{how}: {asked}", tuned) if requested == "simplex"
+                else Algorithm(requested, asked))
     if nonzeros >= CLP_FROM_NONZEROS and clp_here and not ranging:
         return Algorithm("clp", f"CLP's dual simplex (the CBC binary), then HiGHS's from its "
                          f"solution: {nonzeros:,} nonzeros, at least the {CLP_FROM_NONZEROS:,} "
                          "from which it beat HiGHS alone on the benchmark theatres")
-    if nonzeros >= IPM_FROM_NONZEROS:
-        return Algorithm("ipm", f"interior point with crossover: {nonzeros:,} nonzeros, at "
-                         f"least the {IPM_FROM_NONZEROS:,} from which it beat HiGHS's simplex "
-                         "on the benchmark theatres")
-    faster, threshold = (("CLP", CLP_FROM_NONZEROS) if clp_here and not ranging
-                         else ("the interior point", IPM_FROM_NONZEROS))
-    return Algorithm("simplex", f"dual simplex: {nonzeros:,} nonzeros, below the "
-                     f"{threshold:,} from which {faster} is faster")
+    if not tuned:
+        why = (f"{nonzeros:,} nonzeros, below the {TUNED_FROM_NONZEROS:,} from which Dantzig "
+               "pricing without presolve saves a tenth of a second or more")
+    elif nonzeros < CLP_FROM_NONZEROS:
+        why = (f"{nonzeros:,} nonzeros: at least the {TUNED_FROM_NONZEROS:,} from which they "
+               f"save time, below the {CLP_FROM_NONZEROS:,} from which CLP is faster")
+    else:
+        why = (f"{nonzeros:,} nonzeros, where CLP is faster, but "
+               + ("HiGHS's ranges need its basis" if ranging else
+                  "CLP's binary is not installed")
+               + "; it beat HiGHS's interior point on every benchmark theatre")
+    return Algorithm("simplex", f"{how}: {why}", tuned)

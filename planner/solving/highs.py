@@ -11,7 +11,7 @@ names, so the rest of the planner reads them like any other solve.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cached_property
@@ -235,13 +235,15 @@ class HighsModel:
             raise SolverError(f"highs refused mission {name}: a number in the tables or the "
                               "mission may be too large for it")
 
-    def use(self, algorithm: str) -> None:
+    def use(self, algorithm: str, options: Mapping[str, object] | None = None) -> None:
         """The LP algorithm of the next solves (``planner.solving.algorithm``): simplex,
         ipm (with crossover, so that it ends on a basis: duals, ranging and warm starts
-        need one) or choose (HiGHS decides)."""
+        need one) or choose (HiGHS decides), with HiGHS's ``options`` for it."""
         self.highs.setOptionValue("solver", algorithm)
         if algorithm == "ipm":
             self.highs.setOptionValue("run_crossover", "on")
+        for name, value in (options or {}).items():
+            self.highs.setOptionValue(name, value)
 
     @classmethod
     def of(cls, problem: pulp.LpProblem, columns: Sequence[pulp.LpVariable],

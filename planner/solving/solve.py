@@ -278,7 +278,7 @@ def solve_highs(model: PlanningModel, time_limit: float | None, msg: bool, rangi
     if chosen.clp:
         result = clp.solve(fast, time_limit, msg)
     else:
-        fast.use(chosen.option)
+        fast.use(chosen.option, chosen.options)
         shown = msg or solver_log_shown()  # the solver's own log says it already
         result = fast.run(progress=None if shown else MipProgress.for_stderr(sys.stderr))
     return dataclasses.replace(read_solution(model, fast, at, result, ranging, duals_wanted,
