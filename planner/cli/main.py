@@ -7,6 +7,7 @@ Heavy modules (pandas, PuLP) are imported inside the commands so ``--help`` stay
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -584,3 +585,9 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    finally:
+        # As the interpreter ends, Python's cycle collector scans every object still alive
+        # (pandas', pydantic's, the plan's) more than once: 90 ms of the 0.6 s that
+        # `planner solve baseline` takes. Frozen objects are left out of those scans; they
+        # are still freed, and atexit handlers and finalisers still run.
+        gc.freeze()
