@@ -260,3 +260,18 @@ def test_a_cold_simplex_solve_runs_with_the_options_its_size_calls_for(
     assert seen == [("off", algorithm.DANTZIG)]
     assert tuned.lp_algorithm.startswith("simplex: dual simplex, Dantzig pricing, no presolve")
     assert tuned.objective == pytest.approx(usual.objective, rel=1e-12)
+
+
+def test_an_analysis_starts_from_a_cold_solve_with_the_options_of_its_size(
+        instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The analyses' first solve (the basis every case starts from) is a cold solve too: the
+    tuned simplex from TUNED_FROM_NONZEROS, HiGHS's defaults below; the same least cost."""
+    from planner.analyze.sweep import DEVEX, Prepared
+
+    usual = Prepared.of(instance, start=True)
+    assert clp.option(usual.fast.highs, "presolve") == "choose"
+    monkeypatch.setattr(algorithm, "TUNED_FROM_NONZEROS", 100)
+    tuned = Prepared.of(instance, start=True)
+    assert clp.option(tuned.fast.highs, "presolve") == "off"
+    assert clp.option(tuned.fast.highs, "simplex_dual_edge_weight_strategy") == DEVEX
+    assert tuned.run().objective == pytest.approx(usual.run().objective, rel=1e-12)

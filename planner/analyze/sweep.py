@@ -39,6 +39,7 @@ from planner.errors import ClusterError, InputError, Problem
 from planner.formulation.model import PlanningModel, build_model
 from planner.results.summary import Summarizer, Summary
 from planner.scenario.instance import Instance, concerns_only
+from planner.solving.algorithm import choose
 from planner.solving.gap import WITH_PLAN
 from planner.solving.highs import INF, HighsModel, Result
 from planner.solving.quiet import solver_output
@@ -348,7 +349,9 @@ class Prepared:
         prepared = cls(instance, model, fast, at[:units], at[units:units + short],
                        at[units + short:],
                        Summarizer.of_instance(instance, model.units, model.shortfalls))
-        if start:
+        if start:  # a cold solve, with the options of its size (planner.solving.algorithm)
+            chosen = choose("simplex", len(fast.arrays.value), fast.integer)
+            fast.use(chosen.option, chosen.options)
             prepared.remember_start(fast.run())
         return prepared
 
