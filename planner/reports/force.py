@@ -7,19 +7,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pandas as pd
-from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from planner.reports.tables import titled
 from planner.results.force import ForceResults
 from planner.results.plan import Plan
-
-
-def titled(title: str) -> Table:
-    """A compact table, as render.titled makes them (not imported: render imports this)."""
-    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-
 
 # The cells say '-' for nothing: a blank would read as a missing number.
 NOTHING = "-"

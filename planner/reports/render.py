@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from rich import box
 from rich.console import Console
 from rich.measure import Measurement
 from rich.padding import Padding
 from rich.table import Column, Table
 from rich.text import Text
 
+from planner.reports.tables import Parsed, titled
 from planner.results.explain import Conflict, Explanation, PolicyWorth
 from planner.results.plan import (
     SHORTFALL_TOLERANCE,
@@ -86,14 +86,10 @@ def percent(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
-def titled(title: str, **kwargs: object) -> Table:
-    """A compact table: analysts read these in 80-column terminals."""
-    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                 **kwargs)  # type: ignore[arg-type]
 
 
 def headline(plan: Plan) -> Table:
-    table = Table.grid(padding=(0, 2))
+    table = Parsed.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column(overflow="fold")  # prose wraps; a long word (a URL) folds, never cut
     status = "[green]optimal[/]" if plan.status == "optimal" else f"[red]{plan.status}[/]"

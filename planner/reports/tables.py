@@ -1,0 +1,29 @@
+"""The tables the reports print: rich tables whose text cells are read as markup once.
+
+rich reads a text cell's markup every time it measures or draws it, and a plan's tables are
+measured twice and drawn once (``render.Output`` first finds the width no cell is cut at):
+on baseline's 2,800 cells, 9 ms of the 60 ms that printing a plan takes. ``Parsed`` reads
+each cell as rich would (markup and emoji codes, as the consoles are set) when it is added.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+
+class Parsed(Table):
+    """A rich table that turns its text cells into ``Text`` as they are added."""
+
+    def add_row(self, *renderables: Any, **kwargs: Any) -> None:
+        super().add_row(*(Text.from_markup(cell) if isinstance(cell, str) else cell
+                          for cell in renderables), **kwargs)
+
+
+def titled(title: str, **kwargs: Any) -> Parsed:
+    """A compact table: analysts read these in 80-column terminals."""
+    return Parsed(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  **kwargs)
