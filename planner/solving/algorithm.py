@@ -22,7 +22,10 @@ medium                      224,682  0.48-0.66  0.35-0.36          0.43-0.56
 large                     1,641,552  49         16.7               10.2
 ========================  =========  =========  =================  =======================
 
-HiGHS's interior point (with crossover) took 38 s on large, more than the tuned simplex.
+The whole solve through the planner (``solve_model``: HiGHS, or CLP with its MPS file and
+HiGHS's finish), two runs each: 6 x 400 pools 1.07-1.09 s tuned against 1.14-1.17 by CLP;
+8 x 400 pools 2.58-2.59 against 2.40-3.22, about even; large about 13 s by CLP. HiGHS's
+interior point (with crossover) took 38 s on large, more than the tuned simplex.
 Below ``TUNED_FROM_NONZEROS`` HiGHS's defaults stay: such a model solves in a few hundredths
 of a second either way, and where several plans are equally cheap the options decide which
 one HiGHS ends on, so the plans recorded for the shipped missions (all below 20,000
