@@ -180,3 +180,33 @@ def test_each_region_is_listed_once_per_phase(five_allies_piped: str) -> None:
     regions = [line.split()[0] for line in lines[start + 4:end] if not line.startswith("  ")]
     assert regions == ["korean_peninsula", "japan", "east_china_sea", "rear",
                        "taiwan_strait", "south_china_sea", "philippines"]
+
+
+@pytest.mark.parametrize("columns", [40, 80, 200])
+def test_a_table_that_cannot_fold_is_printed_as_measuring_it_would(
+        columns: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Off a terminal, a headed table with no folding column is printed at an unbounded
+    width without being measured first (``render.unfolded``): the same text, every table,
+    as when each is measured (``uncut_width``), at any console width."""
+    import io
+
+    from planner import pipeline
+    from planner.reports import formats, render
+
+    plan = pipeline.solve("five-allies")
+    text = formats.PLAN.pick("text")
+
+    def printed() -> str:
+        out = io.StringIO()
+        console = render.Output(file=out, width=columns, highlight=False)
+        text.write(plan, console, detail=True)
+        return out.getvalue()
+
+    measured: list[object] = []
+    original = render.uncut_width
+    monkeypatch.setattr(render, "uncut_width", lambda c, t: measured.append(t) or original(c, t))
+    fast = printed()
+    skipped = len(measured)
+    monkeypatch.setattr(render, "unfolded", lambda table: False)
+    assert printed() == fast
+    assert len(measured) - skipped > skipped  # most of the plan's tables skip the measure
