@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from .conftest import REPO, run_planner, write_mission, write_tiny
 
@@ -210,3 +212,25 @@ def test_a_table_that_cannot_fold_is_printed_as_measuring_it_would(
     monkeypatch.setattr(render, "unfolded", lambda table: False)
     assert printed() == fast
     assert len(measured) - skipped > skipped  # most of the plan's tables skip the measure
+
+
+PIECES = ["12.5", "-", "0", "a_b", " ", ":", "[", "]", "[dim]", "[/]", "[red]", ":smile:",
+          ":+1:", "USD m", "x:y"]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=6).map("".join))
+def test_a_cell_reads_as_rich_would_read_it(cell: str) -> None:
+    """``tables.parsed`` skips rich's reading of a cell with no markup and no emoji code; it
+    gives the same text, styles and spans as reading it."""
+    from rich.errors import MarkupError
+    from rich.text import Text
+
+    from planner.reports.tables import parsed
+
+    try:
+        expected = Text.from_markup(cell)
+    except MarkupError:
+        return  # not a cell the reports make (and reading it fails either way)
+    got = parsed(cell)
+    assert (got.plain, got.spans, got.style) == (expected.plain, expected.spans,
+                                                 expected.style)

@@ -19,8 +19,14 @@ class Parsed(Table):
     """A rich table that turns its text cells into ``Text`` as they are added."""
 
     def add_row(self, *renderables: Any, **kwargs: Any) -> None:
-        super().add_row(*(Text.from_markup(cell) if isinstance(cell, str) else cell
+        super().add_row(*(parsed(cell) if isinstance(cell, str) else cell
                           for cell in renderables), **kwargs)
+
+
+def parsed(cell: str) -> Text:
+    """A text cell as rich would read it; one with neither markup (``[``) nor an emoji code
+    (``:name:``), most of them numbers, needs no reading at all."""
+    return Text(cell) if "[" not in cell and ":" not in cell else Text.from_markup(cell)
 
 
 def titled(title: str, **kwargs: Any) -> Parsed:
