@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.measure import Measurement
 from rich.padding import Padding
@@ -32,20 +33,22 @@ class Output(Console):
     Prose still wraps at the width (COLUMNS, or 80)."""
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
+        fixed: list[Column] = []
         if not self.is_terminal and objects and all(map(unfolded, objects)):
             need = UNBOUNDED  # as wide as its widest cells at any width from there
+            fixed = [c for table in objects for c in fix_widths(table)]
         else:
             need = 0 if self.is_terminal else max(
                 (uncut_width(self, o) for o in objects if isinstance(o, Table)), default=0)
-        if need <= self.width:
-            super().print(*objects, **kwargs)
-            return
         narrow = self._width
-        self.width = need
+        if need > self.width:
+            self.width = need
         try:
             super().print(*objects, **kwargs)
         finally:
             self._width = narrow
+            for column in fixed:
+                column.width = None
 
 
 def stdout() -> Output:
@@ -68,6 +71,26 @@ def unfolded(table: object) -> bool:
     second layout: a third of printing a plan of 100,000 columns."""
     return (isinstance(table, Table) and table.show_header and not table.expand
             and not any(c.overflow == "fold" and not c.no_wrap for c in table.columns))
+
+
+def fix_widths(table: Table) -> list[Column]:
+    """Give each column of plain text the width of its widest line, which rich would find by
+    measuring every cell (``Text.__rich_measure__``: the widest line) and which it takes as
+    is from a fixed width; for a table printed uncut (``unfolded``), that is all the layout
+    there is. Returns the columns fixed, to be set free after printing."""
+    fixed = []
+    for column in table.columns:
+        if column.width is not None or column.min_width is not None or (
+                column.max_width is not None):
+            continue
+        cells = [column.header, *column._cells, *([column.footer] if table.show_footer else [])]
+        texts = [cell.plain if isinstance(cell, Text) else cell for cell in cells]
+        if all(isinstance(t, str) for t in texts) and not any(
+                "[" in c or ":" in c for c in cells if isinstance(c, str)):
+            column.width = max((cell_len(line) for t in texts for line in t.splitlines()),
+                               default=0)
+            fixed.append(column)
+    return fixed
 
 
 def uncut_width(console: Console, table: Table) -> int:
