@@ -262,16 +262,22 @@ def test_a_cold_simplex_solve_runs_with_the_options_its_size_calls_for(
     assert tuned.objective == pytest.approx(usual.objective, rel=1e-12)
 
 
-def test_an_analysis_starts_from_a_cold_solve_with_the_options_of_its_size(
+def test_an_analysis_starts_from_highs_defaults_whatever_the_size(
         instance, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The analyses' first solve (the basis every case starts from) is a cold solve too: the
-    tuned simplex from TUNED_FROM_NONZEROS, HiGHS's defaults below; the same least cost."""
-    from planner.analyze.sweep import DEVEX, Prepared
+    """The analyses' first solve (the basis every case starts from) keeps HiGHS's defaults
+    even above TUNED_FROM_NONZEROS: from the tuned simplex's basis the cases took longer
+    (the medium benchmark sweep, 0.73 of warm highspy against 0.80)."""
+    from planner.analyze.sweep import Prepared
 
-    usual = Prepared.of(instance, start=True)
-    assert clp.option(usual.fast.highs, "presolve") == "choose"
+    seen: list[tuple[object, object]] = []
+    original = HighsModel.run
+
+    def spied(self: HighsModel, *args: object, **kwargs: object) -> object:
+        seen.append((clp.option(self.highs, "presolve"),
+                     clp.option(self.highs, "simplex_dual_edge_weight_strategy")))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(HighsModel, "run", spied)
     monkeypatch.setattr(algorithm, "TUNED_FROM_NONZEROS", 100)
-    tuned = Prepared.of(instance, start=True)
-    assert clp.option(tuned.fast.highs, "presolve") == "off"
-    assert clp.option(tuned.fast.highs, "simplex_dual_edge_weight_strategy") == DEVEX
-    assert tuned.run().objective == pytest.approx(usual.run().objective, rel=1e-12)
+    Prepared.of(instance, start=True)
+    assert seen[0][0] == "choose" and seen[0][1] != algorithm.DANTZIG
