@@ -36,7 +36,7 @@ from typing import Any
 
 import planner as planner_package
 from benchmarks.generate import SIZES, generate
-from planner.solving.algorithm import SIMPLEX_OPTIONS
+from planner.solving.algorithm import CLP_FROM_NONZEROS, SIMPLEX_OPTIONS, TUNED_FROM_NONZEROS
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -315,8 +315,10 @@ def table(report: Record) -> str:
                      "(passModel + run; ipm with crossover); clp = the CBC binary PuLP ships, "
                      "solving the same matrix from an MPS file (reading it included); best = "
                      "the fastest of these three. tuned = HiGHS's simplex alone with the "
-                     "options the planner sets from 100,000 nonzeros (Dantzig pricing, no "
-                     "presolve): planner/tuned is what the planner adds to its own solver there.")
+                     f"options the planner sets from {TUNED_FROM_NONZEROS:,} nonzeros (Dantzig "
+                     "pricing, no presolve): where the planner runs it (below "
+                     f"{CLP_FROM_NONZEROS:,} nonzeros, or where CLP is not installed), "
+                     "planner/tuned is what the planner adds to its own solver.")
         fit = report["fit"]
         lines.append(f"Build time ~ nonzeros^k: k = {fmt(fit['exponent (build + handover)'])}"
                      f" (build + handover), {fmt(fit['exponent (build)'])} (build alone)")

@@ -43,7 +43,7 @@ def test_the_choice_follows_the_size_and_the_override() -> None:
                             f"{CLP_FROM_NONZEROS:,} from which CLP is faster")
     big = choose("auto", 10**8, integer=False, clp_here=False)  # no CLP: still the simplex
     assert big.name == "simplex" and "CLP's binary is not installed" in big.reason
-    assert "beat HiGHS's interior point" in big.reason
+    assert "the tuned simplex beat HiGHS's interior point" in big.reason
     asked = choose("ipm", 10, integer=False)
     assert asked.reason == "asked for (--lp-algorithm ipm)" and asked.options == {}
     assert choose("simplex", 10**8, integer=False).options == SIMPLEX_OPTIONS
@@ -281,3 +281,22 @@ def test_an_analysis_starts_from_highs_defaults_whatever_the_size(
     monkeypatch.setattr(algorithm, "TUNED_FROM_NONZEROS", 100)
     Prepared.of(instance, start=True)
     assert seen[0][0] == "choose" and seen[0][1] != algorithm.DANTZIG
+
+
+def test_the_solver_line_names_the_algorithm_unless_highs_defaults_ran(
+        instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from planner.reports import formats, render
+
+    def solver_line() -> str:
+        out = io.StringIO()
+        formats.PLAN.pick("text").write(pipeline.solve_instance(instance),
+                                        render.Output(file=out, width=200), detail=False)
+        return next(line for line in out.getvalue().splitlines()
+                    if line.startswith("Solver")).split(None, 1)[1].rstrip()
+
+    assert solver_line() == "highs, status optimal"
+    monkeypatch.setattr(algorithm, "TUNED_FROM_NONZEROS", 100)
+    assert solver_line().startswith("highs (simplex: dual simplex, Dantzig pricing, no "
+                                    "presolve: 912 nonzeros: at least the 100 from which")

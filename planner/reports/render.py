@@ -124,8 +124,6 @@ def percent(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
-
-
 def headline(plan: Plan) -> Table:
     table = Parsed.grid(padding=(0, 2))
     table.add_column(style="bold")
@@ -158,7 +156,7 @@ def headline(plan: Plan) -> Table:
     algorithm = plan.lp_algorithm
     usual = ("simplex: dual simplex, HiGHS's defaults", "choose:")
     shown = "" if not algorithm or algorithm.startswith(usual) else (
-        f" ({algorithm})")  # said when it is not HiGHS's usual: a larger LP, or asked for
+        f" ({algorithm})")  # said unless HiGHS's defaults ran: a larger LP, ipm or clp
     table.add_row("Solver", f"{plan.solver}{shown}, status {status}")
     if plan.mip is not None:
         table.add_row("MIP gap", mip_gap(plan.mip))

@@ -214,8 +214,8 @@ class Plan(Record):
     input_digest: str
     versions: dict[str, str]
     solver: str
-    # what HiGHS ran and why (planner.solving.algorithm), e.g. "simplex: dual simplex: 1,234
-    # nonzeros, below ..."; "" for CBC and for plans saved before the choice was made
+    # what HiGHS ran and why (planner.solving.algorithm), e.g. "simplex: dual simplex,
+    # HiGHS's defaults: 912 nonzeros, below ..."; "" for CBC and for plans saved before
     lp_algorithm: str = ""
     status: str
     objective: float | None

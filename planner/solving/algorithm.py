@@ -43,7 +43,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ALGORITHMS = ("auto", "simplex", "ipm", "clp")
-TUNED_FROM_NONZEROS = 100_000  # small (24k) gains 0.014 s; medium (225k) 0.15-0.3 s
+TUNED_FROM_NONZEROS = 100_000  # small (24k) gains 0.014 s; medium (225k) 0.12-0.31 s
 CLP_FROM_NONZEROS = 1_000_000  # between 675k (HiGHS tuned 2.8 s, CLP 3.2) and 1.6M (16.7, 10.2)
 DANTZIG = 0  # HiGHS's simplex_dual_edge_weight_strategy
 SIMPLEX_OPTIONS: dict[str, object] = {"presolve": "off",
@@ -108,5 +108,6 @@ def choose(requested: str, nonzeros: int, integer: bool, clp_here: bool = False,
         why = (f"{nonzeros:,} nonzeros, where CLP is faster, but "
                + ("HiGHS's ranges need its basis" if ranging else
                   "CLP's binary is not installed")
-               + "; it beat HiGHS's interior point on every benchmark theatre")
+               + "; the tuned simplex beat HiGHS's interior point on every benchmark "
+               "theatre")
     return Algorithm("simplex", f"{how}: {why}", tuned)
