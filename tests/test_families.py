@@ -151,3 +151,22 @@ def test_the_plan_holds_the_mission_typed(one_task: tuple[Path, Path],
     assert loaded.constraints == plan.constraints
     again = pd.read_csv(io.StringIO((folder / "duals.csv").read_text()))
     assert np.isclose(again.loc[again["name"] == "policy[cap]", "dual"].item(), -193 / 7)
+
+
+def test_many_rows_at_once_are_the_rows_made_one_by_one() -> None:
+    """``Family.rows`` (the build's pool and cover rows) makes what ``Family.row`` makes:
+    names, keys in declared order as text, sentences and sources; a wrong key set is
+    refused whole."""
+    keys = {"phase": ["crisis", "conflict"], "country": ["JPN", "KOR"],
+            "pool": ["aegis_ddg", "kf21"]}
+    made = POOL.rows(keys, ["one", "two"], ["a.csv", "b.csv"])
+    assert made == [POOL.row({"country": "JPN", "pool": "aegis_ddg", "phase": "crisis"},
+                             "one", "a.csv"),
+                    POOL.row({"country": "KOR", "pool": "kf21", "phase": "conflict"},
+                             "two", "b.csv")]
+    assert made[0].name == "pool[JPN,aegis_ddg,crisis]"
+    assert list(made[1].keys) == ["country", "pool", "phase"]
+    with pytest.raises(ValueError, match="family pool has keys country, pool, phase"):
+        POOL.rows({"country": ["JPN"], "pool": ["x"]}, ["s"], ["t"])
+    with pytest.raises(ValueError):  # one sentence short
+        POOL.rows({k: v[:2] for k, v in keys.items()}, ["one"], ["a.csv", "b.csv"])

@@ -259,23 +259,26 @@ def build(instance: Instance) -> PlanningModel:
     shortfalls = instance.requirements.copy()
     short_names = SHORTFALL.labels(shortfalls)
 
-    rows: dict[str, Row] = {}
-    country, pool, phase = (units[k].to_numpy(dtype=object) for k in ("country", "pool",
-                                                                       "phase"))
-    available = units["available"].to_numpy(dtype=float)
     by_pool = Groups.of(factorized, ["country", "pool", "phase"])
-    for first in by_pool.first.tolist():
-        c, p, h, cap = country[first], pool[first], phase[first], float(available[first])
-        row = POOL.row({"country": c, "pool": p, "phase": h},
-                       pool_sentence(names[c], p, h, cap), pool_source[(c, p)])
-        rows[row.name] = row
-    for req in shortfalls.itertuples(index=False):
-        row = COVER.row(
-            {"task": req.task, "region": req.region, "phase": req.phase},
-            f"The alliance must deliver {req.amount:g} of {req.task} in {req.region} in "
-            f"{req.phase}, or pay {req.penalty:g} per unit short.",
-            f"mission {instance.mission.name}" + (f": {req.note}" if req.note else ""))
-        rows[row.name] = row
+    first = by_pool.first
+    country, pool, phase = (units[k].to_numpy(dtype=object)[first].tolist()
+                            for k in ("country", "pool", "phase"))
+    available = units["available"].to_numpy(dtype=float)[first].tolist()
+    pool_rows = POOL.rows(
+        {"country": country, "pool": pool, "phase": phase},
+        [pool_sentence(names[c], p, h, cap)
+         for c, p, h, cap in zip(country, pool, phase, available, strict=True)],
+        [pool_source[(c, p)] for c, p in zip(country, pool, strict=True)])
+    task, region, when = (shortfalls[k].tolist() for k in ("task", "region", "phase"))
+    cited = f"mission {instance.mission.name}"
+    cover_rows = COVER.rows(
+        {"task": task, "region": region, "phase": when},
+        [f"The alliance must deliver {amount:g} of {t} in {r} in {h}, or pay {penalty:g} "
+         "per unit short." for t, r, h, amount, penalty in zip(
+             task, region, when, shortfalls["amount"].tolist(),
+             shortfalls["penalty"].tolist(), strict=True)],
+        [cited + (f": {note}" if note else "") for note in shortfalls["note"].tolist()])
+    rows: dict[str, Row] = {row.name: row for row in [*pool_rows, *cover_rows]}
     core = build_core(units, shortfalls, unit_names, short_names, integer, by_pool,
                       Groups.of(factorized, ["task", "region", "phase"]), list(rows))
     model = PlanningModel(lp, units, shortfalls, core, LazyColumns(core.names, core.integer),
