@@ -11,12 +11,13 @@ import pandas as pd
 import pytest
 
 from planner import pipeline
+from planner.formulation.core import factorize
 from planner.formulation.model import build_model
 from planner.inputs.paths import missions_dir
 from planner.results.explain import trace_shortfalls
 from planner.results.plan import make_plan
 from planner.solving.highs import Arrays
-from planner.solving.solve import model_arrays, solve_model
+from planner.solving.solve import model_arrays, name_order, solve_model
 from tests.conftest import write_mission, write_tiny
 
 MISSIONS = sorted(p.stem for p in missions_dir().glob("*.yaml"))
@@ -121,3 +122,41 @@ def test_a_shortfall_is_traced_without_ranges_or_pulp_objects(tmp_path: Path) ->
     assert [(b.country, b.reason) for t in traces for b in t.blockers] == [
         ("AAA", "exhausted"), ("BBB", "exhausted")]
     assert not model.completed
+
+
+@pytest.mark.parametrize("mission", MISSIONS)
+def test_the_columns_are_in_name_order_without_sorting_the_names(mission: str) -> None:
+    """``name_order`` puts the units columns in order from their keys' codes: the order
+    sorting every name gives, on every shipped mission, built as arrays or made whole in
+    PuLP (an analysis's route)."""
+    for complete in (False, True):
+        model = build_model(pipeline.prepare(mission))
+        if complete:
+            model.complete()
+        names = model_arrays(model).columns
+        count = len(model.core.names) + len(model.extra_columns)
+        order = name_order(names, count, len(model.units), model.unit_keys)
+        assert order.tolist() == sorted(range(count), key=names.__getitem__)
+
+
+def test_the_name_order_holds_where_key_texts_are_prefixes_of_one_another() -> None:
+    """Texts that start like one another (``p1`` and ``p10``, ``crisis`` and
+    ``crisis_late``, where the last key's separator ``_`` sits between digits and letters),
+    and a comma, which sends every name to the sort."""
+    from planner.formulation.families import UNITS
+
+    rows = [(c, p, t, r, h) for c in ("AUS", "AU") for p in ("p1", "p10", "p1_a", "p2")
+            for t in ("isr",) for r in ("r", "r_2") for h in ("crisis", "crisis_late",
+                                                              "crisis2", "c")]
+    units = pd.DataFrame(rows, columns=list(UNITS.keys))
+    keys = factorize(units, list(UNITS.keys))
+    names = [*UNITS.labels(units, factorized=keys), "shortfall_isr,r,crisis_", "lead_x_",
+             "zeta_"]
+    count = len(names)
+    order = name_order(names, count, len(units), keys)
+    assert order.tolist() == sorted(range(count), key=names.__getitem__)
+    comma = units.assign(pool=units["pool"].replace("p2", "p,2"))
+    keys = factorize(comma, list(UNITS.keys))
+    names = UNITS.labels(comma, factorized=keys)
+    order = name_order(names, len(names), len(names), keys)
+    assert order.tolist() == sorted(range(len(names)), key=names.__getitem__)

@@ -79,6 +79,9 @@ class PlanningModel:
     stocks: StockFamilies | None = None  # inventories, production, transfers (periods)
     force: Any = None  # planner.force_model.ForceModel of a multi-year mission
     completed: bool = False  # whether the core's rows are PuLP objects too
+    # the units table's key columns as codes and distinct values (core.factorize), from
+    # which the solver's column order is found without sorting the names
+    unit_keys: dict[str, tuple[np.ndarray, Any]] | None = None
 
     @property
     def integer(self) -> bool:
@@ -282,7 +285,7 @@ def build(instance: Instance) -> PlanningModel:
     core = build_core(units, shortfalls, unit_names, short_names, integer, by_pool,
                       Groups.of(factorized, ["task", "region", "phase"]), list(rows))
     model = PlanningModel(lp, units, shortfalls, core, LazyColumns(core.names, core.integer),
-                          rows)
+                          rows, unit_keys=factorized)
 
     context = Context(instance, units, lp, model.unit_vars, factorized)
     for policy in instance.policies:

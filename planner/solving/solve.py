@@ -8,6 +8,7 @@ column fixed at its optimum, and the Solution says so.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 import sys
@@ -15,6 +16,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import highspy
 import numpy as np
@@ -23,6 +25,7 @@ import pulp
 
 from planner.errors import SolverError
 from planner.formulation.bulk import objects
+from planner.formulation.families import TRANSLATE, UNITS
 from planner.formulation.model import PlanningModel
 from planner.solving import clp
 from planner.solving.algorithm import choose
@@ -219,13 +222,49 @@ def in_name_order(model: PlanningModel, time_limit: float | None = None,
     position, not by a million name lookups)."""
     arrays = model_arrays(model)
     count = len(model.core.names) + len(model.extra_columns)
-    names = arrays.columns
-    order = np.array(sorted(range(count), key=names.__getitem__), dtype=np.int64)
+    order = name_order(arrays.columns, count, len(model.units), model.unit_keys)
     fast = HighsModel(arrays.reordered(order), model.lp.name, time_limit=time_limit, msg=msg,
                       mip_gap=mip_gap)
     at = np.empty(len(order), dtype=np.int32)
     at[order] = np.arange(len(order))
     return fast, at
+
+
+def name_order(names: list[str], count: int, n_units: int,
+               unit_keys: dict[str, tuple[np.ndarray, Any]] | None) -> np.ndarray:
+    """The positions of the first ``count`` columns sorted by name, as PuLP's own HiGHS
+    interface passes them. The units columns, the first ``n_units`` and nearly all of a
+    large model, are put in order from their keys' codes: ``units_JPN,aegis_ddg,...,crisis_``
+    sorts as the tuple of each key's text followed by its separator, as no key's text holds
+    a comma. The other columns are sorted by name, and the units' block goes where its
+    prefix puts it. Where a key's text could break that (a comma, a missing value, another
+    name with the units' prefix), every name is sorted."""
+
+    def by_name() -> np.ndarray:
+        return np.array(sorted(range(count), key=names.__getitem__), dtype=np.int64)
+
+    if unit_keys is None or not n_units:
+        return by_name()
+    prefix = f"{UNITS.name}[".translate(TRANSLATE)
+    others = sorted(range(n_units, count), key=names.__getitem__)
+    if any(names[i].startswith(prefix) for i in others):
+        return by_name()
+    ranks = []
+    for key in UNITS.keys:
+        codes, distinct = unit_keys[key]
+        text = [str(v).translate(TRANSLATE) for v in distinct]
+        last = key == UNITS.keys[-1]
+        if len(codes) != n_units or codes.min() < 0 or (
+                not last and any("," in t for t in text)):
+            return by_name()
+        end = "]".translate(TRANSLATE) if last else ","
+        rank = np.empty(len(text), dtype=np.int64)
+        rank[sorted(range(len(text)), key=lambda i: text[i] + end)] = np.arange(len(text))
+        ranks.append(rank[codes])
+    units = np.lexsort(ranks[::-1])  # the first key decides first
+    before = bisect.bisect_left([names[i] for i in others], prefix)
+    return np.concatenate([np.asarray(others[:before], dtype=np.int64), units,
+                           np.asarray(others[before:], dtype=np.int64)])
 
 
 def model_arrays(model: PlanningModel) -> Arrays:
