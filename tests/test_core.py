@@ -160,3 +160,24 @@ def test_the_name_order_holds_where_key_texts_are_prefixes_of_one_another() -> N
     names = UNITS.labels(comma, factorized=keys)
     order = name_order(names, len(names), len(names), keys)
     assert order.tolist() == sorted(range(len(names)), key=names.__getitem__)
+
+
+def test_the_units_tables_codes_are_its_factorisation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The codes that order the units table serve as its key columns' factorisation: each
+    code names its row's value; and a value outside the tables' lists (which validation
+    keeps out) falls back to factorising the table."""
+    from planner.formulation import model as formulation
+    from planner.formulation.families import UNITS
+    from planner.scenario.instance import Instance
+
+    instance = pipeline.prepare("taiwan-contingency")
+    units, keys = formulation.unit_candidates(instance)
+    for key in UNITS.keys:
+        codes, distinct = keys[key]
+        assert (np.asarray(distinct, dtype=object)[codes] == units[key].to_numpy()).all()
+    phases = instance.phases
+    monkeypatch.setattr(Instance, "phases", property(lambda self: phases[1:]))
+    units, keys = formulation.unit_candidates(instance)
+    codes, distinct = keys["phase"]
+    assert codes.min() >= 0
+    assert (np.asarray(distinct, dtype=object)[codes] == units["phase"].to_numpy()).all()

@@ -194,9 +194,12 @@ def demand_keys(instance: Instance) -> pd.DataFrame:
     return keys.drop_duplicates().reset_index(drop=True)
 
 
-def unit_candidates(instance: Instance) -> pd.DataFrame:
+def unit_candidates(instance: Instance) -> tuple[pd.DataFrame, dict[str, tuple[np.ndarray,
+                                                                           Any]]]:
     """Every (pool, task, region, phase) where a unit could usefully be employed, ordered by
-    phase, region, task and country as the tables list them, then by pool name."""
+    phase, region, task and country as the tables list them, then by pool name; with its
+    key columns' codes and distinct values (as ``core.factorize`` gives them: the codes
+    that order the table serve the names, the groups and the policies too)."""
     caps = instance.capabilities
     pools = caps.pools.assign(available=caps.pools["quantity"] * caps.pools["readiness"])
     growable = instance.growable_pools
@@ -215,13 +218,20 @@ def unit_candidates(instance: Instance) -> pd.DataFrame:
         candidates["unit_cost"] *= candidates["phase"].map(weights).astype(float)
     orders = [list(instance.phases), list(caps.regions["region"]), list(caps.tasks["task"]),
               list(caps.countries["country"])]
-    keys = [pd.Categorical(candidates[column], categories=order).codes
-            for column, order in zip(["phase", "region", "task", "country"], orders,
-                                     strict=True)]
-    keys.append(pd.factorize(candidates["pool"], sort=True)[0])
-    candidates = candidates.take(np.lexsort(keys[::-1])).reset_index(drop=True)
-    return candidates[["country", "pool", "task", "region", "phase", "delivers", "unit_cost",
-                       "available"]]
+    coded = {column: (pd.Index(order).get_indexer(candidates[column]),
+                      np.array(order, dtype=object))
+             for column, order in zip(["phase", "region", "task", "country"], orders,
+                                      strict=True)}
+    coded["pool"] = pd.factorize(candidates["pool"], sort=True)
+    ordered = np.lexsort([coded[k][0] for k in ("pool", "country", "task", "region",
+                                                "phase")])
+    candidates = candidates.take(ordered).reset_index(drop=True)
+    candidates = candidates[["country", "pool", "task", "region", "phase", "delivers",
+                             "unit_cost", "available"]]
+    if any((codes < 0).any() for codes, _ in coded.values()):  # a value outside its table
+        return candidates, factorize(candidates, list(UNITS.keys))
+    return candidates, {k: (coded[k][0][ordered].astype(np.int64), coded[k][1])
+                        for k in UNITS.keys}
 
 
 
@@ -252,12 +262,11 @@ def build(instance: Instance) -> PlanningModel:
                    caps.pools[["country", "pool", "source"]].itertuples(index=False)}
     lp = pulp.LpProblem(instance.mission.name, pulp.LpMinimize)
 
-    units = unit_candidates(instance)
+    units, factorized = unit_candidates(instance)
     whole = instance.integer_pools
     integer = (np.array([pair in whole for pair in zip(units["country"], units["pool"],
                                                         strict=True)], dtype=bool)
                if whole else np.zeros(len(units), dtype=bool))
-    factorized = factorize(units, list(UNITS.keys))
     unit_names = UNITS.labels(units, factorized=factorized)
     shortfalls = instance.requirements.copy()
     short_names = SHORTFALL.labels(shortfalls)
