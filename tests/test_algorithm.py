@@ -297,6 +297,11 @@ def test_the_solver_line_names_the_algorithm_unless_highs_defaults_ran(
                     if line.startswith("Solver")).split(None, 1)[1].rstrip()
 
     assert solver_line() == "highs, status optimal"
+    out = io.StringIO()
+    formats.PLAN.pick("text").write(pipeline.solve_instance(instance, lp_algorithm="simplex"),
+                                    render.Output(file=out, width=200), detail=False)
+    assert ("highs (simplex: dual simplex, HiGHS's defaults: asked for (--lp-algorithm "
+            "simplex)), status optimal") in out.getvalue()
     monkeypatch.setattr(algorithm, "TUNED_FROM_NONZEROS", 100)
     assert solver_line().startswith("highs (simplex: dual simplex, Dantzig pricing, no "
                                     "presolve: 912 nonzeros: at least the 100 from which")

@@ -154,9 +154,10 @@ def headline(plan: Plan) -> Table:
             if plan.duals_from == "fixed_lp" else "no prices")
     table.add_row("Model", model)
     algorithm = plan.lp_algorithm
-    usual = ("simplex: dual simplex, HiGHS's defaults", "choose:")
-    shown = "" if not algorithm or algorithm.startswith(usual) else (
-        f" ({algorithm})")  # said unless HiGHS's defaults ran: a larger LP, ipm or clp
+    # said unless HiGHS's defaults ran unasked: a larger LP, or --lp-algorithm given
+    usual = (algorithm.startswith(("simplex: dual simplex, HiGHS's defaults", "choose:"))
+             and "asked for" not in algorithm)
+    shown = f" ({algorithm})" if algorithm and not usual else ""
     table.add_row("Solver", f"{plan.solver}{shown}, status {status}")
     if plan.mip is not None:
         table.add_row("MIP gap", mip_gap(plan.mip))
