@@ -238,20 +238,26 @@ def test_the_api_refuses_an_unknown_algorithm() -> None:
     assert pl.solve("baseline", lp_algorithm="ipm").plan.lp_algorithm.startswith("ipm")
 
 
-def test_a_cold_simplex_solve_runs_with_the_options_its_size_calls_for(
-        instance, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The options the plan states are the ones HiGHS runs with: HiGHS's defaults on
-    baseline; with the threshold below baseline's size, Dantzig pricing and no presolve,
-    and the same least cost."""
-    seen: list[tuple[object, object]] = []
+@pytest.fixture
+def seen(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, object]]:
+    """The presolve and dual pricing options of every HiGHS run, as it starts."""
+    runs: list[tuple[object, object]] = []
     original = HighsModel.run
 
     def spied(self: HighsModel, *args: object, **kwargs: object) -> object:
-        seen.append((clp.option(self.highs, "presolve"),
+        runs.append((clp.option(self.highs, "presolve"),
                      clp.option(self.highs, "simplex_dual_edge_weight_strategy")))
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(HighsModel, "run", spied)
+    return runs
+
+
+def test_a_cold_simplex_solve_runs_with_the_options_its_size_calls_for(
+        instance, seen: list[tuple[object, object]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The options the plan states are the ones HiGHS runs with: HiGHS's defaults on
+    baseline; with the threshold below baseline's size, Dantzig pricing and no presolve,
+    and the same least cost."""
     usual = pipeline.solve_instance(instance)
     defaults = seen.pop()
     assert defaults[0] == "choose" and defaults[1] != algorithm.DANTZIG
@@ -263,21 +269,12 @@ def test_a_cold_simplex_solve_runs_with_the_options_its_size_calls_for(
 
 
 def test_an_analysis_starts_from_highs_defaults_whatever_the_size(
-        instance, monkeypatch: pytest.MonkeyPatch) -> None:
+        instance, seen: list[tuple[object, object]], monkeypatch: pytest.MonkeyPatch) -> None:
     """The analyses' first solve (the basis every case starts from) keeps HiGHS's defaults
     even above TUNED_FROM_NONZEROS: from the tuned simplex's basis the cases took longer
     (the medium benchmark sweep, 0.73 of warm highspy against 0.80)."""
     from planner.analyze.sweep import Prepared
 
-    seen: list[tuple[object, object]] = []
-    original = HighsModel.run
-
-    def spied(self: HighsModel, *args: object, **kwargs: object) -> object:
-        seen.append((clp.option(self.highs, "presolve"),
-                     clp.option(self.highs, "simplex_dual_edge_weight_strategy")))
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(HighsModel, "run", spied)
     monkeypatch.setattr(algorithm, "TUNED_FROM_NONZEROS", 100)
     Prepared.of(instance, start=True)
     assert seen[0][0] == "choose" and seen[0][1] != algorithm.DANTZIG
