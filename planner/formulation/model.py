@@ -240,8 +240,6 @@ def compact(codes: np.ndarray, distinct: int) -> np.ndarray:
     return codes.astype(np.int16 if distinct < np.iinfo(np.int16).max else np.int32)
 
 
-
-
 def shared(values: np.ndarray) -> list[float]:
     """The numbers as Python floats, one object per distinct value: a million coefficients
     take a few thousand values, and each float object costs 24 bytes."""

@@ -83,7 +83,7 @@ def fix_widths(table: Table) -> list[Column]:
         if column.width is not None or column.min_width is not None or (
                 column.max_width is not None):
             continue
-        cells = [column.header, *column._cells, *([column.footer] if table.show_footer else [])]
+        cells = [column.header, *column.cells, *([column.footer] if table.show_footer else [])]
         texts = [cell.plain if isinstance(cell, Text) else cell for cell in cells]
         if all(isinstance(t, str) for t in texts) and not any(
                 "[" in c or ":" in c for c in cells if isinstance(c, str)):

@@ -1,8 +1,9 @@
 """The tables the reports print: rich tables whose text cells are read as markup once.
 
-rich reads a text cell's markup every time it measures or draws it, and a plan's tables are
-measured twice and drawn once (``render.Output`` first finds the width no cell is cut at):
-on baseline's 2,800 cells, 9 ms of the 60 ms that printing a plan takes. ``Parsed`` reads
+rich reads a text cell's markup every time it measures or draws it, and a table is measured
+and drawn (a table with a folding column printed off a terminal is measured once more
+first: ``render.Output``): on baseline's 2,800 cells, 9 ms of the 60 ms that printing a
+plan took. ``Parsed`` reads
 each cell as rich would with its default settings, which every console of the planner keeps
 (markup and emoji codes read), when it is added.
 """

@@ -33,9 +33,10 @@ nonzeros) stay as they are. CLP, which a solve from the planner also pays an MPS
 HiGHS's finish for (about 0.3 s on medium), takes over from ``CLP_FROM_NONZEROS`` where its
 binary is installed. A MIP keeps HiGHS's own choice (its branch and bound re-solves LPs
 warm, by simplex); a solve that wants HiGHS's ranges keeps HiGHS (they need its basis); and
-a sweep's warm re-solves always use HiGHS's simplex, with their own pricing
-(``planner.analyze.sweep``). ``--lp-algorithm`` overrides the choice of algorithm (the
-simplex's options still follow the size).
+a sweep's warm re-solves always use HiGHS's simplex, with their own pricing, from a first
+solve that keeps HiGHS's defaults at every size (``planner.analyze.sweep``).
+``--lp-algorithm`` overrides the choice of algorithm (the simplex's options still follow the
+size).
 """
 
 from __future__ import annotations
