@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -13,7 +13,6 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from planner.reports.tables import Parsed, titled
-from planner.results.explain import Conflict, Explanation, PolicyWorth
 from planner.results.plan import (
     SHORTFALL_TOLERANCE,
     ConstraintResult,
@@ -24,6 +23,9 @@ from planner.results.plan import (
 from planner.results.stocks import by_shortfall
 from planner.schema.policies.base import Policy
 from planner.schema.policies.registry import KINDS
+
+if TYPE_CHECKING:  # explain's module is needed only where a command explains
+    from planner.results.explain import Conflict, Explanation, PolicyWorth
 
 
 class Output(Console):
