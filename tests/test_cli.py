@@ -234,3 +234,32 @@ def test_a_cell_reads_as_rich_would_read_it(cell: str) -> None:
     got = parsed(cell)
     assert (got.plain, got.spans, got.style) == (expected.plain, expected.spans,
                                                  expected.style)
+
+
+@pytest.mark.parametrize("cells", [("abcdefgh\rijklmnop", "x\x0by"), ("x" * 10_005, "y"),
+                                   ("多国", "two\nlines")])
+def test_an_odd_table_is_printed_as_measuring_it_would(
+        cells: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plain rich tables (an analysis's) with control codes, a cell wider than any width
+    given, wide characters or two lines: the same text off a terminal with or without the
+    measuring pass, and nothing cut."""
+    import io
+
+    from rich.table import Table
+
+    from planner.reports import render
+
+    def printed() -> str:
+        table = Table(title="odd")
+        table.add_column("first")
+        table.add_column("second")
+        table.add_row(*cells)
+        table.add_row("a", "b")
+        out = io.StringIO()
+        render.Output(file=out, width=40, highlight=False).print(table)
+        return out.getvalue()
+
+    fast = printed()
+    monkeypatch.setattr(render, "unfolded", lambda table: False)
+    assert printed() == fast
+    assert "…" not in fast

@@ -142,12 +142,14 @@ def test_the_columns_are_in_name_order_without_sorting_the_names(mission: str) -
 def test_the_name_order_holds_where_key_texts_are_prefixes_of_one_another() -> None:
     """Texts that start like one another (``p1`` and ``p10``, ``crisis`` and
     ``crisis_late``, where the last key's separator ``_`` sits between digits and letters),
-    and a comma, which sends every name to the sort."""
+    two values that read alike once PuLP has translated them (``a-b``, ``a_b``), and a
+    comma, which sends every name to the sort."""
     from planner.formulation.families import UNITS
 
-    rows = [(c, p, t, r, h) for c in ("AUS", "AU") for p in ("p1", "p10", "p1_a", "p2")
+    rows = [(c, p, t, r, h) for c in ("AUS", "AU") for p in ("p1", "p10", "p1_a", "p2", "a-b")
             for t in ("isr",) for r in ("r", "r_2") for h in ("crisis", "crisis_late",
                                                               "crisis2", "c")]
+    rows.append(("AUS", "a_b", "isr", "r", "c"))  # reads as a-b does, once translated
     units = pd.DataFrame(rows, columns=list(UNITS.keys))
     keys = factorize(units, list(UNITS.keys))
     names = [*UNITS.labels(units, factorized=keys), "shortfall_isr,r,crisis_", "lead_x_",

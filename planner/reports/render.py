@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.console import Console
+from rich.control import strip_control_codes
 from rich.measure import Measurement
 from rich.padding import Padding
 from rich.table import Column, Table
@@ -63,7 +64,7 @@ def stdout() -> Output:
     return console
 
 
-UNBOUNDED = 10_000  # columns: wider than any table the planner prints
+UNBOUNDED = 10**9  # columns: wider than any table can be (nothing is padded to the width)
 
 
 def unfolded(table: object) -> bool:
@@ -77,20 +78,24 @@ def unfolded(table: object) -> bool:
 
 def fix_widths(table: Table) -> list[Column]:
     """Give each column of plain text the width of its widest line, which rich would find by
-    measuring every cell (``Text.__rich_measure__``: the widest line) and which it takes as
-    is from a fixed width; for a table printed uncut (``unfolded``), that is all the layout
-    there is. Returns the columns fixed, to be set free after printing."""
+    measuring every cell (``Text.__rich_measure__``: the widest line of the text, control
+    codes taken out) and which it takes as is from a fixed width; for a table printed uncut
+    (``unfolded``), that is all the layout there is. Returns the columns fixed, to be set
+    free after printing. The first and last columns of a table without edge padding are
+    left to rich: before rich 14.3 a fixed width there got the edge's padding too."""
     fixed = []
-    for column in table.columns:
+    last = len(table.columns) - 1
+    for i, column in enumerate(table.columns):
         if column.width is not None or column.min_width is not None or (
-                column.max_width is not None):
+                column.max_width is not None) or (
+                not table.pad_edge and i in (0, last)) or table.collapse_padding:
             continue
         cells = [column.header, *column.cells, *([column.footer] if table.show_footer else [])]
         texts = [cell.plain if isinstance(cell, Text) else cell for cell in cells]
         if all(isinstance(t, str) for t in texts) and not any(
                 "[" in c or ":" in c for c in cells if isinstance(c, str)):
-            column.width = max((cell_len(line) for t in texts for line in t.splitlines()),
-                               default=0)
+            column.width = max((cell_len(line) for t in texts
+                                for line in strip_control_codes(t).splitlines()), default=0)
             fixed.append(column)
     return fixed
 
@@ -101,7 +106,7 @@ def uncut_width(console: Console, table: Table) -> int:
     A grid (no header) is a layout of prose that wraps: it needs nothing."""
     if not table.show_header:
         return 0
-    options = console.options.update_width(10_000)
+    options = console.options.update_width(UNBOUNDED)
     natural = Measurement.get(console, options, table).maximum
     return natural - sum(fold_saving(console, options, c) for c in table.columns)
 

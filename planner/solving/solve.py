@@ -258,9 +258,9 @@ def name_order(names: list[str], count: int, n_units: int,
                 not last and any("," in t for t in text)):
             return by_name()
         end = "]".translate(TRANSLATE) if last else ","
-        rank = np.empty(len(text), dtype=np.int64)
-        rank[sorted(range(len(text)), key=lambda i: text[i] + end)] = np.arange(len(text))
-        ranks.append(rank[codes])
+        keyed = [t + end for t in text]  # two values may read alike (a-b, a_b): one rank
+        place = {k: i for i, k in enumerate(sorted(set(keyed)))}
+        ranks.append(np.array([place[k] for k in keyed], dtype=np.int64)[codes])
     units = np.lexsort(ranks[::-1])  # the first key decides first
     before = bisect.bisect_left([names[i] for i in others], prefix)
     return np.concatenate([np.asarray(others[:before], dtype=np.int64), units,
