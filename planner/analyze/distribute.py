@@ -311,11 +311,10 @@ def chunk_size(remaining: int, threads: int, per_case: float | None) -> int:
     thread busy to the end, nor fewer than LEAST seconds of them (the shares halve towards
     the end: without a floor, the last 0.3 s of a 20,000-draw sweep on 2 Dask workers went
     in about 25 chunks of 1-4 ms, each paying its messages)."""
-    threads = max(threads, 1)
+    fair = math.ceil(remaining / (2 * max(threads, 1)))
     if per_case is None:
-        return max(1, min(FIRST, math.ceil(remaining / (2 * threads)), remaining))
+        return max(1, min(FIRST, fair, remaining))
     per_case = max(per_case, 1e-6)
-    fair = math.ceil(remaining / (2 * threads))
     return max(1, min(remaining, max(min(int(TARGET / per_case), fair),
                                      int(LEAST / per_case))))
 

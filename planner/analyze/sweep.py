@@ -39,6 +39,7 @@ from planner.errors import ClusterError, InputError, Problem
 from planner.formulation.model import PlanningModel, build_model
 from planner.results.summary import Summarizer, Summary
 from planner.scenario.instance import Instance, concerns_only
+from planner.solving.algorithm import DEVEX
 from planner.solving.gap import WITH_PLAN
 from planner.solving.highs import INF, HighsModel, Result
 from planner.solving.quiet import solver_output
@@ -260,7 +261,6 @@ def on_dask(instance: Instance, task: Task, cases: Sequence[Any], todo: list[int
 
 
 CONNECT_SECONDS = 10  # the documented wait for a scheduler to answer
-DEVEX = 1  # HiGHS's simplex_dual_edge_weight_strategy for a sweep's cases (Prepared)
 CLUSTER_WORTH = 1.0  # seconds of solving below which a cluster costs more than it saves
 SCHEMES = ("tcp://", "inproc://")
 

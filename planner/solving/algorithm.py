@@ -46,7 +46,8 @@ from dataclasses import dataclass
 ALGORITHMS = ("auto", "simplex", "ipm", "clp")
 TUNED_FROM_NONZEROS = 100_000  # small (24k) gains 0.014 s; medium (225k) 0.12-0.31 s
 CLP_FROM_NONZEROS = 1_000_000  # between 675k (HiGHS tuned 2.8 s, CLP 3.2) and 1.6M (16.7, 10.2)
-DANTZIG = 0  # HiGHS's simplex_dual_edge_weight_strategy
+DANTZIG, DEVEX = 0, 1  # values of HiGHS's simplex_dual_edge_weight_strategy (Devex: a
+# sweep's cases, planner.analyze.sweep)
 SIMPLEX_OPTIONS: dict[str, object] = {"presolve": "off",
                                       "simplex_dual_edge_weight_strategy": DANTZIG}
 

@@ -25,7 +25,7 @@ import pulp
 
 from planner.errors import SolverError
 from planner.formulation.bulk import objects
-from planner.formulation.families import TRANSLATE, UNITS
+from planner.formulation.families import TRANSLATE, UNITS, pulp_parts
 from planner.formulation.model import PlanningModel
 from planner.solving import clp
 from planner.solving.algorithm import choose
@@ -245,7 +245,7 @@ def name_order(names: list[str], count: int, n_units: int,
 
     if unit_keys is None or not n_units:
         return by_name()
-    prefix = f"{UNITS.name}[".translate(TRANSLATE)
+    prefix, between, tail = pulp_parts(UNITS.name)
     others = sorted(range(n_units, count), key=names.__getitem__)
     if any(names[i].startswith(prefix) for i in others):
         return by_name()
@@ -255,9 +255,9 @@ def name_order(names: list[str], count: int, n_units: int,
         text = [str(v).translate(TRANSLATE) for v in distinct]
         last = key == UNITS.keys[-1]
         if len(codes) != n_units or codes.min() < 0 or (
-                not last and any("," in t for t in text)):
+                not last and any(between in t for t in text)):
             return by_name()
-        end = "]".translate(TRANSLATE) if last else ","
+        end = tail if last else between
         keyed = [t + end for t in text]  # two values may read alike (a-b, a_b): one rank
         place = {k: i for i, k in enumerate(sorted(set(keyed)))}
         ranks.append(np.array([place[k] for k in keyed], dtype=np.int64)[codes])
