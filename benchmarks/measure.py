@@ -35,25 +35,43 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def measured_cbc(folder: Path) -> tuple[str, Path]:
-    """A stand-in for the CBC binary that runs it from a small process and records its
-    peak memory (a solver forked straight from the Python process would count the
-    process's own memory at the fork as its peak)."""
-    from planner.solving.solve import cbc_path
-
-    record = folder / "cbc_peak_kib"
-    script = folder / "cbc"
+def measured(folder: Path, binary: str | None) -> tuple[str, Path, Path]:
+    """A stand-in for a solver's binary (CBC's or CLP's) that runs it from a small process
+    and records its peak memory (a solver forked straight from the Python process would
+    count the process's own memory at the fork as its peak) and, as it starts, the memory
+    of the process that called it: while the solver runs the two add up, and the caller
+    does not grow meanwhile."""
+    name = Path(str(binary)).name
+    record, caller = folder / f"{name}_peak_kib", folder / f"{name}_caller_kib"
+    script = folder / name
     if Path("/usr/bin/time").exists():  # GNU time: a millisecond, not an interpreter start
-        script.write_text(f'#!/bin/sh\nexec /usr/bin/time -q -f %M -o "{record}" '
-                          f'"{cbc_path()}" "$@"\n', encoding="utf-8")
+        script.write_text(f"#!/bin/sh\nawk '/^VmRSS:/ {{print $2}}' /proc/$PPID/status "
+                          f'> "{caller}" 2>/dev/null\n'
+                          f'exec /usr/bin/time -q -f %M -o "{record}" "{binary}" "$@"\n',
+                          encoding="utf-8")
     else:
         script.write_text(
-            f"#!{sys.executable}\nimport resource, subprocess, sys\n"
-            f"code = subprocess.call([{cbc_path()!r}, *sys.argv[1:]])\n"
+            f"#!{sys.executable}\nimport os, resource, subprocess, sys\n"
+            "try:\n    status = open(f'/proc/{os.getppid()}/status').read().split('\\n')\n"
+            f"    open({str(caller)!r}, 'w').write(next(line.split()[1] for line in status "
+            "if line.startswith('VmRSS:')))\nexcept OSError:\n    pass\n"
+            f"code = subprocess.call([{binary!r}, *sys.argv[1:]])\n"
             f"open({str(record)!r}, 'w').write(str(resource.getrusage("
             "resource.RUSAGE_CHILDREN).ru_maxrss))\nsys.exit(code)\n", encoding="utf-8")
     script.chmod(0o755)
-    return str(script), record
+    return str(script), record, caller
+
+
+def kib_to_mb(record: Path) -> float:
+    """A number of KiB a stand-in recorded, in MB (0 when it recorded none)."""
+    text = record.read_text().split() if record.exists() else []
+    return int(text[-1]) / 1024 if text else 0.0
+
+
+def together_mb(own_peak: float, caller_mb: float, child_mb: float) -> float:
+    """The most a process and the solver it ran held at once: its own peak, or what it held
+    as the solver started plus the solver's peak."""
+    return max(own_peak, caller_mb + child_mb)
 
 
 class Clock:
@@ -110,19 +128,21 @@ def planner(args: Record) -> Record:
     clp_solve = clp.solve
     clp.solve = timed_clp  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as folder:
-        cbc, record = measured_cbc(Path(folder))
-        clp.cbc_path = lambda: cbc  # type: ignore[assignment]
+        binary, record, caller = measured(Path(folder), clp.clp_path())
+        clp.clp_path = lambda: binary  # type: ignore[assignment]
         instance = clock.time("load", lambda: prepare(args))
         model = clock.time("build", lambda: build_model(instance))
         solution = clock.time("solve_model", lambda: solve.solve_model(model))
-        child = int(record.read_text().split()[-1]) / 1024 if record.exists() else 0.0
+        child, at_start = kib_to_mb(record), kib_to_mb(caller)
     spans = clock.spans
     spans["read_back"] = spans["solve_model"] - spans["to_highs"] - spans["solve"]
     arrays = handed[0].arrays
+    own = peak_mb()
     return {"seconds": spans, "objective": solution.objective, "status": solution.status,
             "algorithm": solution.algorithm, "columns": len(arrays.columns),
             "rows": len(arrays.rows), "nonzeros": len(arrays.value), "import_mb": imported,
-            "peak_mb": peak_mb(), "child_peak_mb": child}
+            "peak_mb": own, "child_peak_mb": child, "at_child_start_mb": at_start,
+            "together_mb": together_mb(own, at_start, child)}
 
 
 def arrays(args: Record) -> Record:
@@ -182,15 +202,16 @@ def highs(args: Record) -> Record:
 
 
 def clp(args: Record) -> Record:
-    """CLP, the LP solver inside the CBC binary that PuLP ships, on the planner's matrix:
-    written as an MPS file by HiGHS (not timed), then ``cbc FILE -solve`` timed as a whole
-    process (reading the file included, which favours HiGHS alone a little)."""
+    """CLP, the LP solver whose own binary the cbcbox wheel ships beside CBC's, on the
+    planner's matrix: written as an MPS file by HiGHS (not timed), then ``clp FILE -solve``
+    with its defaults, timed as a whole process (reading the file included, which favours
+    HiGHS alone a little), its peak memory recorded."""
     import re
     import tempfile
 
     import highspy
 
-    from planner.solving.solve import cbc_path
+    from planner.solving.clp import clp_path
 
     a = load_arrays(args["arrays"])
     with tempfile.TemporaryDirectory() as folder:
@@ -199,16 +220,19 @@ def clp(args: Record) -> Record:
         writer.setOptionValue("output_flag", False)
         pass_model(writer, a)
         writer.writeModel(str(mps))
+        del writer
+        binary, record, _ = measured(Path(folder), clp_path())
         clock = Clock()
         clock.time("solve", lambda: subprocess.run(
-            [cbc_path(), str(mps), "-solve", "-solution", str(answer), "-quit"],
+            [binary, str(mps), "-solve", "-solution", str(answer), "-quit"],
             capture_output=True, check=False))
         first = answer.read_text().splitlines()[0] if answer.exists() else ""
+        child = kib_to_mb(record)
     found = re.match(r"(\w+) - objective value\s*([-+0-9.eE]+)", first)
     offset = float(a["offset"])  # an MPS file holds no objective constant
     return {"seconds": {"to_highs": 0.0, **clock.spans},
             "objective": float(found.group(2)) + offset if found else None,
-            "status": found.group(1) if found else "not solved"}
+            "status": found.group(1) if found else "not solved", "peak_mb": child}
 
 
 def peer(args: Record) -> Record:
@@ -218,6 +242,7 @@ def peer(args: Record) -> Record:
     import pulp
 
     from benchmarks import peer as formulation
+    from planner.solving.clp import cbc_path
 
     imported = peak_mb()
     clock = Clock()
@@ -225,12 +250,14 @@ def peer(args: Record) -> Record:
                                                          Path(args["mission"])))
     problem, _ = clock.time("build", lambda: formulation.build(tables))
     with tempfile.TemporaryDirectory() as folder:
-        cbc, record = measured_cbc(Path(folder))
+        cbc, record, caller = measured(Path(folder), cbc_path())
         clock.time("solve", lambda: problem.solve(pulp.COIN_CMD(path=cbc, msg=False)))
-        child = int(record.read_text().split()[-1]) / 1024
+        child, at_start = kib_to_mb(record), kib_to_mb(caller)
+    own = peak_mb()
     return {"seconds": clock.spans, "objective": pulp.value(problem.objective),
             "status": pulp.LpStatus[problem.status], "import_mb": imported,
-            "peak_mb": peak_mb(), "child_peak_mb": child}
+            "peak_mb": own, "child_peak_mb": child, "at_child_start_mb": at_start,
+            "together_mb": together_mb(own, at_start, child)}
 
 
 def plain(args: Record) -> Record:

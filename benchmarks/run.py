@@ -56,8 +56,9 @@ TARGETS = {  # issue 23's three goals, and issue 7's two on growth and start-up
 TUNED_RATIO = "planner / highs with the planner's options (build + solve)"
 SWEEP_TARGET = 0.8  # the analyses' sweep path over warm highspy, at least
 # Single solvers on the planner's own matrix (benchmarks.measure kind and its arguments):
-# HiGHS's default (dual simplex), HiGHS's interior point with crossover, and CLP inside the
-# CBC binary PuLP ships. The planner's cold build + solve is set against the best of them.
+# HiGHS's default (dual simplex), HiGHS's interior point with crossover, and CLP's own binary
+# (beside CBC's in the cbcbox wheel PuLP installs). The planner's cold build + solve is set
+# against the best of them.
 # HiGHS's simplex with the options the planner gives it from TUNED_FROM_NONZEROS (Dantzig
 # pricing, no presolve) is timed too, apart: the planner's cost beyond its own solver.
 ON_ARRAYS: dict[str, tuple[str, Record]] = {
@@ -142,12 +143,11 @@ def run_size(size: str, work: Path, repeats: int, log: Any) -> Record:
         "peer / highs (build + solve)": peer_total / highs_total,
         "planner / peer (build + solve)": planner_total / peer_total,
         "plain / planner (build + solve)": result["totals"]["plain"] / planner_total,
-        "planner peak memory / highs": (p["peak_mb"] + p.get("child_peak_mb", 0.0))
-        / h["peak_mb"],  # with CLP's process, when the size calls for it
+        # with CLP's process, when the size calls for it: the most the two held at once
+        "planner peak memory / highs": p["together_mb"] / h["peak_mb"],
         "planner memory above imports / highs": ratio(p["peak_mb"] - p["import_mb"],
                                                       h["peak_mb"] - h["import_mb"]),
-        "peer peak memory (python + cbc) / highs": (c["peak_mb"] + c["child_peak_mb"])
-        / h["peak_mb"],
+        "peer peak memory (python + cbc) / highs": c["together_mb"] / h["peak_mb"],
     }
     return result
 
@@ -288,8 +288,8 @@ def table(report: Record) -> str:
                 f"{r['ratios']['planner / highs (build + solve)']:>6.2f}"
                 f"{r['ratios']['peer / highs (build + solve)']:>8.2f}"
                 f"{r['ratios']['planner / peer (build + solve)']:>8.2f}  "
-                f"{r['planner']['peak_mb']:>7.0f}{r['highs']['peak_mb']:>6.0f}"
-                f"{r['peer']['peak_mb'] + r['peer']['child_peak_mb']:>9.0f}"
+                f"{r['planner']['together_mb']:>7.0f}{r['highs']['peak_mb']:>6.0f}"
+                f"{r['peer']['together_mb']:>9.0f}"
                 f"{r['ratios']['planner peak memory / highs']:>6.2f}"
                 + ("" if r["same_objective"] else "  OBJECTIVES DIFFER"))
         first = next(iter(sizes.values()))
@@ -297,7 +297,10 @@ def table(report: Record) -> str:
                      "highs = passModel + run on the same arrays; peer = PuLP loops + CBC; "
                      "plain = planner model via PuLP's HiGHS. Memory: peak RSS, imports "
                      f"included (planner {first['planner']['import_mb']:.0f} MB, "
-                     f"highs {first['highs']['import_mb']:.0f} MB).")
+                     f"highs {first['highs']['import_mb']:.0f} MB); with a solver's process "
+                     "(CLP's, CBC's), the most both held at once: the caller's memory as the "
+                     "solver started plus the solver's peak, or the caller's own peak if "
+                     "higher.")
         lines.append("")
         lines.append("Cold solves against the best single solver on the same matrix, seconds "
                      "(median)")
@@ -312,8 +315,9 @@ def table(report: Record) -> str:
                          f"{q[TUNED_RATIO]:>14.2f}")
         lines.append("planner = build + handover + solve + readback (the LP algorithm chosen "
                      "by size: planner.solving.algorithm); simplex and ipm = HiGHS alone "
-                     "(passModel + run; ipm with crossover); clp = the CBC binary PuLP ships, "
-                     "solving the same matrix from an MPS file (reading it included); best = "
+                     "(passModel + run; ipm with crossover); clp = CLP's own binary (beside "
+                     "CBC's, from the cbcbox wheel) with its defaults, solving the same matrix "
+                     "from an MPS file (reading it included); best = "
                      "the fastest of these three. tuned = HiGHS's simplex alone with the "
                      f"options the planner sets from {TUNED_FROM_NONZEROS:,} nonzeros (Dantzig "
                      "pricing, no presolve): where the planner runs it (below "

@@ -87,3 +87,23 @@ def test_the_cluster_benchmark_runs_and_every_way_gives_the_same_draws(tmp_path:
         ("dask", 2), ("dask, Dask's defaults", 1), ("dask, Dask's defaults", 2)}
     assert "goal: efficiency >= 0.8" in run.stdout
     assert all(0 < w["busy"] <= 1.05 for w in report["ways"])  # a share of the sweep
+
+
+def test_a_solver_process_is_measured_with_what_its_caller_held(tmp_path: Path) -> None:
+    """The stand-in for CLP's or CBC's binary records the solver's peak and, as it starts,
+    its caller's memory; the memory reported is the most both held at once."""
+    import resource
+
+    from benchmarks.measure import kib_to_mb, measured, together_mb
+
+    python = sys.executable
+    script, peak, caller = measured(tmp_path, python)
+    grown = "x = bytearray(60 * 2 ** 20); x[::4096] = b'1' * len(x[::4096])"
+    done = subprocess.run([script, "-c", grown], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert kib_to_mb(peak) >= 60  # the child's own peak, its 60 MB included
+    held = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert 0 < kib_to_mb(caller) <= held + 1  # this process's memory as the child started
+    assert kib_to_mb(tmp_path / "nothing") == 0.0
+    assert together_mb(500.0, 300.0, 250.0) == 550.0  # both at once
+    assert together_mb(700.0, 300.0, 250.0) == 700.0  # the caller's own peak, later

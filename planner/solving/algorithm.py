@@ -9,32 +9,35 @@ cost more per iteration than they save in iterations. Seconds of ``Highs.run`` o
 planner's own arrays (``benchmarks/generate.py``'s theatres; the median of 3 to 9 runs up
 to medium, single runs above), 2 CPUs, HiGHS 1.16, 2026-12-05:
 
-========================  =========  =========  =================  =======================
-model                     nonzeros   defaults   Dantzig, presolve  CLP (a process reading
-                                                off                its MPS file)
-========================  =========  =========  =================  =======================
+========================  =========  =========  =================  =============
+model                     nonzeros   defaults   Dantzig, presolve  CLP (its
+                                                off                binary reading
+                                                                   its MPS file)
+========================  =========  =========  =================  =============
 baseline (shipped)              912  0.0010     0.0005
 force-development-2035       17,154  0.0195     0.0157
-small                        24,348  0.026      0.012              0.044
-medium                      224,682  0.48-0.66  0.35-0.36          0.43-0.56
-6 x 400 pools, 6 phases     388,806  2.27       1.19               1.10
-8 x 400 pools, 8 phases     675,320             2.83               3.23
-large                     1,641,552  49         16.7               10.2
-========================  =========  =========  =================  =======================
+small                        24,348  0.026      0.012
+medium                      224,682  0.48-0.66  0.35-0.36          0.25
+6 x 400 pools, 6 phases     388,806  2.27       1.19               0.63
+8 x 400 pools, 8 phases     675,320             2.83               1.54
+large                     1,641,552  49         16.5               5.7-6.4
+========================  =========  =========  =================  =============
 
-The whole solve through the planner (``solve_model``: HiGHS, or CLP with its MPS file and
-HiGHS's finish), two runs each: 6 x 400 pools 1.07-1.09 s tuned against 1.14-1.17 by CLP;
-8 x 400 pools 2.58-2.59 against 2.40-3.22, about even; large about 13 s by CLP. HiGHS's
-interior point (with crossover) took 38 s on large, more than the tuned simplex.
+A solve from the planner by CLP also pays for the MPS file HiGHS writes and HiGHS's finish
+from CLP's basis (``planner.solving.clp``): on medium 0.09 + 0.05 s, so 0.40 s in all
+against the tuned simplex's 0.35; on 6 x 400 pools 0.88 s against 1.19; on 8 x 400 pools
+1.97 against 2.83; on large about 7.2 against 16.5. CLP, where its binary is installed,
+therefore takes over from ``CLP_FROM_NONZEROS``, between medium and 6 x 400 pools (CLP
+inside the CBC binary, which the planner ran before, was slower: 10.2 s on large, and
+beat the tuned simplex only from about 1,000,000 nonzeros). HiGHS's interior point (with
+crossover) took 38 s on large, more than either simplex.
 Below ``TUNED_FROM_NONZEROS`` HiGHS's defaults stay: such a model solves in a few hundredths
 of a second either way, and where several plans are equally cheap the options decide which
 one HiGHS ends on, so the plans recorded for the shipped missions (all below 20,000
-nonzeros) stay as they are. CLP, which a solve from the planner also pays an MPS file and
-HiGHS's finish for (about 0.3 s on medium), takes over from ``CLP_FROM_NONZEROS`` where its
-binary is installed. A MIP keeps HiGHS's own choice (its branch and bound re-solves LPs
-warm, by simplex); a solve that wants HiGHS's ranges keeps HiGHS (they need its basis); and
-a sweep's warm re-solves always use HiGHS's simplex, with their own pricing, from a first
-solve that keeps HiGHS's defaults at every size (``planner.analyze.sweep``).
+nonzeros) stay as they are. A MIP keeps HiGHS's own choice (its branch and bound re-solves
+LPs warm, by simplex); a solve that wants HiGHS's ranges keeps HiGHS (they need its basis);
+and a sweep's warm re-solves always use HiGHS's simplex, with their own pricing, from a
+first solve that keeps HiGHS's defaults at every size (``planner.analyze.sweep``).
 ``--lp-algorithm`` overrides the choice of algorithm (the simplex's options still follow the
 size).
 """
@@ -45,7 +48,7 @@ from dataclasses import dataclass
 
 ALGORITHMS = ("auto", "simplex", "ipm", "clp")
 TUNED_FROM_NONZEROS = 100_000  # small (24k) gains 0.014 s; medium (225k) 0.12-0.31 s
-CLP_FROM_NONZEROS = 1_000_000  # between 675k (HiGHS tuned 2.8 s, CLP 3.2) and 1.6M (16.7, 10.2)
+CLP_FROM_NONZEROS = 300_000  # between 225k (tuned 0.35 s, CLP's route 0.40) and 389k (1.19, 0.88)
 DANTZIG, DEVEX = 0, 1  # values of HiGHS's simplex_dual_edge_weight_strategy (Devex: a
 # sweep's cases, planner.analyze.sweep)
 SIMPLEX_OPTIONS: dict[str, object] = {"presolve": "off",
@@ -97,8 +100,8 @@ def choose(requested: str, nonzeros: int, integer: bool, clp_here: bool = False,
         return (Algorithm("simplex", f"{how}: {asked}", tuned) if requested == "simplex"
                 else Algorithm(requested, asked))
     if nonzeros >= CLP_FROM_NONZEROS and clp_here and not ranging:
-        return Algorithm("clp", f"CLP's dual simplex (the CBC binary), then HiGHS's from its "
-                         f"solution: {nonzeros:,} nonzeros, at least the {CLP_FROM_NONZEROS:,} "
+        return Algorithm("clp", f"CLP's dual simplex (its own binary), then HiGHS's from its "
+                         f"basis: {nonzeros:,} nonzeros, at least the {CLP_FROM_NONZEROS:,} "
                          "from which it beat HiGHS alone on the benchmark theatres")
     if not tuned:
         why = (f"{nonzeros:,} nonzeros, below the {TUNED_FROM_NONZEROS:,} from which Dantzig "

@@ -1,16 +1,18 @@
-"""CLP, the LP solver inside the CBC binary the project ships, for cold solves of large LPs.
+"""CLP, the LP solver whose binary the cbcbox wheel ships beside CBC's, for cold solves of
+large LPs.
 
-On the benchmark theatres CLP's dual simplex solved the large LP (1.6M nonzeros) in about
-16-30 s where HiGHS's dual simplex took 74-320 s and its interior point about 88 s
-(``planner.solving.algorithm`` says when it is chosen). The model HiGHS holds is written as
-an MPS file by HiGHS itself, CLP solves it in its own process and saves every row's and
-column's value and price, and HiGHS finishes from them (``solve``), so the Plan, its prices
-and slacks are HiGHS's, read the same way as after any other solve. Warm re-solves (a
-sweep's) stay with HiGHS.
+On the large benchmark theatre (1.6M nonzeros) CLP's own binary solved in about 6 s, with
+a peak of 280 MB, the LP that HiGHS's tuned dual simplex took 16 s for (``planner.solving.
+algorithm`` says when it is chosen; CLP inside the CBC binary took 10 s and 890 MB). The
+model HiGHS holds is written as an MPS file by HiGHS itself, CLP solves it in its own
+process and saves its basis and every row's and column's value and price, and HiGHS
+finishes from that basis (``solve``), so the Plan, its prices and slacks are HiGHS's, read
+the same way as after any other solve. Warm re-solves (a sweep's) stay with HiGHS.
 """
 
 from __future__ import annotations
 
+import ctypes
 import subprocess
 import sys
 import tempfile
@@ -33,33 +35,38 @@ def cbc_path() -> str | None:
     return str(cbcbox.cbc_bin_path())
 
 
+def clp_path() -> str | None:
+    """CLP's own binary, beside CBC's in the ``cbcbox`` wheel (every release on PyPI, from
+    2.901, ships both). It solves an LP without CBC's driver around it, which copies the
+    model twice and turns one-column rows into bounds."""
+    cbc = cbc_path()
+    return None if cbc is None else str(Path(cbc).with_name("clp" + Path(cbc).suffix))
+
+
 def available() -> bool:
-    """Whether CLP can run here (the CBC binary is installed)."""
-    path = cbc_path()
+    """Whether CLP can run here (its binary is installed)."""
+    path = clp_path()
     return path is not None and Path(path).exists()
 
 
 def solve(fast: HighsModel, time_limit: float | None = None, msg: bool = False) -> Result:
-    """Solve the LP ``fast`` holds: CLP's dual simplex finds an optimal vertex, then HiGHS
-    proves it and ends on a basis of its own, so that the plan's numbers, prices and
-    ranges, and the warm starts of any re-solve, are HiGHS's own.
+    """Solve the LP ``fast`` holds: CLP's dual simplex finds an optimal basis, then HiGHS
+    starts from it and proves it, so that the plan's numbers, prices and ranges, and the
+    warm starts of any re-solve, are HiGHS's own.
 
-    CLP's own prices are not used: its driver turns rows with one nonzero into bounds on
-    their columns and reports those rows' prices as 0 (on baseline, a Japanese shipyard
-    that binds at 28 USD m a unit would be worth nothing), and it leaves columns at bounds
-    it inferred from their rows, which the model does not have. So HiGHS does not start
-    from CLP's basis as it stands (on the medium theatre 837 primal infeasibilities, 4,967
-    dual simplex iterations to finish) but from CLP's values and prices: HiGHS's crossover
-    turns them into a basis of the model's own, and its primal simplex finishes (13
-    crossover and 11 simplex iterations on medium; 1,103 and 3 on large: 0.8 s in all,
-    where the finish from CLP's basis took 2.7 s, 41,439 iterations, the same hour). CLP's
-    basis is the fallback where crossover is not there or fails."""
+    CLP runs without presolve: its basis is then one of the model as written (with presolve
+    the same, after CLP's postsolve) and its dual simplex was faster without on every
+    benchmark theatre (medium 0.25 s against 0.30, large 5.7 against 6.0). From CLP's basis
+    HiGHS needed no iteration on medium, 6 x 400 pools, 8 x 400 pools and large (0.04 to
+    0.3 s to factor it and check it). Where HiGHS refuses the basis, it starts from CLP's
+    values and prices instead: its crossover turns them into a basis, and its primal
+    simplex finishes."""
     if fast.integer:
         raise SolverError(f"CLP solves LPs; mission {fast.name} has whole units or lead "
                           "choices (a MIP): use --lp-algorithm auto")
-    binary = cbc_path()
+    binary = clp_path()
     if binary is None or not Path(binary).exists():
-        raise SolverError("--lp-algorithm clp needs the CBC binary of the cbcbox package "
+        raise SolverError("--lp-algorithm clp needs CLP's binary from the cbcbox package "
                           "(pip install cbcbox), which is not installed here")
     shown = msg or solver_log_shown()
     with tempfile.TemporaryDirectory(prefix="planner-clp-") as work:
@@ -69,10 +76,11 @@ def solve(fast: HighsModel, time_limit: float | None = None, msg: bool = False) 
             written = fast.highs.writeModel(str(model))
         if written == highspy.HighsStatus.kError:
             raise SolverError(f"highs could not write mission {fast.name} for CLP")
-        basis.touch()  # CBC writes a basis only into a file that exists
+        basis.touch()  # CLP writes a basis only into a file that exists
         limit = ["-sec", f"{time_limit:g}"] if time_limit is not None else []
-        command = [binary, str(model), *limit, "-dualS", "-basisO", str(basis),
-                   "-saveSolution", str(saved), "-solution", str(answer), "-quit"]
+        command = [binary, str(model), *limit, "-presolve", "off", "-dualS", "-basisO",
+                   str(basis), "-saveSolution", str(saved), "-solution", str(answer), "-quit"]
+        release_freed_memory()
         done = subprocess.run(command, stdout=sys.stderr if shown else subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True, check=False)
         head = (answer.read_text(errors="replace").partition("\n")[0] if answer.exists()
@@ -90,17 +98,39 @@ def solve(fast: HighsModel, time_limit: float | None = None, msg: bool = False) 
     fast.use("simplex")
     if not optimal:  # infeasible or unbounded: HiGHS says which, in its own words
         return fast.run()
+    if from_basis(fast, clp_basis):
+        return fast.run()
     if values is not None and crossed(fast, values):
         return finish_by_primal_simplex(fast)
-    start = read_basis(fast, clp_basis)
-    if fast.highs.setBasis(start) == highspy.HighsStatus.kError:
-        raise SolverError(f"highs refused CLP's basis for mission {fast.name}")
+    fast.highs.clearSolver()  # neither start took: HiGHS solves from scratch
     return fast.run()
+
+
+def release_freed_memory() -> None:
+    """Give back to the system what the build freed, before CLP's process starts: glibc
+    keeps freed memory for reuse, and the two processes' memory adds up while CLP runs
+    (549 -> 478 MB on the large benchmark theatre, in a few milliseconds). Elsewhere than
+    on Linux, nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc's; not in musl
+    if trim is not None:
+        trim(0)
+
+
+def from_basis(fast: HighsModel, text: str) -> bool:
+    """HiGHS given CLP's basis (``read_basis``) to start from; False where the file names
+    what the model does not have or HiGHS refuses it."""
+    try:
+        start = read_basis(fast, text)
+    except SolverError:
+        return False
+    return fast.highs.setBasis(start) != highspy.HighsStatus.kError
 
 
 def read_solution(fast: HighsModel, path: Path) -> highspy.HighsSolution | None:
     """CLP's values and prices of every row and column as a HiGHS solution, from the file
-    CBC's ``-saveSolution`` writes (the count of rows and of columns as two ints, the
+    CLP's ``-saveSolution`` writes (the count of rows and of columns as two ints, the
     objective, then row values, row prices, column values and column prices as doubles);
     None when the file is missing or not of this model."""
     a = fast.arrays
@@ -122,8 +152,8 @@ def read_solution(fast: HighsModel, path: Path) -> highspy.HighsSolution | None:
 
 
 def crossed(fast: HighsModel, values: highspy.HighsSolution) -> bool:
-    """HiGHS's crossover from CLP's values and prices to a basis of the model's own; False
-    where it fails (CLP's basis is then the start). HiGHS's crossover reaches for a task
+    """HiGHS's crossover from CLP's values and prices to a basis of the model's own, where
+    HiGHS refused CLP's basis; False where it fails too. HiGHS's crossover reaches for a task
     scheduler of the thread that only a ``run`` starts: on a thread where HiGHS never ran
     it ends the process (a segmentation fault in highspy 1.16, whose code for it is 1.13's),
     so an empty model is run first, which takes a millisecond (``tests/test_algorithm.py``
@@ -166,10 +196,10 @@ def read_basis(fast: HighsModel, text: str) -> highspy.HighsBasis:
     nonbasic row, ``UL``/``LL`` a column at its upper or lower bound; rows not named are
     basic, columns not named at their lower bound).
 
-    CBC's driver first tightens column bounds from the rows (a pool's column bounded by
-    the pool's size), so CLP may leave a column nonbasic at a bound the model itself does
-    not have; HiGHS puts it at its own bound and iterates from there (on the medium theatre
-    about 4,900 iterations, against 10,800 cold)."""
+    CLP's own binary keeps the model's bounds; CBC's driver tightened column bounds from
+    the rows first, so CLP could leave a column nonbasic at a bound the model does not have
+    (HiGHS then put it at its own bound and iterated: on the medium theatre about 4,900
+    iterations against none from the basis of CLP's binary)."""
     a = fast.arrays
     n, m = len(a.columns), len(a.rows)
     col = np.zeros(n, dtype=np.int8)  # 0 lower, 1 basic, 2 upper
