@@ -57,6 +57,35 @@ def test_arrays_and_pulp_give_the_same_model(mission: str) -> None:
     same(model_arrays(lazy), model_arrays(full))
 
 
+def test_force_rows_on_a_model_already_made_whole_in_pulp(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """A multi-year model whose core is already PuLP objects when its force rows come (as
+    stock families make it): the pool rows' new terms, the discounted costs and the budget
+    rows go to PuLP at once, and HiGHS sees the same model as by arrays. By arrays, the
+    force rows make no PuLP object for a units column (the mission's policies make those
+    they name), nor does a plain solve."""
+    from planner.formulation import force
+
+    instance = pipeline.prepare("force-development-2035")
+    by_arrays = build_model(instance)
+    made = int(by_arrays.core_columns.done.sum())
+    assert not by_arrays.completed and made < len(by_arrays.units) / 2
+    assert by_arrays.tail is not None and by_arrays.tail.rows[0].startswith("budget[")
+    added = force.add_force
+
+    def made_whole_first(model, instance):  # type: ignore[no-untyped-def]
+        model.complete()
+        return added(model, instance)
+
+    monkeypatch.setattr(force, "add_force", made_whole_first)
+    early = build_model(instance)
+    assert early.completed and early.tail is None
+    same(model_arrays(by_arrays), model_arrays(early))
+    assert solve_model(by_arrays).objective == pytest.approx(solve_model(early).objective,
+                                                            rel=1e-12)
+    assert int(by_arrays.core_columns.done.sum()) == made
+
+
 def test_a_plain_solve_makes_no_pulp_object_for_the_core(tmp_path: Path) -> None:
     """Two countries, one task, no policy: min 2a + 3b st a + b + s >= 10, a <= 4, b <= 8,
     shortfall priced 100: a = 4, b = 6, objective 26. The core's columns and rows stay
@@ -183,3 +212,20 @@ def test_the_units_tables_codes_are_its_factorisation(monkeypatch: pytest.Monkey
     codes, distinct = keys["phase"]
     assert codes.min() >= 0
     assert (np.asarray(distinct, dtype=object)[codes] == units["phase"].to_numpy()).all()
+
+
+def test_a_term_added_at_the_end_of_core_rows_in_any_order() -> None:
+    """``Core.with_entries``: one nonzero at the end of each row named, whatever the order
+    they are given in and even after an empty row, and those rows' upper bounds set."""
+    from planner.formulation.core import Core
+
+    core = Core(rows=["r0", "r1", "r2"], row_lower=np.full(3, -np.inf),
+                row_upper=np.array([4.0, 5.0, 6.0]), start=np.array([0, 1, 1, 2]),
+                index=np.array([0, 1], dtype=np.int32), value=np.array([1.0, 2.0]),
+                names=["c0", "c1"], cost=np.zeros(2), integer=np.zeros(2, dtype=np.uint8))
+    more = core.with_entries(np.array([2, 1, 0]), np.array([5, 6, 7]),
+                             np.array([-1.0, -2.0, -3.0]), 0.0)
+    assert more.start.tolist() == [0, 2, 3, 5]
+    assert more.index.tolist() == [0, 7, 6, 1, 5]
+    assert more.value.tolist() == [1.0, -3.0, -2.0, 2.0, -1.0]
+    assert more.row_upper.tolist() == [0.0, 0.0, 0.0] and core.row_upper[0] == 4.0

@@ -12,6 +12,7 @@ where PuLP is used (CBC, conflict search, analyses that add rows over units colu
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +53,46 @@ class Groups:
 
 
 @dataclass(frozen=True)
-class Core:
+class RowBlock:
+    """Rows as compressed arrays over the model's columns (positions as ``model_arrays``
+    lists them: the core's, then the others): the core's own rows (``Core``), and the rows
+    a model places after every PuLP row (``PlanningModel.tail``: a multi-year model's
+    budget rows, each of which holds every units column of a country in a year, and as
+    PuLP expressions would make each of them a PuLP object)."""
+
+    rows: list[str]
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+
+    def expressions(self, columns: np.ndarray) -> list[pulp.LpConstraint]:
+        """The rows as PuLP constraints over ``columns`` (the variable at each position:
+        the core's, then the model's other columns), with each row's nonzeros in their
+        order. PuLP holds one bound a row: a row with two must be an equality (a budget's
+        floor is a row of its own)."""
+        made = []
+        index, value = self.index.tolist(), self.value.tolist()
+        listed = columns.tolist()
+        for i, (begin, end) in enumerate(zip(self.start[:-1].tolist(),
+                                             self.start[1:].tolist(), strict=True)):
+            expr = pulp.LpAffineExpression(
+                zip([listed[j] for j in index[begin:end]], value[begin:end], strict=True))
+            lower, upper = float(self.row_lower[i]), float(self.row_upper[i])
+            if np.isinf(lower):
+                made.append(expr <= upper)
+            elif np.isinf(upper):
+                made.append(expr >= lower)
+            elif lower == upper:
+                made.append(expr == lower)
+            else:
+                raise ValueError(f"row {self.rows[i]} has two bounds ({lower:g}, {upper:g})")
+        return made
+
+
+@dataclass(frozen=True)
+class Core(RowBlock):
     """The units and shortfall columns and the pool and cover rows, as HiGHS reads them.
 
     Columns are numbered units first (the units table's order), then shortfalls (the
@@ -63,29 +103,29 @@ class Core:
     names: list[str]  # column names as PuLP keeps them
     cost: np.ndarray
     integer: np.ndarray  # 1 where a units column is whole units
-    rows: list[str]
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    start: np.ndarray
-    index: np.ndarray
-    value: np.ndarray
 
     @property
     def size(self) -> int:
         return len(self.names)
 
-    def expressions(self, columns: np.ndarray) -> list[pulp.LpConstraint]:
-        """The rows as PuLP constraints over ``columns`` (the variable at each position)."""
-        made = []
-        index, value = self.index.tolist(), self.value.tolist()
-        listed = columns.tolist()
-        for i, (begin, end) in enumerate(zip(self.start[:-1].tolist(),
-                                             self.start[1:].tolist(), strict=True)):
-            expr = pulp.LpAffineExpression(
-                zip([listed[j] for j in index[begin:end]], value[begin:end], strict=True))
-            lower, upper = float(self.row_lower[i]), float(self.row_upper[i])
-            made.append(expr <= upper if np.isinf(lower) else expr >= lower)
-        return made
+    def with_entries(self, rows: np.ndarray, columns: np.ndarray, values: np.ndarray,
+                     upper: float) -> Core:
+        """The same core with one more nonzero at the end of each of ``rows`` (distinct),
+        over a column that may lie beyond the core (a multi-year model's pool row bounded
+        by the units fielded that year, ``planner.formulation.force``), and those rows'
+        upper bounds set to ``upper``."""
+        order = np.argsort(rows, kind="stable")  # an empty row's end is the next one's
+        rows = np.asarray(rows, dtype=np.int64)[order]
+        ends = self.start[rows + 1]
+        index = np.insert(self.index, ends, np.asarray(columns, dtype=self.index.dtype)[order])
+        value = np.insert(self.value, ends, np.asarray(values, dtype=float)[order])
+        added = np.zeros(len(self.rows), dtype=np.int64)
+        added[rows] = 1
+        start = self.start + np.concatenate([[0], np.cumsum(added)])
+        row_upper = self.row_upper.copy()
+        row_upper[rows] = upper
+        return dataclasses.replace(self, start=start, index=index, value=value,
+                                   row_upper=row_upper)
 
 
 class LazyColumns:

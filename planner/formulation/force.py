@@ -37,10 +37,12 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pulp
 
-from planner.formulation.families import declare, new_columns
+from planner.formulation.core import RowBlock
+from planner.formulation.families import Row, declare, new_columns
 from planner.scenario.instance import Instance
 from planner.schema.force import ForceDevelopment, phase_label
 
@@ -142,35 +144,39 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
     fielded["var"] = pd.Series(new_columns(
         FIELDED.labels(fielded), repeat(pulp.LpContinuous)), index=fielded.index, dtype=object)
 
-    # Objective: discount the snapshots, add the orders. The model is made whole in PuLP
-    # first (``model.problem``): the rows and costs changed here are PuLP's, and the core's
-    # arrays, which do not hold them, are not read again for this model.
-    objective = model.problem.objective
+    force_model = ForceModel(acquire, fielded, snapshot_of_phase=year_of,
+                             integer=force.whole_orders and bool(len(acquire)))
+    model.force = force_model  # its orders and fielded units follow the model's columns
+    first_fielded = model.core.size + len(model.extra_columns) - len(fielded)
+    first_order = first_fielded - len(acquire)
+
+    # Objective: discount the snapshots, add the orders. The core's costs and rows stay
+    # arrays (``PlanningModel.scale_core_costs``, ``add_to_core_rows``): no PuLP object is
+    # made for a units column here.
     weight = {phase: force.weight(year) for phase, year in year_of.items()}
-    for frame in (model.units, model.shortfalls):
-        for var, phase in zip(*listed(frame, "var", "phase"), strict=True):
-            coefficient = objective.get(var)
-            if coefficient is not None:
-                objective[var] = coefficient * weight[phase]
+    model.scale_core_costs(np.concatenate([
+        model.units["phase"].map(weight).to_numpy(dtype=float),
+        model.shortfalls["phase"].map(weight).to_numpy(dtype=float)]))
+    objective = model.objective_beyond_core()
     discount = {year: force.discount(year) for year in force.years}
     after = force.discount(force.last_year + 1)
     for var, year, cost, credit in zip(*listed(acquire, "var", "year", "unit_cost", "credit"),
                                        strict=True):
         objective[var] = discount[year] * cost - after * credit * cost
 
-    fielded_var = {(c, p, y): v for c, p, y, v in zip(
-        *listed(fielded, "country", "pool", "year", "var"), strict=True)}
+    fielded_at = {(c, p, y): first_fielded + i for i, (c, p, y) in enumerate(zip(
+        *listed(fielded, "country", "pool", "year"), strict=True))}
     readiness_of = {(c, p): r for c, p, r in zip(
         *listed(fielded, "country", "pool", "readiness"), strict=True)}
     # Plain lookups, built once: a table filter per row costs a millisecond.
     orders_of: dict[tuple[str, str], list[tuple[int, int, pulp.LpVariable]]] = defaultdict(list)
-    by_order_year: dict[tuple[str, int], list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+    by_order_year: dict[tuple[str, int], list[tuple[int, float]]] = defaultdict(list)
     by_delivery: dict[tuple[str, int], list[pulp.LpVariable]] = defaultdict(list)
-    for c, p, line, year, service, until, cost, var in zip(*listed(
+    for k, (c, p, line, year, service, until, cost, var) in enumerate(zip(*listed(
             acquire, "country", "pool", "line", "year", "in_service", "until", "unit_cost",
-            "var"), strict=True):
+            "var"), strict=True)):
         orders_of[(c, p)].append((service, until, var))
-        by_order_year[(c, year)].append((var, cost))
+        by_order_year[(c, year)].append((first_order + k, cost))
         by_delivery[(line, service)].append(var)
 
     # fleet[c,p,o]: fielded <= owned.
@@ -191,28 +197,26 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
             expr <= owned_before)
 
     # pool[c,p,h_o]: employ at most readiness x fielded.
+    pools, columns, values = [], [], []
     for name, row in list(model.rows.items()):
         if row.family != "pool":
             continue
         c, p, phase = row.keys["country"], row.keys["pool"], row.keys["phase"]
         year = year_of[phase]
-        var = fielded_var[(c, p, year)]
         readiness = float(readiness_of[(c, p)])
-        constraint = model.constraints[name]
-        constraint.constant = 0.0
-        constraint.expr.constant = 0.0
-        constraint.expr[var] = -readiness
+        pools.append(name)
+        columns.append(fielded_at[(c, p, year)])
+        values.append(-readiness)
         model.rows[name] = dataclasses.replace(row, sentence=(
             f"{names[c]} can employ at most {readiness:g} of the {p} it fields in {year} in "
             f"{phase}, shared among its tasks and regions."))
-
-    force_model = ForceModel(acquire, fielded, snapshot_of_phase=year_of,
-                             integer=force.whole_orders and bool(len(acquire)))
+    model.add_to_core_rows(pools, np.array(columns, dtype=np.int64),
+                           np.array(values, dtype=float), 0.0)
 
     # personnel[c,o]
     crews = {(crew.country, crew.pool): crew.per_unit for crew in force.crews}
     crewed: dict[tuple[str, int], list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
-    for (c, p, y), v in fielded_var.items():
+    for c, p, y, v in zip(*listed(fielded, "country", "pool", "year", "var"), strict=True):
         if crews.get((c, p)):
             crewed[(c, y)].append((v, crews[(c, p)]))
     for entry in force.personnel:
@@ -242,39 +246,52 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
                     f"most {capacity:g} units in {year}.", line.source),
                 pulp.LpAffineExpression(zip(delivered, repeat(1.0))) <= capacity)
 
-    # budget[c,y]
+    # budget[c,y]: rows as arrays, after every other row (each holds every units column of
+    # a country in a snapshot year: as PuLP expressions they would make each a PuLP object)
     gdp = dict(zip(caps.countries["country"], caps.countries["gdp_usd_bn"], strict=True))
-    running: dict[tuple[str, int], list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
-    for c, phase, var, cost in zip(*listed(model.units, "country", "phase", "var",
-                                           "unit_cost"), strict=True):
-        running[(c, year_of[phase])].append((var, cost))
+    snapshot_of = model.units["phase"].map(year_of)
+    running = model.units.groupby([model.units["country"], snapshot_of], sort=False).indices
+    unit_cost = model.units["unit_cost"].to_numpy(dtype=float)
+    budget_rows: list[Row] = []
+    lower: list[float] = []
+    upper: list[float] = []
+    entries: list[tuple[np.ndarray, np.ndarray]] = []
     for budget in force.budgets:
         for year in force.years:
             snapshot = force.snapshot_of(year)
             pledge = budget.pledge(year, force.first_year, float(gdp[budget.country]))
             force_model.pledges[(budget.country, year)] = pledge
-            expr = pulp.LpAffineExpression(by_order_year.get((budget.country, year), [])
-                                           + running.get((budget.country, snapshot), []))
-            model.add(
-                BUDGET.row(
-                    {"country": budget.country, "year": year},
-                    f"{names[budget.country]} spends at most its pledge of {pledge:,.1f} USD m "
-                    f"in {year} on orders placed that year and on operating its forces.",
-                    budget.source),
-                expr <= pledge)
+            ordered = by_order_year.get((budget.country, year), [])
+            units = running.get((budget.country, snapshot), np.zeros(0, dtype=np.int64))
+            spending = (np.array([k for k, _ in ordered] + units.tolist(), dtype=np.int64),
+                        np.array([cost for _, cost in ordered] + unit_cost[units].tolist()))
+            budget_rows.append(BUDGET.row(
+                {"country": budget.country, "year": year},
+                f"{names[budget.country]} spends at most its pledge of {pledge:,.1f} USD m "
+                f"in {year} on orders placed that year and on operating its forces.",
+                budget.source))
+            lower.append(-np.inf)
+            upper.append(pledge)
+            entries.append(spending)
             floor = budget.floor(year, pledge)
             if floor is None:
                 continue
             force_model.floors[(budget.country, year)] = floor
-            model.add(
-                BUDGET_FLOOR.row({"country": budget.country, "year": year},
-                    f"{names[budget.country]} spends at least {floor:,.1f} USD m in {year} "
-                    "on orders placed that year and on operating its forces.",
-                    budget.source),
-                pulp.LpAffineExpression(by_order_year.get((budget.country, year), [])
-                                        + running.get((budget.country, snapshot), []))
-                >= floor)
-    model.force = force_model
+            budget_rows.append(BUDGET_FLOOR.row(
+                {"country": budget.country, "year": year},
+                f"{names[budget.country]} spends at least {floor:,.1f} USD m in {year} "
+                "on orders placed that year and on operating its forces.", budget.source))
+            lower.append(floor)
+            upper.append(np.inf)
+            entries.append(spending)
+    start = np.zeros(len(entries) + 1, dtype=np.int64)
+    np.cumsum([len(at) for at, _ in entries], out=start[1:])
+    model.add_rows_last(budget_rows, RowBlock(
+        [row.name for row in budget_rows], np.array(lower, dtype=float),
+        np.array(upper, dtype=float), start,
+        np.concatenate([at for at, _ in entries] or [np.zeros(0, dtype=np.int64)]
+                       ).astype(np.int32),
+        np.concatenate([value for _, value in entries] or [np.zeros(0)])))
     return force_model
 
 

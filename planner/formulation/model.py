@@ -25,6 +25,7 @@ rows are PuLP expressions over the columns they name.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,8 +33,8 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from planner.formulation.bulk import no_cycle_collection
-from planner.formulation.core import Core, Groups, LazyColumns, build_core, factorize
+from planner.formulation.bulk import no_cycle_collection, objects
+from planner.formulation.core import Core, Groups, LazyColumns, RowBlock, build_core, factorize
 from planner.formulation.families import (
     COVER,
     POLICY,
@@ -63,9 +64,11 @@ class PlanningModel:
 
     The units and shortfall columns and the pool and cover rows, nearly all of a large
     model, are held as arrays (``core``, ``planner.formulation.core``); ``lp`` holds the
-    rest as PuLP objects (policy, stock and multi-year rows, lead columns). ``complete``
-    makes the core's PuLP objects too, for what uses PuLP's model (``problem``,
-    ``constraints``, the ``var`` column of ``units`` and ``shortfalls``)."""
+    rest as PuLP objects (policy, stock and multi-year rows, lead columns), but for the
+    rows over many units columns that come last as arrays (``tail``: a multi-year model's
+    budgets). ``complete`` makes the core's and the tail's PuLP objects too, for what uses
+    PuLP's model (``problem``, ``constraints``, the ``var`` column of ``units`` and
+    ``shortfalls``)."""
 
     lp: pulp.LpProblem
     units: pd.DataFrame  # one row per units column: keys, delivers, unit_cost (+ var)
@@ -82,6 +85,8 @@ class PlanningModel:
     # the units table's key columns as codes and distinct values (core.factorize), from
     # which the solver's column order is found without sorting the names
     unit_keys: dict[str, tuple[np.ndarray, Any]] | None = None
+    # rows as arrays after every PuLP row (a multi-year model's budget rows: add_rows_last)
+    tail: RowBlock | None = None
 
     @property
     def integer(self) -> bool:
@@ -125,17 +130,74 @@ class PlanningModel:
 
     def right_hand_sides(self) -> dict[str, float]:
         """Each row's bound (its right-hand side), by name, without making PuLP objects."""
-        if self.completed:  # PuLP's rows are the model (a multi-year mission rewrites some)
+        if self.completed:  # PuLP's rows are the model (an analysis may have changed some)
             return {name: -c.constant for name, c in self.pulp_rows.items()}
-        core = self.core
+        core, tail = self.core, self.tail
         bound = np.where(np.isinf(core.row_lower), core.row_upper, core.row_lower)
+        last = ({} if tail is None else dict(zip(tail.rows, np.where(
+            np.isinf(tail.row_lower), tail.row_upper, tail.row_lower).tolist(), strict=True)))
         return {**dict(zip(core.rows, bound.tolist(), strict=True)),
-                **{name: -c.constant for name, c in self.pulp_rows.items()}}
+                **{name: -c.constant for name, c in self.pulp_rows.items()}, **last}
 
     def add(self, row: Row, constraint: pulp.LpConstraint) -> None:
+        if self.tail is not None:
+            raise ValueError("the rows given as arrays come last: add PuLP rows before them")
         self.rows[row.name] = row
         self.pulp_rows[row.name] = constraint
         self.lp.addConstraint(constraint, name=row.name)
+
+    def every_column(self) -> np.ndarray:
+        """Every column as a PuLP variable, by position (the core's, made now, then the
+        others): what rows over positions read as PuLP expressions."""
+        return np.concatenate([self.core_columns.take(), objects(self.extra_columns)])
+
+    def objective_beyond_core(self) -> pulp.LpAffineExpression:
+        """PuLP's objective, for the costs of columns beyond the core (the whole objective
+        once the model is complete); made empty where nothing has priced one yet."""
+        if self.lp.objective is None:
+            self.lp.setObjective(pulp.LpAffineExpression())
+        return self.lp.objective
+
+    def scale_core_costs(self, factor: np.ndarray) -> None:
+        """Each core column's cost (units, then shortfalls) times its factor, with what the
+        rows beyond the core added to it (a multi-year model's discounting)."""
+        at, made = ((np.arange(self.core.size), self.core_columns.take()) if self.completed
+                    else self.core_columns.known())
+        objective = self.lp.objective
+        if objective is not None:
+            for var, by in zip(made.tolist(), factor[at].tolist(), strict=True):
+                cost = objective.get(var)
+                if cost is not None:
+                    objective[var] = cost * by
+        self.core = dataclasses.replace(self.core, cost=self.core.cost * factor)
+
+    def add_to_core_rows(self, names: list[str], columns: np.ndarray, values: np.ndarray,
+                         upper: float) -> None:
+        """One more nonzero in each of these core rows, over a column that may lie beyond
+        the core (positions as ``every_column``), each row's bound then ``upper``."""
+        if self.completed:
+            listed = self.every_column()
+            for name, j, value in zip(names, columns.tolist(), values.tolist(), strict=True):
+                constraint = self.pulp_rows[name]
+                constraint.constant = -upper
+                constraint.expr.constant = 0.0
+                constraint.expr[listed[j]] = value
+        position = {name: i for i, name in enumerate(self.core.rows)}
+        self.core = self.core.with_entries(np.array([position[n] for n in names], dtype=np.int64),
+                                           columns, values, upper)
+
+    def add_rows_last(self, rows: list[Row], block: RowBlock) -> None:
+        """Rows as arrays over any columns (``RowBlock``), after every other row; as PuLP
+        expressions at once where the model is complete."""
+        if self.completed:
+            for row, constraint in zip(rows, block.expressions(self.every_column()),
+                                       strict=True):
+                self.add(row, constraint)
+            return
+        if self.tail is not None:
+            raise ValueError("a model has one block of rows given as arrays")
+        self.rows.update((row.name, row) for row in rows)
+        self.tail = block
 
     def complete(self) -> None:
         """Make the core's columns and rows PuLP objects, placed first as the model lists
@@ -159,11 +221,12 @@ class PlanningModel:
             beyond = dict(self.pulp_rows)
             self.lp._constraints.clear()  # the core's rows go first, as the model lists them
             self.pulp_rows = {}
-            for name, constraint in zip(self.core.rows, self.core.expressions(every),
-                                        strict=True):
-                self.pulp_rows[name] = constraint
-                self.lp.addConstraint(constraint, name=name)
-            for name, constraint in beyond.items():
+            listed = np.concatenate([every, objects(self.extra_columns)])
+            last = ([] if self.tail is None else
+                    list(zip(self.tail.rows, self.tail.expressions(listed), strict=True)))
+            self.tail = None  # PuLP's rows from now on, the tail's last
+            for name, constraint in [*zip(self.core.rows, self.core.expressions(listed),
+                                          strict=True), *beyond.items(), *last]:
                 self.pulp_rows[name] = constraint
                 self.lp.addConstraint(constraint, name=name)
 

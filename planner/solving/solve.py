@@ -25,6 +25,7 @@ import pulp
 
 from planner.errors import SolverError
 from planner.formulation.bulk import objects
+from planner.formulation.core import RowBlock
 from planner.formulation.families import TRANSLATE, UNITS, pulp_parts
 from planner.formulation.model import PlanningModel
 from planner.solving import clp
@@ -270,7 +271,8 @@ def name_order(names: list[str], count: int, n_units: int,
 def model_arrays(model: PlanningModel) -> Arrays:
     """The model's arrays in model order (units, shortfalls, the other columns; rows as
     ``model.rows`` lists them). The core's come from its arrays; the rows beyond it are
-    read from PuLP's objects, over the core's columns some of them name. A model made
+    read from PuLP's objects, over the core's columns some of them name, and the rows given
+    as arrays after them (``PlanningModel.tail``) come last. A model made
     complete (its core's rows are PuLP objects, which an analysis may have changed) is read
     from PuLP's objects alone."""
     if model.completed:
@@ -289,17 +291,21 @@ def model_arrays(model: PlanningModel) -> Arrays:
     variables = np.full(core.size + len(beyond), None, dtype=object)
     variables[made] = made_vars
     variables[core.size:] = objects(beyond)
+    tail = model.tail or RowBlock([], np.zeros(0), np.zeros(0), np.zeros(1, dtype=np.int64),
+                                  np.zeros(0, dtype=np.int32), np.zeros(0))
+    part_end = core.start[-1] + part.start[-1]
     return Arrays(
         columns=[*core.names, *(v.name for v in beyond)],
-        rows=[*core.rows, *model.pulp_rows], cost=cost,  # the order of the arrays below
+        rows=[*core.rows, *model.pulp_rows, *tail.rows], cost=cost,  # the arrays' order
         col_lower=np.concatenate([np.zeros(core.size), lower]),
         col_upper=np.concatenate([np.full(core.size, INF), upper]),
         integer=np.concatenate([core.integer, integer]),
-        row_lower=np.concatenate([core.row_lower, part.row_lower]),
-        row_upper=np.concatenate([core.row_upper, part.row_upper]),
-        start=np.concatenate([core.start, core.start[-1] + part.start[1:]]).astype(np.int32),
-        index=np.concatenate([core.index, part.index]).astype(np.int32),
-        value=np.concatenate([core.value, part.value]), offset=part.offset,
+        row_lower=np.concatenate([core.row_lower, part.row_lower, tail.row_lower]),
+        row_upper=np.concatenate([core.row_upper, part.row_upper, tail.row_upper]),
+        start=np.concatenate([core.start, core.start[-1] + part.start[1:],
+                              part_end + tail.start[1:]]).astype(np.int32),
+        index=np.concatenate([core.index, part.index, tail.index]).astype(np.int32),
+        value=np.concatenate([core.value, part.value, tail.value]), offset=part.offset,
         variables=variables)
 
 
