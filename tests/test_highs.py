@@ -222,3 +222,62 @@ def test_a_benchmark_theatre_is_valid_and_every_path_agrees(tmp_path: Path) -> N
     problem, _ = peer.build(peer.read(tmp_path / "capabilities", mission))
     problem.solve(pulp.COIN_CMD(path=cbc_path(), msg=False))
     assert pulp.value(problem.objective) == pytest.approx(fast.objective, rel=1e-9)
+
+
+@pytest.mark.parametrize("mission", MISSIONS)
+def test_values_from_the_basis_are_highs_own_to_the_last_bit(
+        mission: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sweep's column values read from the basis (``planner.solving.basic_values``) equal
+    highspy's list of them exactly, after the changes sweeps make (a requirement raised, an
+    ally's columns switched off, both put back); where a column or row makes the basis
+    unreadable (a multi-year model's bounded orders, a MIP), the list is read instead."""
+    from planner.analyze.sweep import Prepared
+    from planner.solving import basic_values as read
+    from planner.solving.highs import INF
+
+    monkeypatch.setattr(read, "FROM_COLUMNS", 0)  # the shipped missions are small
+    instance = pipeline.prepare(mission)
+    prepared = Prepared.of(instance, start=True)
+    fast, a = prepared.fast, prepared.fast.arrays
+    covers = np.flatnonzero(np.isfinite(a.row_lower) & ~np.isfinite(a.row_upper))[:3]
+    ally = prepared.units_at[prepared.model.units["country"].to_numpy() == "USA"]
+    checked = optimal = 0
+    for step in range(4):
+        row = covers[step % len(covers):step % len(covers) + 1]
+        fast.set_row_bounds(row, a.row_lower[row] * 1.5 + 1.0, INF)
+        if step == 2:
+            fast.set_column_bounds(ally.astype(np.int32), 0.0, 0.0)
+        result = prepared.run()
+        if result.optimal and not fast.integer:
+            optimal += 1
+            listed = np.array(fast.highs.getSolution().col_value)
+            assert np.array_equal(result.values, listed), mission
+            readable = fast.tracked().readable
+            assert (read.read(fast.highs, fast.tracked(), len(a.columns))
+                    is not None) == readable
+            checked += readable
+        fast.set_row_bounds(row, a.row_lower[row], a.row_upper[row])
+        if step == 2:
+            fast.set_column_bounds(ally.astype(np.int32), a.col_lower[ally], a.col_upper[ally])
+    assert fast.tracked().readable == read.Bounds(
+        a.col_lower, a.col_upper, a.row_lower, a.row_upper).readable  # all put back
+    if not fast.integer and fast.tracked().readable:
+        assert checked == optimal >= 3
+
+
+def test_bounds_follow_every_change_and_a_restore() -> None:
+    """Which columns could sit at a bound other than 0 and which rows have two different
+    finite bounds, through single and bulk changes and ``restore``."""
+    from planner.solving.basic_values import Bounds
+
+    bounds = Bounds(np.zeros(3), np.full(3, np.inf), np.array([1.0, -np.inf]),
+                    np.array([np.inf, 4.0]))
+    assert bounds.readable and bounds.at_bound.tolist() == [1.0, 4.0]
+    bounds.column(1, 0.0, 5.0)
+    assert not bounds.readable and bounds.odd_count == 1
+    bounds.columns(np.array([1, 1, 2]), np.zeros(3), np.array([7.0, 0.0, np.inf]))
+    assert bounds.readable  # the last of a column's bounds holds, as in HiGHS
+    bounds.row(0, 2.0, 3.0)
+    assert not bounds.readable and bounds.boxed_count == 1
+    bounds.rows(np.array([0, 1]), np.array([3.0, -np.inf]), np.array([3.0, np.inf]))
+    assert bounds.readable and bounds.at_bound.tolist() == [3.0, 0.0]
