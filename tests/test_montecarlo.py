@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -239,3 +240,45 @@ def test_montecarlo_from_the_command_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "the mission gives no readiness spreads to draw from" in result.stderr
     assert "uncertainty: {readiness: [{pool: JPN/aegis_ddg" in result.stderr
+
+
+def test_a_multi_year_mission_draws_the_readiness_of_the_units_it_fields(
+        tmp_path: Path) -> None:
+    """force-development-2035 with two spreads: a pool's rows there are bounded by readiness
+    times the units fielded that year, so a draw changes that coefficient (not the row's
+    bound, which is 0). Every draw's warm re-solve equals a cold solve of the model with the
+    coefficients changed in its arrays. (A cold solve of the mission with the drawn
+    readiness as an override differs where the mission's penalties are worked out from the
+    tables' readiness: a draw keeps the tables' penalties, as on every mission.)"""
+    import dataclasses
+
+    from planner.analyze.montecarlo import Redraw
+    from planner.solving.highs import HighsModel
+
+    names = ("KOR/army_division", "JPN/aegis_ddg")
+    spreads = [{"pool": names[0], "distribution": "uniform", "low": 0.8, "high": 1.0,
+                "source": "test"},
+               {"pool": names[1], "distribution": "uniform", "low": 0.4, "high": 0.8,
+                "source": "test"}]
+    missions = Path(shutil.copytree(REPO / "missions", tmp_path / "missions"))
+    drawn = write_mission(missions / "drawn.yaml", name="drawn",
+                          extends="force-development-2035",
+                          uncertainty={"readiness": spreads})
+    instance = pipeline.prepare(drawn, REPO / "capabilities")
+    analysis = montecarlo(instance, HERE, draws=3, seed=5)
+    costs = analysis.tables["costs"].to_dict("records")
+    assert len({round(d["objective"], 6) for d in costs}) == 3
+    pools = tuple(tuple(name.split("/")) for name in names)
+    table = instance.capabilities.pools.set_index(["country", "pool"])["readiness"]
+    state = Redraw(pools, tuple(float(table[p]) for p in pools)).prepare(instance)  # type: ignore[arg-type]
+    assert state.fielded is not None and len(state.rows) == 2 * 3 * 10  # pools, phases, years
+    a = state.prepared.fast.arrays
+    for draw in costs:
+        readiness = np.array([draw[name] for name in names])
+        value = a.value.copy()
+        for row, column, coefficient in zip(state.rows.tolist(), state.fielded.tolist(),
+                                            (-readiness[state.owner]).tolist(), strict=True):
+            held = a.index[a.start[row]:a.start[row + 1]]
+            value[a.start[row] + int(np.flatnonzero(held == column)[0])] = coefficient
+        cold = HighsModel(dataclasses.replace(a, value=value)).run(objective_only=True)
+        assert cold.objective == pytest.approx(draw["objective"], rel=1e-9)

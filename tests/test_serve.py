@@ -76,6 +76,25 @@ def test_a_pool_move_gives_the_plan_of_the_same_override(tmp_path: Path,
     assert f'id="objective">{after:,.1f}<' in text
 
 
+def test_a_multi_year_mission_plays_as_planner_solve_solves_it(tmp_path: Path,
+                                                                 missions: Path) -> None:
+    """force-development-2035: a pool's rows are bounded by the units fielded each year, so
+    the state is built afresh; its plan is the one ``planner solve`` gives, before and after
+    a move (the table's quantity bounds the fleet, readiness the fielded units employed)."""
+    exercise = exercise_of("force-development-2035", tmp_path / "ex")
+    client = client_of(exercise)
+    start = exercise.plan().objective
+    assert start == pytest.approx(pipeline.solve("force-development-2035").objective,
+                                  rel=1e-9)
+    post(client, "/move", view="KOR", kind="pool", pool="army_division", quantity="20",
+         readiness="0.8")
+    after = exercise.plan().objective
+    assert after > start
+    assert after == pytest.approx(cold(missions, "force-development-2035", [
+        {"country": "KOR", "pool": "army_division", "quantity": 20, "readiness": 0.8}], {}),
+        rel=1e-9)
+
+
 def test_moves_flags_undo_and_branches_match_cold_solves(tmp_path: Path,
                                                          missions: Path) -> None:
     exercise = exercise_of("taiwan-contingency", tmp_path / "ex")

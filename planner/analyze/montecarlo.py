@@ -32,6 +32,7 @@ import pandas as pd
 from planner.analyze.results import Analysis, money
 from planner.analyze.sweep import Execution, Prepared, Record, sweep
 from planner.errors import InputError, Problem, refusal
+from planner.formulation.force import FIELDED
 from planner.inputs.load import Where
 from planner.reports import charts
 from planner.results.plan import SHORTFALL_TOLERANCE
@@ -207,6 +208,10 @@ class Drawn:
     owner: np.ndarray  # for each row, the position of its pool among the spread pools
     quantity: np.ndarray  # for each row, its pool's quantity
     unreported: int = field(default=0)  # solves made in preparing, not yet in a record
+    # a multi-year model's: each row's fielded-units column, whose coefficient (-readiness)
+    # a draw changes instead of the row's bound (the fleet rows hold the quantity)
+    fielded: np.ndarray | None = None
+    coefficient: np.ndarray | None = None  # and its coefficient as built
 
 
 @dataclass(frozen=True)
@@ -232,6 +237,12 @@ class Redraw:
         rows = rows[rows["owner"] >= 0].sort_values(["owner", "order"], kind="stable")
         state = Drawn(prepared, fast.rows(rows["name"].tolist()).astype(np.int32),
                       rows["owner"].to_numpy(dtype=int), rows["quantity"].to_numpy(dtype=float))
+        force = prepared.model.force
+        if force is not None:
+            year = rows["phase"].map(force.snapshot_of_phase)
+            state.fielded = fast.columns(FIELDED.labels(pd.DataFrame(
+                {"country": rows["country"], "pool": rows["pool"], "year": year})))
+            state.coefficient = fast.coefficients(state.rows, state.fielded)
         prepared.remember_start(self.solve(state, np.array(self.readiness, dtype=float)))
         state.unreported = 1
         return state
@@ -241,6 +252,12 @@ class Redraw:
         a MIP, or no optimum at the tables' readiness); the rows are put back after."""
         prepared, rows = state.prepared, state.rows
         fast = prepared.fast
+        if state.fielded is not None:
+            fast.set_coefficients(rows, state.fielded, -readiness[state.owner])
+            try:
+                return prepared.run()
+            finally:
+                fast.set_coefficients(rows, state.fielded, state.coefficient)
         fast.set_row_bounds(rows, -INF, state.quantity * readiness[state.owner])
         try:
             return prepared.run()

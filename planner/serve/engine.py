@@ -6,7 +6,8 @@ of flags the engine keeps one model inside HiGHS (``Prepared``, as the sweeps do
 move sets the bounds of every pool row from the instance of the move and re-solves from the
 remembered basis, so the same state gives the same plan whatever was played before it. A
 pool that had no units when its model was built has no columns in it: bringing it in
-rebuilds that model once.
+rebuilds that model once. A multi-year mission's pool rows are bounded by the units fielded
+each year, and its fleets by the table's quantity: its model is built afresh for each state.
 
 The Plan of every state comes from ``make_plan`` on the instance with the moves applied as
 mission overrides and ``--set`` flags: the same numbers ``planner solve`` would print for
@@ -92,6 +93,8 @@ class Engine:
             return base
         mission = self.mission.model_copy(update={"overrides": [
             *self.mission.overrides, *pool_overrides(pools, "exercise move")]})
+        if mission.force is not None:  # its phases are expanded year by year: from the top
+            return apply_mission(self.capabilities, mission, self.mission_file, dict(flags))
         present = set(self.taking_part.countries["country"])
         changed, overrides = apply_overrides(
             self.taking_part, [o for o in mission.overrides if o.country in present])
@@ -102,16 +105,24 @@ class Engine:
               flags: dict[str, str]) -> Solved:
         instance = self.instance(pools, flags)
         started = time.perf_counter()
-        available = available_by_pool(instance)
-        warm, rebuilt = self.warm(instance, flags, available)
-        prepared = warm.prepared
-        upper = np.array([available.get((c, p), 0.0) for c, p, _ in warm.pool_keys])
-        prepared.fast.set_row_bounds(warm.pool_rows, -INF, upper)
-        result = prepared.run(full=True)
+        if instance.mission.force is not None:
+            # A multi-year model bounds a pool's rows by the units it fields each year, and
+            # its fleet rows by the table's quantity: built afresh for every state (tens of
+            # milliseconds), not changed in place as a snapshot model's pool rows are.
+            prepared, rebuilt = Prepared.of(instance), True
+            result = prepared.run(full=True)
+            at = np.concatenate([prepared.units_at, prepared.shortfalls_at, prepared.leads_at])
+        else:
+            available = available_by_pool(instance)
+            warm, rebuilt = self.warm(instance, flags, available)
+            prepared, at = warm.prepared, warm.at
+            upper = np.array([available.get((c, p), 0.0) for c, p, _ in warm.pool_keys])
+            prepared.fast.set_row_bounds(warm.pool_rows, -INF, upper)
+            result = prepared.run(full=True)
+            self.say_pool_sizes(warm, upper)
         model = prepared.model
-        solution = read_solution(model, prepared.fast, warm.at, result)
+        solution = read_solution(model, prepared.fast, at, result)
         solve_ms = 1000 * (time.perf_counter() - started)
-        self.say_pool_sizes(warm, upper)
         return Solved(make_plan(instance, model, solution, data_dir=self.data_dir),
                       solve_ms, rebuilt)
 

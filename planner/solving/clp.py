@@ -2,12 +2,13 @@
 large LPs.
 
 On the large benchmark theatre (1.6M nonzeros) CLP's own binary solved in about 6 s, with
-a peak of 280 MB, the LP that HiGHS's tuned dual simplex took 16 s for (``planner.solving.
-algorithm`` says when it is chosen; CLP inside the CBC binary took 10 s and 890 MB). The
-model HiGHS holds is written as an MPS file by HiGHS itself, CLP solves it in its own
-process and saves its basis and every row's and column's value and price, and HiGHS
-finishes from that basis (``solve``), so the Plan, its prices and slacks are HiGHS's, read
-the same way as after any other solve. Warm re-solves (a sweep's) stay with HiGHS.
+a peak of 280 MB, the LP that HiGHS's tuned dual simplex took 16 s for
+(``planner.solving.algorithm`` says when it is chosen; CLP inside the CBC binary took
+8.6-10 s and 890-910 MB). The model HiGHS holds is written as an MPS file by HiGHS itself,
+CLP solves it in its own process and saves its basis and every row's and column's value
+and price, and HiGHS finishes from that basis (``solve``), so the Plan, its prices and
+slacks are HiGHS's, read the same way as after any other solve. Warm re-solves (a sweep's)
+stay with HiGHS.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import highspy
 import numpy as np
 
 from planner.errors import SolverError
+from planner.solving.algorithm import choose
 from planner.solving.highs import HighsModel, Result
 from planner.solving.quiet import solver_log_shown, solver_output
 
@@ -92,11 +94,13 @@ def solve(fast: HighsModel, time_limit: float | None = None, msg: bool = False) 
         optimal = head.startswith("Optimal")
         values = read_solution(fast, saved) if optimal else None
         clp_basis = basis.read_text(errors="replace") if optimal else ""
-    if head.startswith("Stopped"):  # on the time limit: a simplex midway is no plan
+    if head.startswith("Stopped") and time_limit is not None:  # a simplex midway: no plan
         empty = np.zeros(0)
         return Result("not_solved", None, empty, empty, empty)
-    fast.use("simplex")
-    if not optimal:  # infeasible or unbounded: HiGHS says which, in its own words
+    # HiGHS's simplex with the options the size calls for: they matter where HiGHS has to
+    # solve on its own (CLP found no optimum, or neither start took)
+    fast.use("simplex", choose("simplex", len(fast.arrays.value), integer=False).options)
+    if not optimal:  # infeasible, unbounded, or stopped on its own: HiGHS says, in its words
         return fast.run()
     if from_basis(fast, clp_basis):
         return fast.run()

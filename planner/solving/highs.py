@@ -306,6 +306,25 @@ class HighsModel:
         if self.from_basis:
             self.tracked().rows(np.asarray(rows), low, up)
 
+    def coefficients(self, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """The matrix's entry at each (row, column) pair, as the model was built (0 where
+        the row does not hold the column)."""
+        a = self.arrays
+        found = []
+        for row, column in zip(np.asarray(rows).tolist(), np.asarray(columns).tolist(),
+                               strict=True):
+            at = np.flatnonzero(a.index[a.start[row]:a.start[row + 1]] == column)
+            found.append(float(a.value[a.start[row] + at[0]]) if len(at) else 0.0)
+        return np.array(found)
+
+    def set_coefficients(self, rows: np.ndarray, columns: np.ndarray,
+                         values: np.ndarray) -> None:
+        """The matrix's entry at each (row, column) pair, one value each (HiGHS changes
+        them one at a time)."""
+        for row, column, value in zip(np.asarray(rows).tolist(), np.asarray(columns).tolist(),
+                                      np.asarray(values, dtype=float).tolist(), strict=True):
+            self.highs.changeCoeff(row, column, value)
+
     def set_costs(self, columns: np.ndarray, costs: np.ndarray | float) -> None:
         self.highs.changeColsCost(len(columns), columns, spread(costs, len(columns)))
 
