@@ -229,3 +229,21 @@ def test_a_term_added_at_the_end_of_core_rows_in_any_order() -> None:
     assert more.index.tolist() == [0, 7, 6, 1, 5]
     assert more.value.tolist() == [1.0, -3.0, -2.0, 2.0, -1.0]
     assert more.row_upper.tolist() == [0.0, 0.0, 0.0] and core.row_upper[0] == 4.0
+
+
+def test_a_row_added_after_the_budget_rows_comes_after_them() -> None:
+    """An analysis that adds a PuLP row to a multi-year model (a cost row of a front) gets
+    it after the budget rows, which the model then holds as PuLP objects too."""
+    import pulp
+
+    from planner.formulation.families import POLICY
+
+    model = build_model(pipeline.prepare("force-development-2035"))
+    last = model.tail.rows[-1]
+    column = model.force.acquire["var"].iloc[0]
+    model.add(POLICY.row({"policy": "extra"}, "An extra row.", "test"),
+              pulp.LpAffineExpression([(column, 1.0)]) <= 5.0)
+    assert model.completed and model.tail is None
+    rows = list(model.pulp_rows)
+    assert rows[-2:] == [last, "policy[extra]"] and list(model.rows)[-1] == "policy[extra]"
+    assert model_arrays(model).rows[-2:] == [last, "policy[extra]"]

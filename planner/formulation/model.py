@@ -140,8 +140,8 @@ class PlanningModel:
                 **{name: -c.constant for name, c in self.pulp_rows.items()}, **last}
 
     def add(self, row: Row, constraint: pulp.LpConstraint) -> None:
-        if self.tail is not None:
-            raise ValueError("the rows given as arrays come last: add PuLP rows before them")
+        if self.tail is not None:  # the rows given as arrays come last: PuLP's from now on
+            self.complete()
         self.rows[row.name] = row
         self.pulp_rows[row.name] = constraint
         self.lp.addConstraint(constraint, name=row.name)

@@ -405,6 +405,15 @@ GIVEN_TWICE = refusal(
         {"country": "KOR", "amount": {2026: 1}, "source": "x"},
         {"country": "KOR", "amount": {2026: 2}, "source": "x"}]}})
 
+FORCE_WITH_PERIODS = refusal(
+    "Mission", "A force-development mission that also splits its phases into `periods` (as "
+    "stocks need): its phases become one operating snapshot per year, which periods of days "
+    "do not name.",
+    "a multi-year mission's phases are repeated year by year and cannot also be split into "
+    "periods of days",
+    {"periods": [{"phase": "crisis", "name": "crisis_d1_30", "days": 30}],
+     "force": {"first_year": 2026, "last_year": 2027}})
+
 
 def check_force(force: ForceDevelopment, mission: object, vocabulary: dict[str, list[str]],
                 where: Where) -> list[Problem]:
@@ -414,6 +423,10 @@ def check_force(force: ForceDevelopment, mission: object, vocabulary: dict[str, 
     phases = list(getattr(mission, "phases", []))
     problems: list[Problem] = []
     base = ("force",)
+    if getattr(mission, "periods", None):
+        problems.append(where.problem(("periods",), FORCE_WITH_PERIODS.text(),
+                                      "remove 'periods' (and the stocks that need them), or "
+                                      "plan the stocks in a mission without 'force'"))
 
     def known(kind: str, name: str | None, choices: list[str], path: tuple) -> None:
         if name is not None and name not in choices:
