@@ -31,7 +31,6 @@ the years it stands for.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -207,9 +206,9 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
         pools.append(name)
         columns.append(fielded_at[(c, p, year)])
         values.append(-readiness)
-        model.rows[name] = dataclasses.replace(row, sentence=(
+        model.rows[name] = Row(row.name, row.family, (
             f"{names[c]} can employ at most {readiness:g} of the {p} it fields in {year} in "
-            f"{phase}, shared among its tasks and regions."))
+            f"{phase}, shared among its tasks and regions."), row.source, row.policy, row.keys)
     model.add_to_core_rows(pools, np.array(columns, dtype=np.int64),
                            np.array(values, dtype=float), 0.0)
 
