@@ -275,9 +275,49 @@ def test_bounds_follow_every_change_and_a_restore() -> None:
     assert bounds.readable and bounds.at_bound.tolist() == [1.0, 4.0]
     bounds.column(1, 0.0, 5.0)
     assert not bounds.readable and bounds.odd_count == 1
-    bounds.columns(np.array([1, 1, 2]), np.zeros(3), np.array([7.0, 0.0, np.inf]))
-    assert bounds.readable  # the last of a column's bounds holds, as in HiGHS
+    bounds.columns(np.array([1, 2]), np.zeros(2), np.array([0.0, np.inf]))
+    assert bounds.readable
     bounds.row(0, 2.0, 3.0)
     assert not bounds.readable and bounds.boxed_count == 1
     bounds.rows(np.array([0, 1]), np.array([3.0, -np.inf]), np.array([3.0, np.inf]))
     assert bounds.readable and bounds.at_bound.tolist() == [3.0, 0.0]
+    bounds.row(1, 1.0, 1e30)  # HiGHS's infinite_bound is 1e20: no second bound
+    assert bounds.readable and bounds.at_bound.tolist() == [3.0, 1.0]
+    bounds.column(0, -1e25, 1e30)
+    assert bounds.readable
+
+
+def test_a_change_highs_refuses_is_an_error(baseline: HighsModel) -> None:
+    """A bulk change naming a column twice is refused by HiGHS as a whole: the model is
+    not what the caller means, and the bounds the planner follows must not pretend it is."""
+    from planner.errors import SolverError
+
+    with pytest.raises(SolverError, match="refused a change"):
+        baseline.set_column_bounds(np.array([1, 1, 2], dtype=np.int32), 0.0, 5.0)
+
+
+def test_a_bound_of_1e30_is_no_bound_to_the_basis_read(monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    """min x1 + x2 with x1 + x2 >= 1 and x1 - x2 <= 1e30 (a row the planner means to leave
+    free, as a front's cost row starts): from a basis with that row nonbasic, the values
+    read from the basis are HiGHS's own (0.5, 0.5), not 1e30 spread over the columns."""
+    import highspy
+
+    from planner.solving import basic_values
+    from planner.solving.highs import INF, Arrays
+
+    monkeypatch.setattr(basic_values, "FROM_COLUMNS", 0)
+    fast = HighsModel(Arrays(
+        columns=["x1", "x2"], rows=["cover", "free"], cost=np.ones(2), col_lower=np.zeros(2),
+        col_upper=np.full(2, INF), integer=np.zeros(2, np.uint8),
+        row_lower=np.array([1.0, -INF]), row_upper=np.array([INF, 1e30]),
+        start=np.array([0, 2, 4], np.int32), index=np.array([0, 1, 0, 1], np.int32),
+        value=np.array([1.0, 1.0, 1.0, -1.0]), offset=0.0))
+    basis, kind = highspy.HighsBasis(), highspy.HighsBasisStatus
+    basis.col_status, basis.row_status = [kind.kBasic, kind.kBasic], [kind.kLower, kind.kZero]
+    basis.valid = True
+    fast.highs.setBasis(basis)
+    fast.set_row_bounds(np.array([0], np.int32), 1.0, INF)
+    result = fast.run(columns_only=True)
+    assert result.optimal
+    assert result.values.tolist() == list(fast.highs.getSolution().col_value) == [0.5, 0.5]

@@ -103,8 +103,8 @@ class Engine:
 
     def solve(self, pools: dict[tuple[str, str], dict[str, float]],
               flags: dict[str, str]) -> Solved:
+        started = time.perf_counter()  # the moves applied to the mission, then the solve
         instance = self.instance(pools, flags)
-        started = time.perf_counter()
         if instance.mission.force is not None:
             # A multi-year model bounds a pool's rows by the units it fields each year, and
             # its fleet rows by the table's quantity: built afresh for every state (tens of

@@ -284,12 +284,12 @@ class HighsModel:
                           upper: np.ndarray | float) -> None:
         if len(columns) == 1:  # one column: HiGHS's scalar call, without building arrays
             low, up = first(lower), first(upper)
-            self.highs.changeColBounds(int(columns[0]), low, up)
+            self.changed_as_asked(self.highs.changeColBounds(int(columns[0]), low, up))
             if self.from_basis:
                 self.tracked().column(int(columns[0]), low, up)
             return
         low, up = spread(lower, len(columns)), spread(upper, len(columns))
-        self.highs.changeColsBounds(len(columns), columns, low, up)
+        self.changed_as_asked(self.highs.changeColsBounds(len(columns), columns, low, up))
         if self.from_basis:
             self.tracked().columns(np.asarray(columns), low, up)
 
@@ -297,12 +297,12 @@ class HighsModel:
                        upper: np.ndarray | float) -> None:
         if len(rows) == 1:
             low, up = first(lower), first(upper)
-            self.highs.changeRowBounds(int(rows[0]), low, up)
+            self.changed_as_asked(self.highs.changeRowBounds(int(rows[0]), low, up))
             if self.from_basis:
                 self.tracked().row(int(rows[0]), low, up)
             return
         low, up = spread(lower, len(rows)), spread(upper, len(rows))
-        self.highs.changeRowsBounds(len(rows), rows, low, up)
+        self.changed_as_asked(self.highs.changeRowsBounds(len(rows), rows, low, up))
         if self.from_basis:
             self.tracked().rows(np.asarray(rows), low, up)
 
@@ -324,6 +324,12 @@ class HighsModel:
         for row, column, value in zip(np.asarray(rows).tolist(), np.asarray(columns).tolist(),
                                       np.asarray(values, dtype=float).tolist(), strict=True):
             self.highs.changeCoeff(row, column, value)
+
+    def changed_as_asked(self, status: highspy.HighsStatus) -> None:
+        """Stop where HiGHS refused a change (a position given twice in one call, or out of
+        range): the model in HiGHS is then not the one the caller means."""
+        if status == highspy.HighsStatus.kError:
+            raise SolverError(f"highs refused a change to mission {self.name}'s bounds")
 
     def set_costs(self, columns: np.ndarray, costs: np.ndarray | float) -> None:
         self.highs.changeColsCost(len(columns), columns, spread(costs, len(columns)))
