@@ -64,12 +64,12 @@ class Arrays:
         n = len(self.columns)
         every = np.concatenate([np.asarray(order, dtype=np.int64),
                                 np.arange(len(order), n, dtype=np.int64)])
-        moved = np.empty(n, dtype=np.int64)
-        moved[every] = np.arange(n)
+        moved = np.empty(n, dtype=np.int32)  # as HiGHS takes the index: no copy to convert
+        moved[every] = np.arange(n, dtype=np.int32)
         return dataclasses.replace(
-            self, columns=[self.columns[i] for i in every.tolist()], cost=self.cost[every],
+            self, columns=objects(self.columns)[every].tolist(), cost=self.cost[every],
             col_lower=self.col_lower[every], col_upper=self.col_upper[every],
-            integer=self.integer[every], index=moved[self.index].astype(np.int32),
+            integer=self.integer[every], index=moved[self.index],
             variables=None if self.variables is None else self.variables[every])
 
 
