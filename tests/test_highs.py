@@ -273,17 +273,17 @@ def test_bounds_follow_every_change_and_a_restore() -> None:
     bounds = Bounds(np.zeros(3), np.full(3, np.inf), np.array([1.0, -np.inf]),
                     np.array([np.inf, 4.0]))
     assert bounds.readable and bounds.at_bound.tolist() == [1.0, 4.0]
-    bounds.column(1, 0.0, 5.0)
+    bounds.columns(np.array([1]), 0.0, 5.0)
     assert not bounds.readable and bounds.odd_count == 1
     bounds.columns(np.array([1, 2]), np.zeros(2), np.array([0.0, np.inf]))
     assert bounds.readable
-    bounds.row(0, 2.0, 3.0)
+    bounds.rows(np.array([0]), 2.0, 3.0)
     assert not bounds.readable and bounds.boxed_count == 1
     bounds.rows(np.array([0, 1]), np.array([3.0, -np.inf]), np.array([3.0, np.inf]))
     assert bounds.readable and bounds.at_bound.tolist() == [3.0, 0.0]
-    bounds.row(1, 1.0, 1e30)  # HiGHS's infinite_bound is 1e20: no second bound
+    bounds.rows(np.array([1]), 1.0, 1e30)  # HiGHS's infinite_bound is 1e20: no second bound
     assert bounds.readable and bounds.at_bound.tolist() == [3.0, 1.0]
-    bounds.column(0, -1e25, 1e30)
+    bounds.columns(np.array([0]), -1e25, 1e30)
     assert bounds.readable
 
 

@@ -67,6 +67,17 @@ class RowBlock:
     index: np.ndarray
     value: np.ndarray
 
+    @classmethod
+    def empty(cls) -> RowBlock:
+        """No rows."""
+        return cls([], np.zeros(0), np.zeros(0), np.zeros(1, dtype=np.int64),
+                   np.zeros(0, dtype=np.int32), np.zeros(0))
+
+    def right_hand_sides(self) -> dict[str, float]:
+        """Each row's bound by name: its lower bound, or its upper where it has none."""
+        bound = np.where(np.isinf(self.row_lower), self.row_upper, self.row_lower)
+        return dict(zip(self.rows, bound.tolist(), strict=True))
+
     def expressions(self, columns: np.ndarray) -> list[pulp.LpConstraint]:
         """The rows as PuLP constraints over ``columns`` (the variable at each position:
         the core's, then the model's other columns), with each row's nonzeros in their

@@ -132,12 +132,9 @@ class PlanningModel:
         """Each row's bound (its right-hand side), by name, without making PuLP objects."""
         if self.completed:  # PuLP's rows are the model (an analysis may have changed some)
             return {name: -c.constant for name, c in self.pulp_rows.items()}
-        core, tail = self.core, self.tail
-        bound = np.where(np.isinf(core.row_lower), core.row_upper, core.row_lower)
-        last = ({} if tail is None else dict(zip(tail.rows, np.where(
-            np.isinf(tail.row_lower), tail.row_upper, tail.row_lower).tolist(), strict=True)))
-        return {**dict(zip(core.rows, bound.tolist(), strict=True)),
-                **{name: -c.constant for name, c in self.pulp_rows.items()}, **last}
+        return {**self.core.right_hand_sides(),
+                **{name: -c.constant for name, c in self.pulp_rows.items()},
+                **(self.tail or RowBlock.empty()).right_hand_sides()}
 
     def add(self, row: Row, constraint: pulp.LpConstraint) -> None:
         if self.tail is not None:  # the rows given as arrays come last: PuLP's from now on
@@ -206,7 +203,8 @@ class PlanningModel:
             return
         self.completed = True
         with no_cycle_collection():
-            every = self.core_columns.take()
+            listed = self.every_column()  # the core's, then the others
+            every = listed[:self.core.size]
             units, shorts = every[:len(self.units)], every[len(self.units):]
             self.units["var"] = pd.Series(units, index=self.units.index, dtype=object)
             self.shortfalls["var"] = pd.Series(shorts, index=self.shortfalls.index,
@@ -221,7 +219,6 @@ class PlanningModel:
             beyond = dict(self.pulp_rows)
             self.lp._constraints.clear()  # the core's rows go first, as the model lists them
             self.pulp_rows = {}
-            listed = np.concatenate([every, objects(self.extra_columns)])
             last = ([] if self.tail is None else
                     list(zip(self.tail.rows, self.tail.expressions(listed), strict=True)))
             self.tail = None  # PuLP's rows from now on, the tail's last

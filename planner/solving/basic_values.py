@@ -41,7 +41,8 @@ class Bounds:
         self.odd_count, self.boxed_count = int(self.odd.sum()), int(self.boxed.sum())
         self.at_bound = at_bound(self.row_lower, self.row_upper)
 
-    def columns(self, at: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+    def columns(self, at: np.ndarray, lower: np.ndarray | float,
+                upper: np.ndarray | float) -> None:
         """Columns ``at`` now have these bounds (one each, broadcast as HiGHS takes them)."""
         self.col_lower[at], self.col_upper[at] = lower, upper
         at = np.unique(at)
@@ -49,7 +50,8 @@ class Bounds:
         self.odd_count += int(odd.sum()) - int(self.odd[at].sum())
         self.odd[at] = odd
 
-    def rows(self, at: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+    def rows(self, at: np.ndarray, lower: np.ndarray | float,
+             upper: np.ndarray | float) -> None:
         """Rows ``at`` now have these bounds."""
         self.row_lower[at], self.row_upper[at] = lower, upper
         at = np.unique(at)
@@ -57,22 +59,6 @@ class Bounds:
         self.boxed_count += int(boxed.sum()) - int(self.boxed[at].sum())
         self.boxed[at] = boxed
         self.at_bound[at] = at_bound(self.row_lower[at], self.row_upper[at])
-
-    def column(self, at: int, lower: float, upper: float) -> None:
-        """One column's new bounds: ``columns`` without building arrays (a sweep's case)."""
-        self.col_lower[at], self.col_upper[at] = lower, upper
-        odd = not ((lower == 0 or abs(lower) >= HUGE) and (upper == 0 or abs(upper) >= HUGE))
-        self.odd_count += int(odd) - int(self.odd[at])
-        self.odd[at] = odd
-
-    def row(self, at: int, lower: float, upper: float) -> None:
-        """One row's new bounds: ``rows`` without building arrays (a sweep's case)."""
-        self.row_lower[at], self.row_upper[at] = lower, upper
-        low, up = abs(lower) < HUGE, abs(upper) < HUGE
-        boxed = low and up and lower != upper
-        self.boxed_count += int(boxed) - int(self.boxed[at])
-        self.boxed[at] = boxed
-        self.at_bound[at] = lower if low else upper if up else 0.0
 
     @property
     def readable(self) -> bool:

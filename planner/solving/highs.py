@@ -284,12 +284,11 @@ class HighsModel:
                           upper: np.ndarray | float) -> None:
         if len(columns) == 1:  # one column: HiGHS's scalar call, without building arrays
             low, up = first(lower), first(upper)
-            self.changed_as_asked(self.highs.changeColBounds(int(columns[0]), low, up))
-            if self.from_basis:
-                self.tracked().column(int(columns[0]), low, up)
-            return
-        low, up = spread(lower, len(columns)), spread(upper, len(columns))
-        self.changed_as_asked(self.highs.changeColsBounds(len(columns), columns, low, up))
+            status = self.highs.changeColBounds(int(columns[0]), low, up)
+        else:
+            low, up = spread(lower, len(columns)), spread(upper, len(columns))
+            status = self.highs.changeColsBounds(len(columns), columns, low, up)
+        self.changed_as_asked(status)
         if self.from_basis:
             self.tracked().columns(np.asarray(columns), low, up)
 
@@ -297,12 +296,11 @@ class HighsModel:
                        upper: np.ndarray | float) -> None:
         if len(rows) == 1:
             low, up = first(lower), first(upper)
-            self.changed_as_asked(self.highs.changeRowBounds(int(rows[0]), low, up))
-            if self.from_basis:
-                self.tracked().row(int(rows[0]), low, up)
-            return
-        low, up = spread(lower, len(rows)), spread(upper, len(rows))
-        self.changed_as_asked(self.highs.changeRowsBounds(len(rows), rows, low, up))
+            status = self.highs.changeRowBounds(int(rows[0]), low, up)
+        else:
+            low, up = spread(lower, len(rows)), spread(upper, len(rows))
+            status = self.highs.changeRowsBounds(len(rows), rows, low, up)
+        self.changed_as_asked(status)
         if self.from_basis:
             self.tracked().rows(np.asarray(rows), low, up)
 

@@ -291,8 +291,7 @@ def model_arrays(model: PlanningModel) -> Arrays:
     variables = np.full(core.size + len(beyond), None, dtype=object)
     variables[made] = made_vars
     variables[core.size:] = objects(beyond)
-    tail = model.tail or RowBlock([], np.zeros(0), np.zeros(0), np.zeros(1, dtype=np.int64),
-                                  np.zeros(0, dtype=np.int32), np.zeros(0))
+    tail = model.tail or RowBlock.empty()
     part_end = core.start[-1] + part.start[-1]
     return Arrays(
         columns=[*core.names, *(v.name for v in beyond)],
