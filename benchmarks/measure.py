@@ -99,8 +99,10 @@ def prepare(args: Record) -> Any:
 
 def planner(args: Record) -> Record:
     """The planner's own path: load and apply the mission (reported apart), build the model,
-    hand it to HiGHS as arrays, solve, read the Plan's numbers back (``solve_model``). When
-    the size calls for CLP, its process's peak memory is ``child_peak_mb``."""
+    make its arrays and hand them to HiGHS (``to_highs``; only the arrays where CLP solves),
+    solve (for CLP: the MPS file, CLP's run and the planner's proof), read the Plan's
+    numbers back (``solve_model``). When the size calls for CLP, its process's peak memory
+    is ``child_peak_mb``."""
     import tempfile
 
     import planner.solving.clp as clp
@@ -109,23 +111,32 @@ def planner(args: Record) -> Record:
 
     imported = peak_mb()
     clock = Clock()
-    handed: list[Any] = []
-    untimed: dict[int, Any] = {}
-    in_name_order = solve.in_name_order
+    made: list[Any] = []
+    model_arrays, in_name_order, clp_solve = solve.model_arrays, solve.in_name_order, clp.solve
+    inside_clp: list[bool] = []
 
-    def timed_handover(*a: Any, **k: Any) -> Any:  # the arrays and passModel, timed apart
+    def timed_arrays(*a: Any, **k: Any) -> Any:  # the model's arrays: "to_highs"
+        arrays = clock.time("to_highs", lambda: model_arrays(*a, **k))
+        made.append(arrays)
+        return arrays
+
+    def timed_handover(*a: Any, **k: Any) -> Any:  # their passing to HiGHS: "to_highs"
+        if inside_clp:  # HiGHS taking over from CLP: part of CLP's "solve"
+            return in_name_order(*a, **k)
         fast, at = clock.time("to_highs", lambda: in_name_order(*a, **k))
-        handed.append(fast)
-        run = untimed[id(fast)] = fast.run
+        run = fast.run
         fast.run = lambda *ra, **rk: clock.time("solve", lambda: run(*ra, **rk))
         return fast, at
 
-    def timed_clp(fast: Any, *a: Any, **k: Any) -> Any:  # CLP and HiGHS's finish: "solve"
-        fast.run = untimed[id(fast)]  # timed once, as a whole
-        return clock.time("solve", lambda: clp_solve(fast, *a, **k))
+    def timed_clp(*a: Any, **k: Any) -> Any:  # the MPS file, CLP, the proof: "solve"
+        inside_clp.append(True)
+        try:
+            return clock.time("solve", lambda: clp_solve(*a, **k))
+        finally:
+            inside_clp.pop()
 
+    solve.model_arrays = timed_arrays  # type: ignore[assignment]
     solve.in_name_order = timed_handover  # type: ignore[assignment]
-    clp_solve = clp.solve
     clp.solve = timed_clp  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as folder:
         binary, record, caller = measured(Path(folder), clp.clp_path())
@@ -136,7 +147,7 @@ def planner(args: Record) -> Record:
         child, at_start = kib_to_mb(record), kib_to_mb(caller)
     spans = clock.spans
     spans["read_back"] = spans["solve_model"] - spans["to_highs"] - spans["solve"]
-    arrays = handed[0].arrays
+    arrays = made[0]
     own = peak_mb()
     return {"seconds": spans, "objective": solution.objective, "status": solution.status,
             "algorithm": solution.algorithm, "columns": len(arrays.columns),

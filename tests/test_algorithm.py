@@ -26,7 +26,7 @@ from planner.solving.algorithm import (
     choose,
 )
 from planner.solving.highs import Arrays, HighsModel
-from planner.solving.solve import fast_model, solve_model
+from planner.solving.solve import fast_model, in_name_order, model_arrays, solve_model
 
 from .conftest import run_planner
 
@@ -34,7 +34,7 @@ from .conftest import run_planner
 def test_the_choice_follows_the_size_and_the_override() -> None:
     small = choose("auto", TUNED_FROM_NONZEROS - 1, integer=False)
     assert small.name == "simplex" and small.options == {}  # HiGHS's defaults
-    assert small.reason.startswith("dual simplex, HiGHS's defaults: 99,999 nonzeros, below ")
+    assert small.reason.startswith("dual simplex, HiGHS's defaults: 19,999 nonzeros, below ")
     usual = choose("auto", CLP_FROM_NONZEROS - 1, integer=False)
     assert usual.name == "simplex" and usual.options == SIMPLEX_OPTIONS
     assert usual.reason == (f"dual simplex, Dantzig pricing, no presolve: "
@@ -111,33 +111,18 @@ def test_clp_reaches_the_same_optimum_with_a_price_on_every_row(instance) -> Non
     assert min(ours.units) >= -1e-9 and min(ours.shortfalls) >= -1e-9
 
 
-@pytest.mark.parametrize("finish", ["clp basis", "crossover"])
-def test_clp_prices_are_an_optimal_dual(instance, finish: str,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whatever vertex CLP ends on, the prices y must prove the optimum: every reduced cost
-    c - A'y is zero on a column strictly inside its bounds and >= 0 on a column at its
-    lower bound, and a priced row is at its limit on the side the price's sign says. This
-    fails when a one-column row's price is left on its column (CBC's way). HiGHS finishes
-    from CLP's basis, with no iteration; where it refuses that basis, from CLP's values and
-    prices by crossover, in fewer iterations than a cold solve."""
-    crossed = []
-    original = clp.crossed
-    monkeypatch.setattr(clp, "crossed", lambda fast, values: crossed.append(
-        original(fast, values)) or crossed[-1])
-    if finish == "crossover":
-        monkeypatch.setattr(clp, "from_basis", lambda fast, text: False)
-    cold = fast_model(build_model(instance))
-    cold.run()
-    fast = fast_model(build_model(instance))
-    strategy = clp.option(fast.highs, "simplex_strategy")
-    result = clp.solve(fast)
-    assert crossed == ([True] if finish == "crossover" else [])
-    assert clp.option(fast.highs, "simplex_strategy") == strategy  # sweeps' usual, back
-    iterations = fast.highs.getInfo().simplex_iteration_count
-    if finish == "clp basis":
-        assert iterations == 0
-    assert iterations < cold.highs.getInfo().simplex_iteration_count / 2
-    a, y, x = fast.arrays, result.duals, result.values
+def clp_solve(fast: HighsModel, time_limit: float | None = None) -> clp.Solve:
+    """CLP's solve of the arrays a HighsModel holds (in their order); HiGHS, that model,
+    takes over where CLP's answer is not a proved optimum."""
+    return clp.solve(fast.arrays, fast.name, time_limit,
+                     hand_over=lambda: (fast, np.arange(len(fast.arrays.columns))))
+
+
+def assert_an_optimal_dual(a: Arrays, result) -> None:
+    """The prices y prove the optimum: every reduced cost c - A'y is zero on a column
+    strictly inside its bounds and >= 0 on a column at its lower bound, and a priced row is
+    at its limit on the side the price's sign says."""
+    y, x = result.duals, result.values
     per_row = np.repeat(np.arange(len(a.rows)), np.diff(a.start))
     reduced = a.cost - np.bincount(a.index, weights=a.value * y[per_row],
                                    minlength=len(a.columns))
@@ -150,13 +135,52 @@ def test_clp_prices_are_an_optimal_dual(instance, finish: str,
     assert (np.diff(a.start)[np.abs(y) > 1e-7] == 1).any()  # one-column rows priced too
 
 
+def test_clp_prices_are_an_optimal_dual_and_the_model_never_goes_to_highs(
+        instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever vertex CLP ends on, its prices prove the optimum (this fails when a
+    one-column row's price is left on its column, CBC's way), and the planner's proof takes
+    them as they are: HiGHS is never handed the model."""
+    monkeypatch.setattr(clp, "finish", lambda *_: pytest.fail("HiGHS took over"))
+    a = fast_model(build_model(instance)).arrays
+    done = clp.solve(a, "baseline")
+    assert isinstance(done.solved, clp.Solved) and done.at.tolist() == list(range(len(a.columns)))
+    assert_an_optimal_dual(a, done.result)
+
+
+def test_where_the_proof_fails_highs_finishes_from_clps_values(
+        instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where CLP's answer is not proved, HiGHS's crossover turns CLP's values and prices
+    into a basis (in the model's own column order: the values are moved to it) and its
+    primal simplex finishes, in fewer iterations than a cold solve, with the simplex
+    strategy of later re-solves back as it was."""
+    crossed = []
+    original = clp.crossed
+    monkeypatch.setattr(clp, "crossed", lambda fast, values: crossed.append(
+        original(fast, values)) or crossed[-1])
+    monkeypatch.setattr(clp, "proved", lambda arrays, solution: None)
+    cold = fast_model(build_model(instance))
+    cold.run()
+    model = build_model(instance)
+    arrays = model_arrays(model)
+    fast, at = in_name_order(model, arrays=arrays)
+    assert not np.array_equal(at, np.arange(len(at)))  # the columns do move
+    strategy = clp.option(fast.highs, "simplex_strategy")
+    done = clp.solve(arrays, "baseline", hand_over=lambda: (fast, at))
+    assert crossed == [True] and done.solved is fast
+    assert clp.option(fast.highs, "simplex_strategy") == strategy  # sweeps' usual, back
+    iterations = fast.highs.getInfo().simplex_iteration_count
+    assert iterations < cold.highs.getInfo().simplex_iteration_count / 2
+    assert done.result.objective == pytest.approx(cold.result().objective, rel=1e-9)
+    assert_an_optimal_dual(fast.arrays, done.result)
+
+
 def test_auto_runs_clp_above_its_threshold_and_the_plan_says_why(
         instance, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(algorithm, "CLP_FROM_NONZEROS", 100)
     plan = pipeline.solve_instance(instance)
     assert plan.solver == "highs"
-    assert plan.lp_algorithm.startswith("clp: CLP's dual simplex (its own binary), then "
-                                        "HiGHS's from its basis: ")
+    assert plan.lp_algorithm.startswith("clp: CLP's dual simplex (its own binary), its "
+                                        "optimum proved by the planner: ")
     assert "at least the 100 from which it beat HiGHS alone" in plan.lp_algorithm
     assert plan.objective == pytest.approx(5577.885363636, rel=1e-9)
 
@@ -173,14 +197,17 @@ def tiny(lower: float, upper: float, most: float = np.inf) -> HighsModel:
 
 def test_clp_on_a_hand_checked_lp_and_an_infeasible_one() -> None:
     """min x + 2.5 with 3 <= x <= 5: x = 3, objective 5.5 (the constant kept, which an MPS
-    file drops), the row's price 1 (the prices are HiGHS's, from CLP's basis); with x >= 6
-    and x <= 5 no plan at all (CLP says infeasible, and HiGHS says so in its own words)."""
-    result = clp.solve(tiny(3.0, 5.0))
+    file drops), the row's price 1, proved without HiGHS; with x >= 6 and x <= 5 no plan at
+    all (CLP says infeasible, and HiGHS says so in its own words)."""
+    done = clp_solve(tiny(3.0, 5.0))
+    result = done.result
+    assert isinstance(done.solved, clp.Solved)
     assert result.status == "optimal" and result.objective == pytest.approx(5.5)
     assert result.values.tolist() == pytest.approx([3.0])
     assert result.row_values.tolist() == pytest.approx([3.0])
     assert result.duals.tolist() == pytest.approx([1.0])
-    assert clp.solve(tiny(6.0, np.inf, most=5.0)).status == "infeasible"
+    infeasible = clp_solve(tiny(6.0, np.inf, most=5.0))
+    assert infeasible.result.status == "infeasible" and isinstance(infeasible.solved, HighsModel)
 
 
 CROSSOVER_IN_A_NEW_PROCESS = """
@@ -216,7 +243,7 @@ def test_clp_without_its_binary_is_a_clear_error(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(clp, "cbc_path", lambda: None)
     assert not clp.available()
     with pytest.raises(SolverError, match="needs CLP's binary from the cbcbox package"):
-        clp.solve(tiny(3.0, 5.0))
+        clp_solve(tiny(3.0, 5.0))
 
 
 def test_clp_is_the_binary_beside_cbcs() -> None:
@@ -327,7 +354,7 @@ def test_clp_stopped_is_no_plan_only_on_the_time_limit(
         return subprocess.CompletedProcess(command, 0, "", "")
 
     monkeypatch.setattr(clp.subprocess, "run", stopped)
-    result = clp.solve(tiny(3.0, 5.0), time_limit=limit)
+    result = clp_solve(tiny(3.0, 5.0), time_limit=limit).result
     if limit is None:
         assert result.status == "optimal" and result.objective == pytest.approx(5.5)
     else:

@@ -23,18 +23,20 @@ medium                      224,682  0.48-0.66  0.35-0.36          0.25
 large                     1,641,552  49         16.5               5.7-6.4
 ========================  =========  =========  =================  =============
 
-A solve from the planner by CLP also pays for the MPS file HiGHS writes and HiGHS's finish
-from CLP's basis (``planner.solving.clp``): on medium 0.09 + 0.05 s, so 0.40 s in all
-against the tuned simplex's 0.35; on 6 x 400 pools 0.88 s against 1.19; on 8 x 400 pools
-1.97 against 2.83; on large about 7.2 against 16.5. CLP, where its binary is installed,
-therefore takes over from ``CLP_FROM_NONZEROS``, between medium and 6 x 400 pools (CLP
-inside the CBC binary, which the planner ran before, was slower: 10.2 s on large, and
-beat the tuned simplex only from about 1,000,000 nonzeros). HiGHS's interior point (with
-crossover) took 38 s on large, more than either simplex.
-Below ``TUNED_FROM_NONZEROS`` HiGHS's defaults stay: such a model solves in a few hundredths
-of a second either way, and where several plans are equally cheap the options decide which
-one HiGHS ends on, so the plans recorded for the shipped missions (all below 20,000
-nonzeros) stay as they are. A MIP keeps HiGHS's own choice (its branch and bound re-solves
+A solve from the planner by CLP also pays for the MPS file it writes and the proof of CLP's
+answer (``planner.solving.clp``; the model then never goes to HiGHS): on medium 0.05-0.13 +
+0.01 s, so 0.45 s in all against the tuned simplex's 0.31; on large 0.7-1.1 + 0.05 s, about
+6.8 s against 16.5 (on 6 x 400 pools and 8 x 400 pools, with HiGHS's writer and HiGHS's
+finish from CLP's basis, which cost more: 0.88 s against 1.19 and 1.97 against 2.83). CLP,
+where its binary is installed, therefore takes over from ``CLP_FROM_NONZEROS``, between
+medium and 6 x 400 pools (CLP inside the CBC binary, which the planner ran before, was
+slower: 10.2 s on large, and beat the tuned simplex only from about 1,000,000 nonzeros).
+HiGHS's interior point (with crossover) took 38 s on large, more than either simplex.
+Below ``TUNED_FROM_NONZEROS`` HiGHS's defaults stay: the shipped missions (all below 18,000
+nonzeros) solve in hundredths of a second either way, and where several plans are equally
+cheap the options decide which one HiGHS ends on, so the plans recorded for them stay as
+they are. From there the tuned options halve the solve (small, 24,348 nonzeros: 0.011 s
+against 0.022, 2026-12-05). A MIP keeps HiGHS's own choice (its branch and bound re-solves
 LPs warm, by simplex); a solve that wants HiGHS's ranges keeps HiGHS (they need its basis);
 and a sweep's warm re-solves always use HiGHS's simplex, with their own pricing, from a
 first solve that keeps HiGHS's defaults at every size (``planner.analyze.sweep``).
@@ -47,7 +49,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ALGORITHMS = ("auto", "simplex", "ipm", "clp")
-TUNED_FROM_NONZEROS = 100_000  # small (24k) gains 0.014 s; medium (225k) 0.12-0.31 s
+TUNED_FROM_NONZEROS = 20_000  # above the shipped missions; small (24k) gains 0.011 s
 CLP_FROM_NONZEROS = 300_000  # between 225k (tuned 0.35 s, CLP's route 0.40) and 389k (1.19, 0.88)
 DANTZIG, DEVEX = 0, 1  # values of HiGHS's simplex_dual_edge_weight_strategy (Devex: a
 # sweep's cases, planner.analyze.sweep)
@@ -100,12 +102,12 @@ def choose(requested: str, nonzeros: int, integer: bool, clp_here: bool = False,
         return (Algorithm("simplex", f"{how}: {asked}", tuned) if requested == "simplex"
                 else Algorithm(requested, asked))
     if nonzeros >= CLP_FROM_NONZEROS and clp_here and not ranging:
-        return Algorithm("clp", f"CLP's dual simplex (its own binary), then HiGHS's from its "
-                         f"basis: {nonzeros:,} nonzeros, at least the {CLP_FROM_NONZEROS:,} "
+        return Algorithm("clp", f"CLP's dual simplex (its own binary), its optimum proved by "
+                         f"the planner: {nonzeros:,} nonzeros, at least the {CLP_FROM_NONZEROS:,} "
                          "from which it beat HiGHS alone on the benchmark theatres")
     if not tuned:
         why = (f"{nonzeros:,} nonzeros, below the {TUNED_FROM_NONZEROS:,} from which Dantzig "
-               "pricing without presolve saves a tenth of a second or more")
+               "pricing without presolve halves the solve")
     elif nonzeros < CLP_FROM_NONZEROS:
         why = (f"{nonzeros:,} nonzeros: at least the {TUNED_FROM_NONZEROS:,} from which they "
                f"save time, below the {CLP_FROM_NONZEROS:,} from which CLP is faster")

@@ -1,14 +1,16 @@
 """CLP, the LP solver whose binary the cbcbox wheel ships beside CBC's, for cold solves of
 large LPs.
 
-On the large benchmark theatre (1.6M nonzeros) CLP's own binary solved in about 6 s, with
-a peak of 280 MB, the LP that HiGHS's tuned dual simplex took 16 s for
+On the large benchmark theatre (1.6M nonzeros) CLP's own binary solved in about 5.5 s,
+with a peak of 280 MB, the LP that HiGHS's tuned dual simplex took 16 s for
 (``planner.solving.algorithm`` says when it is chosen; CLP inside the CBC binary took
-8.6-10 s and 890-910 MB). The model HiGHS holds is written as an MPS file by HiGHS itself,
-CLP solves it in its own process and saves its basis and every row's and column's value
-and price, and HiGHS finishes from that basis (``solve``), so the Plan, its prices and
-slacks are HiGHS's, read the same way as after any other solve. Warm re-solves (a sweep's)
-stay with HiGHS.
+8.6-10 s and 890-910 MB). The model's arrays are written as an MPS file
+(``planner.solving.mps``), CLP solves it in its own process and saves every row's and
+column's value and price, and the planner proves that answer optimal itself (``proved``:
+feasible within 1e-6, the prices a dual solution of the same cost), so the model is never
+passed to HiGHS: the Plan's numbers and prices are CLP's, read like any other solve's.
+Where CLP finds no optimum, or its answer fails the proof, HiGHS takes over
+(``finish``). Warm re-solves (a sweep's) stay with HiGHS.
 """
 
 from __future__ import annotations
@@ -17,14 +19,17 @@ import ctypes
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import highspy
 import numpy as np
 
 from planner.errors import SolverError
+from planner.solving import mps
 from planner.solving.algorithm import choose
-from planner.solving.highs import HighsModel, Result
+from planner.solving.highs import Arrays, HighsModel, Result
 from planner.solving.quiet import solver_log_shown, solver_output
 
 
@@ -51,37 +56,54 @@ def available() -> bool:
     return path is not None and Path(path).exists()
 
 
-def solve(fast: HighsModel, time_limit: float | None = None, msg: bool = False) -> Result:
-    """Solve the LP ``fast`` holds: CLP's dual simplex finds an optimal basis, then HiGHS
-    starts from it and proves it, so that the plan's numbers, prices and ranges, and the
-    warm starts of any re-solve, are HiGHS's own.
+@dataclass(frozen=True)
+class Answer:
+    """CLP's word on an LP (the first line of its solution file: ``Optimal``,
+    ``Infeasible``, ``Stopped``...) and, at an optimum, every value and price, in the
+    arrays' order."""
 
-    CLP runs without presolve: its basis is then one of the model as written (with presolve
-    the same, after CLP's postsolve) and its dual simplex was faster without on every
-    benchmark theatre (medium 0.25 s against 0.30, large 5.7 against 6.0). From CLP's basis
-    HiGHS needed no iteration on medium, 6 x 400 pools, 8 x 400 pools and large (0.04 to
-    0.3 s to factor it and check it). Where HiGHS refuses the basis, it starts from CLP's
-    values and prices instead: its crossover turns them into a basis, and its primal
-    simplex finishes."""
-    if fast.integer:
-        raise SolverError(f"CLP solves LPs; mission {fast.name} has whole units or lead "
-                          "choices (a MIP): use --lp-algorithm auto")
+    head: str
+    solution: highspy.HighsSolution | None = None
+
+    @property
+    def optimal(self) -> bool:
+        return self.head.startswith("Optimal") and self.solution is not None
+
+    @property
+    def stopped(self) -> bool:
+        return self.head.startswith("Stopped")
+
+
+@dataclass(frozen=True)
+class Solved:
+    """An LP that CLP solved and the planner proved optimal, as ``read_solution`` reads a
+    solve: its arrays (an LP: no fixed LP, no ranges)."""
+
+    arrays: Arrays
+    integer: bool = False
+
+
+def run(arrays: Arrays, name: str, time_limit: float | None = None,
+        msg: bool = False) -> Answer:
+    """CLP's dual simplex on the LP of ``arrays``, in its own process.
+
+    CLP runs without presolve: its dual simplex was faster without on every benchmark
+    theatre (medium 0.25 s against 0.30, large 5.7 against 6.0)."""
+    if arrays.integer.any():
+        raise SolverError(f"CLP solves LPs; mission {name} has whole units or lead choices "
+                          "(a MIP): use --lp-algorithm auto")
     binary = clp_path()
     if binary is None or not Path(binary).exists():
         raise SolverError("--lp-algorithm clp needs CLP's binary from the cbcbox package "
                           "(pip install cbcbox), which is not installed here")
     shown = msg or solver_log_shown()
     with tempfile.TemporaryDirectory(prefix="planner-clp-") as work:
-        model, answer, basis, saved = (Path(work) / n for n in (
-            "model.mps", "solution.txt", "basis.bas", "solution.bin"))
-        with solver_output():
-            written = fast.highs.writeModel(str(model))
-        if written == highspy.HighsStatus.kError:
-            raise SolverError(f"highs could not write mission {fast.name} for CLP")
-        basis.touch()  # CLP writes a basis only into a file that exists
+        model, answer, saved = (Path(work) / n for n in (
+            "model.mps", "solution.txt", "solution.bin"))
+        mps.write(arrays, model)
         limit = ["-sec", f"{time_limit:g}"] if time_limit is not None else []
-        command = [binary, str(model), *limit, "-presolve", "off", "-dualS", "-basisO",
-                   str(basis), "-saveSolution", str(saved), "-solution", str(answer), "-quit"]
+        command = [binary, str(model), *limit, "-presolve", "off", "-dualS",
+                   "-saveSolution", str(saved), "-solution", str(answer), "-quit"]
         release_freed_memory()
         done = subprocess.run(command, stdout=sys.stderr if shown else subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True, check=False)
@@ -89,24 +111,128 @@ def solve(fast: HighsModel, time_limit: float | None = None, msg: bool = False) 
                 else "")
         if not head:
             said = (done.stdout or "").strip().splitlines()[-3:]
-            raise SolverError(f"CLP failed on mission {fast.name} (exit {done.returncode}"
+            raise SolverError(f"CLP failed on mission {name} (exit {done.returncode}"
                               + (f": {' / '.join(said)}" if said else "") + ")")
-        optimal = head.startswith("Optimal")
-        values = read_solution(fast, saved) if optimal else None
-        clp_basis = basis.read_text(errors="replace") if optimal else ""
-    if head.startswith("Stopped") and time_limit is not None:  # a simplex midway: no plan
+        values = read_solution(arrays, saved) if head.startswith("Optimal") else None
+    return Answer(head, values)
+
+
+@dataclass(frozen=True)
+class Solve:
+    """A solve by CLP as the planner reads it: the Result, what it is read from (the arrays
+    CLP solved, or the model in HiGHS where HiGHS had to take over) and where each of the
+    arrays' columns sits in that."""
+
+    result: Result
+    solved: HighsModel | Solved
+    at: np.ndarray
+
+
+def solve(arrays: Arrays, name: str = "model", time_limit: float | None = None,
+          msg: bool = False,
+          hand_over: Callable[[], tuple[HighsModel, np.ndarray]] | None = None) -> Solve:
+    """CLP's solve of the LP of ``arrays`` (``run``), proved (``outcome``); where it is not
+    a proved optimum, HiGHS's (``finish``), on the model ``hand_over`` gives (the arrays
+    in their own order when None)."""
+    answer = run(arrays, name, time_limit, msg)
+    proved = outcome(arrays, answer, time_limit)
+    if proved is not None:  # the model never went to HiGHS
+        return Solve(proved, Solved(arrays), np.arange(len(arrays.col_lower)))
+    fast, at = (hand_over() if hand_over is not None else
+                (HighsModel(arrays, name, time_limit, msg), np.arange(len(arrays.col_lower))))
+    return Solve(finish(fast, answer, at), fast, at)
+
+
+def outcome(arrays: Arrays, answer: Answer, time_limit: float | None) -> Result | None:
+    """The Result CLP's answer gives on its own: a proved optimum, or no plan where CLP
+    stopped on the time limit (a simplex midway); None where HiGHS has to say
+    (``finish``)."""
+    if answer.stopped and time_limit is not None:
         empty = np.zeros(0)
         return Result("not_solved", None, empty, empty, empty)
-    # HiGHS's simplex with the options the size calls for: they matter where HiGHS has to
-    # solve on its own (CLP found no optimum, or neither start took)
+    return proved(arrays, answer.solution) if answer.optimal else None
+
+
+FEASIBLE = 1e-6  # a bound's violation, relative to 1 + |bound|
+GAP = 1e-7  # the cost less the prices' bound, relative to 1 + |cost|
+
+
+def proved(arrays: Arrays, solution: highspy.HighsSolution | None) -> Result | None:
+    """CLP's values and prices as a Result, where they prove the optimum; else None.
+
+    The proof is weak duality, computed here from the model's own arrays: the values keep
+    every bound (within ``FEASIBLE``); the reduced costs c - A'y the prices y leave give a
+    lower bound on the cost of any plan (each row's and column's bound taken on the side its
+    price's sign says; a price pointing at a side that is not there, beyond CLP's dual
+    tolerance, relative to the terms of a reduced cost, is no proof); and the plan's cost
+    is within ``GAP`` of that bound. Row
+    activities are A x, from the values, so that slacks and values agree exactly."""
+    if solution is None:
+        return None
+    a = arrays
+    x = np.asarray(solution.col_value, dtype=float)
+    y = np.asarray(solution.row_dual, dtype=float)
+    m, n = len(a.row_lower), len(a.col_lower)
+    row_of = np.repeat(np.arange(m), np.diff(a.start))
+    activity = np.bincount(row_of, weights=a.value * x[a.index], minlength=m)
+    priced = a.value * y[row_of]
+    reduced = a.cost - np.bincount(a.index, weights=priced, minlength=n)
+    # a reduced cost is a difference of terms: its rounding grows with them
+    size = np.abs(a.cost) + np.bincount(a.index, weights=np.abs(priced), minlength=n)
+    violation = max(outside(x, a.col_lower, a.col_upper),
+                    outside(activity, a.row_lower, a.row_upper))
+    cost = float(a.cost @ x)
+    bound = float(side_value(y, a.row_lower, a.row_upper, DUAL)
+                  + side_value(reduced, a.col_lower, a.col_upper, DUAL * (1 + size)))
+    if violation > FEASIBLE or not np.isfinite(bound) or cost - bound > GAP * (1 + abs(cost)):
+        return None
+    return Result("optimal", cost + a.offset, x, activity, y)
+
+
+def outside(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
+    """The largest violation of a bound, relative to 1 + |bound| (0 inside)."""
+    if not len(value):
+        return 0.0
+    with np.errstate(invalid="ignore"):
+        low = (lower - value) / (1 + np.abs(lower))
+        high = (value - upper) / (1 + np.abs(upper))
+    return float(max(np.nanmax(low, initial=0.0), np.nanmax(high, initial=0.0)))
+
+
+DUAL = 1e-7  # CLP's dual feasibility tolerance: a smaller price on a missing side is 0
+
+
+def side_value(price: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+               tolerance: np.ndarray | float) -> float:
+    """Sum of each price times the bound its sign points at (lower for a positive price,
+    upper for a negative one): minus infinity where a price beyond ``tolerance`` points at a
+    side that is not there (one within it counts as 0)."""
+    at_lower, at_upper = price > 0, price < 0
+    if (np.any(at_lower & ~np.isfinite(lower) & (price > tolerance))
+            or np.any(at_upper & ~np.isfinite(upper) & (price < -tolerance))):
+        return -np.inf
+    low = np.where(at_lower & np.isfinite(lower), lower, 0.0)
+    high = np.where(at_upper & np.isfinite(upper), upper, 0.0)
+    return float(price @ (low + high))
+
+
+def finish(fast: HighsModel, answer: Answer, at: np.ndarray) -> Result:
+    """HiGHS's solve where CLP's answer is not a proved optimum: with the options the size
+    calls for, from CLP's values and prices where it has them (HiGHS's crossover turns them
+    into a basis and its primal simplex finishes), else from scratch; at an infeasible or
+    unbounded LP, HiGHS says so in its own words. ``at``: where each of the arrays' columns
+    sits in ``fast``."""
     fast.use("simplex", choose("simplex", len(fast.arrays.value), integer=False).options)
-    if not optimal:  # infeasible, unbounded, or stopped on its own: HiGHS says, in its words
-        return fast.run()
-    if from_basis(fast, clp_basis):
-        return fast.run()
-    if values is not None and crossed(fast, values):
-        return finish_by_primal_simplex(fast)
-    fast.highs.clearSolver()  # neither start took: HiGHS solves from scratch
+    if answer.solution is not None:
+        values, prices = np.empty(len(at)), np.empty(len(at))
+        values[at] = answer.solution.col_value
+        prices[at] = answer.solution.col_dual
+        start = highspy.HighsSolution()
+        start.col_value, start.col_dual = values, prices
+        start.row_value, start.row_dual = answer.solution.row_value, answer.solution.row_dual
+        start.value_valid = start.dual_valid = True
+        if crossed(fast, start):
+            return finish_by_primal_simplex(fast)
     return fast.run()
 
 
@@ -122,23 +248,12 @@ def release_freed_memory() -> None:
         trim(0)
 
 
-def from_basis(fast: HighsModel, text: str) -> bool:
-    """HiGHS given CLP's basis (``read_basis``) to start from; False where the file names
-    what the model does not have or HiGHS refuses it."""
-    try:
-        start = read_basis(fast, text)
-    except SolverError:
-        return False
-    return fast.highs.setBasis(start) != highspy.HighsStatus.kError
-
-
-def read_solution(fast: HighsModel, path: Path) -> highspy.HighsSolution | None:
+def read_solution(arrays: Arrays, path: Path) -> highspy.HighsSolution | None:
     """CLP's values and prices of every row and column as a HiGHS solution, from the file
     CLP's ``-saveSolution`` writes (the count of rows and of columns as two ints, the
     objective, then row values, row prices, column values and column prices as doubles);
     None when the file is missing or not of this model."""
-    a = fast.arrays
-    n, m = len(a.columns), len(a.rows)
+    n, m = len(arrays.col_lower), len(arrays.row_lower)
     try:
         data = path.read_bytes()
     except OSError:
@@ -193,48 +308,3 @@ def option(highs: highspy.Highs, name: str) -> object:
     """An option's value (highspy returns it alone, or with a status, by release)."""
     got = highs.getOptionValue(name)
     return got[1] if isinstance(got, tuple) else got
-
-
-def read_basis(fast: HighsModel, text: str) -> highspy.HighsBasis:
-    """HiGHS's basis from CLP's (an MPS basis file: ``XU``/``XL`` a basic column and a
-    nonbasic row, ``UL``/``LL`` a column at its upper or lower bound; rows not named are
-    basic, columns not named at their lower bound).
-
-    CLP's own binary keeps the model's bounds; CBC's driver tightened column bounds from
-    the rows first, so CLP could leave a column nonbasic at a bound the model does not have
-    (HiGHS then put it at its own bound and iterated: on the medium theatre about 4,900
-    iterations against none from the basis of CLP's binary)."""
-    a = fast.arrays
-    n, m = len(a.columns), len(a.rows)
-    col = np.zeros(n, dtype=np.int8)  # 0 lower, 1 basic, 2 upper
-    row = np.ones(m, dtype=np.int8)
-    for line in text.splitlines():
-        fields = line.split()
-        if len(fields) < 3 or fields[0] not in ("XU", "XL", "UL", "LL"):
-            continue
-        j = position(fields[1], "c", n)
-        if fields[0] in ("XU", "XL"):
-            col[j] = 1
-            row[position(fields[2], "r", m)] = 2 if fields[0] == "XU" else 0
-        else:
-            col[j] = 2 if fields[0] == "UL" else 0
-    # a bound that is not there is the other side (CLP's row sides may be mirrored)
-    col[(col == 2) & ~np.isfinite(a.col_upper)] = 0
-    row[(row == 2) & ~np.isfinite(a.row_upper)] = 0
-    row[(row == 0) & ~np.isfinite(a.row_lower)] = 2
-    kinds = (highspy.HighsBasisStatus.kLower, highspy.HighsBasisStatus.kBasic,
-             highspy.HighsBasisStatus.kUpper)
-    basis = highspy.HighsBasis()
-    basis.col_status = [kinds[k] for k in col.tolist()]
-    basis.row_status = [kinds[k] for k in row.tolist()]
-    basis.valid = True
-    return basis
-
-
-def position(name: str, prefix: str, count: int) -> int:
-    """The index in a name HiGHS wrote without names of its own (``c12``, ``r7``)."""
-    if not name.startswith(prefix) or not name[1:].isdigit() or int(name[1:]) >= count:
-        kind = "column" if prefix == "c" else "row"
-        raise SolverError(f"CLP's basis names {name!r}, which is not a {kind} of the model "
-                          "as HiGHS wrote it")
-    return int(name[1:])

@@ -216,12 +216,12 @@ def fast_model(model: PlanningModel, time_limit: float | None = None,
 
 
 def in_name_order(model: PlanningModel, time_limit: float | None = None,
-                  msg: bool = False, mip_gap: MipGap | None = None
-                  ) -> tuple[HighsModel, np.ndarray]:
+                  msg: bool = False, mip_gap: MipGap | None = None,
+                  arrays: Arrays | None = None) -> tuple[HighsModel, np.ndarray]:
     """``fast_model``, and where each of the model's columns (units, shortfalls, then the
     others, as ``model_arrays`` lists them) sits in it (so that values are read back by
-    position, not by a million name lookups)."""
-    arrays = model_arrays(model)
+    position, not by a million name lookups). ``arrays``: the model's, where made."""
+    arrays = arrays if arrays is not None else model_arrays(model)
     count = len(model.core.names) + len(model.extra_columns)
     order = name_order(arrays.columns, count, len(model.units), model.unit_keys)
     fast = HighsModel(arrays.reordered(order), model.lp.name, time_limit=time_limit, msg=msg,
@@ -310,32 +310,38 @@ def model_arrays(model: PlanningModel) -> Arrays:
 
 def solve_highs(model: PlanningModel, time_limit: float | None, msg: bool, ranging: bool,
                 duals_wanted: bool, mip_gap: MipGap, algorithm: str = "auto") -> Solution:
-    """HiGHS fed the model's arrays in one call (``planner.solving.highs``), not row by row,
-    running the LP algorithm its size calls for (``planner.solving.algorithm``): HiGHS's,
-    or CLP's, whose basis HiGHS then starts from (``planner.solving.clp``)."""
-    fast, at = in_name_order(model, time_limit, msg, mip_gap)
+    """The model's arrays solved by the LP algorithm their size calls for
+    (``planner.solving.algorithm``): HiGHS's, fed the arrays in one call
+    (``planner.solving.highs``), not row by row; or CLP's, whose optimum the planner proves
+    (``planner.solving.clp``), HiGHS taking over only where CLP's answer is not one."""
+    arrays = model_arrays(model)
     try:
-        chosen = choose(algorithm, len(fast.arrays.value), fast.integer,
+        chosen = choose(algorithm, len(arrays.value), bool(arrays.integer.any()),
                         clp_here=clp.available(), ranging=ranging)
     except ValueError as exc:
         raise SolverError(str(exc)) from exc
+    fast: HighsModel | clp.Solved
     if chosen.clp:
-        result = clp.solve(fast, time_limit, msg)
+        done = clp.solve(arrays, model.lp.name, time_limit, msg, hand_over=lambda: in_name_order(
+            model, time_limit, msg, mip_gap, arrays))
+        result, fast, at = done.result, done.solved, done.at
     else:
+        fast, at = in_name_order(model, time_limit, msg, mip_gap, arrays)
         fast.use(chosen.option, chosen.options)
         shown = msg or solver_log_shown()  # the solver's own log says it already
         result = fast.run(progress=None if shown else MipProgress.for_stderr(sys.stderr))
-    return dataclasses.replace(read_solution(model, fast, at, result, ranging, duals_wanted,
-                                             mip_gap if fast.integer else None),
-                               algorithm=f"{chosen.name}: {chosen.reason}")
+    solution = read_solution(model, fast, at, result, ranging, duals_wanted,
+                             mip_gap if fast.integer else None)
+    return dataclasses.replace(solution, algorithm=f"{chosen.name}: {chosen.reason}")
 
 
-def read_solution(model: PlanningModel, fast: HighsModel, at: np.ndarray, result: Result,
+def read_solution(model: PlanningModel, fast: HighsModel | clp.Solved, at: np.ndarray,
+                  result: Result,
                   ranging: bool = False, duals_wanted: bool = True,
                   tolerance: MipGap | None = None) -> Solution:
-    """The Solution of a run of ``fast`` (the model in HiGHS, ``at`` its column positions):
-    a one-off solve and a warm re-solve of a changed model (the exercise server) read their
-    numbers the same way."""
+    """The Solution of a run of ``fast`` (the model in HiGHS, or the arrays CLP solved;
+    ``at`` the model's column positions in it): a one-off solve and a warm re-solve of a
+    changed model (the exercise server) read their numbers the same way."""
     if result.status not in WITH_PLAN:
         return Solution("highs", result.status, None, [], [], {}, {}, [], "none", None,
                         tolerance)
@@ -355,11 +361,14 @@ def read_solution(model: PlanningModel, fast: HighsModel, at: np.ndarray, result
     slacks = dict(zip(a.rows, (np.round(gaps, 9) + 0.0).tolist(), strict=True))
     duals, duals_from, ranges = np.zeros(0), "none", None
     if result.optimal and duals_wanted:
-        priced, ranges = (fast.fixed_lp(result.values, ranging) if fast.integer
-                          else (result, fast.ranging() if ranging else None))
+        priced, highs_ranges = result, None  # CLP's proved LP: its own prices, no ranges
+        if isinstance(fast, HighsModel):
+            priced, highs_ranges = (fast.fixed_lp(result.values, ranging) if fast.integer
+                                    else (result, fast.ranging() if ranging else None))
         duals = priced.duals
         duals_from = ("fixed_lp" if fast.integer else "lp") if len(duals) else "none"
-        ranges = read_ranging(fast, priced, ranges, model.core.names) if ranges else None
+        if highs_ranges and isinstance(fast, HighsModel):
+            ranges = read_ranging(fast, priced, highs_ranges, model.core.names)
     rows = model.pulp_rows  # the PuLP rows the model has made carry their prices
     if len(duals):
         for name, dual in zip(a.rows, duals.tolist(), strict=True):
