@@ -165,8 +165,8 @@ def proved(arrays: Arrays, solution: highspy.HighsSolution | None) -> Result | N
     lower bound on the cost of any plan (each row's and column's bound taken on the side its
     price's sign says; a price pointing at a side that is not there, beyond CLP's dual
     tolerance, relative to the terms of a reduced cost, is no proof); and the plan's cost
-    is within ``GAP`` of that bound. Row
-    activities are A x, from the values, so that slacks and values agree exactly."""
+    is within ``GAP`` of that bound. Row activities are A x, from the values, so that
+    slacks and values agree exactly."""
     if solution is None:
         return None
     a = arrays
