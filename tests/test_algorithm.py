@@ -174,6 +174,30 @@ def test_where_the_proof_fails_highs_finishes_from_clps_values(
     assert_an_optimal_dual(fast.arrays, done.result)
 
 
+def test_highs_takes_over_with_columns_the_rows_added(
+        instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relaxation adds columns through its rows (``explain``'s elastic columns), which the
+    name order leaves in place after the others: HiGHS still starts from CLP's values where
+    the proof fails, each column's value where HiGHS holds it."""
+    import pulp
+
+    model = build_model(instance)
+    name = next(iter(model.rows))
+    row = model.constraints[name]
+    give = model.problem.add_variable("relax_test", lowBound=0)
+    row.expr.addterm(give, -1.0 if row.sense == pulp.LpConstraintLE else 1.0)
+    crossed = []
+    original = clp.crossed
+    monkeypatch.setattr(clp, "crossed", lambda fast, values: crossed.append(
+        original(fast, values)) or crossed[-1])
+    monkeypatch.setattr(clp, "proved", lambda arrays, solution: None)
+    relaxed = solve_model(model, algorithm="clp")
+    assert crossed == [True]
+    assert relaxed.status == "optimal"
+    assert relaxed.objective == pytest.approx(
+        solve_model(model, algorithm="simplex").objective, rel=1e-9)
+
+
 def test_auto_runs_clp_above_its_threshold_and_the_plan_says_why(
         instance, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(algorithm, "CLP_FROM_NONZEROS", 100)

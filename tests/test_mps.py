@@ -136,10 +136,11 @@ def two_columns() -> Arrays:
     return arrays([1.0, 2.0], [0.0, 0.0], [INF, INF], [(3.0, INF, {0: 1.0, 1: 1.0})], 1.0)
 
 
-def answer(x: list[float], price: float) -> highspy.HighsSolution:
-    solution = highspy.HighsSolution()
-    solution.col_value, solution.row_dual = np.array(x), np.array([price])
-    return solution
+def answer(x: list[float], price: float | list[float]) -> clp.Saved:
+    """An answer as CLP saves it (only values and row prices are read by the proof)."""
+    prices = np.array(price if isinstance(price, list) else [price], dtype=float)
+    return clp.Saved(np.zeros(len(prices)), prices, np.array(x, dtype=float),
+                     np.zeros(len(x)))
 
 
 def test_the_proof_accepts_the_optimum_and_refuses_what_is_not_one() -> None:
@@ -156,3 +157,46 @@ def test_the_proof_accepts_the_optimum_and_refuses_what_is_not_one() -> None:
     assert clp.proved(a, None) is None
     # within the tolerances: a violation of 1e-9 and a price off by 1e-10 still prove it
     assert clp.proved(a, answer([3.0 - 1e-9, 0.0], 1.0 + 1e-10)) is not None
+    for broken in ([np.nan, 0.0], [3.0, np.nan], [np.inf, 0.0]):  # not a number: no proof
+        assert clp.proved(a, answer(broken, 1.0)) is None
+    assert clp.proved(a, answer([3.0, 0.0], np.nan)) is None
+
+
+def test_the_proof_refuses_an_unbounded_lp_whatever_the_size_of_its_numbers() -> None:
+    """min 1e6 x0 + (1e6 - 0.1) x1 - 1e6 x2 with x0 + x1 - x2 = 1, x >= 0 is unbounded (x1
+    and x2 grow together, each unit 0.1 cheaper): the answer x0 = 1 with the price 1e6 leaves
+    x1 a reduced cost of -0.1 towards a bound it does not have. Rounding grows with the
+    terms of a reduced cost, but 0.1 in 2e6 is no rounding: the proof refuses it."""
+    a = arrays([1e6, 1e6 - 0.1, -1e6], [0.0] * 3, [INF] * 3,
+               [(1.0, 1.0, {0: 1.0, 1: 1.0, 2: -1.0})])
+    assert clp.proved(a, answer([1.0, 0.0, 0.0], 1e6)) is None
+    assert HighsModel(a, "unbounded").run().status in ("unbounded", "infeasible")
+
+
+def test_the_proof_accepts_clps_optima_under_far_bounds() -> None:
+    """Columns capped at 1e11 (a big M): a reduced cost of rounding noise on a column inside
+    its bounds must not be taken times that far bound. CLP's optima of 40 random LPs are all
+    proved, at HiGHS's cost."""
+    generator = np.random.default_rng(7)
+    proved = 0
+    for _ in range(40):
+        rows = [(float(generator.uniform(1, 100)), INF,
+                 {int(j): float(generator.uniform(0.1, 3.0))
+                  for j in sorted(generator.choice(12, size=6, replace=False))})
+                for _ in range(8)]
+        a = arrays(list(generator.uniform(0.1, 30.0, size=12)), [0.0] * 12, [1e11] * 12, rows)
+        done = clp.run(a, "far bounds")
+        assert done.optimal
+        result = clp.proved(a, done.solution)
+        assert result is not None
+        assert result.objective == pytest.approx(HighsModel(a, "far").run().objective, rel=1e-9)
+        proved += 1
+    assert proved == 40
+
+
+def test_crossed_bounds_are_infeasible_without_asking_clp() -> None:
+    """CLP refuses a file whose column's lower bound is above its upper one; the planner
+    does not write it, and HiGHS says the LP is infeasible."""
+    a = arrays([1.0], [2.0], [1.0], [(0.0, INF, {0: 1.0})])
+    assert not clp.run(a, "crossed").optimal
+    assert clp.solve(a, "crossed").result.status == "infeasible"

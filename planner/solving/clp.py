@@ -63,7 +63,7 @@ class Answer:
     arrays' order."""
 
     head: str
-    solution: highspy.HighsSolution | None = None
+    solution: Saved | None = None
 
     @property
     def optimal(self) -> bool:
@@ -96,6 +96,8 @@ def run(arrays: Arrays, name: str, time_limit: float | None = None,
     if binary is None or not Path(binary).exists():
         raise SolverError("--lp-algorithm clp needs CLP's binary from the cbcbox package "
                           "(pip install cbcbox), which is not installed here")
+    if np.any(arrays.col_lower > arrays.col_upper) or np.any(arrays.row_lower > arrays.row_upper):
+        return Answer("Infeasible: a lower bound above its upper bound")  # CLP refuses the file
     shown = msg or solver_log_shown()
     with tempfile.TemporaryDirectory(prefix="planner-clp-") as work:
         model, answer, saved = (Path(work) / n for n in (
@@ -157,34 +159,38 @@ FEASIBLE = 1e-6  # a bound's violation, relative to 1 + |bound|
 GAP = 1e-7  # the cost less the prices' bound, relative to 1 + |cost|
 
 
-def proved(arrays: Arrays, solution: highspy.HighsSolution | None) -> Result | None:
+def proved(arrays: Arrays, solution: Saved | None) -> Result | None:
     """CLP's values and prices as a Result, where they prove the optimum; else None.
 
     The proof is weak duality, computed here from the model's own arrays: the values keep
     every bound (within ``FEASIBLE``); the reduced costs c - A'y the prices y leave give a
     lower bound on the cost of any plan (each row's and column's bound taken on the side its
     price's sign says; a price pointing at a side that is not there, beyond CLP's dual
-    tolerance, relative to the terms of a reduced cost, is no proof); and the plan's cost
-    is within ``GAP`` of that bound. Row activities are A x, from the values, so that
-    slacks and values agree exactly."""
+    tolerance and a reduced cost's rounding, is no proof); and the plan's cost is within
+    ``GAP`` of that bound. Values or prices that are not finite are no proof. Row
+    activities are A x, from the values, so that slacks and values agree exactly."""
     if solution is None:
         return None
     a = arrays
     x = np.asarray(solution.col_value, dtype=float)
     y = np.asarray(solution.row_dual, dtype=float)
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        return None
     m, n = len(a.row_lower), len(a.col_lower)
     row_of = np.repeat(np.arange(m), np.diff(a.start))
     activity = np.bincount(row_of, weights=a.value * x[a.index], minlength=m)
     priced = a.value * y[row_of]
     reduced = a.cost - np.bincount(a.index, weights=priced, minlength=n)
     # a reduced cost is a difference of terms: its rounding grows with them
-    size = np.abs(a.cost) + np.bincount(a.index, weights=np.abs(priced), minlength=n)
+    rounding = ROUNDING * (np.abs(a.cost)
+                           + np.bincount(a.index, weights=np.abs(priced), minlength=n))
     violation = max(outside(x, a.col_lower, a.col_upper),
                     outside(activity, a.row_lower, a.row_upper))
     cost = float(a.cost @ x)
-    bound = float(side_value(y, a.row_lower, a.row_upper, DUAL)
-                  + side_value(reduced, a.col_lower, a.col_upper, DUAL * (1 + size)))
-    if violation > FEASIBLE or not np.isfinite(bound) or cost - bound > GAP * (1 + abs(cost)):
+    bound = (side_value(y, a.row_lower, a.row_upper, DUAL, activity)
+             + side_value(reduced, a.col_lower, a.col_upper, DUAL + rounding, x))
+    if (violation > FEASIBLE or not np.isfinite(cost) or not np.isfinite(bound)
+            or cost - bound > GAP * (1 + abs(cost))):
         return None
     return Result("optimal", cost + a.offset, x, activity, y)
 
@@ -199,36 +205,39 @@ def outside(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
     return float(max(np.nanmax(low, initial=0.0), np.nanmax(high, initial=0.0)))
 
 
-DUAL = 1e-7  # CLP's dual feasibility tolerance: a smaller price on a missing side is 0
+DUAL = 1e-7  # CLP's dual feasibility tolerance
+ROUNDING = 1e-12  # of a reduced cost, relative to the sum of its terms' sizes
 
 
 def side_value(price: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-               tolerance: np.ndarray | float) -> float:
+               tolerance: np.ndarray | float, value: np.ndarray) -> float:
     """Sum of each price times the bound its sign points at (lower for a positive price,
-    upper for a negative one): minus infinity where a price beyond ``tolerance`` points at a
-    side that is not there (one within it counts as 0)."""
-    at_lower, at_upper = price > 0, price < 0
-    if (np.any(at_lower & ~np.isfinite(lower) & (price > tolerance))
-            or np.any(at_upper & ~np.isfinite(upper) & (price < -tolerance))):
+    upper for a negative one), a price within ``tolerance`` of 0 times the plan's own
+    ``value`` (its sign is noise, and a far bound would make the noise count); minus
+    infinity where a larger price points at a side that is not there."""
+    small = np.abs(price) <= tolerance
+    missing = np.where(price > 0, ~np.isfinite(lower), ~np.isfinite(upper))
+    if np.any(missing & ~small):
         return -np.inf
-    low = np.where(at_lower & np.isfinite(lower), lower, 0.0)
-    high = np.where(at_upper & np.isfinite(upper), upper, 0.0)
-    return float(price @ (low + high))
+    side = np.where(small, value, np.where(price > 0, lower, upper))
+    return float(price @ side)
 
 
 def finish(fast: HighsModel, answer: Answer, at: np.ndarray) -> Result:
     """HiGHS's solve where CLP's answer is not a proved optimum: with the options the size
     calls for, from CLP's values and prices where it has them (HiGHS's crossover turns them
     into a basis and its primal simplex finishes), else from scratch; at an infeasible or
-    unbounded LP, HiGHS says so in its own words. ``at``: where each of the arrays' columns
-    sits in ``fast``."""
+    unbounded LP, HiGHS says so in its own words. ``at``: where each of the arrays' first
+    columns sits in ``fast`` (the rest, columns rows added, stay where they are)."""
     fast.use("simplex", choose("simplex", len(fast.arrays.value), integer=False).options)
     if answer.solution is not None:
-        values, prices = np.empty(len(at)), np.empty(len(at))
-        values[at] = answer.solution.col_value
-        prices[at] = answer.solution.col_dual
+        n = len(fast.arrays.cost)  # columns beyond ``at`` (a relaxation's) stay in place
+        moved = np.concatenate([at, np.arange(len(at), n)])
+        values, prices = np.empty(n), np.empty(n)
+        values[moved] = answer.solution.col_value
+        prices[moved] = answer.solution.col_dual
         start = highspy.HighsSolution()
-        start.col_value, start.col_dual = values, prices
+        start.col_value, start.col_dual = values, prices  # arrays: no list per column
         start.row_value, start.row_dual = answer.solution.row_value, answer.solution.row_dual
         start.value_valid = start.dual_valid = True
         if crossed(fast, start):
@@ -248,11 +257,23 @@ def release_freed_memory() -> None:
         trim(0)
 
 
-def read_solution(arrays: Arrays, path: Path) -> highspy.HighsSolution | None:
-    """CLP's values and prices of every row and column as a HiGHS solution, from the file
-    CLP's ``-saveSolution`` writes (the count of rows and of columns as two ints, the
-    objective, then row values, row prices, column values and column prices as doubles);
-    None when the file is missing or not of this model."""
+@dataclass(frozen=True)
+class Saved:
+    """CLP's values and prices of every row and column, in the arrays' order (its
+    ``-saveSolution`` file), kept as numpy arrays: a HiGHS solution would copy them into
+    lists on every read."""
+
+    row_value: np.ndarray
+    row_dual: np.ndarray
+    col_value: np.ndarray
+    col_dual: np.ndarray
+
+
+def read_solution(arrays: Arrays, path: Path) -> Saved | None:
+    """CLP's values and prices of every row and column, from the file CLP's
+    ``-saveSolution`` writes (the count of rows and of columns as two ints, the objective,
+    then row values, row prices, column values and column prices as doubles); None when
+    the file is missing or not of this model."""
     n, m = len(arrays.col_lower), len(arrays.row_lower)
     try:
         data = path.read_bytes()
@@ -261,13 +282,7 @@ def read_solution(arrays: Arrays, path: Path) -> highspy.HighsSolution | None:
     if len(data) != 16 + 8 * 2 * (m + n) or np.frombuffer(data[:8], np.int32).tolist() != [m, n]:
         return None
     numbers = np.frombuffer(data, np.float64, offset=16)
-    solution = highspy.HighsSolution()
-    solution.row_value = numbers[:m]  # arrays, not lists: a large model's would take 50 MB
-    solution.row_dual = numbers[m:2 * m]
-    solution.col_value = numbers[2 * m:2 * m + n]
-    solution.col_dual = numbers[2 * m + n:]
-    solution.value_valid = solution.dual_valid = True
-    return solution
+    return Saved(numbers[:m], numbers[m:2 * m], numbers[2 * m:2 * m + n], numbers[2 * m + n:])
 
 
 def crossed(fast: HighsModel, values: highspy.HighsSolution) -> bool:

@@ -327,6 +327,7 @@ def solve_highs(model: PlanningModel, time_limit: float | None, msg: bool, rangi
         result, fast, at = done.result, done.solved, done.at
     else:
         fast, at = in_name_order(model, time_limit, msg, mip_gap, arrays)
+        del arrays  # HiGHS holds them, reordered: not twice while it solves
         fast.use(chosen.option, chosen.options)
         shown = msg or solver_log_shown()  # the solver's own log says it already
         result = fast.run(progress=None if shown else MipProgress.for_stderr(sys.stderr))
