@@ -26,9 +26,9 @@ large                     1,641,552  49         16.5               5.7-6.4
 A solve from the planner by CLP also pays for the MPS file it writes and the proof of CLP's
 answer (``planner.solving.clp``; the model then never goes to HiGHS): on medium 0.05-0.13 +
 0.01 s, so that ``solve_model`` took 0.37-0.48 s by CLP against 0.35 by the tuned simplex;
-on large 0.35-1.2 + 0.05 s, about 7.2 s against 16.5 (on 6 x 400 pools and 8 x 400 pools,
-with HiGHS's writer and HiGHS's finish from CLP's basis, which cost more: 0.88 s against
-1.19 and 1.97 against 2.83). CLP,
+on large 0.35-1.2 + 0.05 s (0.35-0.75 in most runs), about 7.2 s against 16.5 (on 6 x
+400 pools and 8 x 400 pools, with HiGHS's writer and HiGHS's finish from CLP's basis,
+which cost more: 0.88 s against 1.19 and 1.97 against 2.83). CLP,
 where its binary is installed, therefore takes over from ``CLP_FROM_NONZEROS``, between
 medium and 6 x 400 pools (CLP inside the CBC binary, which the planner ran before, was
 slower: 10.2 s on large, and beat the tuned simplex only from about 1,000,000 nonzeros).
@@ -37,8 +37,8 @@ Below ``TUNED_FROM_NONZEROS`` HiGHS's defaults stay: the shipped missions (all b
 nonzeros) solve in hundredths of a second either way, and where several plans are equally
 cheap the options decide which one HiGHS ends on, so the plans recorded for them stay as
 they are. From there the tuned options were faster on every model measured (small, 24,348
-nonzeros: 0.011 s against 0.022; the force benchmark's 22,234: 0.023 against 0.026,
-2026-12-05). A MIP keeps HiGHS's own choice (its branch and bound re-solves
+nonzeros: HiGHS alone 0.011 s against 0.022; the force benchmark's 22,234: 0.021-0.022
+against 0.025-0.027, 2026-12-05). A MIP keeps HiGHS's own choice (its branch and bound re-solves
 LPs warm, by simplex); a solve that wants HiGHS's ranges keeps HiGHS (they need its basis);
 and a sweep's warm re-solves always use HiGHS's simplex, with their own pricing, from a
 first solve that keeps HiGHS's defaults at every size (``planner.analyze.sweep``).

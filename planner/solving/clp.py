@@ -1,7 +1,7 @@
 """CLP, the LP solver whose binary the cbcbox wheel ships beside CBC's, for cold solves of
 large LPs.
 
-On the large benchmark theatre (1.6M nonzeros) CLP's own binary solved in about 5.5 s,
+On the large benchmark theatre (1.6M nonzeros) CLP's own binary solved in about 6 s,
 with a peak of 280 MB, the LP that HiGHS's tuned dual simplex took 16 s for
 (``planner.solving.algorithm`` says when it is chosen; CLP inside the CBC binary took
 8.6-10 s and 890-910 MB). The model's arrays are written as an MPS file

@@ -1,7 +1,7 @@
 """An LP's arrays as a free-format MPS file for CLP's binary, written in bulk.
 
 HiGHS's own writer took 0.94 s for the large benchmark theatre (1.6M nonzeros) and needs
-the model passed to HiGHS first (0.25 s more, with the columns put in name order). Here
+the model passed to HiGHS first (0.2-0.4 s more, with the columns put in name order). Here
 every line of the COLUMNS section is a fixed-width record of ASCII bytes made by numpy,
 a block of them at a time in the same buffers (0.35-0.75 s on large, 52 MB against
 HiGHS's 78), the blanks that pad a number to the longest one's width left out (free MPS
