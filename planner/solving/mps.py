@@ -123,7 +123,8 @@ class ColumnLines:
 
 
 def put_digits(into: np.ndarray, numbers: np.ndarray, work: np.ndarray) -> None:
-    """``digits`` written into a (len, width) array of bytes, through two rows of work."""
+    """Each number as zero-padded ASCII digits, written into a row of ``into`` (an array of
+    bytes, one row per number), through two rows of ``work``."""
     rest, digit = work
     rest[:] = numbers
     for k in range(into.shape[1] - 1, -1, -1):
@@ -201,10 +202,7 @@ def records(parts: Sequence[bytes | np.ndarray], count: int) -> np.ndarray:
 def digits(numbers: np.ndarray, width: int) -> np.ndarray:
     """Each number as ``width`` zero-padded ASCII digits, one row each."""
     out = np.empty((len(numbers), width), dtype=np.uint8)
-    rest = np.array(numbers, dtype=np.int64)
-    for k in range(width - 1, -1, -1):
-        out[:, k] = rest % 10 + ord("0")
-        rest //= 10
+    put_digits(out, numbers, np.empty((2, len(numbers)), dtype=np.int64))
     return out
 
 
