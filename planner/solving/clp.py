@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import highspy
 import numpy as np
@@ -80,7 +81,7 @@ class Solved:
     solve: its arrays (an LP: no fixed LP, no ranges)."""
 
     arrays: Arrays
-    integer: bool = False
+    integer: ClassVar[bool] = False
 
 
 def run(arrays: Arrays, name: str, time_limit: float | None = None,

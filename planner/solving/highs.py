@@ -16,6 +16,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
+from typing import Any
 
 import highspy
 import numpy as np
@@ -282,27 +283,31 @@ class HighsModel:
 
     def set_column_bounds(self, columns: np.ndarray, lower: np.ndarray | float,
                           upper: np.ndarray | float) -> None:
-        if len(columns) == 1:  # one column: HiGHS's scalar call, without building arrays
-            low, up = first(lower), first(upper)
-            status = self.highs.changeColBounds(int(columns[0]), low, up)
-        else:
-            low, up = spread(lower, len(columns)), spread(upper, len(columns))
-            status = self.highs.changeColsBounds(len(columns), columns, low, up)
-        self.changed_as_asked(status)
+        low, up = self.change_bounds(columns, lower, upper, self.highs.changeColBounds,
+                                     self.highs.changeColsBounds)
         if self.from_basis:
             self.tracked().columns(np.asarray(columns), low, up)
 
     def set_row_bounds(self, rows: np.ndarray, lower: np.ndarray | float,
                        upper: np.ndarray | float) -> None:
-        if len(rows) == 1:
-            low, up = first(lower), first(upper)
-            status = self.highs.changeRowBounds(int(rows[0]), low, up)
-        else:
-            low, up = spread(lower, len(rows)), spread(upper, len(rows))
-            status = self.highs.changeRowsBounds(len(rows), rows, low, up)
-        self.changed_as_asked(status)
+        low, up = self.change_bounds(rows, lower, upper, self.highs.changeRowBounds,
+                                     self.highs.changeRowsBounds)
         if self.from_basis:
             self.tracked().rows(np.asarray(rows), low, up)
+
+    def change_bounds(self, at: np.ndarray, lower: np.ndarray | float,
+                      upper: np.ndarray | float, one: Any, many: Any
+                      ) -> tuple[np.ndarray | float, np.ndarray | float]:
+        """Bounds of columns or rows changed by HiGHS's call for ``one`` position (its scalar
+        call: no arrays built) or for ``many``; the bounds as HiGHS took them."""
+        if len(at) == 1:
+            low, up = first(lower), first(upper)
+            status = one(int(at[0]), low, up)
+        else:
+            low, up = spread(lower, len(at)), spread(upper, len(at))
+            status = many(len(at), at, low, up)
+        self.changed_as_asked(status)
+        return low, up
 
     def coefficients(self, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """The matrix's entry at each (row, column) pair, as the model was built (0 where
