@@ -214,6 +214,39 @@ def test_the_units_tables_codes_are_its_factorisation(monkeypatch: pytest.Monkey
     assert (np.asarray(distinct, dtype=object)[codes] == units["phase"].to_numpy()).all()
 
 
+@pytest.mark.parametrize("mission", ["baseline", "force-development-2035",
+                                     "taiwan-sustainment", "five-allies"])
+def test_the_units_candidates_are_the_join_of_their_tables(mission: str) -> None:
+    """``unit_candidates`` joins on integer codes; pandas' merges of the same tables, sorted
+    by the documented order, are its specification: the same rows, values and dtypes. The
+    missions cover a phase split into periods (costs weighted) and pools with nothing
+    available that a force-development mission may grow."""
+    from planner.formulation import model as formulation
+
+    instance = pipeline.prepare(mission)
+    caps = instance.capabilities
+    pools = caps.pools.assign(available=caps.pools["quantity"] * caps.pools["readiness"])
+    growable = instance.growable_pools
+    pools = pools[[a > 0 or (c, p) in growable for c, p, a in zip(
+        pools["country"], pools["pool"], pools["available"], strict=True)]]
+    merged = (caps.deliveries.merge(caps.pool_regions, on=["country", "pool"])
+              .merge(formulation.demand_keys(instance), on=["task", "region"])
+              .merge(pools[["country", "pool", "cost_per_unit", "available"]],
+                     on=["country", "pool"]))
+    weight = merged["phase"].map(instance.weights).astype(float).fillna(1.0)
+    merged["unit_cost"] = (merged["cost_per_unit"] + merged["task_cost"]) * weight
+    rank = {"phase": instance.phases, "region": list(caps.regions["region"]),
+            "task": list(caps.tasks["task"]), "country": list(caps.countries["country"])}
+    merged = merged.sort_values(
+        ["phase", "region", "task", "country", "pool"],
+        key=lambda c: c.map({v: i for i, v in enumerate(rank[c.name])}) if c.name in rank
+        else c).reset_index(drop=True)
+    units, _ = formulation.unit_candidates(instance)
+    expected = merged[list(units.columns)]
+    assert len(units) > 0
+    pd.testing.assert_frame_equal(units, expected, check_exact=False, rtol=1e-12)
+
+
 def test_a_term_added_at_the_end_of_core_rows_in_any_order() -> None:
     """``Core.with_entries``: one nonzero at the end of each row named, whatever the order
     they are given in and even after an empty row, and those rows' upper bounds set."""
