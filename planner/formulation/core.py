@@ -22,6 +22,7 @@ import pulp
 
 from planner.formulation.bulk import objects
 from planner.formulation.families import new_columns
+from planner.formulation.names import Names
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class Core(RowBlock):
     model lists them; ``start``/``index``/``value`` hold the rows' nonzeros (CSR), each
     row's in the order its PuLP expression would hold them."""
 
-    names: list[str]  # column names as PuLP keeps them
+    names: Names  # column names as PuLP keeps them, made as they are read
     cost: np.ndarray
     integer: np.ndarray  # 1 where a units column is whole units
 
@@ -144,7 +145,7 @@ class LazyColumns:
     policy's row over some units, or the whole PuLP model): a plain solve of a mission
     without policies over units never makes one."""
 
-    def __init__(self, names: list[str], integer: np.ndarray) -> None:
+    def __init__(self, names: Names, integer: np.ndarray) -> None:
         self.names = names
         self.integer = integer
         self.made = np.full(len(names), None, dtype=object)
@@ -156,8 +157,7 @@ class LazyColumns:
         new = np.unique(at[~self.done[at]])
         if len(new):
             kinds = np.where(self.integer[new] == 1, pulp.LpInteger, pulp.LpContinuous)
-            self.made[new] = objects(new_columns([self.names[i] for i in new.tolist()],
-                                                 kinds.tolist()))
+            self.made[new] = objects(new_columns(self.names.made(new), kinds.tolist()))
             self.done[new] = True
         return self.made[at]
 
@@ -211,7 +211,7 @@ def cover_rows(units: pd.DataFrame, shortfalls: pd.DataFrame, by_need: Groups
     return start, index, value, shortfalls["amount"].to_numpy(dtype=float)
 
 
-def build_core(units: pd.DataFrame, shortfalls: pd.DataFrame, unit_names: list[str],
+def build_core(units: pd.DataFrame, shortfalls: pd.DataFrame, unit_names: Names,
                short_names: list[str], integer: np.ndarray, by_pool: Groups,
                by_need: Groups, rows: list[str]) -> Core:
     """The core block of a mission's model from its units and requirements tables."""
@@ -220,7 +220,7 @@ def build_core(units: pd.DataFrame, shortfalls: pd.DataFrame, unit_names: list[s
     n_pool, n_cover = len(p_upper), len(c_lower)
     inf = np.inf
     return Core(
-        names=[*unit_names, *short_names],
+        names=unit_names.plus(short_names),
         cost=np.concatenate([units["unit_cost"].to_numpy(dtype=float),
                              shortfalls["penalty"].to_numpy(dtype=float)]),
         integer=np.concatenate([integer.astype(np.uint8),

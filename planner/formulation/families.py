@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from planner.formulation.names import Names
+
 Role = Literal["column", "row"]
 TRANSLATE = pulp.LpElement.trans  # PuLP's replacement of characters in names
 
@@ -114,6 +116,12 @@ class Family:
         ``factorized``: the key columns' codes and distinct values, where already made."""
         return labels(self.name, frame, keys or self.keys, factorized)
 
+    def lazy_labels(self, frame: pd.DataFrame,
+                    factorized: Mapping[str, tuple[np.ndarray, Any]] | None = None) -> Names:
+        """The names ``labels`` gives, made only as they are read: a plain solve reads
+        none of a units column's (``names.Names``)."""
+        return lazy_labels(self.name, frame, self.keys, factorized)
+
 
 FAMILIES: dict[str, Family] = {}
 
@@ -150,15 +158,22 @@ def key_columns(families: Iterable[str]) -> list[str]:
 def labels(name: str, frame: pd.DataFrame, keys: Sequence[str],
            factorized: Mapping[str, tuple[np.ndarray, Any]] | None = None) -> list[str]:
     """See ``Family.labels``; for a family given by name."""
+    return lazy_labels(name, frame, keys, factorized).tolist()
+
+
+def lazy_labels(name: str, frame: pd.DataFrame, keys: Sequence[str],
+                factorized: Mapping[str, tuple[np.ndarray, Any]] | None = None) -> Names:
+    """The names ``labels`` gives, made only as they are read (``names.Names``)."""
     parts = []
     for key in keys:
         codes, distinct = (factorized[key] if factorized and key in factorized
                            else pd.factorize(frame[key]))
         clean = np.array([str(v).translate(TRANSLATE) for v in distinct] + [""],  # [-1]: NaN
                          dtype=object)
-        parts.append(clean[codes].tolist())
-    head, between, tail = pulp_parts(name)
-    return [f"{head}{between.join(values)}{tail}" for values in zip(*parts, strict=True)]
+        parts.append((codes, clean))
+    if not len(frame):
+        return Names()
+    return Names(parts, pulp_parts(name))
 
 
 def new_columns(names: Iterable[str], categories: Iterable[str]) -> list[pulp.LpVariable]:

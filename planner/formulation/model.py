@@ -382,7 +382,7 @@ def build(instance: Instance) -> PlanningModel:
     integer = (np.array([pair in whole for pair in zip(units["country"], units["pool"],
                                                         strict=True)], dtype=bool)
                if whole else np.zeros(len(units), dtype=bool))
-    unit_names = UNITS.labels(units, factorized=factorized)
+    unit_names = UNITS.lazy_labels(units, factorized=factorized)
     shortfalls = instance.requirements.copy()
     short_names = SHORTFALL.labels(shortfalls)
 

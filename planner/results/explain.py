@@ -434,7 +434,7 @@ def trace_shortfalls(instance: Instance, model: PlanningModel,
                            & (model.units["phase"] == short.phase)]
         blockers = []
         for row, column in zip(here.itertuples(index=False),
-                               [names[i] for i in here.index.tolist()], strict=True):
+                               names.made(here.index.to_numpy()), strict=True):
             pool_row = pool_rows[(row.country, row.pool, row.phase)]
             exhausted = abs(slack.get(pool_row, 1.0)) <= TOLERANCE
             if column in blocked:

@@ -25,6 +25,7 @@ import pulp
 
 from planner.errors import SolverError
 from planner.formulation.bulk import no_cycle_collection, objects
+from planner.formulation.names import Names
 from planner.solving import basic_values
 from planner.solving.gap import WITH_PLAN, MipGap, proof
 from planner.solving.progress import MipProgress
@@ -45,7 +46,7 @@ class Arrays:
     ``variables`` holds the PuLP variable of each column where the model has made one (a
     units column a plain solve never needed has none), to carry the solution back."""
 
-    columns: list[str]  # column names
+    columns: Sequence[str]  # column names (``Names``: made as they are read)
     rows: list[str]
     cost: np.ndarray
     col_lower: np.ndarray
@@ -68,7 +69,7 @@ class Arrays:
         moved = np.empty(n, dtype=np.int32)  # as HiGHS takes the index: no copy to convert
         moved[every] = np.arange(n, dtype=np.int32)
         return dataclasses.replace(
-            self, columns=objects(self.columns)[every].tolist(), cost=self.cost[every],
+            self, columns=Names.of(self.columns).take(every), cost=self.cost[every],
             col_lower=self.col_lower[every], col_upper=self.col_upper[every],
             integer=self.integer[every], index=moved[self.index],
             variables=None if self.variables is None else self.variables[every])

@@ -14,6 +14,7 @@ import re
 import sys
 import tempfile
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -231,7 +232,7 @@ def in_name_order(model: PlanningModel, time_limit: float | None = None,
     return fast, at
 
 
-def name_order(names: list[str], count: int, n_units: int,
+def name_order(names: Sequence[str], count: int, n_units: int,
                unit_keys: dict[str, tuple[np.ndarray, Any]] | None) -> np.ndarray:
     """The positions of the first ``count`` columns sorted by name, as PuLP's own HiGHS
     interface passes them. The units columns, the first ``n_units`` and nearly all of a
@@ -242,13 +243,15 @@ def name_order(names: list[str], count: int, n_units: int,
     name with the units' prefix), every name is sorted."""
 
     def by_name() -> np.ndarray:
-        return np.array(sorted(range(count), key=names.__getitem__), dtype=np.int64)
+        listed = names[:count]  # read at once: a ``Names`` makes them in one go
+        return np.array(sorted(range(count), key=listed.__getitem__), dtype=np.int64)
 
     if unit_keys is None or not n_units:
         return by_name()
     prefix, between, tail = pulp_parts(UNITS.name)
-    others = sorted(range(n_units, count), key=names.__getitem__)
-    if any(names[i].startswith(prefix) for i in others):
+    named = dict(zip(range(n_units, count), names[n_units:count], strict=True))
+    others = sorted(named, key=named.__getitem__)
+    if any(named[i].startswith(prefix) for i in others):
         return by_name()
     ranks = []
     for key in UNITS.keys:
@@ -263,7 +266,7 @@ def name_order(names: list[str], count: int, n_units: int,
         place = {k: i for i, k in enumerate(sorted(set(keyed)))}
         ranks.append(np.array([place[k] for k in keyed], dtype=np.int64)[codes])
     units = np.lexsort(ranks[::-1])  # the first key decides first
-    before = bisect.bisect_left([names[i] for i in others], prefix)
+    before = bisect.bisect_left([named[i] for i in others], prefix)
     return np.concatenate([np.asarray(others[:before], dtype=np.int64), units,
                            np.asarray(others[before:], dtype=np.int64)])
 
@@ -294,7 +297,7 @@ def model_arrays(model: PlanningModel) -> Arrays:
     tail = model.tail or RowBlock.empty()
     part_end = core.start[-1] + part.start[-1]
     return Arrays(
-        columns=[*core.names, *(v.name for v in beyond)],
+        columns=core.names.plus([v.name for v in beyond]),
         rows=[*core.rows, *model.pulp_rows, *tail.rows], cost=cost,  # the arrays' order
         col_lower=np.concatenate([np.zeros(core.size), lower]),
         col_upper=np.concatenate([np.full(core.size, INF), upper]),
@@ -387,7 +390,7 @@ def read_solution(model: PlanningModel, fast: HighsModel | clp.Solved, at: np.nd
 
 
 def read_ranging(fast: HighsModel, result: Result, ranges: highspy.HighsRanging,
-                 columns: list[str]) -> Ranging:
+                 columns: Sequence[str]) -> Ranging:
     """HiGHS's ranges of an LP (the fixed LP, for a MIP) over the units and shortfall
     columns, keyed by name. For a row that does not bind HiGHS reports no useful range, so
     the range runs from its activity to the loose side."""

@@ -1,0 +1,109 @@
+"""Column names made when something reads them, not when the model is built.
+
+A plain solve never reads the name of a units column: HiGHS and CLP take positions, the
+plan reads values by position and the solver's column order comes from the keys' codes
+(``solving.solve.name_order``). Yet making the names costs a string per column (a medium
+theatre's 100,000: 17 ms, a large one's 750,000: 0.2 s and 60 MB). ``Names`` holds what
+makes them instead (each key's codes and texts, as ``families.labels`` joins them) and
+makes a name when it is asked for, or all of them at once, the same text either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, overload
+
+import numpy as np
+
+from planner.formulation.bulk import objects
+
+
+class Names(Sequence[str]):
+    """A sequence of names: first ``count`` made from keys (``head``, then each key's text
+    joined by ``between``, then ``tail``), then the names of ``rest`` as given; seen through
+    ``order`` (positions in that base) when one is given. Equal to any sequence of the same
+    names."""
+
+    def __init__(self, parts: Sequence[tuple[np.ndarray, np.ndarray]] = (),
+                 joints: tuple[str, str, str] = ("", "", ""),
+                 rest: Sequence[str] = (), order: np.ndarray | None = None) -> None:
+        self.parts = list(parts)  # each key: (codes of every member, texts by code)
+        self.joints = joints
+        self.count = len(parts[0][0]) if parts else 0
+        self.rest = list(rest)
+        self.order = order
+        self.listed: list[str] | None = None
+
+    @classmethod
+    def of(cls, names: Sequence[str]) -> Names:
+        """Names already made (a list), as a ``Names``."""
+        return names if isinstance(names, Names) else cls(rest=names)
+
+    def __len__(self) -> int:
+        return self.count + len(self.rest) if self.order is None else len(self.order)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if self.listed is not None:
+            return self.listed[i]
+        if isinstance(i, slice):
+            return self.made(np.arange(len(self))[i])
+        at = range(len(self))[i]  # an IndexError as a list gives it
+        return self.made(np.array([at]))[0]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and self.tolist() == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # a sequence that compares by content
+
+    def __repr__(self) -> str:
+        return f"Names({len(self)} names)"
+
+    def tolist(self) -> list[str]:
+        """Every name, made once and kept."""
+        if self.listed is None:
+            self.listed = self.made(np.arange(len(self)))
+        return self.listed
+
+    def made(self, positions: np.ndarray) -> list[str]:
+        """The names at these positions, made now."""
+        base = positions if self.order is None else self.order[positions]
+        keyed = base < self.count
+        if keyed.all():
+            return self.joined(base)
+        out = np.empty(len(base), dtype=object)
+        out[~keyed] = objects(self.rest)[base[~keyed] - self.count]
+        out[keyed] = objects(self.joined(base[keyed]))
+        return out.tolist()
+
+    def joined(self, base: np.ndarray) -> list[str]:
+        """The names of these members made from keys, as ``families.labels`` makes them."""
+        head, between, tail = self.joints
+        texts = [text[codes[base]].tolist() for codes, text in self.parts]
+        return [f"{head}{between.join(values)}{tail}" for values in zip(*texts, strict=True)]
+
+    def take(self, positions: Any) -> Names:
+        """The names at these positions, in that order, still made only when read."""
+        positions = np.asarray(positions, dtype=np.int64)
+        if not self.parts and self.order is None:  # names already made: taken at once
+            return Names(rest=objects(self.rest)[positions].tolist())
+        return Names(self.parts, self.joints, self.rest,
+                     positions if self.order is None else self.order[positions])
+
+    def plus(self, more: Sequence[str]) -> Names:
+        """These names followed by ``more``."""
+        if not more:
+            return self
+        added = len(self.rest) + np.arange(len(more)) + self.count
+        return Names(self.parts, self.joints, [*self.rest, *more],
+                     None if self.order is None else np.concatenate([self.order, added]))
