@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pulp
 import pytest
 
 from planner import pipeline
@@ -280,3 +281,50 @@ def test_a_row_added_after_the_budget_rows_comes_after_them() -> None:
     rows = list(model.pulp_rows)
     assert rows[-2:] == [last, "policy[extra]"] and list(model.rows)[-1] == "policy[extra]"
     assert model_arrays(model).rows[-2:] == [last, "policy[extra]"]
+
+
+def test_a_policy_total_is_arrays_until_pulp_needs_it() -> None:
+    """``Terms``: a share's two totals over overlapping units merge as PuLP's expressions
+    merge (each column once, where it first appears, coefficients added); compared to a
+    number they make a row of arrays, and with a PuLP column they become PuLP's."""
+    from planner.formulation.families import new_columns
+    from planner.formulation.policy_rows import Terms, TermsRow, affine
+
+    columns = np.array(new_columns([f"u{i}" for i in range(5)], ["Continuous"] * 5),
+                       dtype=object)
+
+    def take(at: np.ndarray) -> np.ndarray:
+        return columns[at]
+
+    own = Terms(np.array([1, 3]), np.array([2.0, 4.0]), take)
+    every = Terms(np.array([0, 1, 3, 4]), np.array([1.0, 2.0, 4.0, 8.0]), take) * -0.25
+    row = own + every <= 0
+    assert isinstance(row, TermsRow)
+    assert row.at.tolist() == [1, 3, 0, 4]
+    assert row.coefficient.tolist() == [1.5, 3.0, -0.25, -2.0]
+    assert (row.lower, row.upper) == (-np.inf, 0.0)
+    by_pulp = (affine(zip(columns[[1, 3]].tolist(), [2.0, 4.0], strict=True))
+               + affine(zip(columns[[0, 1, 3, 4]].tolist(), [-0.25, -0.5, -1.0, -2.0],
+                            strict=True)))
+    made = row.constraint(take)
+    assert [(v.name, c) for v, c in made.items()] == [(v.name, c) for v, c in by_pulp.items()]
+    assert made.sense == pulp.LpConstraintLE and -made.constant == 0.0
+    lead = new_columns(["lead"], ["Binary"])[0]
+    mixed = own - 3 * lead <= 0
+    assert isinstance(mixed, pulp.LpConstraint)
+    assert {v.name: c for v, c in mixed.items()} == {"u1": 2.0, "u3": 4.0, "lead": -3.0}
+    floor = own >= 1.5
+    assert (floor.lower, floor.upper) == (1.5, np.inf)
+
+
+def test_policy_rows_kept_as_arrays_are_placed_among_pulps_in_order() -> None:
+    """A mission whose policies give rows of both kinds (a lead-nation policy's rows name
+    binary columns and stay PuLP's; the others are kept as arrays): the solver sees the
+    rows in the order the policies added them, the same as the model made whole in PuLP."""
+    instance = pipeline.prepare("lead-nation")
+    model = build_model(instance)
+    assert model.array_rows and len(model.pulp_rows)
+    assert model_arrays(model).rows[len(model.core.rows):] == model.placed
+    whole = build_model(instance)
+    whole.complete()
+    same(model_arrays(model), model_arrays(whole))

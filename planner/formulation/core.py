@@ -79,6 +79,31 @@ class RowBlock:
         bound = np.where(np.isinf(self.row_lower), self.row_upper, self.row_lower)
         return dict(zip(self.rows, bound.tolist(), strict=True))
 
+    def interleaved(self, other: RowBlock, from_other: list[bool]) -> RowBlock:
+        """This block's rows and ``other``'s in one, in the order ``from_other`` gives
+        (True: the next of ``other``'s rows, False: the next of this one's)."""
+        taken = np.asarray(from_other, dtype=bool)
+        lengths = np.empty(len(taken), dtype=np.int64)
+        lengths[~taken], lengths[taken] = np.diff(self.start), np.diff(other.start)
+        begin = np.empty(len(taken), dtype=np.int64)  # in this index, then other's
+        begin[~taken], begin[taken] = self.start[:-1], len(self.index) + other.start[:-1]
+        start = np.zeros(len(taken) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=start[1:])
+        gather = np.repeat(begin - start[:-1], lengths) + np.arange(int(start[-1]))
+        rows, mine, theirs = [], iter(self.rows), iter(other.rows)
+        for t in taken.tolist():
+            rows.append(next(theirs) if t else next(mine))
+
+        def placed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            out = np.empty(len(taken), dtype=float)
+            out[~taken], out[taken] = a, b
+            return out
+
+        return RowBlock(rows, placed(self.row_lower, other.row_lower),
+                        placed(self.row_upper, other.row_upper), start,
+                        np.concatenate([self.index, other.index])[gather],
+                        np.concatenate([self.value, other.value])[gather])
+
     def expressions(self, columns: np.ndarray) -> list[pulp.LpConstraint]:
         """The rows as PuLP constraints over ``columns`` (the variable at each position:
         the core's, then the model's other columns), with each row's nonzeros in their

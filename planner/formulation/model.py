@@ -19,8 +19,9 @@ Objective: minimise sum (cost_per_unit + task_cost) * units + sum penalty * shor
 The pool and cover rows are built from grouped tables, one group per row, not by nested
 loops: the units table is ordered once by group (a stable sort of the group numbers) and
 each row takes a slice of it, so the cost is linear in the number of nonzeros. They and the
-units and shortfall columns are arrays (``planner.formulation.core``); the other families'
-rows are PuLP expressions over the columns they name.
+units and shortfall columns are arrays (``planner.formulation.core``), and so are the policy
+rows over units columns alone (``policy_rows.TermsRow``); the other families' rows are PuLP
+expressions over the columns they name.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from planner.formulation.families import (
     labels,
     new_columns,
 )
-from planner.formulation.policy_rows import Context
+from planner.formulation.policy_rows import Context, TermsRow
 from planner.formulation.stocks import StockFamilies, add_stock_families
 from planner.scenario.instance import Instance
 
@@ -63,11 +64,12 @@ class PlanningModel:
     """The LP with the tables that map its columns and rows back to the mission.
 
     The units and shortfall columns and the pool and cover rows, nearly all of a large
-    model, are held as arrays (``core``, ``planner.formulation.core``); ``lp`` holds the
-    rest as PuLP objects (policy, stock and multi-year rows, lead columns), but for the
-    rows over many units columns that come last as arrays (``tail``: a multi-year model's
-    budgets). ``complete`` makes the core's and the tail's PuLP objects too, for what uses
-    PuLP's model (``problem``, ``constraints``, the ``var`` column of ``units`` and
+    model, are held as arrays (``core``, ``planner.formulation.core``), and so are the
+    policy rows over units columns alone (``array_rows``); ``lp`` holds the rest as PuLP
+    objects (lead-nation, stock and multi-year rows, lead columns), but for the rows over
+    many units columns that come last as arrays (``tail``: a multi-year model's budgets).
+    ``complete`` makes the core's, the policies' and the tail's PuLP objects too, for what
+    uses PuLP's model (``problem``, ``constraints``, the ``var`` column of ``units`` and
     ``shortfalls``)."""
 
     lp: pulp.LpProblem
@@ -77,6 +79,10 @@ class PlanningModel:
     core_columns: LazyColumns  # the core's PuLP variables, made as they are asked for
     rows: dict[str, Row] = field(default_factory=dict)
     pulp_rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
+    # policy rows over units columns alone, as arrays (``policy_rows.TermsRow``) until the
+    # model is made complete; ``placed`` lists them and PuLP's rows in the order added
+    array_rows: dict[str, TermsRow] = field(default_factory=dict)
+    placed: list[str] = field(default_factory=list)
     leads: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["policy", "country", "task", "region", "var"]))
     stocks: StockFamilies | None = None  # inventories, production, transfers (periods)
@@ -134,14 +140,42 @@ class PlanningModel:
             return {name: -c.constant for name, c in self.pulp_rows.items()}
         return {**self.core.right_hand_sides(),
                 **{name: -c.constant for name, c in self.pulp_rows.items()},
+                **{name: float(r.bound) for name, r in self.array_rows.items()},
                 **(self.tail or RowBlock.empty()).right_hand_sides()}
 
-    def add(self, row: Row, constraint: pulp.LpConstraint) -> None:
+    def add(self, row: Row, constraint: pulp.LpConstraint | TermsRow) -> None:
+        """A row after those added before: a policy's row over units columns alone stays
+        arrays (``TermsRow``) until the model is made complete."""
         if self.tail is not None:  # the rows given as arrays come last: PuLP's from now on
             self.complete()
+        if isinstance(constraint, TermsRow):
+            if not self.completed:
+                self.rows[row.name] = row
+                self.array_rows[row.name] = constraint
+                self.placed.append(row.name)
+                return
+            constraint = constraint.constraint(self.unit_vars)
         self.rows[row.name] = row
         self.pulp_rows[row.name] = constraint
+        self.placed.append(row.name)
         self.lp.addConstraint(constraint, name=row.name)
+
+    def constraint(self, name: str) -> pulp.LpConstraint:
+        """A row beyond the core as PuLP's constraint, without making the model complete
+        (a policy's row kept as arrays is made over the units columns it names)."""
+        kept = self.array_rows.get(name)
+        return self.pulp_rows[name] if kept is None else kept.constraint(self.unit_vars)
+
+    def middle(self) -> RowBlock:
+        """The rows kept as arrays (``array_rows``), as a block over the core's columns."""
+        kept = list(self.array_rows.values())
+        start = np.zeros(len(kept) + 1, dtype=np.int64)
+        np.cumsum([len(r.at) for r in kept], out=start[1:])
+        return RowBlock(list(self.array_rows), np.array([r.lower for r in kept], dtype=float),
+                        np.array([r.upper for r in kept], dtype=float), start,
+                        np.concatenate([r.at for r in kept] or [np.zeros(0, np.int64)]
+                                       ).astype(np.int32),
+                        np.concatenate([r.coefficient for r in kept] or [np.zeros(0)]))
 
     def every_column(self) -> np.ndarray:
         """Every column as a PuLP variable, by position (the core's, made now, then the
@@ -216,7 +250,10 @@ class PlanningModel:
                     objective[var] = objective.get(var, 0.0) + cost
                 objective.constant = self.lp.objective.constant
             self.lp.setObjective(objective)
-            beyond = dict(self.pulp_rows)
+            kept = self.array_rows
+            beyond = {name: self.pulp_rows[name] if name in self.pulp_rows
+                      else kept[name].constraint(listed.__getitem__) for name in self.placed}
+            self.array_rows = {}
             self.lp._constraints.clear()  # the core's rows go first, as the model lists them
             self.pulp_rows = {}
             last = ([] if self.tail is None else

@@ -1,9 +1,12 @@
 """The rows of the policies in force: the context each policy kind builds its rows with.
 
 A kind (``planner/schema/policies/<kind>.py``) names no PuLP: it selects units columns with
-``Context.select`` and compares their weighted totals (``Context.total``) to numbers; the
-expressions and rows made here are PuLP's. Selections are masks over the units table, and a
-total adds up repeated columns (PuLP keeps only the last of a pair).
+``Context.select`` and compares their weighted totals (``Context.total``) to numbers.
+Selections are masks over the units table, and a total adds up repeated columns (PuLP keeps
+only the last of a pair). A total is arrays (``Terms``), and a total compared to a number a
+row of arrays (``TermsRow``), which the model keeps as arrays, as it keeps its core's,
+until something needs PuLP's objects; a row that also names other columns (a lead-nation
+policy's binary columns) is PuLP's.
 """
 
 from __future__ import annotations
@@ -36,6 +39,107 @@ class Selection:
 
     def any(self) -> bool:
         return bool(self.mask.any())
+
+
+@dataclass(frozen=True, eq=False)
+class Terms:
+    """A weighted total of units columns as arrays: their positions in the units table and
+    coefficients, in the order a PuLP expression would hold them. Compared to a number
+    (``<=``, ``>=``, ``==``) it is a row of arrays (``TermsRow``), which the model keeps
+    as arrays like its core's; added to anything but a number or another ``Terms`` (a
+    lead's column) it becomes PuLP's expression, as a total always was."""
+
+    at: np.ndarray
+    coefficient: np.ndarray
+    variables: Callable[[np.ndarray], np.ndarray]  # units columns by position, made on demand
+
+    def merged(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each column once, where it first appears, its coefficients added up in order
+        (as PuLP's expression adds up a repeated variable: ``affine``)."""
+        if len(self.at) < 2 or (np.diff(self.at) > 0).all():  # one total: no repeats
+            return self.at, 0.0 + self.coefficient
+        distinct, first, inverse = np.unique(self.at, return_index=True,
+                                             return_inverse=True)
+        summed = np.zeros(len(distinct))
+        np.add.at(summed, inverse, self.coefficient)
+        appear = np.argsort(first, kind="stable")
+        return distinct[appear], summed[appear]
+
+    def expression(self, variables: Callable[[np.ndarray], np.ndarray] | None = None
+                   ) -> pulp.LpAffineExpression:
+        """The total as PuLP's expression (over ``variables``: the model's units columns)."""
+        at, coefficient = self.merged()
+        columns = (variables or self.variables)(at)
+        return pulp.LpAffineExpression(zip(columns.tolist(), coefficient.tolist(),
+                                           strict=True))
+
+    def __add__(self, other: Any) -> Any:
+        if isinstance(other, Terms):
+            return Terms(np.concatenate([self.at, other.at]),
+                         np.concatenate([self.coefficient, other.coefficient]), self.variables)
+        if isinstance(other, int) and other == 0:
+            return self
+        return self.expression() + other
+
+    def __radd__(self, other: Any) -> Any:
+        if isinstance(other, int) and other == 0:  # sum() starts from 0
+            return self
+        return other + self.expression()
+
+    def __mul__(self, factor: float) -> Terms:
+        return Terms(self.at, self.coefficient * factor, self.variables)
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> Terms:
+        return self * -1
+
+    def __sub__(self, other: Any) -> Any:
+        return self + (-other)
+
+    def __le__(self, bound: Any) -> Any:
+        return self.row(bound, pulp.LpConstraintLE)
+
+    def __ge__(self, bound: Any) -> Any:
+        return self.row(bound, pulp.LpConstraintGE)
+
+    def __eq__(self, bound: Any) -> Any:  # type: ignore[override]
+        return self.row(bound, pulp.LpConstraintEQ)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def row(self, bound: Any, sense: int) -> Any:
+        """The row ``total <sense> bound``: of arrays for a number, PuLP's otherwise."""
+        if not isinstance(bound, (int, float)) or isinstance(bound, bool):
+            return pulp.LpConstraint(self.expression() - bound, sense)
+        at, coefficient = self.merged()
+        # the bound as PuLP computes it from its constant (0.0 - bound), signed zeros alike
+        return TermsRow(at, coefficient, sense, -(0.0 - bound))
+
+
+@dataclass(frozen=True)
+class TermsRow:
+    """A policy's row over units columns alone, as arrays: ``sum coefficient * units[at]
+    <sense> bound`` (``pulp.LpConstraintLE``, ``GE`` or ``EQ``)."""
+
+    at: np.ndarray
+    coefficient: np.ndarray
+    sense: int
+    bound: float
+
+    @property
+    def lower(self) -> float:
+        return -np.inf if self.sense == pulp.LpConstraintLE else float(self.bound)
+
+    @property
+    def upper(self) -> float:
+        return np.inf if self.sense == pulp.LpConstraintGE else float(self.bound)
+
+    def constraint(self, variables: Callable[[np.ndarray], np.ndarray]) -> pulp.LpConstraint:
+        """The row as PuLP's constraint over these units columns (by position)."""
+        expression = pulp.LpAffineExpression(zip(variables(self.at).tolist(),
+                                                 self.coefficient.tolist(), strict=True))
+        return pulp.LpConstraint(expression, self.sense, rhs=self.bound)
 
 
 def affine(pairs: Iterable[tuple[pulp.LpVariable, float]]) -> pulp.LpAffineExpression:
@@ -128,13 +232,14 @@ class Context:
         return Selection(pairs.isin({(t, r) for t, r, _ in self.required}))
 
     def total(self, chosen: Selection, weight: str | None = None, times: float = 1.0
-              ) -> pulp.LpAffineExpression:
+              ) -> Terms:
         """The units selected, each weighted by a column of the units table (``delivers``,
-        ``unit_cost``; 1 when ``None``), times a factor."""
+        ``unit_cost``; 1 when ``None``), times a factor: arrays, not PuLP's objects, until
+        something other than a number meets them (``Terms``)."""
         at = np.flatnonzero(chosen.mask.to_numpy())
         weights = (self.units[weight].to_numpy(dtype=float)[at] if weight
                    else np.ones(len(at))) * times
-        return affine(zip(self.columns(at).tolist(), weights.tolist(), strict=True))
+        return Terms(at, weights, self.variables)
 
     def columns(self, at: Iterable[int]) -> np.ndarray:
         """The units columns at these positions of the units table (made on first use by

@@ -411,8 +411,8 @@ def trace_shortfalls(instance: Instance, model: PlanningModel,
     if not plan.shortfalls:
         return []
     slack = {c.name: c.slack for c in plan.constraints}
-    binding_policy_rows = [(c.name, model.pulp_rows[c.name]) for c in plan.policy_rows
-                           if c.binding]  # policy rows are PuLP's whether or not complete
+    binding_policy_rows = [(c.name, model.constraint(c.name)) for c in plan.policy_rows
+                           if c.binding]  # made PuLP's here where kept as arrays
     blocked: dict[str, list[str]] = {}
     for name, constraint in binding_policy_rows:
         for var, coefficient in constraint.items():

@@ -295,19 +295,24 @@ def model_arrays(model: PlanningModel) -> Arrays:
     variables[made] = made_vars
     variables[core.size:] = objects(beyond)
     tail = model.tail or RowBlock.empty()
-    part_end = core.start[-1] + part.start[-1]
+    middle = RowBlock(list(model.pulp_rows), part.row_lower, part.row_upper, part.start,
+                      part.index, part.value)
+    if model.array_rows:  # PuLP's rows and those kept as arrays, in the order added
+        middle = middle.interleaved(model.middle(), [n in model.array_rows
+                                                     for n in model.placed])
+    middle_end = core.start[-1] + middle.start[-1]
     return Arrays(
         columns=core.names.plus([v.name for v in beyond]),
-        rows=[*core.rows, *model.pulp_rows, *tail.rows], cost=cost,  # the arrays' order
+        rows=[*core.rows, *middle.rows, *tail.rows], cost=cost,  # the arrays' order
         col_lower=np.concatenate([np.zeros(core.size), lower]),
         col_upper=np.concatenate([np.full(core.size, INF), upper]),
         integer=np.concatenate([core.integer, integer]),
-        row_lower=np.concatenate([core.row_lower, part.row_lower, tail.row_lower]),
-        row_upper=np.concatenate([core.row_upper, part.row_upper, tail.row_upper]),
-        start=np.concatenate([core.start, core.start[-1] + part.start[1:],
-                              part_end + tail.start[1:]]).astype(np.int32),
-        index=np.concatenate([core.index, part.index, tail.index]).astype(np.int32),
-        value=np.concatenate([core.value, part.value, tail.value]), offset=part.offset,
+        row_lower=np.concatenate([core.row_lower, middle.row_lower, tail.row_lower]),
+        row_upper=np.concatenate([core.row_upper, middle.row_upper, tail.row_upper]),
+        start=np.concatenate([core.start, core.start[-1] + middle.start[1:],
+                              middle_end + tail.start[1:]]).astype(np.int32),
+        index=np.concatenate([core.index, middle.index, tail.index]).astype(np.int32),
+        value=np.concatenate([core.value, middle.value, tail.value]), offset=part.offset,
         variables=variables)
 
 
