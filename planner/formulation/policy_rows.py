@@ -25,11 +25,11 @@ from planner.scenario.instance import Instance
 from planner.schema.policies.base import Names, Policy, PolicyRow, names
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Selection:
     """Which rows of the units table a policy speaks about."""
 
-    mask: pd.Series
+    mask: np.ndarray  # one boolean per row of the units table (a Series costs 30 us to make)
 
     def __and__(self, other: Selection) -> Selection:
         return Selection(self.mask & other.mask)
@@ -162,6 +162,7 @@ class Context:
     factorized: dict[str, tuple[np.ndarray, Any]]  # the key columns' codes (core.factorize)
     policy: Policy | None = None  # the policy whose rows are being built
     leads: list[tuple[str, str, str, str, Any]] = field(default_factory=list)
+    numbers: dict[str, np.ndarray] = field(default_factory=dict)  # see ``weights``
 
     @cached_property
     def phases(self) -> list[str]:
@@ -200,7 +201,7 @@ class Context:
                 wanted = np.zeros(len(number) + 1, dtype=bool)
                 wanted[[number[n] for n in names(value) if n in number]] = True
                 mask &= wanted[codes]
-        return Selection(pd.Series(mask, index=self.units.index))
+        return Selection(mask)
 
     @cached_property
     def codes(self) -> dict[str, tuple[np.ndarray, dict[str, int]]]:
@@ -214,7 +215,7 @@ class Context:
         return out
 
     def nothing(self) -> Selection:
-        return Selection(pd.Series(False, index=self.units.index))
+        return Selection(np.zeros(len(self.units), dtype=bool))
 
     def based_in(self, host: str) -> Selection:
         """The units of pools based on ``host``'s territory (``basing.csv``)."""
@@ -223,23 +224,29 @@ class Context:
         pools = pd.MultiIndex.from_arrays([based["country"][here], based["pool"][here]])
         keys = pd.MultiIndex.from_arrays([self.units["country"], self.units["pool"]])
         # by index, not pair by pair: a ten-year mission has some 12,000 units columns
-        return Selection(pd.Series(keys.isin(pools), index=self.units.index, dtype=bool))
+        return Selection(np.asarray(keys.isin(pools), dtype=bool))
 
     def needed(self) -> Selection:
         """The units in a (task, region) the mission requires in some phase."""
         pairs = pd.Series(list(zip(self.units["task"], self.units["region"], strict=True)),
                           index=self.units.index)
-        return Selection(pairs.isin({(t, r) for t, r, _ in self.required}))
+        return Selection(pairs.isin({(t, r) for t, r, _ in self.required}).to_numpy(dtype=bool))
 
     def total(self, chosen: Selection, weight: str | None = None, times: float = 1.0
               ) -> Terms:
         """The units selected, each weighted by a column of the units table (``delivers``,
         ``unit_cost``; 1 when ``None``), times a factor: arrays, not PuLP's objects, until
         something other than a number meets them (``Terms``)."""
-        at = np.flatnonzero(chosen.mask.to_numpy())
-        weights = (self.units[weight].to_numpy(dtype=float)[at] if weight
-                   else np.ones(len(at))) * times
+        at = np.flatnonzero(chosen.mask)
+        weights = (self.weights(weight)[at] if weight else np.ones(len(at))) * times
         return Terms(at, weights, self.variables)
+
+    def weights(self, column: str) -> np.ndarray:
+        """A number column of the units table as an array, read once (a ten-year mission
+        totals hundreds of times)."""
+        if column not in self.numbers:
+            self.numbers[column] = self.units[column].to_numpy(dtype=float)
+        return self.numbers[column]
 
     def columns(self, at: Iterable[int]) -> np.ndarray:
         """The units columns at these positions of the units table (made on first use by
