@@ -42,6 +42,7 @@ import pulp
 
 from planner.formulation.core import RowBlock
 from planner.formulation.families import Row, declare, new_columns
+from planner.formulation.policy_rows import TermsRow
 from planner.scenario.instance import Instance
 from planner.schema.force import ForceDevelopment, phase_label
 
@@ -168,23 +169,25 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
     readiness_of = {(c, p): r for c, p, r in zip(
         *listed(fielded, "country", "pool", "readiness"), strict=True)}
     # Plain lookups, built once: a table filter per row costs a millisecond.
-    orders_of: dict[tuple[str, str], list[tuple[int, int, pulp.LpVariable]]] = defaultdict(list)
+    # Columns by position (as ``PlanningModel.every_column`` lists them): the fleet, crew and
+    # line rows are arrays over them (``TermsRow``), not PuLP expressions.
+    orders_of: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
     by_order_year: dict[tuple[str, int], list[tuple[int, float]]] = defaultdict(list)
-    by_delivery: dict[tuple[str, int], list[pulp.LpVariable]] = defaultdict(list)
-    for k, (c, p, line, year, service, until, cost, var) in enumerate(zip(*listed(
-            acquire, "country", "pool", "line", "year", "in_service", "until", "unit_cost",
-            "var"), strict=True)):
-        orders_of[(c, p)].append((service, until, var))
+    by_delivery: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for k, (c, p, line, year, service, until, cost) in enumerate(zip(*listed(
+            acquire, "country", "pool", "line", "year", "in_service", "until", "unit_cost"),
+            strict=True)):
+        orders_of[(c, p)].append((service, until, first_order + k))
         by_order_year[(c, year)].append((first_order + k, cost))
-        by_delivery[(line, service)].append(var)
+        by_delivery[(line, service)].append(first_order + k)
 
     # fleet[c,p,o]: fielded <= owned.
     sources = fleet_sources(force)
-    for c, p, year, table, owned_before, var in zip(*listed(
-            fielded, "country", "pool", "year", "table", "owned_before", "var"), strict=True):
-        delivered = [v for service, until, v in orders_of.get((c, p), [])
+    for at, (c, p, year, table, owned_before) in enumerate(zip(*listed(
+            fielded, "country", "pool", "year", "table", "owned_before"), strict=True),
+            start=first_fielded):
+        delivered = [k for service, until, k in orders_of.get((c, p), [])
                      if service <= year < until]
-        expr = pulp.LpAffineExpression([(var, 1.0)] + [(v, -1.0) for v in delivered])
         retired = table - owned_before
         model.add(
             FLEET.row(
@@ -193,7 +196,8 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
                 + (f", less {retired:g} retired" if retired else "")
                 + (", plus those delivered by then" if delivered else "") + ".",
                 "; ".join([f"capabilities/{c}.csv ({p})", *sources.get((c, p), [])])),
-            expr <= owned_before)
+            TermsRow.of([at, *delivered], [1.0, *repeat(-1.0, len(delivered))],
+                        pulp.LpConstraintLE, owned_before))
 
     # pool[c,p,h_o]: employ at most readiness x fielded.
     pools, columns, values = [], [], []
@@ -214,10 +218,11 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
 
     # personnel[c,o]
     crews = {(crew.country, crew.pool): crew.per_unit for crew in force.crews}
-    crewed: dict[tuple[str, int], list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
-    for c, p, y, v in zip(*listed(fielded, "country", "pool", "year", "var"), strict=True):
+    crewed: dict[tuple[str, int], list[tuple[int, float]]] = defaultdict(list)
+    for at, (c, p, y) in enumerate(zip(*listed(fielded, "country", "pool", "year"),
+                                       strict=True), start=first_fielded):
         if crews.get((c, p)):
-            crewed[(c, y)].append((v, crews[(c, p)]))
+            crewed[(c, y)].append((at, crews[(c, p)]))
     for entry in force.personnel:
         for year in force.snapshots:
             terms = crewed.get((entry.country, year), [])
@@ -228,7 +233,8 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
                     {"country": entry.country, "year": year},
                     f"{names[entry.country]} can crew at most {limit:,.0f} persons' worth of "
                     f"fielded units in {year}.", entry.source),
-                pulp.LpAffineExpression(terms) <= limit)
+                TermsRow.of([at for at, _ in terms], [per for _, per in terms],
+                            pulp.LpConstraintLE, limit))
 
     # line[l,y]
     for line in force.lines:
@@ -243,7 +249,8 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
                     {"line": line.name, "year": year},
                     f"{line.name} ({names.get(line.country, line.country)}) can deliver at "
                     f"most {capacity:g} units in {year}.", line.source),
-                pulp.LpAffineExpression(zip(delivered, repeat(1.0))) <= capacity)
+                TermsRow.of(delivered, [1.0] * len(delivered), pulp.LpConstraintLE,
+                            capacity))
 
     # budget[c,y]: rows as arrays, after every other row (each holds every units column of
     # a country in a snapshot year: as PuLP expressions they would make each a PuLP object)

@@ -79,8 +79,9 @@ class PlanningModel:
     core_columns: LazyColumns  # the core's PuLP variables, made as they are asked for
     rows: dict[str, Row] = field(default_factory=dict)
     pulp_rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
-    # policy rows over units columns alone, as arrays (``policy_rows.TermsRow``) until the
-    # model is made complete; ``placed`` lists them and PuLP's rows in the order added
+    # rows as arrays (``policy_rows.TermsRow``: a policy's over units columns alone, a
+    # multi-year model's fleet, crew and line rows) until the model is made complete;
+    # ``placed`` lists them and PuLP's rows in the order added
     array_rows: dict[str, TermsRow] = field(default_factory=dict)
     placed: list[str] = field(default_factory=list)
     leads: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
@@ -154,7 +155,7 @@ class PlanningModel:
                 self.array_rows[row.name] = constraint
                 self.placed.append(row.name)
                 return
-            constraint = constraint.constraint(self.unit_vars)
+            constraint = constraint.constraint(self.columns_at)
         self.rows[row.name] = row
         self.pulp_rows[row.name] = constraint
         self.placed.append(row.name)
@@ -164,10 +165,20 @@ class PlanningModel:
         """A row beyond the core as PuLP's constraint, without making the model complete
         (a policy's row kept as arrays is made over the units columns it names)."""
         kept = self.array_rows.get(name)
-        return self.pulp_rows[name] if kept is None else kept.constraint(self.unit_vars)
+        return self.pulp_rows[name] if kept is None else kept.constraint(self.columns_at)
+
+    def columns_at(self, at: np.ndarray) -> np.ndarray:
+        """The columns at these positions (as ``every_column`` lists them) as PuLP
+        variables, making only the core's asked for."""
+        at = np.asarray(at, dtype=np.int64)
+        core = at < self.core.size
+        out = np.empty(len(at), dtype=object)
+        out[core] = self.core_columns.take(at[core])
+        out[~core] = objects(self.extra_columns)[at[~core] - self.core.size]
+        return out
 
     def middle(self) -> RowBlock:
-        """The rows kept as arrays (``array_rows``), as a block over the core's columns."""
+        """The rows kept as arrays (``array_rows``), as a block over the model's columns."""
         kept = list(self.array_rows.values())
         start = np.zeros(len(kept) + 1, dtype=np.int64)
         np.cumsum([len(r.at) for r in kept], out=start[1:])

@@ -119,13 +119,23 @@ class Terms:
 
 @dataclass(frozen=True)
 class TermsRow:
-    """A policy's row over units columns alone, as arrays: ``sum coefficient * units[at]
-    <sense> bound`` (``pulp.LpConstraintLE``, ``GE`` or ``EQ``)."""
+    """A row as arrays: ``sum coefficient * column[at] <sense> bound``
+    (``pulp.LpConstraintLE``, ``GE`` or ``EQ``), ``at`` the columns' positions as
+    ``PlanningModel.every_column`` lists them (a policy's: units columns; a multi-year
+    model's fleet, crew and line rows: its orders and fielded units)."""
 
     at: np.ndarray
     coefficient: np.ndarray
     sense: int
     bound: float
+
+    @classmethod
+    def of(cls, at: list[int], coefficient: list[float], sense: int, bound: float
+           ) -> TermsRow:
+        """The row ``PuLP's expression of these terms <sense> bound`` would make (each
+        column once), its bound as PuLP computes it, signed zeros alike."""
+        return cls(np.asarray(at, dtype=np.int64), np.asarray(coefficient, dtype=float),
+                   sense, -(0.0 - bound))
 
     @property
     def lower(self) -> float:
@@ -136,7 +146,7 @@ class TermsRow:
         return np.inf if self.sense == pulp.LpConstraintGE else float(self.bound)
 
     def constraint(self, variables: Callable[[np.ndarray], np.ndarray]) -> pulp.LpConstraint:
-        """The row as PuLP's constraint over these units columns (by position)."""
+        """The row as PuLP's constraint over these columns (by position)."""
         expression = pulp.LpAffineExpression(zip(variables(self.at).tolist(),
                                                  self.coefficient.tolist(), strict=True))
         return pulp.LpConstraint(expression, self.sense, rhs=self.bound)
