@@ -99,7 +99,7 @@ def test_clp_reaches_the_same_optimum_with_a_price_on_every_row(instance) -> Non
     assert clp.available()
     simplex = solve_model(build_model(instance), algorithm="simplex")
     ours = solve_model(build_model(instance), algorithm="clp")
-    assert ours.solver == "highs" and ours.algorithm == "clp: asked for (--lp-algorithm clp)"
+    assert ours.solver == "clp" and ours.algorithm == "clp: asked for (--lp-algorithm clp)"
     assert ours.objective == pytest.approx(simplex.objective, rel=1e-9)
     assert ours.duals.keys() == simplex.duals.keys() == ours.slacks.keys()
     priced = {name: price for name, price in ours.duals.items() if abs(price) > 1e-7}
@@ -194,6 +194,9 @@ def test_highs_takes_over_with_columns_the_rows_added(
     relaxed = solve_model(model, algorithm="clp")
     assert crossed == [True]
     assert relaxed.status == "optimal"
+    assert relaxed.solver == "highs"  # HiGHS said the last word, and the plan says so
+    assert relaxed.algorithm.endswith("; CLP's answer was no proved optimum, so HiGHS "
+                                      "finished the solve")
     assert relaxed.objective == pytest.approx(
         solve_model(model, algorithm="simplex").objective, rel=1e-9)
 
@@ -202,7 +205,7 @@ def test_auto_runs_clp_above_its_threshold_and_the_plan_says_why(
         instance, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(algorithm, "CLP_FROM_NONZEROS", 100)
     plan = pipeline.solve_instance(instance)
-    assert plan.solver == "highs"
+    assert plan.solver == "clp"
     assert plan.lp_algorithm.startswith("clp: CLP's dual simplex (its own binary), its "
                                         "optimum proved by the planner: ")
     assert "at least the 100 from which it beat HiGHS alone" in plan.lp_algorithm
@@ -287,7 +290,7 @@ def test_the_command_line_states_an_algorithm_that_is_not_the_usual(tmp_path: Pa
     assert chosen.startswith("simplex: dual simplex, HiGHS's defaults: 912 nonzeros, below")
     asked = run_planner("solve", "baseline", "--no-save", "--lp-algorithm", "clp", cwd=tmp_path)
     assert asked.returncode == 0, asked.stderr
-    assert "highs (clp: asked for (--lp-algorithm clp)), status optimal" in asked.stdout
+    assert "clp (clp: asked for (--lp-algorithm clp)), status optimal" in asked.stdout
     assert "not available" not in asked.stderr
     wrong = run_planner("solve", "baseline", "--no-save", "--lp-algorithm", "barrier",
                         cwd=tmp_path)

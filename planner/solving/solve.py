@@ -341,7 +341,9 @@ def solve_highs(model: PlanningModel, time_limit: float | None, msg: bool, rangi
         result = fast.run(progress=None if shown else MipProgress.for_stderr(sys.stderr))
     solution = read_solution(model, fast, at, result, ranging, duals_wanted,
                              mip_gap if fast.integer else None)
-    return dataclasses.replace(solution, algorithm=f"{chosen.name}: {chosen.reason}")
+    finished = ("; CLP's answer was no proved optimum, so HiGHS finished the solve"
+                if chosen.clp and isinstance(fast, HighsModel) else "")
+    return dataclasses.replace(solution, algorithm=f"{chosen.name}: {chosen.reason}{finished}")
 
 
 def read_solution(model: PlanningModel, fast: HighsModel | clp.Solved, at: np.ndarray,
@@ -351,8 +353,9 @@ def read_solution(model: PlanningModel, fast: HighsModel | clp.Solved, at: np.nd
     """The Solution of a run of ``fast`` (the model in HiGHS, or the arrays CLP solved;
     ``at`` the model's column positions in it): a one-off solve and a warm re-solve of a
     changed model (the exercise server) read their numbers the same way."""
+    solver = "clp" if isinstance(fast, clp.Solved) else "highs"  # which one said it
     if result.status not in WITH_PLAN:
-        return Solution("highs", result.status, None, [], [], {}, {}, [], "none", None,
+        return Solution(solver, result.status, None, [], [], {}, {}, [], "none", None,
                         tolerance)
     every = np.round(result.values, 9) + 0.0
     variables = fast.arrays.variables
@@ -384,7 +387,7 @@ def read_solution(model: PlanningModel, fast: HighsModel | clp.Solved, at: np.nd
             if name in rows:
                 rows[name].pi = dual
     return Solution(
-        "highs", result.status, clean(result.objective), values[:n_units].tolist(),
+        solver, result.status, clean(result.objective), values[:n_units].tolist(),
         values[n_units:n_units + n_short].tolist(),
         dict(zip(a.rows, (np.round(duals, 9) + 0.0).tolist(), strict=True)) if len(duals)
         else {},
