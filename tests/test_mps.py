@@ -200,3 +200,16 @@ def test_crossed_bounds_are_infeasible_without_asking_clp() -> None:
     a = arrays([1.0], [2.0], [1.0], [(0.0, INF, {0: 1.0})])
     assert not clp.run(a, "crossed").optimal
     assert clp.solve(a, "crossed").result.status == "infeasible"
+
+
+def test_positions_are_named_by_distinct_base_62_digits_of_the_fewest_width() -> None:
+    """Names are ``c``/``r`` and a position's base-62 digits, zero-padded to the width the
+    largest position needs: distinct for every position, one digit more at each power of
+    62."""
+    assert [mps.digit_count(n) for n in (0, 1, 62, 63, 62**2, 62**2 + 1)] == [1, 1, 1, 2, 2, 3]
+    count = 62**2 + 5
+    made = mps.digits(np.arange(count), mps.digit_count(count))
+    assert made.shape == (count, 3)
+    assert len({bytes(row) for row in made}) == count
+    assert bytes(made[0]) == b"000" and bytes(made[61]) == b"00z" and bytes(made[62]) == b"010"
+    assert set(made.ravel().tolist()) <= set(mps.DIGITS.tolist())

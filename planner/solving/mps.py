@@ -3,11 +3,13 @@
 HiGHS's own writer took 0.94 s for the large benchmark theatre (1.6M nonzeros) and needs
 the model passed to HiGHS first (0.2-0.4 s more, with the columns put in name order). Here
 every line of the COLUMNS section is a fixed-width record of ASCII bytes made by numpy,
-a block of them at a time in the same buffers (0.35-0.75 s on large, 52 MB against
-HiGHS's 78), the blanks that pad a number to the longest one's width left out (free MPS
-reads fields apart by blanks).
+a block of them at a time in the same buffers (0.32-0.43 s on large in a fresh process,
+43 MB against HiGHS's 78), the blanks that pad a number to the longest one's width left out
+(free MPS reads fields apart by blanks).
 
-Rows are named ``r`` and columns ``c`` followed by their zero-padded position, and the
+Rows are named ``r`` and columns ``c`` followed by their zero-padded position in base 62
+(digits, then capital and small letters: four for up to 14.8 million columns, where
+decimal digits took six for a million; the large theatre's file 52 -> 43 MB), and the
 objective ``obj``, so CLP's answers (its saved solution, in the file's order) are read by
 position. Every column has a line for its cost, a zero one too, so none is missing from
 the file (a column named nowhere in COLUMNS does not exist for CLP). The objective's
@@ -29,8 +31,14 @@ import pandas as pd
 
 from planner.solving.highs import Arrays
 
-BLOCK = 1 << 18  # COLUMNS lines made and written at a time (about 12 MB of records)
+# COLUMNS lines made and written at a time (about 100 KB of records). In a fresh process on
+# large, blocks of 262,144 lines (6.5 MB buffers, 12 MB writes) took 0.73-1.03 s to write
+# the file, 0.47-0.73 of it system time; blocks of 4,096 took 0.32-0.43 s, 0.04-0.16 (three
+# runs each, 2026-12-05): buffers that stay in the CPU's cache, and writes of a tenth of a MB
+BLOCK = 1 << 12
 BLANK, NEWLINE = ord(" "), ord("\n")
+DIGITS = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+                       dtype=np.uint8)  # a position's digits in names, base 62
 FREE = 1e30  # infinity, for CLP's reader and HiGHS's (from 1e20)
 
 
@@ -123,14 +131,15 @@ class ColumnLines:
 
 
 def put_digits(into: np.ndarray, numbers: np.ndarray, work: np.ndarray) -> None:
-    """Each number as zero-padded ASCII digits, written into a row of ``into`` (an array of
-    bytes, one row per number), through two rows of ``work``."""
+    """Each number as zero-padded base-62 digits (``DIGITS``), written into a row of
+    ``into`` (an array of bytes, one row per number), through two rows of ``work``."""
     rest, digit = work
     rest[:] = numbers
+    base = len(DIGITS)
     for k in range(into.shape[1] - 1, -1, -1):
-        np.remainder(rest, 10, out=digit)
-        np.add(digit, ord("0"), out=into[:, k], casting="unsafe")
-        np.floor_divide(rest, 10, out=rest)
+        np.remainder(rest, base, out=digit)
+        np.take(DIGITS, digit, out=into[:, k])
+        np.floor_divide(rest, base, out=rest)
 
 
 def write_rhs(out: IO[bytes], a: Arrays, kind: np.ndarray, row_width: int) -> None:
@@ -200,15 +209,18 @@ def records(parts: Sequence[bytes | np.ndarray], count: int) -> np.ndarray:
 
 
 def digits(numbers: np.ndarray, width: int) -> np.ndarray:
-    """Each number as ``width`` zero-padded ASCII digits, one row each."""
+    """Each number as ``width`` zero-padded base-62 digits, one row each."""
     out = np.empty((len(numbers), width), dtype=np.uint8)
     put_digits(out, numbers, np.empty((2, len(numbers)), dtype=np.int64))
     return out
 
 
 def digit_count(count: int) -> int:
-    """Digits of the largest position (at least one)."""
-    return len(str(max(count - 1, 0)))
+    """Base-62 digits of the largest position (at least one)."""
+    largest, width = max(count - 1, 0), 1
+    while largest >= len(DIGITS) ** width:
+        width += 1
+    return width
 
 
 def padded(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
