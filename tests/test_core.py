@@ -187,6 +187,10 @@ def test_the_name_order_holds_where_key_texts_are_prefixes_of_one_another() -> N
     count = len(names)
     order = name_order(names, count, len(units), keys)
     assert order.tolist() == sorted(range(count), key=names.__getitem__)
+    # another column whose name has the units' prefix: every name is sorted
+    names = [*UNITS.labels(units, factorized=keys), "units_AAA_", "zeta_", "a_"]
+    order = name_order(names, len(names), len(units), keys)
+    assert order.tolist() == sorted(range(len(names)), key=names.__getitem__)
     comma = units.assign(pool=units["pool"].replace("p2", "p,2"))
     keys = factorize(comma, list(UNITS.keys))
     names = UNITS.labels(comma, factorized=keys)

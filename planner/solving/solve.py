@@ -251,7 +251,9 @@ def name_order(names: Sequence[str], count: int, n_units: int,
     prefix, between, tail = pulp_parts(UNITS.name)
     named = dict(zip(range(n_units, count), names[n_units:count], strict=True))
     others = sorted(named, key=named.__getitem__)
-    if any(named[i].startswith(prefix) for i in others):
+    sorted_names = [named[i] for i in others]
+    before = bisect.bisect_left(sorted_names, prefix)  # names with the prefix would start here
+    if before < len(sorted_names) and sorted_names[before].startswith(prefix):
         return by_name()
     ranks = []
     for key in UNITS.keys:
@@ -266,7 +268,6 @@ def name_order(names: Sequence[str], count: int, n_units: int,
         place = {k: i for i, k in enumerate(sorted(set(keyed)))}
         ranks.append(np.array([place[k] for k in keyed], dtype=np.int64)[codes])
     units = np.lexsort(ranks[::-1])  # the first key decides first
-    before = bisect.bisect_left([named[i] for i in others], prefix)
     return np.concatenate([np.asarray(others[:before], dtype=np.int64), units,
                            np.asarray(others[before:], dtype=np.int64)])
 
