@@ -26,7 +26,8 @@ large                     1,641,552  49         16.5               5.7-6.4
 A solve from the planner by CLP also pays for the MPS file it writes and the proof of CLP's
 answer (``planner.solving.clp``; the model then never goes to HiGHS): on medium 0.05-0.13 +
 0.01 s, so that ``solve_model`` took 0.37-0.48 s by CLP against 0.35 by the tuned simplex;
-on large 0.35-1.2 + 0.05 s (0.35-0.75 in most runs), about 7.2 s against 16.5 (on 6 x
+on large 0.3-0.5 + 0.05 s (0.35-1.2 before the file was written in small blocks), about
+6.1-7.2 s against 16.5 (on 6 x
 400 pools and 8 x 400 pools, with HiGHS's writer and HiGHS's finish from CLP's basis,
 which cost more: 0.88 s against 1.19 and 1.97 against 2.83). CLP,
 where its binary is installed, therefore takes over from ``CLP_FROM_NONZEROS``, between
