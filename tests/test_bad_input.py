@@ -697,3 +697,23 @@ def test_a_cost_bearer_row_given_twice_is_named_at_both_rows(caps: Path) -> None
     found = [(p.row, p.column) for p in info.value.problems]
     assert found == [(2, "pool"), (len(lines) + 1, "pool")]
     assert "is given twice (rows 2 and" in info.value.problems[0].message
+
+
+def test_a_phase_listed_twice_in_a_policy_is_located(caps: Path, write_mission) -> None:
+    """A policy's list of names gives each once: ``phase: [crisis, crisis]`` would make two
+    rows named ``policy[hold,crisis]``, which the model refuses; the mission's check says
+    where instead (exit 2 from the command line, no traceback)."""
+    mission = write_mission(HEAD + "requirements:\n"
+                            "  - {task: sea_control, region: japan, phase: crisis, amount: 3}\n"
+                            "policies:\n"
+                            "  - name: hold\n"
+                            "    kind: forbid\n"
+                            "    country: JPN\n"
+                            "    task: sea_control\n"
+                            "    phase: [crisis, crisis]\n"
+                            "    sentence: s\n"
+                            "    source: 'assumption: test'\n")
+    problems = prepare_problems(mission, caps)
+    assert [(p.row, p.column) for p in problems] == [
+        (yaml_line(mission, "phase: [crisis, crisis]"), "policies[0].phase")]
+    assert "'crisis' is listed more than once: give each name once" in problems[0].message

@@ -319,6 +319,33 @@ def test_a_policy_total_is_arrays_until_pulp_needs_it() -> None:
     assert {v.name: c for v, c in mixed.items()} == {"u1": 2.0, "u3": 4.0, "lead": -3.0}
     floor = own >= 1.5
     assert (floor.lower, floor.upper) == (1.5, np.inf)
+    # PuLP on the left, or a sum of PuLP's, takes a total as its expression
+    less = 3 * lead - own <= 0
+    assert {v.name: c for v, c in less.items()} == {"lead": 3.0, "u1": -2.0, "u3": -4.0}
+    summed = pulp.lpSum([own, 3 * lead]) <= 0
+    assert {v.name: c for v, c in summed.items()} == {"u1": 2.0, "u3": 4.0, "lead": 3.0}
+    two = own / 2 <= every  # two totals compared: one row of arrays, every term on the left
+    assert isinstance(two, TermsRow)
+    assert two.at.tolist() == [1, 3, 0, 4] and two.coefficient.tolist() == [1.5, 3.0, 0.25, 2.0]
+    with pytest.raises(pulp.PulpError):
+        _ = own <= float("nan")
+
+
+def test_a_row_name_given_twice_is_refused_as_pulp_refuses_it() -> None:
+    """Two rows of one name (kept as arrays or PuLP's) would leave the solver's arrays and
+    the model's list of rows out of step: the model refuses the second, as PuLP does."""
+    from planner.formulation.families import POLICY
+    from planner.formulation.policy_rows import TermsRow
+
+    model = build_model(pipeline.prepare("baseline"))
+    kept = next(iter(model.array_rows))
+    again = POLICY.row({"policy": kept[len("policy["):-1]}, "again", "test")
+    assert again.name == kept
+    with pytest.raises(pulp.PulpError, match="overlapping constraint names"):
+        model.add(again, TermsRow.of([0], [1.0], pulp.LpConstraintLE, 1.0))
+    with pytest.raises(pulp.PulpError, match="overlapping constraint names"):
+        model.add(again, pulp.LpConstraint(pulp.LpAffineExpression(), pulp.LpConstraintLE,
+                                           rhs=0))
 
 
 def test_policy_rows_kept_as_arrays_are_placed_among_pulps_in_order() -> None:
@@ -329,6 +356,7 @@ def test_policy_rows_kept_as_arrays_are_placed_among_pulps_in_order() -> None:
     model = build_model(instance)
     assert model.array_rows and len(model.pulp_rows)
     assert model_arrays(model).rows[len(model.core.rows):] == model.placed
+    assert list(model.right_hand_sides()) == model_arrays(model).rows  # in model order
     whole = build_model(instance)
     whole.complete()
     same(model_arrays(model), model_arrays(whole))

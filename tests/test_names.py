@@ -4,6 +4,8 @@ plain solve."""
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 import pytest
 
@@ -38,6 +40,18 @@ def test_names_already_made_are_a_plain_sequence() -> None:
     names = Names.of(["a", "b", "c"])
     assert names.take([2, 0]) == ["c", "a"] and names.plus(["d"])[3] == "d"
     assert Names.of(names) is names and Names() == [] and names != ["a", "b"]
+    # + as a list's: what code that took the names for a list may do
+    assert operator.add(names, ["d"]) == ["a", "b", "c", "d"]
+    assert operator.add(["z"], names) == ["z", "a", "b", "c"]
+    assert names.count("b") == 1 and names.index("c") == 2
+
+
+def test_negative_positions_count_from_the_end_as_a_lists_do() -> None:
+    units, codes = unit_candidates(pipeline.prepare("baseline"))
+    every = [*labels(UNITS.name, units, UNITS.keys, codes), "shortfall_a_"]
+    names = UNITS.lazy_labels(units, codes).plus(["shortfall_a_"])
+    assert names.take([-1, 0, -2]) == [every[-1], every[0], every[-2]]
+    assert names.made(np.array([-1])) == ["shortfall_a_"]
 
 
 def test_a_plain_solve_makes_no_units_columns_name() -> None:

@@ -139,9 +139,10 @@ class PlanningModel:
         """Each row's bound (its right-hand side), by name, without making PuLP objects."""
         if self.completed:  # PuLP's rows are the model (an analysis may have changed some)
             return {name: -c.constant for name, c in self.pulp_rows.items()}
-        return {**self.core.right_hand_sides(),
-                **{name: -c.constant for name, c in self.pulp_rows.items()},
-                **{name: float(r.bound) for name, r in self.array_rows.items()},
+        kept, made = self.array_rows, self.pulp_rows
+        return {**self.core.right_hand_sides(),  # in model order, as the solver sees them
+                **{name: float(kept[name].bound) if name in kept else -made[name].constant
+                   for name in self.placed},
                 **(self.tail or RowBlock.empty()).right_hand_sides()}
 
     def add(self, row: Row, constraint: pulp.LpConstraint | TermsRow) -> None:
@@ -149,6 +150,8 @@ class PlanningModel:
         until the model is made complete."""
         if self.tail is not None:  # the rows given as arrays come last: PuLP's from now on
             self.complete()
+        if row.name in self.pulp_rows or row.name in self.array_rows:  # as PuLP refuses it
+            raise pulp.PulpError(f"overlapping constraint names: {row.name}")
         if isinstance(constraint, TermsRow):
             if not self.completed:
                 self.rows[row.name] = row

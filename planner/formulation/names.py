@@ -19,7 +19,7 @@ from planner.formulation.bulk import objects
 
 
 class Names(Sequence[str]):
-    """A sequence of names: first ``count`` made from keys (``head``, then each key's text
+    """A sequence of names: first ``keyed`` made from keys (``head``, then each key's text
     joined by ``between``, then ``tail``), then the names of ``rest`` as given; seen through
     ``order`` (positions in that base) when one is given. Equal to any sequence of the same
     names."""
@@ -29,7 +29,7 @@ class Names(Sequence[str]):
                  rest: Sequence[str] = (), order: np.ndarray | None = None) -> None:
         self.parts = list(parts)  # each key: (codes of every member, texts by code)
         self.joints = joints
-        self.count = len(parts[0][0]) if parts else 0
+        self.keyed = len(parts[0][0]) if parts else 0  # the names made from keys
         self.rest = list(rest)
         self.order = order
         self.listed: list[str] | None = None
@@ -40,7 +40,7 @@ class Names(Sequence[str]):
         return names if isinstance(names, Names) else cls(rest=names)
 
     def __len__(self) -> int:
-        return self.count + len(self.rest) if self.order is None else len(self.order)
+        return self.keyed + len(self.rest) if self.order is None else len(self.order)
 
     @overload
     def __getitem__(self, i: int) -> str: ...
@@ -66,6 +66,12 @@ class Names(Sequence[str]):
 
     __hash__ = None  # type: ignore[assignment]  # a sequence that compares by content
 
+    def __add__(self, other: Sequence[str]) -> list[str]:  # as a list adds: a list
+        return [*self.tolist(), *other]
+
+    def __radd__(self, other: Sequence[str]) -> list[str]:
+        return [*other, *self.tolist()]
+
     def __repr__(self) -> str:
         return f"Names({len(self)} names)"
 
@@ -75,15 +81,16 @@ class Names(Sequence[str]):
             self.listed = self.made(np.arange(len(self)))
         return self.listed
 
-    def made(self, positions: np.ndarray) -> list[str]:
-        """The names at these positions, made now."""
+    def made(self, positions: Any) -> list[str]:
+        """The names at these positions (negative ones from the end), made now."""
+        positions = self.positions(positions)
         base = positions if self.order is None else self.order[positions]
-        keyed = base < self.count
-        if keyed.all():
+        from_keys = base < self.keyed
+        if from_keys.all():
             return self.joined(base)
         out = np.empty(len(base), dtype=object)
-        out[~keyed] = objects(self.rest)[base[~keyed] - self.count]
-        out[keyed] = objects(self.joined(base[keyed]))
+        out[~from_keys] = objects(self.rest)[base[~from_keys] - self.keyed]
+        out[from_keys] = objects(self.joined(base[from_keys]))
         return out.tolist()
 
     def joined(self, base: np.ndarray) -> list[str]:
@@ -92,9 +99,14 @@ class Names(Sequence[str]):
         texts = [text[codes[base]].tolist() for codes, text in self.parts]
         return [f"{head}{between.join(values)}{tail}" for values in zip(*texts, strict=True)]
 
+    def positions(self, positions: Any) -> np.ndarray:
+        """Positions as an array, negative ones counted from the end, as a list's."""
+        positions = np.asarray(positions, dtype=np.int64)
+        return np.where(positions < 0, positions + len(self), positions)
+
     def take(self, positions: Any) -> Names:
         """The names at these positions, in that order, still made only when read."""
-        positions = np.asarray(positions, dtype=np.int64)
+        positions = self.positions(positions)
         if not self.parts and self.order is None:  # names already made: taken at once
             return Names(rest=objects(self.rest)[positions].tolist())
         return Names(self.parts, self.joints, self.rest,
@@ -102,8 +114,8 @@ class Names(Sequence[str]):
 
     def plus(self, more: Sequence[str]) -> Names:
         """These names followed by ``more``."""
-        if not more:
+        if len(more) == 0:
             return self
-        added = len(self.rest) + np.arange(len(more)) + self.count
+        added = len(self.rest) + np.arange(len(more)) + self.keyed
         return Names(self.parts, self.joints, [*self.rest, *more],
                      None if self.order is None else np.concatenate([self.order, added]))

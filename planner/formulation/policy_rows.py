@@ -11,7 +11,9 @@ policy's binary columns) is PuLP's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import math
+import numbers
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -44,10 +46,12 @@ class Selection:
 @dataclass(frozen=True, eq=False)
 class Terms:
     """A weighted total of units columns as arrays: their positions in the units table and
-    coefficients, in the order a PuLP expression would hold them. Compared to a number
-    (``<=``, ``>=``, ``==``) it is a row of arrays (``TermsRow``), which the model keeps
-    as arrays like its core's; added to anything but a number or another ``Terms`` (a
-    lead's column) it becomes PuLP's expression, as a total always was."""
+    coefficients, in the order a PuLP expression would hold them. Compared to a number or
+    another total (``<=``, ``>=``, ``==``) it is a row of arrays (``TermsRow``), which the
+    model keeps as arrays like its core's; met with anything else (a lead's column, on
+    either side) it becomes PuLP's expression, as a total always was: PuLP's own operators
+    take it as an iterable of that one expression (they raise on a type they do not know,
+    so Python never asks ``__radd__``)."""
 
     at: np.ndarray
     coefficient: np.ndarray
@@ -73,6 +77,9 @@ class Terms:
         return pulp.LpAffineExpression(zip(columns.tolist(), coefficient.tolist(),
                                            strict=True))
 
+    def __iter__(self) -> Iterator[pulp.LpAffineExpression]:
+        yield self.expression()
+
     def __add__(self, other: Any) -> Any:
         if isinstance(other, Terms):
             return Terms(np.concatenate([self.at, other.at]),
@@ -90,6 +97,9 @@ class Terms:
         return Terms(self.at, self.coefficient * factor, self.variables)
 
     __rmul__ = __mul__
+
+    def __truediv__(self, divisor: float) -> Terms:
+        return Terms(self.at, self.coefficient / divisor, self.variables)
 
     def __neg__(self) -> Terms:
         return self * -1
@@ -109,12 +119,14 @@ class Terms:
     __hash__ = None  # type: ignore[assignment]
 
     def row(self, bound: Any, sense: int) -> Any:
-        """The row ``total <sense> bound``: of arrays for a number, PuLP's otherwise."""
-        if not isinstance(bound, (int, float)) or isinstance(bound, bool):
+        """The row ``total <sense> bound``: of arrays for a number or another total, PuLP's
+        otherwise."""
+        if isinstance(bound, Terms):
+            return (self - bound).row(0, sense)
+        if not isinstance(bound, numbers.Real) or isinstance(bound, bool):
             return pulp.LpConstraint(self.expression() - bound, sense)
         at, coefficient = self.merged()
-        # the bound as PuLP computes it from its constant (0.0 - bound), signed zeros alike
-        return TermsRow(at, coefficient, sense, -(0.0 - bound))
+        return TermsRow.of(at, coefficient, sense, bound)
 
 
 @dataclass(frozen=True)
@@ -130,12 +142,15 @@ class TermsRow:
     bound: float
 
     @classmethod
-    def of(cls, at: list[int], coefficient: list[float], sense: int, bound: float
-           ) -> TermsRow:
+    def of(cls, at: Sequence[int] | np.ndarray, coefficient: Sequence[float] | np.ndarray,
+           sense: int, bound: float) -> TermsRow:
         """The row ``PuLP's expression of these terms <sense> bound`` would make (each
-        column once), its bound as PuLP computes it, signed zeros alike."""
+        column once), its bound as PuLP computes it from its constant (0.0 - bound), signed
+        zeros alike; a bound that is not a finite number is refused, as PuLP refuses it."""
+        if not math.isfinite(bound):
+            raise pulp.PulpError(f"a row's bound must be a finite number, not {bound}")
         return cls(np.asarray(at, dtype=np.int64), np.asarray(coefficient, dtype=float),
-                   sense, -(0.0 - bound))
+                   sense, float(-(0.0 - bound)))
 
     @property
     def lower(self) -> float:

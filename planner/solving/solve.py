@@ -128,8 +128,10 @@ def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float |
                 mip_gap: MipGap | None = None, algorithm: str = "auto") -> Solution:
     """Solve and read back; raises SolverError only when the solver cannot be run at all.
     ``ranging`` also reads HiGHS's sensitivity ranges (of the fixed LP for a MIP); without
-    ``duals_wanted`` a MIP skips its fixed-LP re-solve (for what-if re-solves). The model's
-    PuLP columns and rows carry the values afterwards, whichever solver ran. Without
+    ``duals_wanted`` a MIP skips its fixed-LP re-solve (for what-if re-solves). The PuLP
+    columns and rows the model has made carry the values afterwards, whichever solver ran
+    (the rows it keeps as arrays, and columns it made no PuLP object for, have none: the
+    Solution has every value and price, by name or position). Without
     ``fast``, HiGHS runs through PuLP's own interface (the plain path, for comparison).
     ``mip_gap``: the gap a MIP's plan may leave and be called optimal (default ``MipGap()``).
     ``algorithm``: the LP algorithm, ``auto`` (by size: ``planner.solving.algorithm``),

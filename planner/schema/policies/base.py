@@ -14,7 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from planner.errors import Problem, Refusal, refusal, unknown
 from planner.schema import tables as schema
@@ -22,7 +22,24 @@ from planner.schema import tables as schema
 Identifier = Annotated[str, Field(pattern=schema.ID_PATTERN)]
 CountryCode = Annotated[str, Field(pattern=schema.COUNTRY_PATTERN)]
 Condition = dict[Identifier, Identifier | list[Identifier]]
-Names = Identifier | list[Identifier] | None
+
+
+LISTED_TWICE = refusal(
+    "Policy", "A name given twice in a policy's list of tasks, regions or phases "
+    "(a phase named twice would make two rows of the same name).",
+    "{names} is listed more than once: give each name once",
+    {"kind": "forbid", "country": "JPN", "task": "isr", "phase": ["crisis", "crisis"]})
+
+
+def each_once(values: list[str]) -> list[str]:
+    """A list of names gives each once (``LISTED_TWICE``)."""
+    twice = list(dict.fromkeys(v for i, v in enumerate(values) if v in values[:i]))
+    if twice:
+        raise LISTED_TWICE.error(names=", ".join(repr(v) for v in twice))
+    return values
+
+
+Names = Identifier | Annotated[list[Identifier], AfterValidator(each_once)] | None
 
 
 class Frozen(BaseModel):
