@@ -549,6 +549,8 @@ def validated(model: type[M], document: dict[str, Any], where: Where) -> M:
         return model.model_validate(document)
     except ValidationError as exc:
         by_path: dict[tuple[Any, ...], list[str]] = {}
+        checked: set[tuple[Any, ...]] = set()  # where a value's own check failed
+        mistyped: set[tuple[tuple[Any, ...], str]] = set()  # a union's other types' errors
         hints: dict[tuple[Any, ...], str | None] = {}
         for error in exc.errors():
             loc = clean_loc(error["loc"], where.lines)
@@ -570,6 +572,12 @@ def validated(model: type[M], document: dict[str, Any], where: Where) -> M:
             by_path.setdefault(loc, [])
             if message not in by_path[loc]:
                 by_path[loc].append(message)
+            if error["type"] == "value_error":
+                checked.add(loc)
+            elif error["type"].endswith("_type"):
+                mistyped.add((loc, message))
+        for loc in checked:  # the value had a type the union takes: its check says it all
+            by_path[loc] = [m for m in by_path[loc] if (loc, m) not in mistyped]
         for loc in [loc for loc, messages in by_path.items() if messages == [MISSING] and loc]:
             siblings = [other for other in by_path if other and other[:-1] == loc[:-1]
                         and other != loc and isinstance(other[-1], str)]
