@@ -13,6 +13,7 @@ where PuLP is used (CBC, conflict search, analyses that add rows over units colu
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,8 +72,18 @@ class RowBlock:
     @classmethod
     def empty(cls) -> RowBlock:
         """No rows."""
-        return cls([], np.zeros(0), np.zeros(0), np.zeros(1, dtype=np.int64),
-                   np.zeros(0, dtype=np.int32), np.zeros(0))
+        return cls.of([], [], [], [])
+
+    @classmethod
+    def of(cls, rows: list[str], lower: Sequence[float], upper: Sequence[float],
+           entries: Sequence[tuple[np.ndarray, np.ndarray]]) -> RowBlock:
+        """Rows from each row's bounds and its entries (column positions, values)."""
+        start = np.zeros(len(entries) + 1, dtype=np.int64)
+        np.cumsum([len(at) for at, _ in entries], out=start[1:])
+        return cls(rows, np.array(lower, dtype=float), np.array(upper, dtype=float), start,
+                   np.concatenate([at for at, _ in entries] or [np.zeros(0, dtype=np.int64)]
+                                  ).astype(np.int32),
+                   np.concatenate([value for _, value in entries] or [np.zeros(0)]))
 
     def right_hand_sides(self) -> dict[str, float]:
         """Each row's bound by name: its lower bound, or its upper where it has none."""

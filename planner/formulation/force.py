@@ -290,14 +290,8 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
             lower.append(floor)
             upper.append(np.inf)
             entries.append(spending)
-    start = np.zeros(len(entries) + 1, dtype=np.int64)
-    np.cumsum([len(at) for at, _ in entries], out=start[1:])
-    model.add_rows_last(budget_rows, RowBlock(
-        [row.name for row in budget_rows], np.array(lower, dtype=float),
-        np.array(upper, dtype=float), start,
-        np.concatenate([at for at, _ in entries] or [np.zeros(0, dtype=np.int64)]
-                       ).astype(np.int32),
-        np.concatenate([value for _, value in entries] or [np.zeros(0)])))
+    model.add_rows_last(budget_rows, RowBlock.of([row.name for row in budget_rows], lower,
+                                                 upper, entries))
     return force_model
 
 

@@ -152,16 +152,14 @@ class PlanningModel:
             self.complete()
         if row.name in self.pulp_rows or row.name in self.array_rows:  # as PuLP refuses it
             raise pulp.PulpError(f"overlapping constraint names: {row.name}")
+        self.rows[row.name] = row
+        self.placed.append(row.name)
         if isinstance(constraint, TermsRow):
             if not self.completed:
-                self.rows[row.name] = row
                 self.array_rows[row.name] = constraint
-                self.placed.append(row.name)
                 return
             constraint = constraint.constraint(self.columns_at)
-        self.rows[row.name] = row
         self.pulp_rows[row.name] = constraint
-        self.placed.append(row.name)
         self.lp.addConstraint(constraint, name=row.name)
 
     def constraint(self, name: str) -> pulp.LpConstraint:
@@ -183,13 +181,8 @@ class PlanningModel:
     def middle(self) -> RowBlock:
         """The rows kept as arrays (``array_rows``), as a block over the model's columns."""
         kept = list(self.array_rows.values())
-        start = np.zeros(len(kept) + 1, dtype=np.int64)
-        np.cumsum([len(r.at) for r in kept], out=start[1:])
-        return RowBlock(list(self.array_rows), np.array([r.lower for r in kept], dtype=float),
-                        np.array([r.upper for r in kept], dtype=float), start,
-                        np.concatenate([r.at for r in kept] or [np.zeros(0, np.int64)]
-                                       ).astype(np.int32),
-                        np.concatenate([r.coefficient for r in kept] or [np.zeros(0)]))
+        return RowBlock.of(list(self.array_rows), [r.lower for r in kept],
+                           [r.upper for r in kept], [(r.at, r.coefficient) for r in kept])
 
     def every_column(self) -> np.ndarray:
         """Every column as a PuLP variable, by position (the core's, made now, then the

@@ -178,7 +178,7 @@ def proved(arrays: Arrays, solution: Saved | None) -> Result | None:
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         return None
     m, n = len(a.row_lower), len(a.col_lower)
-    row_of = np.repeat(np.arange(m), np.diff(a.start))
+    row_of = a.row_of
     activity = np.bincount(row_of, weights=a.value * x[a.index], minlength=m)
     priced = a.value * y[row_of]
     reduced = a.cost - np.bincount(a.index, weights=priced, minlength=n)

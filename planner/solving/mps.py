@@ -50,7 +50,7 @@ def write(arrays: Arrays, path: Path) -> None:
     # MPS lists a column's entries together: the matrix's entries by column (a stable sort:
     # within a column by row), each column's cost line before them
     by_column = np.argsort(a.index, kind="stable")
-    row_of = np.repeat(np.arange(m, dtype=np.int32), np.diff(a.start))
+    row_of = a.row_of
     first = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(a.index, minlength=n), out=first[1:])
     # a model has a few thousand distinct numbers: each is written once as text (by
