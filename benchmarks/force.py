@@ -46,7 +46,7 @@ def instance() -> Any:
 
 def measure(variations: int) -> dict[str, Any]:
     from planner.formulation.model import build_model
-    from planner.solving.algorithm import choose
+    from planner.solving.algorithm import choose, decades
     from planner.solving.highs import HighsModel
     from planner.solving.solve import in_name_order, solve_model
 
@@ -62,7 +62,7 @@ def measure(variations: int) -> dict[str, Any]:
     model = timed("build", lambda: build_model(prepared))
     solution = timed("solve", lambda: solve_model(model))
     fast, _ = in_name_order(model)
-    chosen = choose("auto", len(fast.arrays.value), fast.integer)
+    chosen = choose("auto", len(fast.arrays.value), fast.integer, span=decades(fast.arrays.value))
     for name, options in (("highs_alone", {}), ("highs_alone_planners_options", chosen.options)):
         alone = HighsModel(fast.arrays, fast.name)
         alone.use("simplex", options)

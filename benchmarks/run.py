@@ -36,7 +36,11 @@ from typing import Any
 
 import planner as planner_package
 from benchmarks.generate import SIZES, generate
-from planner.solving.algorithm import CLP_FROM_NONZEROS, SIMPLEX_OPTIONS, TUNED_FROM_NONZEROS
+from planner.solving.algorithm import (
+    CLP_FROM_NONZEROS,
+    MAX_VALUE_SCALING_DECADES,
+    TUNED_FROM_NONZEROS,
+)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -60,10 +64,11 @@ SWEEP_TARGET = 0.8  # the analyses' sweep path over warm highspy, at least
 # (beside CBC's in the cbcbox wheel PuLP installs). The planner's cold build + solve is set
 # against the best of them.
 # HiGHS's simplex with the options the planner gives it from TUNED_FROM_NONZEROS (Dantzig
-# pricing, no presolve) is timed too, apart: the planner's cost beyond its own solver.
+# pricing, no presolve, max-value scaling where the entries span few decades) is timed too,
+# apart: the planner's cost beyond its own solver.
 ON_ARRAYS: dict[str, tuple[str, Record]] = {
     "highs": ("highs", {}), "highs-ipm": ("highs", {"solver": "ipm"}), "clp": ("clp", {}),
-    "highs-tuned": ("highs", {"options": SIMPLEX_OPTIONS})}
+    "highs-tuned": ("highs", {})}  # the planner's options for the matrix: run_size
 SINGLE = ("highs", "highs-ipm", "clp")
 SOLVER_NAMES = {"highs": "HiGHS simplex", "highs-ipm": "HiGHS IPM", "clp": "CLP"}
 
@@ -118,7 +123,8 @@ def run_size(size: str, work: Path, repeats: int, log: Any) -> Record:
         for kind in runs:
             started = time.perf_counter()
             how = ON_ARRAYS.get(kind)
-            runs[kind].append(measure(how[0], {"arrays": matrix, **how[1]}) if how
+            options = {"options": shape["options"]} if kind == "highs-tuned" else {}
+            runs[kind].append(measure(how[0], {"arrays": matrix, **how[1], **options}) if how
                               else measure(kind, args))
             log(f"  {size} {kind} #{i + 1}: {time.perf_counter() - started:.1f} s")
     result = {"model": shape, **{kind: median(r) for kind, r in runs.items()}}
@@ -320,8 +326,9 @@ def table(report: Record) -> str:
                      "from an MPS file (reading it included); best = "
                      "the fastest of these three. tuned = HiGHS's simplex alone with the "
                      f"options the planner sets from {TUNED_FROM_NONZEROS:,} nonzeros (Dantzig "
-                     "pricing, no presolve): where the planner runs it (below "
-                     f"{CLP_FROM_NONZEROS:,} nonzeros, or where CLP is not installed), "
+                     "pricing, no presolve, max-value scaling where the entries span at "
+                     f"most {MAX_VALUE_SCALING_DECADES:g} decades): where the planner runs it "
+                     f"(below {CLP_FROM_NONZEROS:,} nonzeros, or where CLP is not installed), "
                      "planner/tuned is what the planner adds to its own solver.")
         fit = report["fit"]
         lines.append(f"Build time ~ nonzeros^k: k = {fmt(fit['exponent (build + handover)'])}"

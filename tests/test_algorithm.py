@@ -55,6 +55,26 @@ def test_the_choice_follows_the_size_and_the_override() -> None:
         choose("barrier", 10, integer=False)
 
 
+def test_the_tuned_simplex_scales_by_the_largest_entries_where_they_span_few_decades() -> None:
+    """Max-value scaling beat HiGHS's equilibration on every benchmark theatre (entries
+    spanning 2.5 decades) and lost on the force model (5.2): it is chosen within
+    MAX_VALUE_SCALING_DECADES, for the tuned simplex only, and said."""
+    assert algorithm.decades(np.array([0.1, 0.0, -33.4, 1.0])) == pytest.approx(np.log10(334))
+    assert algorithm.decades(np.zeros(3)) == 0.0
+    narrow = choose("auto", TUNED_FROM_NONZEROS, integer=False, span=2.5)
+    assert narrow.options == {**SIMPLEX_OPTIONS, "simplex_scale_strategy": 4}
+    assert narrow.reason.startswith("dual simplex, Dantzig pricing, no presolve, max-value "
+                                    "scaling (entries spanning 2.5 decades, within the 3 "
+                                    "where it beat equilibration): ")
+    wide = choose("auto", TUNED_FROM_NONZEROS, integer=False, span=5.2)
+    assert wide.options == SIMPLEX_OPTIONS and "scaling" not in wide.reason
+    assert choose("auto", TUNED_FROM_NONZEROS, integer=False).options == SIMPLEX_OPTIONS
+    assert choose("auto", TUNED_FROM_NONZEROS - 1, integer=False, span=0.5).options == {}
+    asked = choose("simplex", 10**8, integer=False, span=2.5)
+    assert asked.options["simplex_scale_strategy"] == 4 and "asked for" in asked.reason
+    assert choose("ipm", 10**8, integer=False, span=2.5).options == {}
+
+
 def test_clp_takes_over_from_its_threshold_where_it_is_installed() -> None:
     """CLP from CLP_FROM_NONZEROS when its binary is here; not when HiGHS's ranges are
     wanted (they need HiGHS's basis) nor for a MIP; HiGHS's simplex where it is absent."""
@@ -305,13 +325,14 @@ def test_the_api_refuses_an_unknown_algorithm() -> None:
 
 @pytest.fixture
 def seen(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, object]]:
-    """The presolve and dual pricing options of every HiGHS run, as it starts."""
-    runs: list[tuple[object, object]] = []
+    """The presolve, dual pricing and scaling options of every HiGHS run, as it starts."""
+    runs: list[tuple[object, object, object]] = []
     original = HighsModel.run
 
     def spied(self: HighsModel, *args: object, **kwargs: object) -> object:
         runs.append((clp.option(self.highs, "presolve"),
-                     clp.option(self.highs, "simplex_dual_edge_weight_strategy")))
+                     clp.option(self.highs, "simplex_dual_edge_weight_strategy"),
+                     clp.option(self.highs, "simplex_scale_strategy")))
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(HighsModel, "run", spied)
@@ -321,16 +342,25 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, object]]:
 def test_a_cold_simplex_solve_runs_with_the_options_its_size_calls_for(
         instance, seen: list[tuple[object, object]], monkeypatch: pytest.MonkeyPatch) -> None:
     """The options the plan states are the ones HiGHS runs with: HiGHS's defaults on
-    baseline; with the threshold below baseline's size, Dantzig pricing and no presolve,
-    and the same least cost."""
+    baseline; with the threshold below baseline's size, Dantzig pricing, no presolve and
+    (baseline's entries span 1.1 decades) max-value scaling, and the same least cost; with
+    the span's limit below baseline's, HiGHS's own scaling."""
     usual = pipeline.solve_instance(instance)
     defaults = seen.pop()
     assert defaults[0] == "choose" and defaults[1] != algorithm.DANTZIG
+    assert defaults[2] != algorithm.MAX_VALUE_SCALING["simplex_scale_strategy"]
     monkeypatch.setattr(algorithm, "TUNED_FROM_NONZEROS", 100)
     tuned = pipeline.solve_instance(instance)
-    assert seen == [("off", algorithm.DANTZIG)]
-    assert tuned.lp_algorithm.startswith("simplex: dual simplex, Dantzig pricing, no presolve")
+    assert seen.pop() == ("off", algorithm.DANTZIG, 4)
+    assert tuned.lp_algorithm.startswith(
+        "simplex: dual simplex, Dantzig pricing, no presolve, max-value scaling (entries "
+        "spanning 1.1 decades, within the 3 where it beat equilibration): 912 nonzeros")
     assert tuned.objective == pytest.approx(usual.objective, rel=1e-12)
+    monkeypatch.setattr(algorithm, "MAX_VALUE_SCALING_DECADES", 1.0)
+    wide = pipeline.solve_instance(instance)
+    assert seen == [("off", algorithm.DANTZIG, defaults[2])]
+    assert wide.lp_algorithm.startswith("simplex: dual simplex, Dantzig pricing, no presolve: ")
+    assert wide.objective == pytest.approx(usual.objective, rel=1e-12)
 
 
 def test_an_analysis_starts_from_highs_defaults_whatever_the_size(
@@ -343,6 +373,7 @@ def test_an_analysis_starts_from_highs_defaults_whatever_the_size(
     monkeypatch.setattr(algorithm, "TUNED_FROM_NONZEROS", 100)
     Prepared.of(instance, start=True)
     assert seen[0][0] == "choose" and seen[0][1] != algorithm.DANTZIG
+    assert seen[0][2] != algorithm.MAX_VALUE_SCALING["simplex_scale_strategy"]
 
 
 def test_the_solver_line_names_the_algorithm_unless_highs_defaults_ran(
@@ -366,7 +397,9 @@ def test_the_solver_line_names_the_algorithm_unless_highs_defaults_ran(
             "simplex)), status optimal") in out.getvalue()
     monkeypatch.setattr(algorithm, "TUNED_FROM_NONZEROS", 100)
     assert solver_line().startswith("highs (simplex: dual simplex, Dantzig pricing, no "
-                                    "presolve: 912 nonzeros: at least the 100 from which")
+                                    "presolve, max-value scaling (entries spanning 1.1 "
+                                    "decades, within the 3 where it beat equilibration): 912 "
+                                    "nonzeros: at least the 100 from")
 
 
 @pytest.mark.parametrize("limit", [None, 30.0])

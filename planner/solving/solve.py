@@ -30,7 +30,7 @@ from planner.formulation.core import RowBlock
 from planner.formulation.families import TRANSLATE, UNITS, pulp_parts
 from planner.formulation.model import PlanningModel
 from planner.solving import clp
-from planner.solving.algorithm import choose
+from planner.solving.algorithm import choose, decades
 from planner.solving.clp import cbc_path
 from planner.solving.gap import WITH_PLAN, MipGap, proof
 from planner.solving.highs import INF, Arrays, HighsModel, Result, bounds, read_part, to_arrays
@@ -328,7 +328,7 @@ def solve_highs(model: PlanningModel, time_limit: float | None, msg: bool, rangi
     arrays = model_arrays(model)
     try:
         chosen = choose(algorithm, len(arrays.value), bool(arrays.integer.any()),
-                        clp_here=clp.available(), ranging=ranging)
+                        clp_here=clp.available(), ranging=ranging, span=decades(arrays.value))
     except ValueError as exc:
         raise SolverError(str(exc)) from exc
     fast: HighsModel | clp.Solved
