@@ -224,7 +224,8 @@ def cover_rows(units: pd.DataFrame, shortfalls: pd.DataFrame, by_need: Groups
     keys = ["task", "region", "phase"]
     first = units[keys].to_numpy(dtype=object)[by_need.first]
     group = {tuple(k): g for g, k in enumerate(first.tolist())}
-    wanted = [group.get(k, -1) for k in shortfalls[keys].itertuples(index=False, name=None)]
+    wanted = [group.get(k, -1) for k in zip(*(shortfalls[k].tolist() for k in keys),
+                                            strict=True)]
     wanted_at = np.asarray(wanted, dtype=np.int64)
     has = wanted_at >= 0
     sizes = np.ones(len(shortfalls), dtype=np.int64)  # the shortfall column, and the units

@@ -417,8 +417,8 @@ def build_model(instance: Instance) -> PlanningModel:
 def build(instance: Instance) -> PlanningModel:
     caps = instance.capabilities
     names = dict(zip(caps.countries["country"], caps.countries["name"], strict=True))
-    pool_source = {(c, p): s for c, p, s in
-                   caps.pools[["country", "pool", "source"]].itertuples(index=False)}
+    pool_source = dict(zip(zip(caps.pools["country"].tolist(), caps.pools["pool"].tolist(),
+                               strict=True), caps.pools["source"].tolist(), strict=True))
     lp = pulp.LpProblem(instance.mission.name, pulp.LpMinimize)
 
     units, factorized = unit_candidates(instance)

@@ -132,8 +132,8 @@ class Engine:
         changed = np.flatnonzero(upper != warm.sizes)
         for i in changed.tolist():
             name, (c, p, h) = warm.pool_names[i], warm.pool_keys[i]
-            model.rows[name] = dataclasses.replace(
-                model.rows[name], sentence=pool_sentence(self.names[c], p, h, upper[i]))
+            model.rows[name] = model.rows[name]._replace(
+                sentence=pool_sentence(self.names[c], p, h, upper[i]))
         warm.sizes = upper
 
     def warm(self, instance: Instance, flags: dict[str, str],
