@@ -10,8 +10,11 @@ import numpy as np
 import pandas as pd
 import pulp
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner import pipeline
+from planner.formulation.bulk import lexical_order, stable_order
 from planner.formulation.core import factorize
 from planner.formulation.model import build_model
 from planner.inputs.paths import missions_dir
@@ -360,3 +363,23 @@ def test_policy_rows_kept_as_arrays_are_placed_among_pulps_in_order() -> None:
     whole = build_model(instance)
     whole.complete()
     same(model_arrays(model), model_arrays(whole))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 2), st.integers(0, 6)),
+                max_size=60),
+       st.sampled_from([5, 70_000, 2**33]))
+def test_the_bulk_sorts_are_numpys_stable_sorts(rows: list[tuple[int, int, int]],
+                                                 size: int) -> None:
+    """``stable_order`` (radix sort in a narrow type) and ``lexical_order`` (one sort of a
+    combined key) give exactly numpy's stable ``argsort`` and ``lexsort``, repeated keys
+    included, whatever type the codes fit; keys too wide to combine go to ``lexsort``."""
+    codes = np.array([r[0] for r in rows], dtype=np.int64) * (size // 5)
+    assert stable_order(codes, size).tolist() == np.argsort(codes, kind="stable").tolist()
+    keys = [(np.array([r[i] for r in rows], dtype=np.int64), bound)
+            for i, bound in enumerate((5, 3, 7))]
+    expected = np.lexsort([k for k, _ in keys]).tolist()
+    assert lexical_order(keys).tolist() == expected
+    wide = [(k * (2**40 if i == 0 else 1), bound * (2**40 if i == 0 else 1))
+            for i, (k, bound) in enumerate(keys)]
+    assert lexical_order(wide).tolist() == expected

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from planner.formulation.bulk import no_cycle_collection, objects
+from planner.formulation.bulk import lexical_order, no_cycle_collection, objects, stable_order
 from planner.formulation.core import Core, Groups, LazyColumns, RowBlock, build_core
 from planner.formulation.families import (
     COVER,
@@ -315,7 +315,7 @@ def pairs(left: np.ndarray, right: np.ndarray, size: int) -> tuple[np.ndarray, n
     """An inner join on integer keys in ``[0, size)`` (-1: no key): every pair of a left
     and a right row with the same key, as their positions, in the left's order."""
     right_at = np.flatnonzero(right >= 0)
-    right_at = right_at[np.argsort(right[right_at], kind="stable")]
+    right_at = right_at[stable_order(right[right_at], size)]
     count = np.bincount(right[right_at], minlength=size)
     start = np.concatenate([[0], np.cumsum(count)])
     left_at = np.flatnonzero(left >= 0)
@@ -366,8 +366,8 @@ def unit_candidates(instance: Instance) -> tuple[pd.DataFrame, dict[str, tuple[n
     keys = {"country": (country[d], countries), "pool": (np.searchsorted(used, pool[d]),
                                                           names[used]),
             "task": (task[d], tasks), "region": (region[r], regions), "phase": (phase[k], phases)}
-    ordered = np.lexsort([keys[k][0] for k in ("pool", "country", "task", "region",
-                                               "phase")])
+    ordered = lexical_order([(keys[k][0], len(keys[k][1]))
+                             for k in ("pool", "country", "task", "region", "phase")])
     d, r, k = d[ordered], r[ordered], k[ordered]
     unit_cost = (pools["cost_per_unit"].to_numpy(dtype=float)[pool_at[d]]
                  + deliveries["task_cost"].to_numpy(dtype=float)[d])
