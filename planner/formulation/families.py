@@ -104,9 +104,9 @@ class Family:
             raise ValueError(f"family {self.name} has keys {', '.join(self.keys)}; got "
                              f"{', '.join(keys)}")
         values = [[str(v) for v in keys[k]] for k in self.keys]
-        name, order = self.name, self.keys
-        return [Row(label(name, *member), name, sentence, source, "",
-                    dict(zip(order, member, strict=True)))
+        name, order, head = self.name, self.keys, f"{self.name}["
+        return [Row(head + ",".join(member) + "]", name, sentence, source, "",  # label's
+                    dict(zip(order, member, strict=False)))
                 for member, sentence, source in zip(zip(*values, strict=True), sentences,
                                                     sources, strict=True)]
 

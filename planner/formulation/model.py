@@ -362,9 +362,10 @@ def unit_candidates(instance: Instance) -> tuple[pd.DataFrame, dict[str, tuple[n
     joined, k = pairs(task[d] * len(regions) + region[r],  # x the demand there
                       demand_task * len(regions) + demand_region, len(tasks) * len(regions))
     d, r = d[joined], r[joined]
-    used = np.unique(pool[d])  # the names of the pools employed, sorted (as factorize's)
-    keys = {"country": (country[d], countries), "pool": (np.searchsorted(used, pool[d]),
-                                                          names[used]),
+    employed = np.bincount(pool[d], minlength=len(names)) > 0  # the pools' names employed,
+    used = np.flatnonzero(employed)  # sorted (as factorize's), and each one's place among them
+    rank = np.cumsum(employed) - 1
+    keys = {"country": (country[d], countries), "pool": (rank[pool[d]], names[used]),
             "task": (task[d], tasks), "region": (region[r], regions), "phase": (phase[k], phases)}
     ordered = lexical_order([(keys[k][0], len(keys[k][1]))
                              for k in ("pool", "country", "task", "region", "phase")])

@@ -25,7 +25,7 @@ import pandas as pd
 import pulp
 
 from planner.errors import SolverError
-from planner.formulation.bulk import objects
+from planner.formulation.bulk import lexical_order, objects
 from planner.formulation.core import RowBlock
 from planner.formulation.families import TRANSLATE, UNITS, pulp_parts
 from planner.formulation.model import PlanningModel
@@ -268,8 +268,8 @@ def name_order(names: Sequence[str], count: int, n_units: int,
         end = tail if last else between
         keyed = [t + end for t in text]  # two values may read alike (a-b, a_b): one rank
         place = {k: i for i, k in enumerate(sorted(set(keyed)))}
-        ranks.append(np.array([place[k] for k in keyed], dtype=np.int64)[codes])
-    units = np.lexsort(ranks[::-1])  # the first key decides first
+        ranks.append((np.array([place[k] for k in keyed], dtype=np.int64)[codes], len(place)))
+    units = lexical_order(ranks[::-1])  # the first key decides first
     return np.concatenate([np.asarray(others[:before], dtype=np.int64), units,
                            np.asarray(others[before:], dtype=np.int64)])
 
