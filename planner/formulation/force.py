@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from planner.formulation.bulk import stable_order
 from planner.formulation.core import RowBlock
 from planner.formulation.families import Row, declare, new_columns
 from planner.formulation.policy_rows import TermsRow
@@ -154,8 +155,9 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
     # arrays (``PlanningModel.scale_core_costs``, ``add_to_core_rows``): no PuLP object is
     # made for a units column here.
     weight = {phase: force.weight(year) for phase, year in year_of.items()}
+    phase_codes, phases = unit_codes(model, "phase")
     model.scale_core_costs(np.concatenate([
-        model.units["phase"].map(weight).to_numpy(dtype=float),
+        np.array([weight.get(h, np.nan) for h in phases] + [np.nan])[phase_codes],
         model.shortfalls["phase"].map(weight).to_numpy(dtype=float)]))
     objective = model.objective_beyond_core()
     discount = {year: force.discount(year) for year in force.years}
@@ -183,21 +185,24 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
 
     # fleet[c,p,o]: fielded <= owned.
     sources = fleet_sources(force)
-    for at, (c, p, year, table, owned_before) in enumerate(zip(*listed(
-            fielded, "country", "pool", "year", "table", "owned_before"), strict=True),
+    fleet_keys = listed(fielded, "country", "pool", "year")
+    sentences, cited, fleet = [], [], []
+    for at, (c, p, year, table, owned_before) in enumerate(zip(
+            *fleet_keys, *listed(fielded, "table", "owned_before"), strict=True),
             start=first_fielded):
         delivered = [k for service, until, k in orders_of.get((c, p), [])
                      if service <= year < until]
         retired = table - owned_before
-        model.add(
-            FLEET.row(
-                {"country": c, "pool": p, "year": year},
-                f"{names[c]} fields at most the {p} it owns in {year}: {table:g} in the table"
-                + (f", less {retired:g} retired" if retired else "")
-                + (", plus those delivered by then" if delivered else "") + ".",
-                "; ".join([f"capabilities/{c}.csv ({p})", *sources.get((c, p), [])])),
-            TermsRow.of([at, *delivered], [1.0, *repeat(-1.0, len(delivered))],
-                        pulp.LpConstraintLE, owned_before))
+        sentences.append(
+            f"{names[c]} fields at most the {p} it owns in {year}: {table:g} in the table"
+            + (f", less {retired:g} retired" if retired else "")
+            + (", plus those delivered by then" if delivered else "") + ".")
+        cited.append("; ".join([f"capabilities/{c}.csv ({p})", *sources.get((c, p), [])]))
+        fleet.append(TermsRow.of([at, *delivered], [1.0, *repeat(-1.0, len(delivered))],
+                                 pulp.LpConstraintLE, owned_before))
+    for row, constraint in zip(FLEET.rows(dict(zip(FLEET.keys, fleet_keys, strict=True)),
+                                          sentences, cited), fleet, strict=True):
+        model.add(row, constraint)
 
     # pool[c,p,h_o]: employ at most readiness x fielded.
     pools, columns, values = [], [], []
@@ -255,8 +260,7 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
     # budget[c,y]: rows as arrays, after every other row (each holds every units column of
     # a country in a snapshot year: as PuLP expressions they would make each a PuLP object)
     gdp = dict(zip(caps.countries["country"], caps.countries["gdp_usd_bn"], strict=True))
-    snapshot_of = model.units["phase"].map(year_of)
-    running = model.units.groupby([model.units["country"], snapshot_of], sort=False).indices
+    running = units_by_country_and_snapshot(model, year_of)
     unit_cost = model.units["unit_cost"].to_numpy(dtype=float)
     budget_rows: list[Row] = []
     lower: list[float] = []
@@ -308,6 +312,33 @@ def fleet_sources(force: ForceDevelopment) -> dict[tuple[str, str], list[str]]:
     for r in force.retirements:
         sources[(r.country, r.pool)][r.source] = None
     return {key: list(found) for key, found in sources.items()}
+
+
+def unit_codes(model: Any, key: str) -> tuple[np.ndarray, list[Any]]:
+    """A key column of the units table as codes and the values they stand for (-1: none),
+    from the codes the build made (``unit_candidates``), or made here."""
+    codes, distinct = (model.unit_keys[key] if model.unit_keys and key in model.unit_keys
+                       else pd.factorize(model.units[key]))
+    return np.asarray(codes, dtype=np.int64), list(distinct)
+
+
+def units_by_country_and_snapshot(model: Any, year_of: dict[str, int]
+                                  ) -> dict[tuple[str, int], np.ndarray]:
+    """The positions of the units columns of each country in each snapshot year, in table
+    order: the budget rows' operating costs (grouped on the build's codes, not by pandas'
+    groupby of the texts)."""
+    country, countries = unit_codes(model, "country")
+    phase, phases = unit_codes(model, "phase")
+    years = sorted(set(year_of.values()))
+    year_at = np.array([years.index(year_of[h]) if h in year_of else -1 for h in phases]
+                       + [-1])[phase]
+    known = (country >= 0) & (year_at >= 0)
+    key = np.where(known, country * len(years) + year_at, len(countries) * len(years))
+    order = stable_order(key, len(countries) * len(years) + 1)
+    bounds = np.searchsorted(key[order], np.arange(len(countries) * len(years) + 1))
+    return {(countries[g // len(years)], years[g % len(years)]): order[start:end]
+            for g, (start, end) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(),
+                                                  strict=True)) if end > start}
 
 
 def listed(frame: pd.DataFrame, *columns: str) -> list[list[Any]]:
