@@ -85,6 +85,13 @@ def test_clp_takes_over_from_its_threshold_where_it_is_installed() -> None:
     ranged = choose("auto", CLP_FROM_NONZEROS, False, clp_here=True, ranging=True)
     assert ranged.name == "simplex" and "HiGHS's ranges need its basis" in ranged.reason
     assert choose("clp", 10, integer=True, clp_here=True).name == "choose"
+
+    def unasked() -> bool:
+        raise AssertionError("looked for CLP's binary for a model below its size")
+
+    assert choose("auto", CLP_FROM_NONZEROS - 1, False, clp_here=unasked).name == "simplex"
+    assert choose("auto", CLP_FROM_NONZEROS, False, clp_here=lambda: True).clp
+    assert not choose("auto", CLP_FROM_NONZEROS, False, clp_here=lambda: False).clp
     with pytest.raises(ValueError, match="ranges need HiGHS's optimal basis"):
         choose("clp", 10, integer=False, clp_here=True, ranging=True)
 

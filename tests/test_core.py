@@ -383,3 +383,30 @@ def test_the_bulk_sorts_are_numpys_stable_sorts(rows: list[tuple[int, int, int]]
     wide = [(k * (2**40 if i == 0 else 1), bound * (2**40 if i == 0 else 1))
             for i, (k, bound) in enumerate(keys)]
     assert lexical_order(wide).tolist() == expected
+
+
+@pytest.mark.parametrize("mission", ["baseline", "five-allies"])
+def test_a_policys_selections_are_made_once_and_read_the_units_codes(mission: str) -> None:
+    """A scope selected twice is the same read-only selection (share policies select every
+    country's units in the same scope once per country), and the units based on a host's
+    territory are the (country, pool) pairs basing.csv lists there, as a join of the texts
+    finds them."""
+    from planner.formulation.policy_rows import Context
+
+    instance = pipeline.prepare(mission)
+    model = build_model(instance)
+    ctx = Context(instance, model.units, model.lp, model.unit_vars, model.unit_keys)
+    every = ctx.select(None, None, None, instance.phases[0])
+    assert ctx.select(None, None, None, instance.phases[0]) is every
+    assert ctx.select(None, None, None, [instance.phases[0]]).mask.tolist() == every.mask.tolist()
+    with pytest.raises(ValueError, match="read-only"):
+        every.mask[0] = not every.mask[0]
+    assert every.mask.tolist() == (model.units["phase"] == instance.phases[0]).tolist()
+    basing = instance.capabilities.basing
+    for host in sorted(set(basing["host"])):
+        here = basing[basing["host"] == host]
+        pairs = set(zip(here["country"], here["pool"], strict=True))
+        expected = [pair in pairs for pair in zip(model.units["country"], model.units["pool"],
+                                                  strict=True)]
+        assert ctx.based_in(host).mask.tolist() == expected
+        assert any(expected)

@@ -188,6 +188,7 @@ class Context:
     policy: Policy | None = None  # the policy whose rows are being built
     leads: list[tuple[str, str, str, str, Any]] = field(default_factory=list)
     numbers: dict[str, np.ndarray] = field(default_factory=dict)  # see ``weights``
+    selected: dict[tuple[Any, ...], Selection] = field(default_factory=dict)  # ``select``
 
     @cached_property
     def phases(self) -> list[str]:
@@ -214,7 +215,18 @@ class Context:
     def select(self, country: Names = None, task: Names = None, region: Names = None,
                phase: Names = None) -> Selection:
         """The units of ``country`` (every country when ``None``) within the scope given;
-        a list names several."""
+        a list names several. Made once for each scope (a share policy per country selects
+        every country's units in the same scope each time); read-only, as it is shared."""
+        scope = tuple(v if v is None or isinstance(v, str) else tuple(v)
+                      for v in (country, task, region, phase))
+        known = self.selected.get(scope)
+        if known is None:
+            known = self.selected[scope] = self.selection(country, task, region, phase)
+        return known
+
+    def selection(self, country: Names, task: Names, region: Names, phase: Names
+                  ) -> Selection:
+        """``select``'s selection, made."""
         mask = np.ones(len(self.units), dtype=bool)
         for column, value in (("country", country), ("task", task), ("region", region),
                               ("phase", phase)):
@@ -226,6 +238,7 @@ class Context:
                 wanted = np.zeros(len(number) + 1, dtype=bool)
                 wanted[[number[n] for n in names(value) if n in number]] = True
                 mask &= wanted[codes]
+        mask.flags.writeable = False
         return Selection(mask)
 
     @cached_property
@@ -243,13 +256,21 @@ class Context:
         return Selection(np.zeros(len(self.units), dtype=bool))
 
     def based_in(self, host: str) -> Selection:
-        """The units of pools based on ``host``'s territory (``basing.csv``)."""
+        """The units of pools based on ``host``'s territory (``basing.csv``): a table of the
+        (country, pool) codes based there, looked up by each unit's codes (a ten-year
+        mission has some 12,000 units columns)."""
         based = self.instance.capabilities.basing
         here = based["host"] == host
-        pools = pd.MultiIndex.from_arrays([based["country"][here], based["pool"][here]])
-        keys = pd.MultiIndex.from_arrays([self.units["country"], self.units["pool"]])
-        # by index, not pair by pair: a ten-year mission has some 12,000 units columns
-        return Selection(np.asarray(keys.isin(pools), dtype=bool))
+        country, countries = self.factorized["country"]
+        pool, pools = self.factorized["pool"]
+        country_at = {str(v): i for i, v in enumerate(countries)}
+        pool_at = {str(v): i for i, v in enumerate(pools)}
+        wanted = np.zeros((len(countries) + 1, len(pools) + 1), dtype=bool)  # [-1]: none
+        for c, p in zip(based["country"][here].tolist(), based["pool"][here].tolist(),
+                        strict=True):
+            if c in country_at and p in pool_at:
+                wanted[country_at[c], pool_at[p]] = True
+        return Selection(wanted[country, pool])
 
     def needed(self) -> Selection:
         """The units in a (task, region) the mission requires in some phase."""

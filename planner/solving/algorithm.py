@@ -60,6 +60,7 @@ size).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,11 +109,14 @@ class Algorithm:
         return {**SIMPLEX_OPTIONS, **(MAX_VALUE_SCALING if self.scaled else {})}
 
 
-def choose(requested: str, nonzeros: int, integer: bool, clp_here: bool = False,
-           ranging: bool = False, span: float | None = None) -> Algorithm:
+def choose(requested: str, nonzeros: int, integer: bool,
+           clp_here: bool | Callable[[], bool] = False, ranging: bool = False,
+           span: float | None = None) -> Algorithm:
     """The algorithm for a cold solve of a model with ``nonzeros`` matrix entries;
-    ``clp_here``: whether CLP's binary is installed; ``ranging``: whether HiGHS's ranges
-    are wanted (CLP's solve leaves HiGHS without the basis they need); ``span``: the
+    ``clp_here``: whether CLP's binary is installed (or how to find out, asked only for a
+    model of CLP's size: looking costs a cold solve half a millisecond); ``ranging``:
+    whether HiGHS's ranges are wanted (CLP's solve leaves HiGHS without the basis they
+    need); ``span``: the
     ``decades`` its entries span, where known (the tuned simplex scales by the largest
     entries within ``MAX_VALUE_SCALING_DECADES``)."""
     if requested not in ALGORITHMS:
@@ -135,14 +139,16 @@ def choose(requested: str, nonzeros: int, integer: bool, clp_here: bool = False,
         asked = f"asked for (--lp-algorithm {requested})"
         return (Algorithm("simplex", f"{how}: {asked}", tuned, scaled)
                 if requested == "simplex" else Algorithm(requested, asked))
-    if nonzeros >= CLP_FROM_NONZEROS and clp_here and not ranging:
+    big = nonzeros >= CLP_FROM_NONZEROS
+    here = big and (clp_here() if callable(clp_here) else clp_here)
+    if here and not ranging:
         return Algorithm("clp", f"CLP's dual simplex (its own binary), its optimum proved by "
                          f"the planner: {nonzeros:,} nonzeros, at least the {CLP_FROM_NONZEROS:,} "
                          "from which it beat HiGHS alone on the benchmark theatres")
     if not tuned:
         why = (f"{nonzeros:,} nonzeros, below the {TUNED_FROM_NONZEROS:,} from which Dantzig "
                "pricing without presolve is faster")
-    elif nonzeros < CLP_FROM_NONZEROS:
+    elif not big:
         why = (f"{nonzeros:,} nonzeros: at least the {TUNED_FROM_NONZEROS:,} from which they "
                f"save time, below the {CLP_FROM_NONZEROS:,} from which CLP is faster")
     else:

@@ -328,7 +328,7 @@ def solve_highs(model: PlanningModel, time_limit: float | None, msg: bool, rangi
     arrays = model_arrays(model)
     try:
         chosen = choose(algorithm, len(arrays.value), bool(arrays.integer.any()),
-                        clp_here=clp.available(), ranging=ranging, span=decades(arrays.value))
+                        clp_here=clp.available, ranging=ranging, span=decades(arrays.value))
     except ValueError as exc:
         raise SolverError(str(exc)) from exc
     fast: HighsModel | clp.Solved
