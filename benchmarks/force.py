@@ -8,10 +8,10 @@ section of force-development-2035 (2026-2035, every year an operating snapshot).
 JSON document: the model's size; seconds to prepare the instance, build the model and solve
 it through the planner (``solve_model``, which passes the arrays to HiGHS); seconds HiGHS
 alone takes on the same arrays, passed afresh, with its defaults (``highs_alone``) and with
-the options the planner chooses for the size; the ratios (the goal is 1.5 or less); and the
-seconds of ``--variations`` warm re-solves (wall and CPU seconds: on a shared machine the
-CPU seconds are the steadier reading), each scaling every budget row of Korea by a
-factor from 0.5 to 1.5 (the objective only, as sweeps read it).
+the options the planner chooses for the matrix (its size and its entries' span); the ratios
+(the goal is 1.5 or less); and the seconds of ``--variations`` warm re-solves (wall and CPU
+seconds: on a shared machine the CPU seconds are the steadier reading), each scaling every
+budget row of Korea by a factor from 0.5 to 1.5 (the objective only, as sweeps read it).
 """
 
 from __future__ import annotations

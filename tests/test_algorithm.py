@@ -63,9 +63,10 @@ def test_the_tuned_simplex_scales_by_the_largest_entries_where_they_span_few_dec
     assert algorithm.decades(np.zeros(3)) == 0.0
     narrow = choose("auto", TUNED_FROM_NONZEROS, integer=False, span=2.5)
     assert narrow.options == {**SIMPLEX_OPTIONS, "simplex_scale_strategy": 4}
-    assert narrow.reason.startswith("dual simplex, Dantzig pricing, no presolve, max-value "
-                                    "scaling (entries spanning 2.5 decades, within the 3 "
-                                    "where it beat equilibration): ")
+    assert narrow.reason.startswith(
+        "dual simplex, Dantzig pricing, no presolve, rows and columns scaled by their largest "
+        "entries (the matrix's coefficients span 2.5 powers of ten, within the 3 where this "
+        "beat HiGHS's default scaling): ")
     wide = choose("auto", TUNED_FROM_NONZEROS, integer=False, span=5.2)
     assert wide.options == SIMPLEX_OPTIONS and "scaling" not in wide.reason
     assert choose("auto", TUNED_FROM_NONZEROS, integer=False).options == SIMPLEX_OPTIONS
@@ -330,10 +331,13 @@ def test_the_api_refuses_an_unknown_algorithm() -> None:
     assert pl.solve("baseline", lp_algorithm="ipm").plan.lp_algorithm.startswith("ipm")
 
 
+Started = tuple[object, object, object]  # HiGHS's presolve, pricing, scaling as a run starts
+
+
 @pytest.fixture
-def seen(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, object]]:
+def seen(monkeypatch: pytest.MonkeyPatch) -> list[Started]:
     """The presolve, dual pricing and scaling options of every HiGHS run, as it starts."""
-    runs: list[tuple[object, object, object]] = []
+    runs: list[Started] = []
     original = HighsModel.run
 
     def spied(self: HighsModel, *args: object, **kwargs: object) -> object:
@@ -347,7 +351,7 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, object]]:
 
 
 def test_a_cold_simplex_solve_runs_with_the_options_its_size_calls_for(
-        instance, seen: list[tuple[object, object]], monkeypatch: pytest.MonkeyPatch) -> None:
+        instance, seen: list[Started], monkeypatch: pytest.MonkeyPatch) -> None:
     """The options the plan states are the ones HiGHS runs with: HiGHS's defaults on
     baseline; with the threshold below baseline's size, Dantzig pricing, no presolve and
     (baseline's entries span 1.1 decades) max-value scaling, and the same least cost; with
@@ -360,8 +364,9 @@ def test_a_cold_simplex_solve_runs_with_the_options_its_size_calls_for(
     tuned = pipeline.solve_instance(instance)
     assert seen.pop() == ("off", algorithm.DANTZIG, 4)
     assert tuned.lp_algorithm.startswith(
-        "simplex: dual simplex, Dantzig pricing, no presolve, max-value scaling (entries "
-        "spanning 1.1 decades, within the 3 where it beat equilibration): 912 nonzeros")
+        "simplex: dual simplex, Dantzig pricing, no presolve, rows and columns scaled by their "
+        "largest entries (the matrix's coefficients span 1.1 powers of ten, within the 3 where "
+        "this beat HiGHS's default scaling): 912 nonzeros")
     assert tuned.objective == pytest.approx(usual.objective, rel=1e-12)
     monkeypatch.setattr(algorithm, "MAX_VALUE_SCALING_DECADES", 1.0)
     wide = pipeline.solve_instance(instance)
@@ -371,7 +376,7 @@ def test_a_cold_simplex_solve_runs_with_the_options_its_size_calls_for(
 
 
 def test_an_analysis_starts_from_highs_defaults_whatever_the_size(
-        instance, seen: list[tuple[object, object]], monkeypatch: pytest.MonkeyPatch) -> None:
+        instance, seen: list[Started], monkeypatch: pytest.MonkeyPatch) -> None:
     """The analyses' first solve (the basis every case starts from) keeps HiGHS's defaults
     even above TUNED_FROM_NONZEROS: from the tuned simplex's basis the cases took longer
     (the medium benchmark sweep, 0.73 of warm highspy against 0.80)."""
@@ -392,21 +397,21 @@ def test_the_solver_line_names_the_algorithm_unless_highs_defaults_ran(
     def solver_line() -> str:
         out = io.StringIO()
         formats.PLAN.pick("text").write(pipeline.solve_instance(instance),
-                                        render.Output(file=out, width=200), detail=False)
+                                        render.Output(file=out, width=400), detail=False)
         return next(line for line in out.getvalue().splitlines()
                     if line.startswith("Solver")).split(None, 1)[1].rstrip()
 
     assert solver_line() == "highs, status optimal"
     out = io.StringIO()
     formats.PLAN.pick("text").write(pipeline.solve_instance(instance, lp_algorithm="simplex"),
-                                    render.Output(file=out, width=200), detail=False)
+                                    render.Output(file=out, width=400), detail=False)
     assert ("highs (simplex: dual simplex, HiGHS's defaults: asked for (--lp-algorithm "
             "simplex)), status optimal") in out.getvalue()
     monkeypatch.setattr(algorithm, "TUNED_FROM_NONZEROS", 100)
-    assert solver_line().startswith("highs (simplex: dual simplex, Dantzig pricing, no "
-                                    "presolve, max-value scaling (entries spanning 1.1 "
-                                    "decades, within the 3 where it beat equilibration): 912 "
-                                    "nonzeros: at least the 100 from")
+    assert solver_line().startswith(
+        "highs (simplex: dual simplex, Dantzig pricing, no presolve, rows and columns scaled "
+        "by their largest entries (the matrix's coefficients span 1.1 powers of ten, within "
+        "the 3 where this beat HiGHS's default scaling): 912 nonzeros: at least the 100 from")
 
 
 @pytest.mark.parametrize("limit", [None, 30.0])

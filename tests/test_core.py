@@ -380,9 +380,19 @@ def test_the_bulk_sorts_are_numpys_stable_sorts(rows: list[tuple[int, int, int]]
             for i, bound in enumerate((5, 3, 7))]
     expected = np.lexsort([k for k, _ in keys]).tolist()
     assert lexical_order(keys).tolist() == expected
-    wide = [(k * (2**40 if i == 0 else 1), bound * (2**40 if i == 0 else 1))
-            for i, (k, bound) in enumerate(keys)]
-    assert lexical_order(wide).tolist() == expected
+    wide = [(k * (2**60 if i == 0 else 1), bound * (2**60 if i == 0 else 1))
+            for i, (k, bound) in enumerate(keys)]  # 5 x 2**60 x 3 x 7: beyond 63 bits
+    called = []
+
+    def lexsort(columns: list[np.ndarray]) -> np.ndarray:
+        called.append(True)
+        return numpy_lexsort(columns)
+
+    numpy_lexsort = np.lexsort
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(np, "lexsort", lexsort)
+        assert lexical_order(wide).tolist() == expected
+    assert called == ([True] if rows else [])
 
 
 @pytest.mark.parametrize("mission", ["baseline", "five-allies"])

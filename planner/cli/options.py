@@ -43,7 +43,8 @@ class LpAlgorithm(StrEnum):
 
 LpAlgorithmOption = Annotated[LpAlgorithm, typer.Option(
     "--lp-algorithm", help="The LP algorithm of a cold solve: auto (HiGHS's dual simplex, "
-    "with Dantzig pricing and no presolve from 20,000 nonzeros; CLP's own binary from "
+    "with Dantzig pricing and no presolve from 20,000 nonzeros, scaled by the largest "
+    "entries where they span at most 3 powers of ten; CLP's own binary from "
     "300,000, where it is faster), simplex or ipm "
     "(HiGHS's interior point with crossover), or clp. The plan says which ran and why.")]
 MipGapOption = Annotated[float | None, typer.Option(

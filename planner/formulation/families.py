@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -52,8 +51,8 @@ class Row(NamedTuple):
     family: str  # pool | cover | policy | ... (a family of FAMILIES)
     sentence: str
     source: str
-    policy: str = ""  # for a policy row, the policy it comes from
-    keys: Mapping[str, str] = MappingProxyType({})  # e.g. country, pool, phase
+    policy: str  # for a policy row, the policy it comes from; "" for the others
+    keys: Mapping[str, str]  # e.g. country, pool, phase
 
     @property
     def kind(self) -> str:
@@ -105,8 +104,8 @@ class Family:
                              f"{', '.join(keys)}")
         values = [[str(v) for v in keys[k]] for k in self.keys]
         name, order, head = self.name, self.keys, f"{self.name}["
-        return [Row(head + ",".join(member) + "]", name, sentence, source, "",  # label's
-                    dict(zip(order, member, strict=False)))
+        return [Row(head + ",".join(member) + "]", name, sentence, source, "",  # as ``label``
+                    dict(zip(order, member, strict=True)))
                 for member, sentence, source in zip(zip(*values, strict=True), sentences,
                                                     sources, strict=True)]
 

@@ -217,11 +217,12 @@ class Context:
         """The units of ``country`` (every country when ``None``) within the scope given;
         a list names several. Made once for each scope (a share policy per country selects
         every country's units in the same scope each time); read-only, as it is shared."""
-        scope = tuple(v if v is None or isinstance(v, str) else tuple(v)
+        scope = tuple(v if v is None or isinstance(v, str) else list(v)
                       for v in (country, task, region, phase))
-        known = self.selected.get(scope)
+        key = tuple(v if not isinstance(v, list) else tuple(v) for v in scope)
+        known = self.selected.get(key)
         if known is None:
-            known = self.selected[scope] = self.selection(country, task, region, phase)
+            known = self.selected[key] = self.selection(*scope)
         return known
 
     def selection(self, country: Names, task: Names, region: Names, phase: Names
@@ -268,6 +269,7 @@ class Context:
         wanted = np.zeros((len(countries) + 1, len(pools) + 1), dtype=bool)  # [-1]: none
         for c, p in zip(based["country"][here].tolist(), based["pool"][here].tolist(),
                         strict=True):
+            c, p = str(c), str(p)
             if c in country_at and p in pool_at:
                 wanted[country_at[c], pool_at[p]] = True
         return Selection(wanted[country, pool])

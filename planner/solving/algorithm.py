@@ -43,7 +43,7 @@ against 0.025-0.027, 2026-12-05).
 
 Where the matrix's nonzero entries span at most ``MAX_VALUE_SCALING_DECADES`` powers of
 ten (every theatre: 0.1 to about 33, 2.5 decades), the tuned simplex also scales rows and
-columns by their largest entries (``MAX_VALUE_SCALING``) instead of HiGHS's choice
+columns by their largest entries (``MAX_VALUE_SCALING``) instead of HiGHS's default
 (equilibration), which pays where magnitudes differ widely. HiGHS alone, medians of 7 runs,
 2026-12-05: on six generated theatres of 24,429 to 243,170 nonzeros (differing seeds and
 shapes) it took 0.73-0.88 of the time (medium 0.28 s against 0.35); on large the same
@@ -55,7 +55,7 @@ LPs warm, by simplex); a solve that wants HiGHS's ranges keeps HiGHS (they need 
 and a sweep's warm re-solves always use HiGHS's simplex, with their own pricing, from a
 first solve that keeps HiGHS's defaults at every size (``planner.analyze.sweep``).
 ``--lp-algorithm`` overrides the choice of algorithm (the simplex's options still follow the
-size).
+size and the entries' span).
 """
 
 from __future__ import annotations
@@ -116,9 +116,8 @@ def choose(requested: str, nonzeros: int, integer: bool,
     ``clp_here``: whether CLP's binary is installed (or how to find out, asked only for a
     model of CLP's size: looking costs a cold solve half a millisecond); ``ranging``:
     whether HiGHS's ranges are wanted (CLP's solve leaves HiGHS without the basis they
-    need); ``span``: the
-    ``decades`` its entries span, where known (the tuned simplex scales by the largest
-    entries within ``MAX_VALUE_SCALING_DECADES``)."""
+    need); ``span``: the ``decades`` its entries span, where known (the tuned simplex
+    scales by the largest entries within ``MAX_VALUE_SCALING_DECADES``)."""
     if requested not in ALGORITHMS:
         raise ValueError(f"unknown LP algorithm {requested!r}: choose one of "
                          f"{', '.join(ALGORITHMS)}")
@@ -133,15 +132,16 @@ def choose(requested: str, nonzeros: int, integer: bool,
     scaled = tuned and span is not None and span <= MAX_VALUE_SCALING_DECADES
     how = ("dual simplex, HiGHS's defaults" if not tuned else
            "dual simplex, Dantzig pricing, no presolve" + (
-               f", max-value scaling (entries spanning {span:.1f} decades, within the "
-               f"{MAX_VALUE_SCALING_DECADES:g} where it beat equilibration)" if scaled else ""))
+               f", rows and columns scaled by their largest entries (the matrix's "
+               f"coefficients span {span:.1f} powers of ten, within the "
+               f"{MAX_VALUE_SCALING_DECADES:g} where this beat HiGHS's default scaling)"
+               if scaled else ""))
     if requested != "auto":
         asked = f"asked for (--lp-algorithm {requested})"
         return (Algorithm("simplex", f"{how}: {asked}", tuned, scaled)
                 if requested == "simplex" else Algorithm(requested, asked))
     big = nonzeros >= CLP_FROM_NONZEROS
-    here = big and (clp_here() if callable(clp_here) else clp_here)
-    if here and not ranging:
+    if big and not ranging and (clp_here() if callable(clp_here) else clp_here):
         return Algorithm("clp", f"CLP's dual simplex (its own binary), its optimum proved by "
                          f"the planner: {nonzeros:,} nonzeros, at least the {CLP_FROM_NONZEROS:,} "
                          "from which it beat HiGHS alone on the benchmark theatres")

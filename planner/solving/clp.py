@@ -29,7 +29,7 @@ import numpy as np
 
 from planner.errors import SolverError
 from planner.solving import mps
-from planner.solving.algorithm import choose
+from planner.solving.algorithm import choose, decades
 from planner.solving.highs import Arrays, HighsModel, Result
 from planner.solving.quiet import solver_log_shown, solver_output
 
@@ -225,12 +225,14 @@ def side_value(price: np.ndarray, lower: np.ndarray, upper: np.ndarray,
 
 
 def finish(fast: HighsModel, answer: Answer, at: np.ndarray) -> Result:
-    """HiGHS's solve where CLP's answer is not a proved optimum: with the options the size
-    calls for, from CLP's values and prices where it has them (HiGHS's crossover turns them
-    into a basis and its primal simplex finishes), else from scratch; at an infeasible or
-    unbounded LP, HiGHS says so in its own words. ``at``: where each of the arrays' first
-    columns sits in ``fast`` (the rest, columns rows added, stay where they are)."""
-    fast.use("simplex", choose("simplex", len(fast.arrays.value), integer=False).options)
+    """HiGHS's solve where CLP's answer is not a proved optimum: with the options the
+    matrix calls for (its size and its entries' span), from CLP's values and prices where
+    it has them (HiGHS's crossover turns them into a basis and its primal simplex
+    finishes), else from scratch; at an infeasible or unbounded LP, HiGHS says so in its
+    own words. ``at``: where each of the arrays' first columns sits in ``fast`` (the rest,
+    columns rows added, stay where they are)."""
+    fast.use("simplex", choose("simplex", len(fast.arrays.value), integer=False,
+                               span=decades(fast.arrays.value)).options)
     if answer.solution is not None:
         n = len(fast.arrays.cost)  # columns beyond ``at`` (a relaxation's) stay in place
         moved = np.concatenate([at, np.arange(len(at), n)])
