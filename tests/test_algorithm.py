@@ -39,8 +39,8 @@ def test_the_choice_follows_the_size_and_the_override() -> None:
     assert usual.name == "simplex" and usual.options == SIMPLEX_OPTIONS
     assert usual.reason == (f"dual simplex, Dantzig pricing, no presolve: "
                             f"{CLP_FROM_NONZEROS - 1:,} nonzeros: at least the "
-                            f"{TUNED_FROM_NONZEROS:,} from which they save time, below the "
-                            f"{CLP_FROM_NONZEROS:,} from which CLP is faster")
+                            f"{TUNED_FROM_NONZEROS:,} from which these options save time, "
+                            f"below the {CLP_FROM_NONZEROS:,} from which CLP is faster")
     big = choose("auto", 10**8, integer=False, clp_here=False)  # no CLP: still the simplex
     assert big.name == "simplex" and "CLP's binary is not installed" in big.reason
     assert "the tuned simplex beat HiGHS's interior point" in big.reason

@@ -149,8 +149,8 @@ def choose(requested: str, nonzeros: int, integer: bool,
         why = (f"{nonzeros:,} nonzeros, below the {TUNED_FROM_NONZEROS:,} from which Dantzig "
                "pricing without presolve is faster")
     elif not big:
-        why = (f"{nonzeros:,} nonzeros: at least the {TUNED_FROM_NONZEROS:,} from which they "
-               f"save time, below the {CLP_FROM_NONZEROS:,} from which CLP is faster")
+        why = (f"{nonzeros:,} nonzeros: at least the {TUNED_FROM_NONZEROS:,} from which these "
+               f"options save time, below the {CLP_FROM_NONZEROS:,} from which CLP is faster")
     else:
         why = (f"{nonzeros:,} nonzeros, where CLP is faster, but "
                + ("HiGHS's ranges need its basis" if ranging else
