@@ -51,11 +51,11 @@ shapes) it took 0.73-0.88 of the time (medium 0.28 s against 0.35); on large the
 budget and personnel rows (dollars, crews) span 5.2 decades, 1.19, so it keeps HiGHS's default.
 
 A MIP keeps HiGHS's own choice (its branch and bound re-solves LPs warm, by simplex); a
-solve that wants HiGHS's ranges keeps HiGHS (they need its basis); and a sweep's warm re-
-solves always use HiGHS's simplex, with their own pricing, from a first solve that keeps
-HiGHS's defaults at every size (``planner.analyze.sweep``). ``--lp-algorithm`` overrides
-the choice of algorithm (the simplex's options still follow the size and the entries'
-span).
+solve that wants HiGHS's ranges keeps HiGHS (they need its basis); and a sweep's warm
+re-solves always use HiGHS's simplex, with their own pricing, from a first solve that
+keeps HiGHS's defaults at every size (``planner.analyze.sweep``). ``--lp-algorithm``
+overrides the choice of algorithm (the simplex's options still follow the size and the
+entries' span).
 """
 
 from __future__ import annotations
