@@ -162,7 +162,7 @@ def arrays(args: Record) -> Record:
     import numpy as np
 
     from planner.formulation.model import build_model
-    from planner.solving.algorithm import choose, decades
+    from planner.solving.algorithm import simplex_options
     from planner.solving.solve import fast_model
 
     fast = fast_model(build_model(prepare(args)))
@@ -170,9 +170,8 @@ def arrays(args: Record) -> Record:
     np.savez(args["out"], cost=a.cost, col_lower=a.col_lower, col_upper=a.col_upper,
              row_lower=a.row_lower, row_upper=a.row_upper, start=a.start, index=a.index,
              value=a.value, integer=a.integer.astype(np.int32), offset=np.array(a.offset))
-    tuned = choose("simplex", len(a.value), False, span=decades(a.value))
     return {"columns": len(a.columns), "rows": len(a.rows), "nonzeros": len(a.value),
-            "options": tuned.options}  # what the planner gives HiGHS's simplex here
+            "options": simplex_options(a.value)}  # what the planner gives HiGHS's simplex
 
 
 def load_arrays(path: str) -> dict[str, Any]:

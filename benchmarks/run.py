@@ -68,7 +68,7 @@ SWEEP_TARGET = 0.8  # the analyses' sweep path over warm highspy, at least
 # apart: the planner's cost beyond its own solver.
 ON_ARRAYS: dict[str, tuple[str, Record]] = {
     "highs": ("highs", {}), "highs-ipm": ("highs", {"solver": "ipm"}), "clp": ("clp", {}),
-    "highs-tuned": ("highs", {})}  # the planner's options for the matrix: run_size
+    "highs-tuned": ("highs", {"options": "the planner's"})}  # for the matrix: run_size
 SINGLE = ("highs", "highs-ipm", "clp")
 SOLVER_NAMES = {"highs": "HiGHS simplex", "highs-ipm": "HiGHS IPM", "clp": "CLP"}
 
@@ -110,6 +110,14 @@ def close(a: float | None, b: float | None, tolerance: float = 1e-6) -> bool:
     return a is not None and b is not None and abs(a - b) <= tolerance * max(1.0, abs(b))
 
 
+def tuned(args: Record, shape: Record) -> Record:
+    """A single solver's arguments, "the planner's" options read as those the planner gives
+    HiGHS's simplex for this matrix (``benchmarks.measure arrays`` says which)."""
+    if args.get("options") != "the planner's":
+        return args
+    return {**args, "options": shape["options"]}
+
+
 def run_size(size: str, work: Path, repeats: int, log: Any) -> Record:
     data, mission = theatre(size, work)
     args = {"data": str(data), "mission": str(mission)}
@@ -123,9 +131,8 @@ def run_size(size: str, work: Path, repeats: int, log: Any) -> Record:
         for kind in runs:
             started = time.perf_counter()
             how = ON_ARRAYS.get(kind)
-            options = {"options": shape["options"]} if kind == "highs-tuned" else {}
-            runs[kind].append(measure(how[0], {"arrays": matrix, **how[1], **options}) if how
-                              else measure(kind, args))
+            runs[kind].append(measure(how[0], {"arrays": matrix, **tuned(how[1], shape)})
+                              if how else measure(kind, args))
             log(f"  {size} {kind} #{i + 1}: {time.perf_counter() - started:.1f} s")
     result = {"model": shape, **{kind: median(r) for kind, r in runs.items()}}
     objectives = {kind: result[kind]["objective"] for kind in runs}

@@ -94,6 +94,7 @@ def solve(
         from planner.reports.output import check_destination, save_plan
         from planner.scenario.instance import parse_settings
         from planner.solving.gap import MipGap
+        from planner.solving.solve import available_solver
 
         chosen = formats.PLAN.pick(output_format)
         gap = MipGap.checked(mip_gap, mip_gap_abs)
@@ -108,8 +109,7 @@ def solve(
                 stderr().print(Text(f"Model written to {display(model_file)}"))
         plan = pipeline.solve_instance(instance, solver, time_limit, gap,
                                        lp_algorithm.value)
-        # CLP runs on HiGHS's route where the model's size calls for it: not a fallback
-        if plan.solver != solver and not (solver == "highs" and plan.solver == "clp"):
+        if available_solver(solver) != solver:  # CLP on HiGHS's route is no fallback
             stderr().print(Text(f"warning: {solver} is not available here; solved with "
                                 f"{plan.solver}"))
         console = messages(chosen.format)

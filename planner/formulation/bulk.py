@@ -41,6 +41,16 @@ def stable_order(codes: np.ndarray, size: int) -> np.ndarray:
     return np.argsort(codes.astype(narrow, copy=False), kind="stable")
 
 
+def grouped(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ordered by their code in ``[0, size)`` (``stable_order``: in table order
+    within a code), and where each code's positions start in that order (``size + 1``
+    entries): ``order[start[c]:start[c + 1]]`` are those of code c."""
+    order = stable_order(codes, size)
+    start = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(codes, minlength=size), out=start[1:])
+    return order, start
+
+
 def lexical_order(keys: list[tuple[np.ndarray, int]]) -> np.ndarray:
     """``np.lexsort`` of codes (each key's codes in ``[0, size)``, which callers ensure; the
     last key first), made as one sort of a combined integer key that ends with each row's

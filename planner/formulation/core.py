@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from planner.formulation.bulk import objects, stable_order
+from planner.formulation.bulk import grouped, objects
 from planner.formulation.families import new_columns
 from planner.formulation.names import Names
 
@@ -44,10 +44,7 @@ class Groups:
             codes, distinct = factorized[key]
             combined = combined * (len(distinct) + 1) + (codes + 1)
         number = pd.factorize(combined)[0]  # numbered in order of first appearance
-        groups = int(number.max(initial=-1)) + 1
-        order = stable_order(number, groups)
-        start = np.zeros(groups + 1, dtype=np.int64)
-        np.cumsum(np.bincount(number, minlength=len(start) - 1), out=start[1:])
+        order, start = grouped(number, int(number.max(initial=-1)) + 1)
         return cls(order, start, order[start[:-1]])
 
     @property

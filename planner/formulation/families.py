@@ -172,8 +172,6 @@ def lazy_labels(name: str, frame: pd.DataFrame, keys: Sequence[str],
         clean = np.array([str(v).translate(TRANSLATE) for v in distinct] + [""],  # [-1]: NaN
                          dtype=object)
         parts.append((codes, clean))
-    if not len(frame):
-        return Names()
     return Names(parts, pulp_parts(name))
 
 

@@ -40,8 +40,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from planner.formulation.bulk import stable_order
-from planner.formulation.core import RowBlock
+from planner.formulation.core import Groups, RowBlock
 from planner.formulation.families import Row, declare, new_columns
 from planner.formulation.policy_rows import TermsRow
 from planner.scenario.instance import Instance
@@ -155,7 +154,7 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
     # arrays (``PlanningModel.scale_core_costs``, ``add_to_core_rows``): no PuLP object is
     # made for a units column here.
     weight = {phase: force.weight(year) for phase, year in year_of.items()}
-    phase_codes, phases = unit_codes(model, "phase")
+    phase_codes, phases = model.unit_keys["phase"]
     model.scale_core_costs(np.concatenate([
         np.array([weight.get(h, np.nan) for h in phases] + [np.nan])[phase_codes],
         model.shortfalls["phase"].map(weight).to_numpy(dtype=float)]))
@@ -166,8 +165,9 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
                                        strict=True):
         objective[var] = discount[year] * cost - after * credit * cost
 
+    fleet_keys = listed(fielded, "country", "pool", "year")
     fielded_at = {(c, p, y): first_fielded + i for i, (c, p, y) in enumerate(zip(
-        *listed(fielded, "country", "pool", "year"), strict=True))}
+        *fleet_keys, strict=True))}
     readiness_of = {(c, p): r for c, p, r in zip(
         *listed(fielded, "country", "pool", "readiness"), strict=True)}
     # Plain lookups, built once: a table filter per row costs a millisecond.
@@ -185,7 +185,6 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
 
     # fleet[c,p,o]: fielded <= owned.
     sources = fleet_sources(force)
-    fleet_keys = listed(fielded, "country", "pool", "year")
     sentences, cited, fleet = [], [], []
     for at, (c, p, year, table, owned_before) in enumerate(zip(
             *fleet_keys, *listed(fielded, "table", "owned_before"), strict=True),
@@ -224,8 +223,7 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
     # personnel[c,o]
     crews = {(crew.country, crew.pool): crew.per_unit for crew in force.crews}
     crewed: dict[tuple[str, int], list[tuple[int, float]]] = defaultdict(list)
-    for at, (c, p, y) in enumerate(zip(*listed(fielded, "country", "pool", "year"),
-                                       strict=True), start=first_fielded):
+    for at, (c, p, y) in enumerate(zip(*fleet_keys, strict=True), start=first_fielded):
         if crews.get((c, p)):
             crewed[(c, y)].append((at, crews[(c, p)]))
     for entry in force.personnel:
@@ -314,31 +312,22 @@ def fleet_sources(force: ForceDevelopment) -> dict[tuple[str, str], list[str]]:
     return {key: list(found) for key, found in sources.items()}
 
 
-def unit_codes(model: Any, key: str) -> tuple[np.ndarray, list[Any]]:
-    """A key column of the units table as codes and the values they stand for (-1: none),
-    from the codes the build made (``unit_candidates``), or made here."""
-    codes, distinct = (model.unit_keys[key] if model.unit_keys and key in model.unit_keys
-                       else pd.factorize(model.units[key]))
-    return np.asarray(codes, dtype=np.int64), list(distinct)
-
-
 def units_by_country_and_snapshot(model: Any, year_of: dict[str, int]
                                   ) -> dict[tuple[str, int], np.ndarray]:
     """The positions of the units columns of each country in each snapshot year, in table
-    order: the budget rows' operating costs (grouped on the build's codes, not by pandas'
-    groupby of the texts)."""
-    country, countries = unit_codes(model, "country")
-    phase, phases = unit_codes(model, "phase")
+    order: the budget rows' operating costs (grouped on the build's codes, ``Groups``, not
+    by pandas' groupby of the texts)."""
+    country, countries = model.unit_keys["country"]
+    phase, phases = model.unit_keys["phase"]
     years = sorted(set(year_of.values()))
-    year_at = np.array([years.index(year_of[h]) if h in year_of else -1 for h in phases]
-                       + [-1])[phase]
-    known = (country >= 0) & (year_at >= 0)
-    key = np.where(known, country * len(years) + year_at, len(countries) * len(years))
-    order = stable_order(key, len(countries) * len(years) + 1)
-    bounds = np.searchsorted(key[order], np.arange(len(countries) * len(years) + 1))
-    return {(countries[g // len(years)], years[g % len(years)]): order[start:end]
-            for g, (start, end) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist(),
-                                                  strict=True)) if end > start}
+    year = np.array([years.index(year_of[h]) if h in year_of else -1 for h in phases]
+                    + [-1])[phase]
+    groups = Groups.of({"country": (country, countries), "year": (year, years)},
+                       ["country", "year"])
+    return {(countries[country[f]], years[year[f]]): groups.order[a:b]
+            for f, a, b in zip(groups.first.tolist(), groups.start[:-1].tolist(),
+                               groups.start[1:].tolist(), strict=True)
+            if country[f] >= 0 and year[f] >= 0}
 
 
 def listed(frame: pd.DataFrame, *columns: str) -> list[list[Any]]:

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from planner.formulation.bulk import lexical_order, no_cycle_collection, objects, stable_order
+from planner.formulation.bulk import grouped, lexical_order, no_cycle_collection, objects
 from planner.formulation.core import Core, Groups, LazyColumns, RowBlock, build_core
 from planner.formulation.families import (
     COVER,
@@ -315,9 +315,8 @@ def pairs(left: np.ndarray, right: np.ndarray, size: int) -> tuple[np.ndarray, n
     """An inner join on integer keys in ``[0, size)`` (-1: no key): every pair of a left
     and a right row with the same key, as their positions, in the left's order."""
     right_at = np.flatnonzero(right >= 0)
-    right_at = right_at[stable_order(right[right_at], size)]
-    count = np.bincount(right[right_at], minlength=size)
-    start = np.concatenate([[0], np.cumsum(count)])
+    order, start = grouped(right[right_at], size)
+    right_at, count = right_at[order], np.diff(start)
     left_at = np.flatnonzero(left >= 0)
     many = count[left[left_at]]
     left_rows = np.repeat(left_at, many)

@@ -52,7 +52,7 @@ class Names(Sequence[str]):
         if self.listed is not None:
             return self.listed[i]
         if isinstance(i, slice):
-            return self.made(np.arange(len(self))[i])
+            return self.made(np.arange(*i.indices(len(self))))
         at = range(len(self))[i]  # an IndexError as a list gives it
         return self.made(np.array([at]))[0]
 

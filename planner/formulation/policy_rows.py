@@ -69,11 +69,10 @@ class Terms:
         appear = np.argsort(first, kind="stable")
         return distinct[appear], summed[appear]
 
-    def expression(self, variables: Callable[[np.ndarray], np.ndarray] | None = None
-                   ) -> pulp.LpAffineExpression:
-        """The total as PuLP's expression (over ``variables``: the model's units columns)."""
+    def expression(self) -> pulp.LpAffineExpression:
+        """The total as PuLP's expression (over the model's units columns)."""
         at, coefficient = self.merged()
-        columns = (variables or self.variables)(at)
+        columns = self.variables(at)
         return pulp.LpAffineExpression(zip(columns.tolist(), coefficient.tolist(),
                                            strict=True))
 
@@ -217,20 +216,17 @@ class Context:
         """The units of ``country`` (every country when ``None``) within the scope given;
         a list names several. Made once for each scope (a share policy per country selects
         every country's units in the same scope each time); read-only, as it is shared."""
-        scope = tuple(v if v is None or isinstance(v, str) else list(v)
+        scope = tuple(v if v is None or isinstance(v, str) else tuple(v)
                       for v in (country, task, region, phase))
-        key = tuple(v if not isinstance(v, list) else tuple(v) for v in scope)
-        known = self.selected.get(key)
+        known = self.selected.get(scope)
         if known is None:
-            known = self.selected[key] = self.selection(*scope)
+            known = self.selected[scope] = self.selection(*scope)
         return known
 
-    def selection(self, country: Names, task: Names, region: Names, phase: Names
-                  ) -> Selection:
+    def selection(self, *scope: str | tuple[str, ...] | None) -> Selection:
         """``select``'s selection, made."""
         mask = np.ones(len(self.units), dtype=bool)
-        for column, value in (("country", country), ("task", task), ("region", region),
-                              ("phase", phase)):
+        for column, value in zip(("country", "task", "region", "phase"), scope, strict=True):
             if value is not None:
                 codes, number = self.codes[column]
                 # a table of the codes wanted, looked up by code: isin sorts both sides,
@@ -248,7 +244,7 @@ class Context:
         a selection compares integers (a multi-year mission selects hundreds of times, and
         ``isin`` on the text costs a millisecond each)."""
         out = {}
-        for column in ("country", "task", "region", "phase"):
+        for column in ("country", "pool", "task", "region", "phase"):
             codes, distinct = self.factorized[column]
             out[column] = (codes, {str(v): i for i, v in enumerate(distinct)})
         return out
@@ -262,11 +258,9 @@ class Context:
         mission has some 12,000 units columns)."""
         based = self.instance.capabilities.basing
         here = based["host"] == host
-        country, countries = self.factorized["country"]
-        pool, pools = self.factorized["pool"]
-        country_at = {str(v): i for i, v in enumerate(countries)}
-        pool_at = {str(v): i for i, v in enumerate(pools)}
-        wanted = np.zeros((len(countries) + 1, len(pools) + 1), dtype=bool)  # [-1]: none
+        country, country_at = self.codes["country"]
+        pool, pool_at = self.codes["pool"]
+        wanted = np.zeros((len(country_at) + 1, len(pool_at) + 1), dtype=bool)  # [-1]: none
         for c, p in zip(based["country"][here].tolist(), based["pool"][here].tolist(),
                         strict=True):
             c, p = str(c), str(p)

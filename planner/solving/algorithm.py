@@ -23,16 +23,16 @@ medium                      224,682  0.48-0.66  0.35-0.36          0.25
 large                     1,641,552  49         16.5               5.7-6.4
 ========================  =========  =========  =================  =============
 
-A solve from the planner by CLP also pays for the MPS file it writes and the proof of CLP's
-answer (``planner.solving.clp``; the model then never goes to HiGHS): on medium 0.05-0.13 +
-0.01 s, so that ``solve_model`` took 0.37-0.48 s by CLP against 0.35 by the tuned simplex;
-on large 0.3-0.5 + 0.05 s (0.35-1.2 before the file was written in small blocks), about
-6.1-7.2 s against 16.5 (on 6 x
-400 pools and 8 x 400 pools, with HiGHS's writer and HiGHS's finish from CLP's basis,
-which cost more: 0.88 s against 1.19 and 1.97 against 2.83). CLP,
-where its binary is installed, therefore takes over from ``CLP_FROM_NONZEROS``, between
-medium and 6 x 400 pools (CLP inside the CBC binary, which the planner ran before, was
-slower: 10.2 s on large, and beat the tuned simplex only from about 1,000,000 nonzeros).
+A solve from the planner by CLP also pays for the MPS file it writes and the proof of
+CLP's answer (``planner.solving.clp``; the model then never goes to HiGHS): on medium
+0.05-0.13 + 0.01 s, so that ``solve_model`` took 0.37-0.48 s by CLP against 0.35 by the
+tuned simplex; on large 0.3-0.5 + 0.05 s (0.35-1.2 before the file was written in small
+blocks), about 6.1-7.2 s against 16.5 (on 6 x 400 pools and 8 x 400 pools, with HiGHS's
+writer and HiGHS's finish from CLP's basis, which cost more: 0.88 s against 1.19 and 1.97
+against 2.83). CLP, where its binary is installed, therefore takes over from
+``CLP_FROM_NONZEROS``, between medium and 6 x 400 pools (CLP inside the CBC binary, which
+the planner ran before, was slower: 10.2 s on large, and beat the tuned simplex only from
+about 1,000,000 nonzeros).
 HiGHS's interior point (with crossover) took 38 s on large, more than either simplex.
 Below ``TUNED_FROM_NONZEROS`` HiGHS's defaults stay: the shipped missions (all below 18,000
 nonzeros) solve in hundredths of a second either way, and where several plans are equally
@@ -82,6 +82,12 @@ def decades(values: np.ndarray) -> float:
     magnitude over the smallest); 0 for a matrix without any."""
     size = np.abs(values[values != 0])
     return float(np.log10(size.max() / size.min())) if len(size) else 0.0
+
+
+def simplex_options(values: np.ndarray) -> dict[str, object]:
+    """HiGHS's options for a simplex solve of a matrix with these nonzero entries (what
+    ``--lp-algorithm simplex`` runs with): by their count and their span."""
+    return choose("simplex", len(values), integer=False, span=decades(values)).options
 
 
 @dataclass(frozen=True)

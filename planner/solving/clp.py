@@ -29,7 +29,7 @@ import numpy as np
 
 from planner.errors import SolverError
 from planner.solving import mps
-from planner.solving.algorithm import choose, decades
+from planner.solving.algorithm import simplex_options
 from planner.solving.highs import Arrays, HighsModel, Result
 from planner.solving.quiet import solver_log_shown, solver_output
 
@@ -231,8 +231,7 @@ def finish(fast: HighsModel, answer: Answer, at: np.ndarray) -> Result:
     finishes), else from scratch; at an infeasible or unbounded LP, HiGHS says so in its
     own words. ``at``: where each of the arrays' first columns sits in ``fast`` (the rest,
     columns rows added, stay where they are)."""
-    fast.use("simplex", choose("simplex", len(fast.arrays.value), integer=False,
-                               span=decades(fast.arrays.value)).options)
+    fast.use("simplex", simplex_options(fast.arrays.value))
     if answer.solution is not None:
         n = len(fast.arrays.cost)  # columns beyond ``at`` (a relaxation's) stay in place
         moved = np.concatenate([at, np.arange(len(at), n)])
