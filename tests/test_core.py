@@ -4,6 +4,7 @@ rows), on every shipped mission and on a tiny hand-checked one."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +17,11 @@ from hypothesis import strategies as st
 from planner import pipeline
 from planner.formulation.bulk import lexical_order, stable_order
 from planner.formulation.core import factorize
-from planner.formulation.model import build_model
+from planner.formulation.model import PlanningModel, build_model
 from planner.inputs.paths import missions_dir
 from planner.results.explain import trace_shortfalls
 from planner.results.plan import make_plan
+from planner.scenario.instance import Instance
 from planner.solving.highs import Arrays
 from planner.solving.solve import model_arrays, name_order, solve_model
 from tests.conftest import write_mission, write_tiny
@@ -420,3 +422,38 @@ def test_a_policys_selections_are_made_once_and_read_the_units_codes(mission: st
                                                   strict=True)]
         assert ctx.based_in(host).mask.tolist() == expected
         assert any(expected)
+
+
+@functools.cache
+def five_allies_model() -> tuple[Instance, PlanningModel]:
+    """five-allies' instance and model, built once for the examples below."""
+    instance = pipeline.prepare("five-allies")
+    return instance, build_model(instance)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_a_selection_is_the_units_whose_keys_are_among_those_named(data: st.DataObject) -> None:
+    """``select`` starts from the rarest key's positions and narrows by the others; it must
+    pick exactly the units table's rows whose keys are among the names given (pandas'
+    ``isin`` on the texts), for one name, several (repeated), names outside the tables,
+    and keys left open."""
+    from planner.formulation.policy_rows import Context
+
+    instance, model = five_allies_model()
+    units = model.units
+    ctx = Context(instance, units, model.lp, model.unit_vars, model.unit_keys)
+    scope = []
+    expected = np.ones(len(units), dtype=bool)
+    for column in ("country", "task", "region", "phase"):
+        known = sorted(set(units[column]))
+        kind = data.draw(st.sampled_from(["open", "one", "several"]), label=column)
+        if kind == "open":
+            scope.append(None)
+            continue
+        pick = st.sampled_from([*known, "not_in_the_tables"])
+        value = (data.draw(pick) if kind == "one"
+                 else data.draw(st.lists(pick, min_size=0, max_size=4)))
+        scope.append(value)
+        expected &= units[column].isin([value] if isinstance(value, str) else value).to_numpy()
+    assert ctx.select(*scope).mask.tolist() == expected.tolist()
