@@ -113,10 +113,27 @@ def retired_by(force: ForceDevelopment, country: str, pool: str, year: int) -> f
                      if r.country == country and r.pool == pool and r.year <= year))
 
 
-def add_force(model: Any, instance: Instance) -> ForceModel:
+def pool_sentences(instance: Instance, names: dict[str, str], country: list[str],
+                   pool: list[str], phase: list[str]) -> list[str]:
+    """What the pool rows of a multi-year model say, in place of ``model.pool_sentence``:
+    ``add_force`` makes each employ at most readiness times the units fielded in the
+    phase's year. The build makes them once, as it makes the rows."""
+    force = instance.mission.force
+    assert force is not None
+    year_of = snapshot_phases(force)
+    readiness = {(c, p): float(r) for c, p, r in zip(*listed(
+        instance.capabilities.pools, "country", "pool", "readiness"), strict=True)}
+    return [f"{names[c]} can employ at most {readiness[(c, p)]:g} of the {p} it fields in "
+            f"{year_of[h]} in {h}, shared among its tasks and regions."
+            for c, p, h in zip(country, pool, phase, strict=True)]
+
+
+def add_force(model: Any, instance: Instance,
+              pool_keys: tuple[list[str], list[str], list[str]]) -> ForceModel:
     """Add the force-development columns and rows to a snapshot model (the
     ``PlanningModel`` that ``model.build`` made on an expanded mission; not imported here,
-    as model.py calls this) in place, and return them."""
+    as model.py calls this) in place, and return them. ``pool_keys``: the country, pool and
+    phase of each of the core's pool rows, in order."""
     force = instance.mission.force
     assert force is not None and force.mission_phases is not None
     caps = instance.capabilities
@@ -203,22 +220,15 @@ def add_force(model: Any, instance: Instance) -> ForceModel:
                                           sentences, cited), fleet, strict=True):
         model.add(row, constraint)
 
-    # pool[c,p,h_o]: employ at most readiness x fielded.
-    pools, columns, values = [], [], []
-    for name, row in list(model.rows.items()):
-        if row.family != "pool":
-            continue
-        c, p, phase = row.keys["country"], row.keys["pool"], row.keys["phase"]
-        year = year_of[phase]
-        readiness = float(readiness_of[(c, p)])
-        pools.append(name)
-        columns.append(fielded_at[(c, p, year)])
-        values.append(-readiness)
-        model.rows[name] = Row(row.name, row.family, (
-            f"{names[c]} can employ at most {readiness:g} of the {p} it fields in {year} in "
-            f"{phase}, shared among its tasks and regions."), row.source, row.policy, row.keys)
-    model.add_to_core_rows(pools, np.array(columns, dtype=np.int64),
-                           np.array(values, dtype=float), 0.0)
+    # pool[c,p,h_o]: employ at most readiness x fielded (the build said so: pool_sentences).
+    country, pool, phase = pool_keys
+    model.add_to_core_rows(
+        model.core.rows[:len(country)],  # the core's rows begin with its pool rows
+        np.array([fielded_at[(c, p, year_of[h])] for c, p, h in zip(country, pool, phase,
+                                                                     strict=True)],
+                 dtype=np.int64),
+        np.array([-readiness_of[(c, p)] for c, p in zip(country, pool, strict=True)],
+                 dtype=float), 0.0)
 
     # personnel[c,o]
     crews = {(crew.country, crew.pool): crew.per_unit for crew in force.crews}

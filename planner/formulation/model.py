@@ -435,11 +435,15 @@ def build(instance: Instance) -> PlanningModel:
     country, pool, phase = (units[k].to_numpy(dtype=object)[first].tolist()
                             for k in ("country", "pool", "phase"))
     available = units["available"].to_numpy(dtype=float)[first].tolist()
-    pool_rows = POOL.rows(
-        {"country": country, "pool": pool, "phase": phase},
-        [pool_sentence(names[c], p, h, cap)
-         for c, p, h, cap in zip(country, pool, phase, available, strict=True)],
-        [pool_source[(c, p)] for c, p in zip(country, pool, strict=True)])
+    if instance.mission.force is None:
+        said = [pool_sentence(names[c], p, h, cap)
+                for c, p, h, cap in zip(country, pool, phase, available, strict=True)]
+    else:  # its pool rows bound the units fielded in each year (add_force)
+        from planner.formulation.force import pool_sentences
+
+        said = pool_sentences(instance, names, country, pool, phase)
+    pool_rows = POOL.rows({"country": country, "pool": pool, "phase": phase}, said,
+                          [pool_source[(c, p)] for c, p in zip(country, pool, strict=True)])
     task, region, when = (shortfalls[k].tolist() for k in ("task", "region", "phase"))
     cited = f"mission {instance.mission.name}"
     cover_rows = COVER.rows(
@@ -473,5 +477,5 @@ def build(instance: Instance) -> PlanningModel:
     if instance.mission.force is not None:
         from planner.formulation.force import add_force
 
-        add_force(model, instance)
+        add_force(model, instance, (country, pool, phase))
     return model
