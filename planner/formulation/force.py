@@ -108,11 +108,6 @@ def acquisition_table(force: ForceDevelopment) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=ACQUIRE_KEYS)
 
 
-def retired_by(force: ForceDevelopment, country: str, pool: str, year: int) -> float:
-    return float(sum(r.quantity for r in force.retirements
-                     if r.country == country and r.pool == pool and r.year <= year))
-
-
 def pool_sentences(instance: Instance, names: dict[str, str], country: list[str],
                    pool: list[str], phase: list[str]) -> list[str]:
     """What the pool rows of a multi-year model say, in place of ``model.pool_sentence``:
@@ -147,6 +142,9 @@ def add_force(model: Any, instance: Instance,
         index=acquire.index, dtype=object)
 
     growable = {(a.country, a.pool) for a in force.acquisitions}
+    retiring: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
+    for r in force.retirements:
+        retiring[(r.country, r.pool)].append((r.year, r.quantity))
     fleet_rows = []
     for c, p, quantity, readiness in zip(*listed(caps.pools, "country", "pool", "quantity",
                                                  "readiness"), strict=True):
@@ -154,7 +152,8 @@ def add_force(model: Any, instance: Instance,
             continue
         for year in force.snapshots:
             fleet_rows.append((c, p, year, float(quantity),
-                               float(quantity) - retired_by(force, c, p, year),
+                               float(quantity) - float(sum(
+                                   q for y, q in retiring.get((c, p), []) if y <= year)),
                                float(readiness)))
     fielded = pd.DataFrame(fleet_rows, columns=["country", "pool", "year", "table",
                                                 "owned_before", "readiness"])
@@ -170,11 +169,13 @@ def add_force(model: Any, instance: Instance,
     # Objective: discount the snapshots, add the orders. The core's costs and rows stay
     # arrays (``PlanningModel.scale_core_costs``, ``add_to_core_rows``): no PuLP object is
     # made for a units column here.
-    weight = {phase: force.weight(year) for phase, year in year_of.items()}
+    of_year = {year: force.weight(year) for year in force.snapshots}
+    weight = {phase: of_year[year] for phase, year in year_of.items()}
     phase_codes, phases = model.unit_keys["phase"]
     model.scale_core_costs(np.concatenate([
         np.array([weight.get(h, np.nan) for h in phases] + [np.nan])[phase_codes],
-        model.shortfalls["phase"].map(weight).to_numpy(dtype=float)]))
+        np.array([weight.get(h, np.nan) for h in model.shortfalls["phase"].tolist()],
+                 dtype=float)]))
     objective = model.objective_beyond_core()
     discount = {year: force.discount(year) for year in force.years}
     after = force.discount(force.last_year + 1)
