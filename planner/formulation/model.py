@@ -292,10 +292,14 @@ def demand_keys(instance: Instance) -> pd.DataFrame:
     """(task, region, phase) where units may be employed: every requirement, and every cell
     a policy asks for even where the mission requires nothing (``demand_cells``: a region a
     country must hold)."""
-    asked = [cell for p in instance.policies for cell in p.demand_cells(instance.phases)]
-    keys = pd.concat([instance.requirements[["task", "region", "phase"]],
-                      pd.DataFrame(asked, columns=["task", "region", "phase"])])
-    return keys.drop_duplicates().reset_index(drop=True)
+    columns = ["task", "region", "phase"]
+    required = instance.requirements
+    cells = dict.fromkeys(zip(*(required[k].tolist() for k in columns), strict=True))
+    cells.update(dict.fromkeys(  # after the requirements, those not among them, in order
+        cell for p in instance.policies for cell in p.demand_cells(instance.phases)))
+    listed = list(zip(*cells, strict=True)) or [(), (), ()]
+    return pd.DataFrame({k: pd.array(list(v), dtype=required[k].dtype)
+                         for k, v in zip(columns, listed, strict=True)})
 
 
 def coded(order: list[str], *columns: pd.Series) -> tuple[list[np.ndarray], list[str]]:

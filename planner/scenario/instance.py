@@ -86,9 +86,9 @@ class Instance:
     def integer_pools(self) -> set[tuple[str, str]]:
         """(country, pool) employed in whole units."""
         whole = self.mission.integer_units
-        pools = self.capabilities.pools[["country", "pool"]].itertuples(index=False)
         if whole is True:
-            return {(c, p) for c, p in pools}
+            pools = self.capabilities.pools
+            return set(zip(pools["country"].tolist(), pools["pool"].tolist(), strict=True))
         if not whole:
             return set()
         return {tuple(ref.split("/", 1)) for ref in whole}  # type: ignore[misc]
