@@ -508,3 +508,6 @@ def test_the_force_benchmark_runs(tmp_path: Path) -> None:
     low, high = report["objective_range"]
     assert low <= report["objective"] + 1e-6 and report["objective"] <= high + 1e-6
     assert report["build_and_solve_over_highs_alone_cpu"] > 0
+    # HiGHS alone also as the first solve of a process of its own, on the same optimum
+    assert report["highs_alone_fresh_s"] > 0
+    assert report["build_and_solve_over_highs_alone_fresh"] > 0
