@@ -87,7 +87,7 @@ def snapshot_phases(force: ForceDevelopment) -> dict[str, int]:
     return {phase_label(p, y): y for y in force.snapshots for p in force.mission_phases}
 
 
-def acquisition_table(force: ForceDevelopment) -> pd.DataFrame:
+def acquisition_table(force: ForceDevelopment) -> list[tuple[Any, ...]]:
     """One row per possible order: option, line and year of order, with the share of its
     price credited for the service left after the last year (deliveries after the last
     year are left out: they serve no year of the plan)."""
@@ -105,7 +105,7 @@ def acquisition_table(force: ForceDevelopment) -> pd.DataFrame:
                 rows.append((option.country, option.pool, line, builders[line], year,
                              service, until, float(option.unit_cost),
                              force.end_credit(service, option.service_life)))
-    return pd.DataFrame(rows, columns=ACQUIRE_KEYS)
+    return rows  # as ACQUIRE_KEYS name them
 
 
 def pool_sentences(instance: Instance, names: dict[str, str], country: list[str],
@@ -135,7 +135,8 @@ def add_force(model: Any, instance: Instance,
     names = dict(zip(caps.countries["country"], caps.countries["name"], strict=True))
     year_of = snapshot_phases(force)
 
-    acquire = acquisition_table(force)
+    ordered = acquisition_table(force)
+    acquire = pd.DataFrame(ordered, columns=ACQUIRE_KEYS)
     acquire["var"] = pd.Series(new_columns(
         ACQUIRE.labels(acquire),
         repeat(pulp.LpInteger if force.whole_orders else pulp.LpContinuous)),
@@ -159,6 +160,11 @@ def add_force(model: Any, instance: Instance,
                                                 "owned_before", "readiness"])
     fielded["var"] = pd.Series(new_columns(
         FIELDED.labels(fielded), repeat(pulp.LpContinuous)), index=fielded.index, dtype=object)
+    # the tables' columns as lists, from the tuples they were made of (reading a table's
+    # columns back costs more than the loops over them)
+    order_keys = dict(zip(ACQUIRE_KEYS, columns_of(ordered, len(ACQUIRE_KEYS)), strict=True))
+    fleet = dict(zip(["country", "pool", "year", "table", "owned_before", "readiness"],
+                     columns_of(fleet_rows, 6), strict=True))
 
     force_model = ForceModel(acquire, fielded, snapshot_of_phase=year_of,
                              integer=force.whole_orders and bool(len(acquire)))
@@ -179,33 +185,34 @@ def add_force(model: Any, instance: Instance,
     objective = model.objective_beyond_core()
     discount = {year: force.discount(year) for year in force.years}
     after = force.discount(force.last_year + 1)
-    for var, year, cost, credit in zip(*listed(acquire, "var", "year", "unit_cost", "credit"),
+    for var, year, cost, credit in zip(acquire["var"].tolist(), order_keys["year"],
+                                       order_keys["unit_cost"], order_keys["credit"],
                                        strict=True):
         objective[var] = discount[year] * cost - after * credit * cost
 
-    fleet_keys = listed(fielded, "country", "pool", "year")
+    fleet_keys = [fleet["country"], fleet["pool"], fleet["year"]]
     fielded_at = {(c, p, y): first_fielded + i for i, (c, p, y) in enumerate(zip(
         *fleet_keys, strict=True))}
-    readiness_of = {(c, p): r for c, p, r in zip(
-        *listed(fielded, "country", "pool", "readiness"), strict=True)}
+    readiness_of = {(c, p): r for c, p, r in zip(fleet["country"], fleet["pool"],
+                                                 fleet["readiness"], strict=True)}
     # Plain lookups, built once: a table filter per row costs a millisecond.
     # Columns by position (as ``PlanningModel.every_column`` lists them): the fleet, crew and
     # line rows are arrays over them (``TermsRow``), not PuLP expressions.
     orders_of: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
     by_order_year: dict[tuple[str, int], list[tuple[int, float]]] = defaultdict(list)
     by_delivery: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for k, (c, p, line, year, service, until, cost) in enumerate(zip(*listed(
-            acquire, "country", "pool", "line", "year", "in_service", "until", "unit_cost"),
-            strict=True)):
+    for k, (c, p, line, year, service, until, cost) in enumerate(zip(*(
+            order_keys[key] for key in ("country", "pool", "line", "year", "in_service",
+                                        "until", "unit_cost")), strict=True)):
         orders_of[(c, p)].append((service, until, first_order + k))
         by_order_year[(c, year)].append((first_order + k, cost))
         by_delivery[(line, service)].append(first_order + k)
 
     # fleet[c,p,o]: fielded <= owned.
     sources = fleet_sources(force)
-    sentences, cited, fleet = [], [], []
+    sentences, cited, owns = [], [], []
     for at, (c, p, year, table, owned_before) in enumerate(zip(
-            *fleet_keys, *listed(fielded, "table", "owned_before"), strict=True),
+            *fleet_keys, fleet["table"], fleet["owned_before"], strict=True),
             start=first_fielded):
         delivered = [k for service, until, k in orders_of.get((c, p), [])
                      if service <= year < until]
@@ -215,10 +222,10 @@ def add_force(model: Any, instance: Instance,
             + (f", less {retired:g} retired" if retired else "")
             + (", plus those delivered by then" if delivered else "") + ".")
         cited.append("; ".join([f"capabilities/{c}.csv ({p})", *sources.get((c, p), [])]))
-        fleet.append(TermsRow.of([at, *delivered], [1.0, *repeat(-1.0, len(delivered))],
-                                 pulp.LpConstraintLE, owned_before))
+        owns.append(TermsRow.of([at, *delivered], [1.0, *repeat(-1.0, len(delivered))],
+                                pulp.LpConstraintLE, owned_before))
     for row, constraint in zip(FLEET.rows(dict(zip(FLEET.keys, fleet_keys, strict=True)),
-                                          sentences, cited), fleet, strict=True):
+                                          sentences, cited), owns, strict=True):
         model.add(row, constraint)
 
     # pool[c,p,h_o]: employ at most readiness x fielded (the build said so: pool_sentences).
@@ -347,3 +354,9 @@ def listed(frame: pd.DataFrame, *columns: str) -> list[list[Any]]:
     return [frame[column].to_numpy(dtype=object).tolist()
             if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])
             else frame[column].tolist() for column in columns]
+
+
+def columns_of(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Tuples of ``width`` fields as one list per field."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [
+        [] for _ in range(width)]
