@@ -66,8 +66,9 @@ def test_arrays_and_pulp_give_the_same_model(mission: str) -> None:
 def test_force_rows_on_a_model_already_made_whole_in_pulp(monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:
     """A multi-year model whose core is already PuLP objects when its force rows come (as
-    stock families make it): the pool rows' new terms, the discounted costs and the budget
-    rows go to PuLP at once, and HiGHS sees the same model as by arrays. By arrays, the
+    stock families make it): the pool rows' new terms, the discounted costs and the fleet,
+    crew, line and budget rows go to PuLP at once, and HiGHS sees the same model as by
+    arrays (where those rows come last, as arrays). By arrays, the
     force rows make no PuLP object for a units column (the mission's policies make those
     they name), nor does a plain solve."""
     from planner.formulation import force
@@ -76,7 +77,8 @@ def test_force_rows_on_a_model_already_made_whole_in_pulp(monkeypatch: pytest.Mo
     by_arrays = build_model(instance)
     made = int(by_arrays.core_columns.done.sum())
     assert not by_arrays.completed and made < len(by_arrays.units) / 2
-    assert by_arrays.tail is not None and by_arrays.tail.rows[0].startswith("budget[")
+    assert by_arrays.tail is not None and by_arrays.tail.rows[0].startswith("fleet[")
+    assert by_arrays.tail.rows[-1].startswith("budget")
     added = force.add_force
 
     def made_whole_first(model, instance, pool_keys):  # type: ignore[no-untyped-def]

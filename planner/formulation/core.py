@@ -57,8 +57,8 @@ class RowBlock:
     """Rows as compressed arrays over the model's columns (positions as ``model_arrays``
     lists them: the core's, then the others): the core's own rows (``Core``), and the rows
     a model places after every PuLP row (``PlanningModel.tail``: a multi-year model's
-    budget rows, each of which holds every units column of a country in a year, and as
-    PuLP expressions would make each of them a PuLP object)."""
+    fleet, crew, line and budget rows; a budget row holds every units column of a country
+    in a year, and as PuLP expressions would make each of them a PuLP object)."""
 
     rows: list[str]
     row_lower: np.ndarray

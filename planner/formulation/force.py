@@ -42,7 +42,7 @@ import pulp
 
 from planner.formulation.core import Groups, RowBlock
 from planner.formulation.families import Row, declare, new_columns
-from planner.formulation.policy_rows import TermsRow
+from planner.formulation.policy_rows import pulp_bound
 from planner.scenario.instance import Instance
 from planner.schema.force import ForceDevelopment, phase_label
 
@@ -196,8 +196,8 @@ def add_force(model: Any, instance: Instance,
     readiness_of = {(c, p): r for c, p, r in zip(fleet["country"], fleet["pool"],
                                                  fleet["readiness"], strict=True)}
     # Plain lookups, built once: a table filter per row costs a millisecond.
-    # Columns by position (as ``PlanningModel.every_column`` lists them): the fleet, crew and
-    # line rows are arrays over them (``TermsRow``), not PuLP expressions.
+    # Columns by position (as ``PlanningModel.every_column`` lists them): the fleet, crew,
+    # line and budget rows are arrays over them, not PuLP expressions.
     orders_of: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
     by_order_year: dict[tuple[str, int], list[tuple[int, float]]] = defaultdict(list)
     by_delivery: dict[tuple[str, int], list[int]] = defaultdict(list)
@@ -209,8 +209,14 @@ def add_force(model: Any, instance: Instance,
         by_delivery[(line, service)].append(first_order + k)
 
     # fleet[c,p,o]: fielded <= owned.
+    # The fleet, crew, line and budget rows come after every other row, as arrays
+    # (``PlanningModel.add_rows_last``): each a list of rows, bounds and entries.
+    force_rows: list[Row] = []
+    lower: list[float] = []
+    upper: list[float] = []
+    entries: list[tuple[np.ndarray, np.ndarray]] = []
     sources = fleet_sources(force)
-    sentences, cited, owns = [], [], []
+    sentences, cited = [], []
     for at, (c, p, year, table, owned_before) in enumerate(zip(
             *fleet_keys, fleet["table"], fleet["owned_before"], strict=True),
             start=first_fielded):
@@ -222,11 +228,11 @@ def add_force(model: Any, instance: Instance,
             + (f", less {retired:g} retired" if retired else "")
             + (", plus those delivered by then" if delivered else "") + ".")
         cited.append("; ".join([f"capabilities/{c}.csv ({p})", *sources.get((c, p), [])]))
-        owns.append(TermsRow.of([at, *delivered], [1.0, *repeat(-1.0, len(delivered))],
-                                pulp.LpConstraintLE, owned_before))
-    for row, constraint in zip(FLEET.rows(dict(zip(FLEET.keys, fleet_keys, strict=True)),
-                                          sentences, cited), owns, strict=True):
-        model.add(row, constraint)
+        entries.append((np.array([at, *delivered], dtype=np.int64),
+                        np.array([1.0, *repeat(-1.0, len(delivered))])))
+        lower.append(-np.inf)
+        upper.append(pulp_bound(owned_before))
+    force_rows += FLEET.rows(dict(zip(FLEET.keys, fleet_keys, strict=True)), sentences, cited)
 
     # pool[c,p,h_o]: employ at most readiness x fielded (the build said so: pool_sentences).
     country, pool, phase = pool_keys
@@ -249,13 +255,14 @@ def add_force(model: Any, instance: Instance,
             terms = crewed.get((entry.country, year), [])
             limit = float(on_limit(entry.limit, year))
             force_model.limits[(entry.country, year)] = limit
-            model.add(
-                PERSONNEL.row(
-                    {"country": entry.country, "year": year},
-                    f"{names[entry.country]} can crew at most {limit:,.0f} persons' worth of "
-                    f"fielded units in {year}.", entry.source),
-                TermsRow.of([at for at, _ in terms], [per for _, per in terms],
-                            pulp.LpConstraintLE, limit))
+            force_rows.append(PERSONNEL.row(
+                {"country": entry.country, "year": year},
+                f"{names[entry.country]} can crew at most {limit:,.0f} persons' worth of "
+                f"fielded units in {year}.", entry.source))
+            entries.append((np.array([at for at, _ in terms], dtype=np.int64),
+                            np.array([per for _, per in terms], dtype=float)))
+            lower.append(-np.inf)
+            upper.append(pulp_bound(limit))
 
     # line[l,y]
     for line in force.lines:
@@ -265,23 +272,19 @@ def add_force(model: Any, instance: Instance,
                 continue
             capacity = line.capacity(year)
             force_model.capacities[(line.name, year)] = capacity
-            model.add(
-                LINE.row(
-                    {"line": line.name, "year": year},
-                    f"{line.name} ({names.get(line.country, line.country)}) can deliver at "
-                    f"most {capacity:g} units in {year}.", line.source),
-                TermsRow.of(delivered, [1.0] * len(delivered), pulp.LpConstraintLE,
-                            capacity))
+            force_rows.append(LINE.row(
+                {"line": line.name, "year": year},
+                f"{line.name} ({names.get(line.country, line.country)}) can deliver at "
+                f"most {capacity:g} units in {year}.", line.source))
+            entries.append((np.array(delivered, dtype=np.int64), np.ones(len(delivered))))
+            lower.append(-np.inf)
+            upper.append(pulp_bound(capacity))
 
-    # budget[c,y]: rows as arrays, after every other row (each holds every units column of
-    # a country in a snapshot year: as PuLP expressions they would make each a PuLP object)
+    # budget[c,y]: each holds every units column of a country in a snapshot year (as PuLP
+    # expressions they would make each a PuLP object)
     gdp = dict(zip(caps.countries["country"], caps.countries["gdp_usd_bn"], strict=True))
     running = units_by_country_and_snapshot(model, year_of)
     unit_cost = model.units["unit_cost"].to_numpy(dtype=float)
-    budget_rows: list[Row] = []
-    lower: list[float] = []
-    upper: list[float] = []
-    entries: list[tuple[np.ndarray, np.ndarray]] = []
     for budget in force.budgets:
         for year in force.years:
             snapshot = force.snapshot_of(year)
@@ -291,7 +294,7 @@ def add_force(model: Any, instance: Instance,
             units = running.get((budget.country, snapshot), np.zeros(0, dtype=np.int64))
             spending = (np.array([k for k, _ in ordered] + units.tolist(), dtype=np.int64),
                         np.array([cost for _, cost in ordered] + unit_cost[units].tolist()))
-            budget_rows.append(BUDGET.row(
+            force_rows.append(BUDGET.row(
                 {"country": budget.country, "year": year},
                 f"{names[budget.country]} spends at most its pledge of {pledge:,.1f} USD m "
                 f"in {year} on orders placed that year and on operating its forces.",
@@ -303,15 +306,15 @@ def add_force(model: Any, instance: Instance,
             if floor is None:
                 continue
             force_model.floors[(budget.country, year)] = floor
-            budget_rows.append(BUDGET_FLOOR.row(
+            force_rows.append(BUDGET_FLOOR.row(
                 {"country": budget.country, "year": year},
                 f"{names[budget.country]} spends at least {floor:,.1f} USD m in {year} "
                 "on orders placed that year and on operating its forces.", budget.source))
             lower.append(floor)
             upper.append(np.inf)
             entries.append(spending)
-    model.add_rows_last(budget_rows, RowBlock.of([row.name for row in budget_rows], lower,
-                                                 upper, entries))
+    model.add_rows_last(force_rows, RowBlock.of([row.name for row in force_rows], lower,
+                                                upper, entries))
     return force_model
 
 

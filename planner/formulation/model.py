@@ -66,8 +66,9 @@ class PlanningModel:
     The units and shortfall columns and the pool and cover rows, nearly all of a large
     model, are held as arrays (``core``, ``planner.formulation.core``), and so are the
     policy rows over units columns alone (``array_rows``); ``lp`` holds the rest as PuLP
-    objects (lead-nation, stock and multi-year rows, lead columns), but for the rows over
-    many units columns that come last as arrays (``tail``: a multi-year model's budgets).
+    objects (lead-nation and stock rows, lead columns, a multi-year model's orders and
+    fielded units), but for the rows that come last as arrays (``tail``: a multi-year
+    model's fleet, crew, line and budget rows).
     ``complete`` makes the core's, the policies' and the tail's PuLP objects too, for what
     uses PuLP's model (``problem``, ``constraints``, the ``var`` column of ``units`` and
     ``shortfalls``)."""
@@ -79,8 +80,8 @@ class PlanningModel:
     core_columns: LazyColumns  # the core's PuLP variables, made as they are asked for
     rows: dict[str, Row] = field(default_factory=dict)
     pulp_rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
-    # rows as arrays (``policy_rows.TermsRow``: a policy's over units columns alone, a
-    # multi-year model's fleet, crew and line rows) until the model is made complete;
+    # rows as arrays (``policy_rows.TermsRow``: a policy's over units columns alone) until
+    # the model is made complete;
     # ``placed`` lists them and PuLP's rows in the order added
     array_rows: dict[str, TermsRow] = field(default_factory=dict)
     placed: list[str] = field(default_factory=list)
@@ -92,7 +93,8 @@ class PlanningModel:
     # the units table's key columns as codes and distinct values (core.factorize), from
     # which the solver's column order is found without sorting the names
     unit_keys: dict[str, tuple[np.ndarray, Any]] | None = None
-    # rows as arrays after every PuLP row (a multi-year model's budget rows: add_rows_last)
+    # rows as arrays after every PuLP row (a multi-year model's fleet, crew, line and budget
+    # rows: add_rows_last)
     tail: RowBlock | None = None
 
     @property
