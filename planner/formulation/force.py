@@ -237,7 +237,7 @@ def add_force(model: Any, instance: Instance,
     # pool[c,p,h_o]: employ at most readiness x fielded (the build said so: pool_sentences).
     country, pool, phase = pool_keys
     model.add_to_core_rows(
-        model.core.rows[:len(country)],  # the core's rows begin with its pool rows
+        np.arange(len(country)),  # the core's rows begin with its pool rows
         np.array([fielded_at[(c, p, year_of[h])] for c, p, h in zip(country, pool, phase,
                                                                      strict=True)],
                  dtype=np.int64),

@@ -211,19 +211,20 @@ class PlanningModel:
                     objective[var] = cost * by
         self.core = dataclasses.replace(self.core, cost=self.core.cost * factor)
 
-    def add_to_core_rows(self, names: list[str], columns: np.ndarray, values: np.ndarray,
+    def add_to_core_rows(self, rows: np.ndarray, columns: np.ndarray, values: np.ndarray,
                          upper: float) -> None:
-        """One more nonzero in each of these core rows, over a column that may lie beyond
-        the core (positions as ``every_column``), each row's bound then ``upper``."""
+        """One more nonzero in each of these core rows (positions among the core's rows),
+        over a column that may lie beyond the core (positions as ``every_column``), each
+        row's bound then ``upper``."""
         if self.completed:
             listed = self.every_column()
-            for name, j, value in zip(names, columns.tolist(), values.tolist(), strict=True):
-                constraint = self.pulp_rows[name]
+            for at, j, value in zip(rows.tolist(), columns.tolist(), values.tolist(),
+                                    strict=True):
+                constraint = self.pulp_rows[self.core.rows[at]]
                 constraint.constant = -upper
                 constraint.expr.constant = 0.0
                 constraint.expr[listed[j]] = value
-        position = {name: i for i, name in enumerate(self.core.rows)}
-        self.core = self.core.with_entries(np.array([position[n] for n in names], dtype=np.int64),
+        self.core = self.core.with_entries(np.asarray(rows, dtype=np.int64),
                                            columns, values, upper)
 
     def add_rows_last(self, rows: list[Row], block: RowBlock) -> None:

@@ -385,7 +385,7 @@ def read_solution(model: PlanningModel, fast: HighsModel | clp.Solved, at: np.nd
         if highs_ranges and isinstance(fast, HighsModel):
             ranges = read_ranging(fast, priced, highs_ranges, model.core.names)
     rows = model.pulp_rows  # the PuLP rows the model has made carry their prices
-    if len(duals):
+    if len(duals) and rows:
         for name, dual in zip(a.rows, duals.tolist(), strict=True):
             if name in rows:
                 rows[name].pi = dual
