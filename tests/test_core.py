@@ -459,3 +459,28 @@ def test_a_selection_is_the_units_whose_keys_are_among_those_named(data: st.Data
         scope.append(value)
         expected &= units[column].isin([value] if isinstance(value, str) else value).to_numpy()
     assert ctx.select(*scope).mask.tolist() == expected.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 12),
+                                   st.sampled_from([1.0, -1.0, 0.5, -0.0, 0.0, 0.1, 3.0, -2.5])),
+                         max_size=8), min_size=1, max_size=4))
+def test_a_total_adds_up_repeated_columns_as_pulp_does(totals: list[list[tuple[int, float]]]
+                                                       ) -> None:
+    """Totals added up (``Terms.merged``) hold each column once, where it first appears,
+    with its coefficients added in order from zero: exactly PuLP's expression of the same
+    terms (``affine``), signed zeros alike."""
+    from planner.formulation.families import new_columns
+    from planner.formulation.policy_rows import Terms, affine
+
+    columns = np.array(new_columns([f"u{i}" for i in range(13)], ["Continuous"] * 13),
+                       dtype=object)
+    terms = [Terms(np.array([at for at, _ in total], dtype=np.int64),
+                   np.array([c for _, c in total], dtype=float), columns.__getitem__)
+             for total in totals]
+    at, coefficient = sum(terms[1:], terms[0]).merged()
+    by_pulp = affine((columns[a], c) for total in totals for a, c in total)
+    assert [columns[a].name for a in at.tolist()] == [v.name for v in by_pulp]
+    assert [np.copysign(1.0, c) * abs(c) for c in coefficient.tolist()] == list(by_pulp.values())
+    assert [np.signbit(c) for c in coefficient.tolist()] == [
+        np.signbit(c) for c in by_pulp.values()]
