@@ -214,7 +214,7 @@ def add_force(model: Any, instance: Instance,
     force_rows: list[Row] = []
     lower: list[float] = []
     upper: list[float] = []
-    entries: list[tuple[np.ndarray, np.ndarray]] = []
+    entries = Entries()
     sources = fleet_sources(force)
     sentences, cited = [], []
     for at, (c, p, year, table, owned_before) in enumerate(zip(
@@ -228,8 +228,7 @@ def add_force(model: Any, instance: Instance,
             + (f", less {retired:g} retired" if retired else "")
             + (", plus those delivered by then" if delivered else "") + ".")
         cited.append("; ".join([f"capabilities/{c}.csv ({p})", *sources.get((c, p), [])]))
-        entries.append((np.array([at, *delivered], dtype=np.int64),
-                        np.array([1.0, *repeat(-1.0, len(delivered))])))
+        entries.add([at, *delivered], [1.0, *repeat(-1.0, len(delivered))])
         lower.append(-np.inf)
         upper.append(pulp_bound(owned_before))
     force_rows += FLEET.rows(dict(zip(FLEET.keys, fleet_keys, strict=True)), sentences, cited)
@@ -259,8 +258,7 @@ def add_force(model: Any, instance: Instance,
                 {"country": entry.country, "year": year},
                 f"{names[entry.country]} can crew at most {limit:,.0f} persons' worth of "
                 f"fielded units in {year}.", entry.source))
-            entries.append((np.array([at for at, _ in terms], dtype=np.int64),
-                            np.array([per for _, per in terms], dtype=float)))
+            entries.add([at for at, _ in terms], [float(per) for _, per in terms])
             lower.append(-np.inf)
             upper.append(pulp_bound(limit))
 
@@ -276,7 +274,7 @@ def add_force(model: Any, instance: Instance,
                 {"line": line.name, "year": year},
                 f"{line.name} ({names.get(line.country, line.country)}) can deliver at "
                 f"most {capacity:g} units in {year}.", line.source))
-            entries.append((np.array(delivered, dtype=np.int64), np.ones(len(delivered))))
+            entries.add(delivered, [1.0] * len(delivered))
             lower.append(-np.inf)
             upper.append(pulp_bound(capacity))
 
@@ -292,8 +290,8 @@ def add_force(model: Any, instance: Instance,
             force_model.pledges[(budget.country, year)] = pledge
             ordered = by_order_year.get((budget.country, year), [])
             units = running.get((budget.country, snapshot), np.zeros(0, dtype=np.int64))
-            spending = (np.array([k for k, _ in ordered] + units.tolist(), dtype=np.int64),
-                        np.array([cost for _, cost in ordered] + unit_cost[units].tolist()))
+            spending = ([k for k, _ in ordered] + units.tolist(),
+                        [float(cost) for _, cost in ordered] + unit_cost[units].tolist())
             force_rows.append(BUDGET.row(
                 {"country": budget.country, "year": year},
                 f"{names[budget.country]} spends at most its pledge of {pledge:,.1f} USD m "
@@ -301,7 +299,7 @@ def add_force(model: Any, instance: Instance,
                 budget.source))
             lower.append(-np.inf)
             upper.append(pledge)
-            entries.append(spending)
+            entries.add(*spending)
             floor = budget.floor(year, pledge)
             if floor is None:
                 continue
@@ -312,9 +310,9 @@ def add_force(model: Any, instance: Instance,
                 "on orders placed that year and on operating its forces.", budget.source))
             lower.append(floor)
             upper.append(np.inf)
-            entries.append(spending)
-    model.add_rows_last(force_rows, RowBlock.of([row.name for row in force_rows], lower,
-                                                upper, entries))
+            entries.add(*spending)
+    model.add_rows_last(force_rows, entries.block([row.name for row in force_rows], lower,
+                                                  upper))
     return force_model
 
 
@@ -363,3 +361,28 @@ def columns_of(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
     """Tuples of ``width`` fields as one list per field."""
     return [list(column) for column in zip(*rows, strict=True)] if rows else [
         [] for _ in range(width)]
+
+
+class Entries:
+    """Rows' nonzeros gathered as flat lists, row after row, and made a ``RowBlock`` at once:
+    hundreds of small arrays, one a row, would cost more than the rows' lists."""
+
+    def __init__(self) -> None:
+        self.index: list[int] = []
+        self.value: list[float] = []
+        self.lengths: list[int] = []
+
+    def add(self, at: list[int], coefficient: list[float]) -> None:
+        """The next row's columns (positions) and coefficients."""
+        if len(at) != len(coefficient):
+            raise ValueError(f"{len(at)} columns and {len(coefficient)} coefficients")
+        self.index += at
+        self.value += coefficient
+        self.lengths.append(len(at))
+
+    def block(self, rows: list[str], lower: list[float], upper: list[float]) -> RowBlock:
+        start = np.zeros(len(self.lengths) + 1, dtype=np.int64)
+        np.cumsum(self.lengths, out=start[1:])
+        return RowBlock(rows, np.array(lower, dtype=float), np.array(upper, dtype=float),
+                        start, np.array(self.index, dtype=np.int32),
+                        np.array(self.value, dtype=float))
