@@ -116,11 +116,13 @@ def pool_sentences(instance: Instance, names: dict[str, str], country: list[str]
     force = instance.mission.force
     assert force is not None
     year_of = snapshot_phases(force)
-    readiness = {(c, p): float(r) for c, p, r in zip(*listed(
-        instance.capabilities.pools, "country", "pool", "readiness"), strict=True)}
-    return [f"{names[c]} can employ at most {readiness[(c, p)]:g} of the {p} it fields in "
-            f"{year_of[h]} in {h}, shared among its tasks and regions."
-            for c, p, h in zip(country, pool, phase, strict=True)]
+    # each sentence is a pool's words and a phase's, made once each
+    said = {(c, p): f"{names[c]} can employ at most {float(r):g} of the {p} it fields in "
+            for c, p, r in zip(*listed(instance.capabilities.pools, "country", "pool",
+                                       "readiness"), strict=True)}
+    when = {h: f"{year} in {h}, shared among its tasks and regions."
+            for h, year in year_of.items()}
+    return [said[(c, p)] + when[h] for c, p, h in zip(country, pool, phase, strict=True)]
 
 
 def add_force(model: Any, instance: Instance,
