@@ -220,8 +220,8 @@ def cover_rows(units: pd.DataFrame, shortfalls: pd.DataFrame, by_need: Groups
     """Each cover row (one per requirement, in their order): the units delivering there
     (coefficient ``delivers``), then its shortfall column; bound, the amount."""
     keys = ["task", "region", "phase"]
-    first = units[keys].to_numpy(dtype=object)[by_need.first]
-    group = {tuple(k): g for g, k in enumerate(first.tolist())}
+    first = zip(*(units[k].array.take(by_need.first).tolist() for k in keys), strict=True)
+    group = {k: g for g, k in enumerate(first)}
     wanted = [group.get(k, -1) for k in zip(*(shortfalls[k].tolist() for k in keys),
                                             strict=True)]
     wanted_at = np.asarray(wanted, dtype=np.int64)
@@ -234,9 +234,13 @@ def cover_rows(units: pd.DataFrame, shortfalls: pd.DataFrame, by_need: Groups
     value = np.empty(int(start[-1]))
     delivers = units["delivers"].to_numpy(dtype=float)
     n_units = len(units)
-    # the units of each requirement's group, then its shortfall column, laid out in one go
-    taken = np.concatenate([by_need.order[by_need.start[g]:by_need.start[g + 1]]
-                            for g in wanted_at[has].tolist()] or [np.zeros(0, np.int64)])
+    # the units of each requirement's group, then its shortfall column, laid out in one go:
+    # each group's slice of the order, gathered by one index (not a slice per requirement)
+    groups = wanted_at[has]
+    lengths = by_need.sizes[groups]
+    ends = np.cumsum(lengths)
+    taken = by_need.order[np.repeat(by_need.start[groups] - (ends - lengths), lengths)
+                          + np.arange(int(ends[-1]) if len(ends) else 0)]
     is_short = np.zeros(int(start[-1]), dtype=bool)
     is_short[start[1:] - 1] = True
     index[~is_short] = taken

@@ -298,8 +298,11 @@ def demand_keys(instance: Instance) -> pd.DataFrame:
     columns = ["task", "region", "phase"]
     required = instance.requirements
     cells = dict.fromkeys(zip(*(required[k].tolist() for k in columns), strict=True))
+    every = len(required)
     cells.update(dict.fromkeys(  # after the requirements, those not among them, in order
         cell for p in instance.policies for cell in p.demand_cells(instance.phases)))
+    if len(cells) == every:  # the requirements' own keys, each once: their table
+        return required[columns].reset_index(drop=True)
     listed = list(zip(*cells, strict=True)) or [(), (), ()]
     return pd.DataFrame({k: pd.array(list(v), dtype=required[k].dtype)
                          for k, v in zip(columns, listed, strict=True)})
