@@ -500,8 +500,8 @@ def test_the_force_benchmark_runs(tmp_path: Path) -> None:
 
     out = tmp_path / "force.json"
     run = subprocess.run([sys.executable, "-m", "benchmarks.force", "--variations", "3",
-                          "--out", str(out)], cwd=REPO, capture_output=True, text=True,
-                         timeout=600)
+                          "--fresh", "1", "--out", str(out)], cwd=REPO, capture_output=True,
+                         text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     report = json.loads(out.read_text(encoding="utf-8"))
     assert (report["years"], report["countries"]) == (10, 5)
