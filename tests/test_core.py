@@ -172,8 +172,13 @@ def test_the_columns_are_in_name_order_without_sorting_the_names(mission: str) -
             model.complete()
         names = model_arrays(model).columns
         count = len(model.core.names) + len(model.extra_columns)
+        expected = sorted(range(count), key=names.__getitem__)
         order = name_order(names, count, len(model.units), model.unit_keys)
-        assert order.tolist() == sorted(range(count), key=names.__getitem__)
+        assert order.tolist() == expected
+        # the shortfall columns from their keys' codes too
+        order = name_order(names, count, len(model.units), model.unit_keys,
+                           model.shortfall_keys)
+        assert order.tolist() == expected
 
 
 def test_the_name_order_holds_where_key_texts_are_prefixes_of_one_another() -> None:
@@ -198,6 +203,19 @@ def test_the_name_order_holds_where_key_texts_are_prefixes_of_one_another() -> N
     names = [*UNITS.labels(units, factorized=keys), "units_AAA_", "zeta_", "a_"]
     order = name_order(names, len(names), len(units), keys)
     assert order.tolist() == sorted(range(len(names)), key=names.__getitem__)
+    # the shortfall columns' block from their keys' codes as well, their texts as tricky
+    from planner.formulation.families import SHORTFALL
+
+    needs = pd.DataFrame([(t, r, h) for t in ("isr", "is", "isr_2", "a-b", "a_b")
+                          for r in ("r", "r_2", "r2") for h in ("crisis", "crisis_late", "c")],
+                         columns=list(SHORTFALL.keys))
+    short = factorize(needs, list(SHORTFALL.keys))
+    for tail in (["lead_x_", "shortfall", "t_", "zeta_"], ["lead_x_", "shortfall_zz_"],
+                 ["units", "v_"], []):
+        names = [*UNITS.labels(units, factorized=keys),
+                 *SHORTFALL.labels(needs, factorized=short), *tail]
+        order = name_order(names, len(names), len(units), keys, short)
+        assert order.tolist() == sorted(range(len(names)), key=names.__getitem__)
     comma = units.assign(pool=units["pool"].replace("p2", "p,2"))
     keys = factorize(comma, list(UNITS.keys))
     names = UNITS.labels(comma, factorized=keys)

@@ -64,3 +64,28 @@ def test_a_plain_solve_makes_no_units_columns_name() -> None:
     assert model.core.names.listed is None
     made, _ = model.core_columns.known()
     assert len(made) < len(model.units)
+
+
+def test_two_families_names_made_from_keys_read_as_made_at_once() -> None:
+    """The units' and the shortfalls' names, both made only as they are read (a core's
+    column names), then names given: the same text, read by position, slice, take or whole,
+    as the names made at once."""
+    from planner.formulation.core import factorize
+    from planner.formulation.families import SHORTFALL
+
+    instance = pipeline.prepare("baseline")
+    units, codes = unit_candidates(instance)
+    needs = instance.requirements
+    short = factorize(needs, list(SHORTFALL.keys))
+    made = [*labels(UNITS.name, units, UNITS.keys, codes),
+            *labels(SHORTFALL.name, needs, SHORTFALL.keys, short), "lead_b_"]
+    lazy = UNITS.lazy_labels(units, codes).plus(SHORTFALL.lazy_labels(needs, short))
+    assert len(lazy.blocks) == 2
+    lazy = lazy.plus(["lead_b_"])
+    assert lazy == made
+    n = len(units)
+    assert lazy[n - 2:n + 3] == made[n - 2:n + 3] and lazy[-1] == "lead_b_"
+    shuffled = np.random.default_rng(3).permutation(len(made))
+    assert lazy.take(shuffled).tolist() == [made[i] for i in shuffled]
+    assert lazy.take(shuffled).made(np.array([-1, 0])) == [made[shuffled[-1]],
+                                                            made[shuffled[0]]]

@@ -251,7 +251,7 @@ def cover_rows(units: pd.DataFrame, shortfalls: pd.DataFrame, by_need: Groups
 
 
 def build_core(units: pd.DataFrame, shortfalls: pd.DataFrame, unit_names: Names,
-               short_names: list[str], integer: np.ndarray, by_pool: Groups,
+               short_names: Names, integer: np.ndarray, by_pool: Groups,
                by_need: Groups, rows: list[str]) -> Core:
     """The core block of a mission's model from its units and requirements tables."""
     p_start, p_index, p_value, p_upper = pool_rows(units, by_pool)

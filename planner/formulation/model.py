@@ -35,7 +35,7 @@ import pandas as pd
 import pulp
 
 from planner.formulation.bulk import grouped, lexical_order, no_cycle_collection, objects
-from planner.formulation.core import Core, Groups, LazyColumns, RowBlock, build_core
+from planner.formulation.core import Core, Groups, LazyColumns, RowBlock, build_core, factorize
 from planner.formulation.families import (
     COVER,
     POLICY,
@@ -93,6 +93,8 @@ class PlanningModel:
     # the units table's key columns as codes and distinct values (core.factorize), from
     # which the solver's column order is found without sorting the names
     unit_keys: dict[str, tuple[np.ndarray, Any]] | None = None
+    # the same of the shortfalls table (the requirements')
+    shortfall_keys: dict[str, tuple[np.ndarray, Any]] | None = None
     # rows as arrays after every PuLP row (a multi-year model's fleet, crew, line and budget
     # rows: add_rows_last)
     tail: RowBlock | None = None
@@ -438,7 +440,8 @@ def build(instance: Instance) -> PlanningModel:
                if whole else np.zeros(len(units), dtype=bool))
     unit_names = UNITS.lazy_labels(units, factorized=factorized)
     shortfalls = instance.requirements.copy()
-    short_names = SHORTFALL.labels(shortfalls)
+    short_keys = factorize(shortfalls, list(SHORTFALL.keys))
+    short_names = SHORTFALL.lazy_labels(shortfalls, factorized=short_keys)
 
     by_pool = Groups.of(factorized, ["country", "pool", "phase"])
     first = by_pool.first
@@ -467,7 +470,7 @@ def build(instance: Instance) -> PlanningModel:
     core = build_core(units, shortfalls, unit_names, short_names, integer, by_pool,
                       Groups.of(factorized, ["task", "region", "phase"]), list(rows))
     model = PlanningModel(lp, units, shortfalls, core, LazyColumns(core.names, core.integer),
-                          rows, unit_keys=factorized)
+                          rows, unit_keys=factorized, shortfall_keys=short_keys)
 
     context = Context(instance, units, lp, model.unit_vars, factorized)
     for policy in instance.policies:

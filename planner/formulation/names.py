@@ -17,19 +17,26 @@ import numpy as np
 
 from planner.formulation.bulk import objects
 
+Block = tuple[list[tuple[np.ndarray, np.ndarray]], tuple[str, str, str]]
+
 
 class Names(Sequence[str]):
     """A sequence of names: first ``keyed`` made from keys (``head``, then each key's text
-    joined by ``between``, then ``tail``), then the names of ``rest`` as given; seen through
+    joined by ``between``, then ``tail``), block after block (a family's: the units
+    columns, then the shortfalls), then the names of ``rest`` as given; seen through
     ``order`` (positions in that base) when one is given. Equal to any sequence of the same
     names."""
 
     def __init__(self, parts: Sequence[tuple[np.ndarray, np.ndarray]] = (),
                  joints: tuple[str, str, str] = ("", "", ""),
-                 rest: Sequence[str] = (), order: np.ndarray | None = None) -> None:
-        self.parts = list(parts)  # each key: (codes of every member, texts by code)
-        self.joints = joints
-        self.keyed = len(parts[0][0]) if parts else 0  # the names made from keys
+                 rest: Sequence[str] = (), order: np.ndarray | None = None,
+                 blocks: Sequence[Block] | None = None) -> None:
+        # each block: each key's (codes of every member, texts by code), and the joints
+        self.blocks = list(blocks) if blocks is not None else (
+            [(list(parts), joints)] if parts else [])
+        sizes = [len(block[0][0][0]) for block in self.blocks]
+        self.starts = np.cumsum([0, *sizes])  # where each block's names begin
+        self.keyed = int(self.starts[-1])  # the names made from keys
         self.rest = list(rest)
         self.order = order
         self.listed: list[str] | None = None
@@ -95,8 +102,19 @@ class Names(Sequence[str]):
 
     def joined(self, base: np.ndarray) -> list[str]:
         """The names of these members made from keys, as ``families.labels`` makes them."""
-        head, between, tail = self.joints
-        texts = [text[codes[base]].tolist() for codes, text in self.parts]
+        if len(self.blocks) == 1:
+            return self.joined_in(0, base)
+        block = np.searchsorted(self.starts, base, side="right") - 1
+        out = np.empty(len(base), dtype=object)
+        for b in np.unique(block).tolist():
+            here = block == b
+            out[here] = objects(self.joined_in(b, base[here] - self.starts[b]))
+        return out.tolist()
+
+    def joined_in(self, block: int, base: np.ndarray) -> list[str]:
+        """The names of these members of one block (positions within it)."""
+        parts, (head, between, tail) = self.blocks[block]
+        texts = [text[codes[base]].tolist() for codes, text in parts]
         return [f"{head}{between.join(values)}{tail}" for values in zip(*texts, strict=True)]
 
     def positions(self, positions: Any) -> np.ndarray:
@@ -107,15 +125,19 @@ class Names(Sequence[str]):
     def take(self, positions: Any) -> Names:
         """The names at these positions, in that order, still made only when read."""
         positions = self.positions(positions)
-        if not self.parts and self.order is None:  # names already made: taken at once
+        if not self.blocks and self.order is None:  # names already made: taken at once
             return Names(rest=objects(self.rest)[positions].tolist())
-        return Names(self.parts, self.joints, self.rest,
-                     positions if self.order is None else self.order[positions])
+        return Names(rest=self.rest, blocks=self.blocks,
+                     order=positions if self.order is None else self.order[positions])
 
     def plus(self, more: Sequence[str]) -> Names:
-        """These names followed by ``more``."""
+        """These names followed by ``more`` (another family's names made from keys stay
+        so, where these have none made already)."""
         if len(more) == 0:
             return self
         added = len(self.rest) + np.arange(len(more)) + self.keyed
-        return Names(self.parts, self.joints, [*self.rest, *more],
-                     None if self.order is None else np.concatenate([self.order, added]))
+        order = None if self.order is None else np.concatenate([self.order, added])
+        if (isinstance(more, Names) and more.order is None and not more.rest
+                and not self.rest):
+            return Names(blocks=[*self.blocks, *more.blocks], order=order)
+        return Names(rest=[*self.rest, *more], blocks=self.blocks, order=order)

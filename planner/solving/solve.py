@@ -27,7 +27,7 @@ import pulp
 from planner.errors import SolverError
 from planner.formulation.bulk import lexical_order, objects
 from planner.formulation.core import RowBlock
-from planner.formulation.families import TRANSLATE, UNITS, pulp_parts
+from planner.formulation.families import SHORTFALL, TRANSLATE, UNITS, Family, pulp_parts
 from planner.formulation.model import PlanningModel
 from planner.solving import clp
 from planner.solving.algorithm import choose, decades
@@ -226,7 +226,8 @@ def in_name_order(model: PlanningModel, time_limit: float | None = None,
     position, not by a million name lookups). ``arrays``: the model's, where made."""
     arrays = arrays if arrays is not None else model_arrays(model)
     count = len(model.core.names) + len(model.extra_columns)
-    order = name_order(arrays.columns, count, len(model.units), model.unit_keys)
+    order = name_order(arrays.columns, count, len(model.units), model.unit_keys,
+                       model.shortfall_keys)
     fast = HighsModel(arrays.reordered(order), model.lp.name, time_limit=time_limit, msg=msg,
                       mip_gap=mip_gap)
     at = np.empty(len(order), dtype=np.int32)
@@ -235,14 +236,16 @@ def in_name_order(model: PlanningModel, time_limit: float | None = None,
 
 
 def name_order(names: Sequence[str], count: int, n_units: int,
-               unit_keys: dict[str, tuple[np.ndarray, Any]] | None) -> np.ndarray:
+               unit_keys: dict[str, tuple[np.ndarray, Any]] | None,
+               shortfall_keys: dict[str, tuple[np.ndarray, Any]] | None = None) -> np.ndarray:
     """The positions of the first ``count`` columns sorted by name, as PuLP's own HiGHS
     interface passes them. The units columns, the first ``n_units`` and nearly all of a
     large model, are put in order from their keys' codes: ``units_JPN,aegis_ddg,...,crisis_``
     sorts as the tuple of each key's text followed by its separator, as no key's text holds
-    a comma. The other columns are sorted by name, and the units' block goes where its
-    prefix puts it. Where a key's text could break that (a comma, a missing value, another
-    name with the units' prefix), every name is sorted."""
+    a comma; and so are the shortfall columns after them, given ``shortfall_keys``. The
+    other columns are sorted by name, and each family's block goes where its prefix puts
+    it. Where a key's text could break that (a comma, a missing value, another name with a
+    family's prefix), every name is sorted."""
 
     def by_name() -> np.ndarray:
         listed = names[:count]  # read at once: a ``Names`` makes them in one go
@@ -250,28 +253,52 @@ def name_order(names: Sequence[str], count: int, n_units: int,
 
     if unit_keys is None or not n_units:
         return by_name()
-    prefix, between, tail = pulp_parts(UNITS.name)
-    named = dict(zip(range(n_units, count), names[n_units:count], strict=True))
+    blocks = [(0, n_units, UNITS, unit_keys)]
+    if shortfall_keys is not None:
+        n_short = len(shortfall_keys[SHORTFALL.keys[0]][0])
+        if n_short:
+            blocks.append((n_units, n_short, SHORTFALL, shortfall_keys))
+    after = blocks[-1][0] + blocks[-1][1]  # the other columns come after the blocks
+    named = dict(zip(range(after, count), names[after:count], strict=True))
     others = sorted(named, key=named.__getitem__)
     sorted_names = [named[i] for i in others]
-    before = bisect.bisect_left(sorted_names, prefix)  # names with the prefix would start here
-    if before < len(sorted_names) and sorted_names[before].startswith(prefix):
-        return by_name()
-    ranks = []
-    for key in UNITS.keys:
-        codes, distinct = unit_keys[key]
-        text = [str(v).translate(TRANSLATE) for v in distinct]
-        last = key == UNITS.keys[-1]
-        if len(codes) != n_units or codes.min() < 0 or (
-                not last and any(between in t for t in text)):
+    placed = []  # where each block goes among the others, its prefix, its order
+    for first, size, family, keys in blocks:
+        prefix = pulp_parts(family.name)[0]
+        before = bisect.bisect_left(sorted_names, prefix)  # its names would start here
+        ordered = keyed_order(family, keys, size)
+        if ordered is None or (before < len(sorted_names)
+                               and sorted_names[before].startswith(prefix)):
             return by_name()
+        placed.append((before, prefix, first + ordered))
+    if len({p for _, p, _ in placed}) < len(placed) or any(
+            a.startswith(b) for _, a, _ in placed for _, b, _ in placed if a != b):
+        return by_name()  # one family's names would run into another's
+    pieces, at = [], 0
+    for before, _, ordered in sorted(placed, key=lambda block: block[:2]):
+        pieces += [np.asarray(others[at:before], dtype=np.int64), ordered]
+        at = before
+    return np.concatenate([*pieces, np.asarray(others[at:], dtype=np.int64)])
+
+
+def keyed_order(family: Family, keys: dict[str, tuple[np.ndarray, Any]], size: int
+                ) -> np.ndarray | None:
+    """The order by name of a family's ``size`` columns from their keys' codes (see
+    ``name_order``), or None where a key's text could break it."""
+    _, between, tail = pulp_parts(family.name)
+    ranks = []
+    for key in family.keys:
+        codes, distinct = keys[key]
+        text = [str(v).translate(TRANSLATE) for v in distinct]
+        last = key == family.keys[-1]
+        if len(codes) != size or (size and codes.min() < 0) or (
+                not last and any(between in t for t in text)):
+            return None
         end = tail if last else between
         keyed = [t + end for t in text]  # two values may read alike (a-b, a_b): one rank
         place = {k: i for i, k in enumerate(sorted(set(keyed)))}
         ranks.append((np.array([place[k] for k in keyed], dtype=np.int64)[codes], len(place)))
-    units = lexical_order(ranks[::-1])  # the first key decides first
-    return np.concatenate([np.asarray(others[:before], dtype=np.int64), units,
-                           np.asarray(others[before:], dtype=np.int64)])
+    return lexical_order(ranks[::-1])  # the first key decides first
 
 
 def model_arrays(model: PlanningModel) -> Arrays:
