@@ -81,9 +81,9 @@ def test_force_rows_on_a_model_already_made_whole_in_pulp(monkeypatch: pytest.Mo
     assert by_arrays.tail.rows[-1].startswith("budget")
     added = force.add_force
 
-    def made_whole_first(model, instance, pool_keys):  # type: ignore[no-untyped-def]
+    def made_whole_first(model, instance, pool_first):  # type: ignore[no-untyped-def]
         model.complete()
-        return added(model, instance, pool_keys)
+        return added(model, instance, pool_first)
 
     monkeypatch.setattr(force, "add_force", made_whole_first)
     early = build_model(instance)

@@ -126,11 +126,11 @@ def pool_sentences(instance: Instance, names: dict[str, str], country: list[str]
 
 
 def add_force(model: Any, instance: Instance,
-              pool_keys: tuple[list[str], list[str], list[str]]) -> ForceModel:
+              pool_first: np.ndarray) -> ForceModel:
     """Add the force-development columns and rows to a snapshot model (the
     ``PlanningModel`` that ``model.build`` made on an expanded mission; not imported here,
-    as model.py calls this) in place, and return them. ``pool_keys``: the country, pool and
-    phase of each of the core's pool rows, in order."""
+    as model.py calls this) in place, and return them. ``pool_first``: a units column of
+    each of the core's pool rows, in order (its country, pool and phase are the row's)."""
     force = instance.mission.force
     assert force is not None and force.mission_phases is not None
     caps = instance.capabilities
@@ -193,10 +193,6 @@ def add_force(model: Any, instance: Instance,
         objective[var] = discount[year] * cost - after * credit * cost
 
     fleet_keys = [fleet["country"], fleet["pool"], fleet["year"]]
-    fielded_at = {(c, p, y): first_fielded + i for i, (c, p, y) in enumerate(zip(
-        *fleet_keys, strict=True))}
-    readiness_of = {(c, p): r for c, p, r in zip(fleet["country"], fleet["pool"],
-                                                 fleet["readiness"], strict=True)}
     # Plain lookups, built once: a table filter per row costs a millisecond.
     # Columns by position (as ``PlanningModel.every_column`` lists them): the fleet, crew,
     # line and budget rows are arrays over them, not PuLP expressions.
@@ -236,14 +232,28 @@ def add_force(model: Any, instance: Instance,
     force_rows += FLEET.rows(dict(zip(FLEET.keys, fleet_keys, strict=True)), sentences, cited)
 
     # pool[c,p,h_o]: employ at most readiness x fielded (the build said so: pool_sentences).
-    country, pool, phase = pool_keys
-    model.add_to_core_rows(
-        np.arange(len(country)),  # the core's rows begin with its pool rows
-        np.array([fielded_at[(c, p, year_of[h])] for c, p, h in zip(country, pool, phase,
-                                                                     strict=True)],
-                 dtype=np.int64),
-        np.array([-readiness_of[(c, p)] for c, p in zip(country, pool, strict=True)],
-                 dtype=float), 0.0)
+    # Read from the units' codes: the fielded columns are laid out pool by pool, a year
+    # each, so a row's column is its pool's first plus its year's place.
+    (country, countries), (pool, pools), (phase, phases) = (
+        model.unit_keys[k] for k in ("country", "pool", "phase"))
+    slot = np.full((len(countries), len(pools)), -1, dtype=np.int64)
+    ready = np.zeros((len(countries), len(pools)))
+    country_at = {c: i for i, c in enumerate(countries.tolist())}
+    pool_at = {p: i for i, p in enumerate(pools.tolist())}
+    years = force.snapshots
+    for k, (c, p, r) in enumerate(zip(*(fleet[key][::max(len(years), 1)]
+                                        for key in ("country", "pool", "readiness")),
+                                      strict=True)):
+        if c in country_at and p in pool_at:
+            slot[country_at[c], pool_at[p]] = first_fielded + k * len(years)
+            ready[country_at[c], pool_at[p]] = r
+    year_place = np.array([years.index(year_of[h]) for h in phases.tolist()],
+                          dtype=np.int64)
+    c, p, h = country[pool_first], pool[pool_first], phase[pool_first]
+    if (slot[c, p] < 0).any():
+        raise ValueError("a pool row's pool has no fielded units column")
+    model.add_to_core_rows(np.arange(len(pool_first)),  # the core's rows begin with its pools'
+                           slot[c, p] + year_place[h], -ready[c, p], 0.0)
 
     # personnel[c,o]
     crews = {(crew.country, crew.pool): crew.per_unit for crew in force.crews}

@@ -490,5 +490,5 @@ def build(instance: Instance) -> PlanningModel:
     if instance.mission.force is not None:
         from planner.formulation.force import add_force
 
-        add_force(model, instance, (country, pool, phase))
+        add_force(model, instance, first)
     return model
