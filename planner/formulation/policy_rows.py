@@ -28,11 +28,41 @@ from planner.scenario.instance import Instance
 from planner.schema.policies.base import Names, Policy, PolicyRow, names
 
 
-@dataclass(frozen=True, eq=False)
 class Selection:
-    """Which rows of the units table a policy speaks about."""
+    """Which rows of the units table a policy speaks about: a mask, one boolean per row (a
+    Series costs 30 us to make), or their positions in order (``at``), each made from the
+    other when first asked for (a total reads the positions alone). Read-only: a scope's
+    selection is shared."""
 
-    mask: np.ndarray  # one boolean per row of the units table (a Series costs 30 us to make)
+    __slots__ = ("_at", "_mask", "size")
+
+    def __init__(self, mask: np.ndarray | None = None, *, at: np.ndarray | None = None,
+                 size: int = 0) -> None:
+        if mask is None and at is None:
+            raise ValueError("a selection needs a mask or positions")
+        self._mask, self._at = mask, at
+        self.size = len(mask) if mask is not None else size
+        for made in (mask, at):
+            if made is not None:
+                made.flags.writeable = False
+
+    @property
+    def mask(self) -> np.ndarray:
+        if self._mask is None:
+            mask = np.zeros(self.size, dtype=bool)
+            mask[self.at] = True
+            mask.flags.writeable = False
+            self._mask = mask
+        return self._mask
+
+    @property
+    def at(self) -> np.ndarray:
+        """The positions selected, in order."""
+        if self._at is None:
+            at = np.flatnonzero(self.mask)
+            at.flags.writeable = False
+            self._at = at
+        return self._at
 
     def __and__(self, other: Selection) -> Selection:
         return Selection(self.mask & other.mask)
@@ -41,7 +71,7 @@ class Selection:
         return Selection(self.mask | other.mask)
 
     def any(self) -> bool:
-        return bool(self.mask.any())
+        return bool(len(self.at)) if self._at is not None else bool(self.mask.any())
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,7 +227,7 @@ class Context:
     leads: list[tuple[str, str, str, str, Any]] = field(default_factory=list)
     numbers: dict[str, np.ndarray] = field(default_factory=dict)  # see ``weights``
     selected: dict[tuple[Any, ...], Selection] = field(default_factory=dict)  # ``select``
-    by_code: dict[str, tuple[np.ndarray, list[int], list[int]]] = field(
+    by_code: dict[str, tuple[np.ndarray, list[int]]] = field(
         default_factory=dict)  # ``positions``
 
     @cached_property
@@ -235,52 +265,42 @@ class Context:
         return known
 
     def selection(self, *scope: str | tuple[str, ...] | None) -> Selection:
-        """``select``'s selection, made from the positions of the rarest wanted codes
-        (``positions``) and narrowed by each other key: a few microseconds where a mask
-        over the whole table per key took forty (a ten-year mission selects a hundred
-        times)."""
-        wanted = []
-        for column, value in zip(("country", "task", "region", "phase"), scope, strict=True):
-            if value is not None:
-                number = self.codes[column][1]
-                wanted.append((column, [number[n] for n in names(value) if n in number]))
-        if not wanted:
-            mask = np.ones(len(self.units), dtype=bool)
-            mask.flags.writeable = False
-            return Selection(mask)
-        counts = [sum(self.positions(column)[2][c] for c in chosen)
-                  for column, chosen in wanted]
-        rarest = counts.index(min(counts))
-        column, chosen = wanted[rarest]
-        order, start, _ = self.positions(column)
-        parts = [order[start[c]:start[c + 1]] for c in chosen]  # each in table order
-        at = parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts or [order[:0]]))
-        for k, (column, chosen) in enumerate(wanted):
-            if k == rarest or not len(at):
-                continue
-            codes = self.codes[column][0][at]
-            if len(chosen) == 1:
-                at = at[codes == chosen[0]]
-                continue
-            # a table of the codes wanted, looked up by code; its last place, False, is
-            # where a code of -1 (a value outside the tables) lands
-            table = np.zeros(len(self.factorized[column][1]) + 1, dtype=bool)
-            table[chosen] = True
-            at = at[table[codes]]
-        mask = np.zeros(len(self.units), dtype=bool)
-        mask[at] = True
-        mask.flags.writeable = False
-        return Selection(mask)
+        """``select``'s selection. Of one key, the positions of the codes wanted
+        (``positions``); of several, those of the scope without its last key (made once,
+        and shared: a ten-year mission's policies differ by phase) narrowed by that key. A
+        few microseconds, where a mask over the whole table per key took forty."""
+        size = len(self.units)
+        given = [k for k, value in enumerate(scope) if value is not None]
+        if not given:
+            return Selection(at=np.arange(size), size=size)
+        last = given[-1]
+        column = ("country", "task", "region", "phase")[last]
+        number = self.codes[column][1]
+        chosen = list(dict.fromkeys(number[n] for n in names(scope[last]) if n in number))
+        if len(given) == 1:
+            order, start = self.positions(column)
+            parts = [order[start[c]:start[c + 1]] for c in chosen]  # each in table order
+            at = parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts or [order[:0]]))
+            return Selection(at=at.copy(), size=size)
+        at = self.select(*(None if k == last else value for k, value in enumerate(scope))).at
+        codes = self.codes[column][0][at]
+        if len(chosen) == 1:
+            return Selection(at=at[codes == chosen[0]], size=size)
+        # a table of the codes wanted, looked up by code; its last place, False, is where a
+        # code of -1 (a value outside the tables) lands
+        table = np.zeros(len(self.factorized[column][1]) + 1, dtype=bool)
+        table[chosen] = True
+        return Selection(at=at[table[codes]], size=size)
 
-    def positions(self, column: str) -> tuple[np.ndarray, list[int], list[int]]:
+    def positions(self, column: str) -> tuple[np.ndarray, list[int]]:
         """The units table's positions grouped by their code in a key column (``grouped``;
         a position whose value lies outside the tables, code -1, in none), with where each
-        code's start and how many there are, made once."""
+        code's start, made once."""
         if column not in self.by_code:
             codes, distinct = self.factorized[column]
             valid = np.flatnonzero(codes >= 0)
             order, start = grouped(codes[valid], len(distinct))
-            self.by_code[column] = (valid[order], start.tolist(), np.diff(start).tolist())
+            self.by_code[column] = (valid[order], start.tolist())
         return self.by_code[column]
 
     @cached_property
@@ -331,7 +351,7 @@ class Context:
         """The units selected, each weighted by a column of the units table (``delivers``,
         ``unit_cost``; 1 when ``None``), times a factor: arrays, not PuLP's objects, until
         something other than a number meets them (``Terms``)."""
-        at = np.flatnonzero(chosen.mask)
+        at = chosen.at
         weights = (self.weights(weight)[at] if weight else np.ones(len(at))) * times
         return Terms(at, weights, self.variables)
 
