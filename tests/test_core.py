@@ -502,3 +502,14 @@ def test_a_total_adds_up_repeated_columns_as_pulp_does(totals: list[list[tuple[i
     assert [np.copysign(1.0, c) * abs(c) for c in coefficient.tolist()] == list(by_pulp.values())
     assert [np.signbit(c) for c in coefficient.tolist()] == [
         np.signbit(c) for c in by_pulp.values()]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.floats(), st.sampled_from([0.0, -0.0, 1.0, 2.5, 1e-9])),
+                max_size=30))
+def test_numbers_are_written_as_g_formats_them(numbers: list[float]) -> None:
+    """The cover rows' sentences write each distinct number once (``written``): exactly
+    as ``f"{x:g}"`` writes every one, zeros of either sign, infinities and NaN too."""
+    from planner.formulation.model import written
+
+    assert written(numbers) == [f"{x:g}" for x in numbers]

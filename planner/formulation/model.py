@@ -414,6 +414,14 @@ def shared(values: np.ndarray) -> list[float]:
     return np.array(distinct.tolist(), dtype=object)[codes].tolist()
 
 
+def written(numbers: list[float]) -> list[str]:
+    """Each number as ``f"{x:g}"`` writes it, each distinct one written once (a theatre's
+    amounts and penalties repeat: thousands of rows, a few hundred values). Zeros are
+    written each time: 0.0 and -0.0 are equal keys but read apart."""
+    once = {x: f"{x:g}" for x in set(numbers) if x}
+    return [once.get(x) or f"{x:g}" for x in numbers]
+
+
 def pool_sentence(country_name: str, pool: str, phase: str, available: float) -> str:
     """What a pool row says; a re-solve that changes the pool's size says it again."""
     return (f"{country_name} can employ at most {available:g} units of {pool} in {phase}, "
@@ -461,10 +469,10 @@ def build(instance: Instance) -> PlanningModel:
     cited = f"mission {instance.mission.name}"
     cover_rows = COVER.rows(
         {"task": task, "region": region, "phase": when},
-        [f"The alliance must deliver {amount:g} of {t} in {r} in {h}, or pay {penalty:g} "
+        [f"The alliance must deliver {amount} of {t} in {r} in {h}, or pay {penalty} "
          "per unit short." for t, r, h, amount, penalty in zip(
-             task, region, when, shortfalls["amount"].tolist(),
-             shortfalls["penalty"].tolist(), strict=True)],
+             task, region, when, written(shortfalls["amount"].tolist()),
+             written(shortfalls["penalty"].tolist()), strict=True)],
         [cited + (f": {note}" if note else "") for note in shortfalls["note"].tolist()])
     rows: dict[str, Row] = {row.name: row for row in [*pool_rows, *cover_rows]}
     core = build_core(units, shortfalls, unit_names, short_names, integer, by_pool,
