@@ -116,13 +116,14 @@ def measure(variations: int, fresh: int = 5) -> dict[str, Any]:
         "planners_options": chosen.reason,
         "build_and_solve_over_highs_alone_planners_options": round(
             (build_s + solve_s) / tuned_s, 2),
-        "build_and_solve_over_highs_alone_fresh": round(
-            spans["build_and_solve_fresh"][0] / spans["highs_alone_fresh"][0], 2),
-        "build_and_solve_over_highs_alone_fresh_cpu": round(
-            spans["build_and_solve_fresh"][1] / spans["highs_alone_fresh"][1], 2),
-        "build_and_solve_over_highs_alone_planners_options_fresh": round(
-            spans["build_and_solve_fresh"][0] / spans["highs_alone_planners_options_fresh"][0],
-            2),
+        **({} if not fresh else {
+            "build_and_solve_over_highs_alone_fresh": round(
+                spans["build_and_solve_fresh"][0] / spans["highs_alone_fresh"][0], 2),
+            "build_and_solve_over_highs_alone_fresh_cpu": round(
+                spans["build_and_solve_fresh"][1] / spans["highs_alone_fresh"][1], 2),
+            "build_and_solve_over_highs_alone_planners_options_fresh": round(
+                spans["build_and_solve_fresh"][0]
+                / spans["highs_alone_planners_options_fresh"][0], 2)}),
         "fresh_processes": fresh,
         "variations": variations,
         "sweep_s_per_variation": round(spans["sweep"][0] / variations, 4),
@@ -169,11 +170,13 @@ def planner_once() -> dict[str, float]:
 
 def handed_and_run(arrays: Any, options: dict[str, Any]) -> Any:
     """HiGHS alone: the arrays handed to a new HiGHS (``passModel``, which copies and checks
-    them: 0.7 ms here), then solved by the simplex with these options."""
+    them: 0.7 ms here), then solved with its defaults, or by the simplex with these
+    options."""
     from planner.solving.highs import HighsModel
 
     alone = HighsModel(arrays, "alone")
-    alone.use("simplex", options)
+    if options:  # else HiGHS's own choice, as it comes
+        alone.use("simplex", options)
     return alone.run()
 
 
@@ -197,7 +200,8 @@ def main() -> None:
     parser.add_argument("--variations", type=int, default=100)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--fresh", type=int, default=5,
-                        help="fresh processes for HiGHS alone, each option set (the median)")
+                        help="fresh processes for the planner and for HiGHS alone with each "
+                        "option set (their medians; 0: none)")
     # the fresh processes' own runs
     parser.add_argument("--alone", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--options", default="{}", help=argparse.SUPPRESS)

@@ -454,10 +454,10 @@ def five_allies_model() -> tuple[Instance, PlanningModel]:
 @settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_a_selection_is_the_units_whose_keys_are_among_those_named(data: st.DataObject) -> None:
-    """``select`` starts from the rarest key's positions and narrows by the others; it must
-    pick exactly the units table's rows whose keys are among the names given (pandas'
-    ``isin`` on the texts), for one name, several (repeated), names outside the tables,
-    and keys left open."""
+    """``select`` takes one key's positions, or narrows the selection of the scope without its
+    last key by that key; it must pick exactly the units table's rows whose keys are
+    among the names given (pandas' ``isin`` on the texts), for one name, several
+    (repeated), names outside the tables, and keys left open."""
     from planner.formulation.policy_rows import Context
 
     instance, model = five_allies_model()
@@ -513,3 +513,49 @@ def test_numbers_are_written_as_g_formats_them(numbers: list[float]) -> None:
     from planner.formulation.model import written
 
     assert written(numbers) == [f"{x:g}" for x in numbers]
+
+
+def test_the_demand_is_each_requirement_and_each_policy_cell_once() -> None:
+    """``demand_keys`` is pandas' concat of the requirements and the cells policies ask for,
+    without duplicates, in order; also where requirements repeat and a policy adds a cell
+    (validation refuses a requirement given twice, but the build does not rely on it)."""
+    from types import SimpleNamespace
+
+    from planner.formulation.model import demand_keys
+
+    def policy(*cells: tuple[str, str, str]) -> SimpleNamespace:
+        return SimpleNamespace(demand_cells=lambda phases: list(cells))
+
+    columns = ["task", "region", "phase"]
+    required = pd.DataFrame([("a", "r", "p"), ("a", "r", "p"), ("c", "r", "p")],
+                            columns=columns).astype("str")
+    for policies in ([policy(("b", "r", "p"))], [], [policy(("a", "r", "p"))],
+                     [policy(("b", "r", "p"), ("d", "r", "p"))]):
+        for table in (required, required.iloc[1:], required.iloc[:0]):
+            instance = SimpleNamespace(requirements=table, policies=policies, phases=["p"])
+            asked = pd.DataFrame([c for p in policies for c in p.demand_cells(["p"])],
+                                 columns=columns)
+            expected = (pd.concat([table[columns], asked]).drop_duplicates()
+                        .reset_index(drop=True))
+            found = demand_keys(instance)  # type: ignore[arg-type]
+            assert found.astype(object).values.tolist() == expected.astype(
+                object).values.tolist()
+
+
+def test_rows_placed_last_refuse_a_name_given_twice() -> None:
+    """``add_rows_last`` refuses a name already a row's or given twice, as ``add`` does
+    (PuLP refuses overlapping names): a multi-year model's fleet, crew and line rows come
+    that way."""
+    from planner.formulation.core import RowBlock
+
+    model = build_model(pipeline.prepare("baseline"))
+    row = next(iter(model.rows.values()))
+    fresh = row._replace(name="extra[x]")
+    block = RowBlock.of(["extra[x]", "extra[x]"], [0.0, 0.0], [1.0, 1.0],
+                        [(np.array([0]), np.array([1.0]))] * 2)
+    with pytest.raises(pulp.PulpError, match="overlapping constraint names: extra"):
+        model.add_rows_last([fresh, fresh], block)
+    with pytest.raises(pulp.PulpError, match="overlapping constraint names"):
+        model.add_rows_last([row], RowBlock.of([row.name], [0.0], [1.0],
+                                               [(np.array([0]), np.array([1.0]))]))
+    assert model.tail is None

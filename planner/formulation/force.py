@@ -14,7 +14,8 @@ Columns:
 Rows:
 - ``fleet[c,p,o]``: fielded <= the units owned in o: the table's quantity, less the known
   retirements up to o, plus the units delivered by o and still within their service life;
-- ``pool[c,p,h_o]`` (the snapshot's own row, rewritten): units employed in phase h of year o
+- ``pool[c,p,h_o]`` (the snapshot's own row, with a term and a sentence of its own, made by
+  the build: ``pool_sentences``): units employed in phase h of year o
   <= readiness * fielded[c,p,o];
 - ``personnel[c,o]``: sum over p of crew per unit * fielded[c,p,o] <= the year's limit;
 - ``line[l,y]``: units delivered in year y by line l <= its deliveries per year;

@@ -231,7 +231,13 @@ class PlanningModel:
 
     def add_rows_last(self, rows: list[Row], block: RowBlock) -> None:
         """Rows as arrays over any columns (``RowBlock``), after every other row; as PuLP
-        expressions at once where the model is complete."""
+        expressions at once where the model is complete. A name given twice, or already a
+        row's, is refused, as ``add`` refuses it."""
+        names = [row.name for row in rows]
+        taken = [n for n in names if n in self.rows]
+        if taken or len(set(names)) < len(names):
+            twice = taken or [n for n in names if names.count(n) > 1]
+            raise pulp.PulpError(f"overlapping constraint names: {twice[0]}")
         if self.completed:
             for row, constraint in zip(rows, block.expressions(self.every_column()),
                                        strict=True):
@@ -300,10 +306,10 @@ def demand_keys(instance: Instance) -> pd.DataFrame:
     columns = ["task", "region", "phase"]
     required = instance.requirements
     cells = dict.fromkeys(zip(*(required[k].tolist() for k in columns), strict=True))
-    every = len(required)
+    distinct = len(cells)
     cells.update(dict.fromkeys(  # after the requirements, those not among them, in order
         cell for p in instance.policies for cell in p.demand_cells(instance.phases)))
-    if len(cells) == every:  # the requirements' own keys, each once: their table
+    if distinct == len(required) == len(cells):  # the requirements' keys, each once: their table
         return required[columns].reset_index(drop=True)
     listed = list(zip(*cells, strict=True)) or [(), (), ()]
     return pd.DataFrame({k: pd.array(list(v), dtype=required[k].dtype)

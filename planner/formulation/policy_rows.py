@@ -1,12 +1,12 @@
 """The rows of the policies in force: the context each policy kind builds its rows with.
 
 A kind (``planner/schema/policies/<kind>.py``) names no PuLP: it selects units columns with
-``Context.select`` and compares their weighted totals (``Context.total``) to numbers.
-Selections are masks over the units table, and a total adds up repeated columns (PuLP keeps
-only the last of a pair). A total is arrays (``Terms``), and a total compared to a number a
-row of arrays (``TermsRow``), which the model keeps as arrays, as it keeps its core's,
-until something needs PuLP's objects; a row that also names other columns (a lead-nation
-policy's binary columns) is PuLP's.
+``Context.select`` and compares their weighted totals (``Context.total``) to numbers. A
+selection is the units table's rows a scope picks (their positions, or a mask), and a total
+adds up repeated columns (PuLP keeps only the last of a pair). A total is arrays
+(``Terms``), and a total compared to a number a row of arrays (``TermsRow``), which the
+model keeps as arrays, as it keeps its core's, until something needs PuLP's objects; a row
+that also names other columns (a lead-nation policy's binary columns) is PuLP's.
 """
 
 from __future__ import annotations
@@ -162,9 +162,8 @@ class Terms:
 class TermsRow(NamedTuple):
     """A row as arrays: ``sum coefficient * column[at] <sense> bound``
     (``pulp.LpConstraintLE``, ``GE`` or ``EQ``), ``at`` the columns' positions as
-    ``PlanningModel.every_column`` lists them (a policy's: units columns; a multi-year
-    model's fleet, crew and line rows: its orders and fielded units). A named tuple, made
-    by ``of``: a third of a frozen dataclass's cost, and a ten-year model has hundreds."""
+    ``PlanningModel.every_column`` lists them (a policy's: units columns). A named tuple,
+    made by ``of``: cheaper than a frozen dataclass."""
 
     at: np.ndarray
     coefficient: np.ndarray
@@ -175,8 +174,7 @@ class TermsRow(NamedTuple):
     def of(cls, at: Sequence[int] | np.ndarray, coefficient: Sequence[float] | np.ndarray,
            sense: int, bound: float) -> TermsRow:
         """The row ``PuLP's expression of these terms <sense> bound`` would make (each
-        column once), its bound as PuLP computes it from its constant (0.0 - bound), signed
-        zeros alike; a bound that is not a finite number is refused, as PuLP refuses it."""
+        column once), its bound as PuLP computes it (``pulp_bound``)."""
         return tuple.__new__(cls, (np.asarray(at, dtype=np.int64),
                                    np.asarray(coefficient, dtype=float), sense,
                                    pulp_bound(bound)))
