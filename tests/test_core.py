@@ -303,7 +303,7 @@ def test_a_row_added_after_the_budget_rows_comes_after_them() -> None:
 
     model = build_model(pipeline.prepare("force-development-2035"))
     last = model.tail.rows[-1]
-    column = model.force.acquire["var"].iloc[0]
+    column = model.columns_at(np.array([model.force.first_order]))[0]
     model.add(POLICY.row({"policy": "extra"}, "An extra row.", "test"),
               pulp.LpAffineExpression([(column, 1.0)]) <= 5.0)
     assert model.completed and model.tail is None

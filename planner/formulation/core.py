@@ -142,9 +142,10 @@ class Core(RowBlock):
     """The units and shortfall columns and the pool and cover rows, as HiGHS reads them.
 
     Columns are numbered units first (the units table's order), then shortfalls (the
-    requirements' order); rows are the pool rows, then the cover rows, in the order the
-    model lists them; ``start``/``index``/``value`` hold the rows' nonzeros (CSR), each
-    row's in the order its PuLP expression would hold them."""
+    requirements' order), then a multi-year model's orders and fielded units; rows are the
+    pool rows, then the cover rows, in the order the model lists them;
+    ``start``/``index``/``value`` hold the rows' nonzeros (CSR), each row's in the order its
+    PuLP expression would hold them."""
 
     names: Names  # column names as PuLP keeps them, made as they are read
     cost: np.ndarray
@@ -153,6 +154,16 @@ class Core(RowBlock):
     @property
     def size(self) -> int:
         return len(self.names)
+
+    def with_columns(self, names: Sequence[str], cost: np.ndarray, integer: np.ndarray
+                     ) -> Core:
+        """The same core with more columns after its own (a multi-year model's orders and
+        fielded units: ``planner.formulation.force``), bounded below by 0 as the others,
+        in none of its rows yet."""
+        return dataclasses.replace(
+            self, names=self.names.plus(names),
+            cost=np.concatenate([self.cost, np.asarray(cost, dtype=float)]),
+            integer=np.concatenate([self.integer, np.asarray(integer, dtype=np.uint8)]))
 
     def with_entries(self, rows: np.ndarray, columns: np.ndarray, values: np.ndarray,
                      upper: float) -> Core:
@@ -199,6 +210,13 @@ class LazyColumns:
         """The positions made so far and their variables."""
         at = np.flatnonzero(self.done)
         return at, self.made[at]
+
+    def extended(self, names: Names, integer: np.ndarray) -> LazyColumns:
+        """The same columns, those made kept, and more after them (``Core.with_columns``)."""
+        more = LazyColumns(names, integer)
+        more.made[:len(self.made)] = self.made
+        more.done[:len(self.done)] = self.done
+        return more
 
 
 def factorize(frame: pd.DataFrame, keys: list[str]) -> dict[str, tuple[np.ndarray, Any]]:

@@ -39,10 +39,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pulp
 
 from planner.formulation.core import Groups, RowBlock
-from planner.formulation.families import Row, declare, new_columns
+from planner.formulation.families import Row, declare
 from planner.formulation.policy_rows import pulp_bound
 from planner.scenario.instance import Instance
 from planner.schema.force import ForceDevelopment, phase_label
@@ -72,8 +71,10 @@ BUDGET_FLOOR = declare("budget_floor", "row", ("country", "year"),
 class ForceModel:
     """The force-development columns and rows of a model, with the numbers results need."""
 
-    acquire: pd.DataFrame  # ACQUIRE_KEYS + var
-    fielded: pd.DataFrame  # country, pool, year, owned_before (table - retired), var
+    acquire: pd.DataFrame  # ACQUIRE_KEYS, one row per order column
+    fielded: pd.DataFrame  # country, pool, year, table, owned_before (table - retired),
+    # readiness: one row per fielded column
+    first_order: int = 0  # the orders' columns in the core, then the fielded units'
     pledges: dict[tuple[str, int], float] = field(default_factory=dict)
     capacities: dict[tuple[str, int], float] = field(default_factory=dict)
     limits: dict[tuple[str, int], float] = field(default_factory=dict)
@@ -140,10 +141,6 @@ def add_force(model: Any, instance: Instance,
 
     ordered = acquisition_table(force)
     acquire = pd.DataFrame(ordered, columns=ACQUIRE_KEYS)
-    acquire["var"] = pd.Series(new_columns(
-        ACQUIRE.labels(acquire),
-        repeat(pulp.LpInteger if force.whole_orders else pulp.LpContinuous)),
-        index=acquire.index, dtype=object)
 
     growable = {(a.country, a.pool) for a in force.acquisitions}
     retiring: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
@@ -161,23 +158,16 @@ def add_force(model: Any, instance: Instance,
                                float(readiness)))
     fielded = pd.DataFrame(fleet_rows, columns=["country", "pool", "year", "table",
                                                 "owned_before", "readiness"])
-    fielded["var"] = pd.Series(new_columns(
-        FIELDED.labels(fielded), repeat(pulp.LpContinuous)), index=fielded.index, dtype=object)
     # the tables' columns as lists, from the tuples they were made of (reading a table's
     # columns back costs more than the loops over them)
     order_keys = dict(zip(ACQUIRE_KEYS, columns_of(ordered, len(ACQUIRE_KEYS)), strict=True))
     fleet = dict(zip(["country", "pool", "year", "table", "owned_before", "readiness"],
                      columns_of(fleet_rows, 6), strict=True))
 
-    force_model = ForceModel(acquire, fielded, snapshot_of_phase=year_of,
-                             integer=force.whole_orders and bool(len(acquire)))
-    model.force = force_model  # its orders and fielded units follow the model's columns
-    first_fielded = model.core.size + len(model.extra_columns) - len(fielded)
-    first_order = first_fielded - len(acquire)
-
     # Objective: discount the snapshots, add the orders. The core's costs and rows stay
     # arrays (``PlanningModel.scale_core_costs``, ``add_to_core_rows``): no PuLP object is
-    # made for a units column here.
+    # made for a units column here, nor for an order or fielded column, which join the
+    # core's columns (``PlanningModel.add_core_columns``).
     of_year = {year: force.weight(year) for year in force.snapshots}
     weight = {phase: of_year[year] for phase, year in year_of.items()}
     phase_codes, phases = model.unit_keys["phase"]
@@ -185,13 +175,20 @@ def add_force(model: Any, instance: Instance,
         np.array([weight.get(h, np.nan) for h in phases] + [np.nan])[phase_codes],
         np.array([weight.get(h, np.nan) for h in model.shortfalls["phase"].tolist()],
                  dtype=float)]))
-    objective = model.objective_beyond_core()
     discount = {year: force.discount(year) for year in force.years}
     after = force.discount(force.last_year + 1)
-    for var, year, cost, credit in zip(acquire["var"].tolist(), order_keys["year"],
-                                       order_keys["unit_cost"], order_keys["credit"],
-                                       strict=True):
-        objective[var] = discount[year] * cost - after * credit * cost
+    priced = [discount[year] * cost - after * credit * cost for year, cost, credit in zip(
+        order_keys["year"], order_keys["unit_cost"], order_keys["credit"], strict=True)]
+    first_order = model.add_core_columns(
+        [*ACQUIRE.labels(acquire), *FIELDED.labels(fielded)],
+        np.concatenate([np.array(priced, dtype=float), np.zeros(len(fielded))]) + 0.0,
+        np.concatenate([np.full(len(acquire), int(force.whole_orders)),
+                        np.zeros(len(fielded), dtype=int)]))
+    first_fielded = first_order + len(acquire)
+    force_model = ForceModel(acquire, fielded, first_order=first_order,
+                             snapshot_of_phase=year_of,
+                             integer=force.whole_orders and bool(len(acquire)))
+    model.force = force_model
 
     fleet_keys = [fleet["country"], fleet["pool"], fleet["year"]]
     # Plain lookups, built once: a table filter per row costs a millisecond.

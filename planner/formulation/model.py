@@ -119,20 +119,39 @@ class PlanningModel:
 
     @property
     def extra_columns(self) -> list[pulp.LpVariable]:
-        """The columns beyond the core, in model order: leads, then the stock families',
-        then a multi-year model's orders and fielded units."""
+        """The columns beyond the core, in model order: leads, then the stock families'."""
         stocks = self.stocks.columns if self.stocks is not None else []
-        extra = [] if self.force is None else [*self.force.acquire["var"],
-                                                 *self.force.fielded["var"]]
-        return [*self.leads["var"], *stocks, *extra]
+        return [*self.leads["var"], *stocks]
 
     @property
     def columns(self) -> list[pulp.LpVariable]:
-        """Every column as a PuLP variable, in a fixed order: units, shortfalls, leads, then
-        the stock families' and a multi-year model's orders and fielded units (so that both
-        solver paths see them all, in name order, and land on the same optimum)."""
+        """Every column as a PuLP variable, in a fixed order: the core's (units, shortfalls,
+        a multi-year model's orders and fielded units), then leads and the stock families'
+        (so that both solver paths see them all, in name order, and land on the same
+        optimum)."""
         self.complete()
-        return [*self.units["var"], *self.shortfalls["var"], *self.extra_columns]
+        return self.every_column().tolist()
+
+    def add_core_columns(self, names: list[str], cost: np.ndarray, integer: np.ndarray
+                         ) -> int:
+        """Columns after the core's own (``Core.with_columns``: a multi-year model's orders
+        and fielded units, arrays like the units columns, PuLP variables only when asked
+        for), and the position of the first. Those beyond the core move up, so no row may
+        hold them by position yet (none does before the force family's rows)."""
+        if self.tail is not None or any((r.at >= self.core.size).any()
+                                        for r in self.array_rows.values()):
+            raise ValueError("columns join the core before any row holds a column beyond it")
+        first = self.core.size
+        self.core = self.core.with_columns(names, cost, integer)
+        self.core_columns = self.core_columns.extended(self.core.names, self.core.integer)
+        if self.completed:  # PuLP's objective holds every priced column of a complete model
+            objective = self.objective_beyond_core()
+            added = self.core_columns.take(np.arange(first, self.core.size))
+            for var, price in zip(added.tolist(), np.asarray(cost, dtype=float).tolist(),
+                                  strict=True):
+                if price:
+                    objective[var] = price
+        return first
 
     def unit_vars(self, at: np.ndarray | None = None) -> np.ndarray:
         """The units columns at these positions of the units table (all when ``None``) as
@@ -257,12 +276,17 @@ class PlanningModel:
         with no_cycle_collection():
             listed = self.every_column()  # the core's, then the others
             every = listed[:self.core.size]
-            units, shorts = every[:len(self.units)], every[len(self.units):]
-            self.units["var"] = pd.Series(units, index=self.units.index, dtype=object)
-            self.shortfalls["var"] = pd.Series(shorts, index=self.shortfalls.index,
-                                               dtype=object)
+            n_units, n_short = len(self.units), len(self.shortfalls)
+            self.units["var"] = pd.Series(every[:n_units], index=self.units.index,
+                                          dtype=object)
+            self.shortfalls["var"] = pd.Series(every[n_units:n_units + n_short],
+                                               index=self.shortfalls.index, dtype=object)
+            # the units' and shortfalls' costs, and the priced columns after them (a
+            # multi-year model's orders; its fielded units cost nothing)
+            priced = np.ones(self.core.size, dtype=bool)
+            priced[n_units + n_short:] = self.core.cost[n_units + n_short:] != 0
             objective = pulp.LpAffineExpression(
-                zip(every.tolist(), shared(self.core.cost), strict=True))
+                zip(every[priced].tolist(), shared(self.core.cost[priced]), strict=True))
             if self.lp.objective is not None:  # rows beyond the core may price columns
                 for var, cost in self.lp.objective.items():
                     objective[var] = objective.get(var, 0.0) + cost

@@ -130,11 +130,14 @@ def floor_of(fm: Any, country: str, year: int) -> float | None:
 
 
 def force_results(instance: Any, model: Any, duals: dict[str, float],
-                  allocations: pd.DataFrame, coverage: list[Any]) -> ForceResults:
-    """The force-development part of a plan, read from the solved model's columns."""
+                  allocations: pd.DataFrame, coverage: list[Any],
+                  values: list[float]) -> ForceResults:
+    """The force-development part of a plan, read from the solved model's columns:
+    ``values`` are its orders', then its fielded units' (``Solution.force``)."""
     force = instance.mission.force
     fm = model.force
-    acquire = fm.acquire.assign(units=[clean(v.varValue or 0.0) for v in fm.acquire["var"]])
+    ordered, fielded = values[:len(fm.acquire)], values[len(fm.acquire):]
+    acquire = fm.acquire.assign(units=[clean(v or 0.0) for v in ordered])
     bought = acquire[acquire["units"] > 1e-9]
     orders = [Order(country=r.country, pool=r.pool, line=r.line, builder=r.builder,
                     year=int(r.year), in_service=int(r.in_service), units=r.units,
@@ -142,14 +145,14 @@ def force_results(instance: Any, model: Any, duals: dict[str, float],
                     credit=clean(r.units * r.unit_cost * r.credit))
               for r in bought.itertuples(index=False)]
     fleets = []
-    for r in fm.fielded.itertuples(index=False):
+    for r, used in zip(fm.fielded.itertuples(index=False), fielded, strict=True):
         mine = bought[(bought["country"] == r.country) & (bought["pool"] == r.pool)
                       & (bought["in_service"] <= r.year) & (bought["until"] > r.year)]
         delivered = clean(float(mine["units"].sum()))
         fleets.append(Fleet(country=r.country, pool=r.pool, year=int(r.year), table=r.table,
                             retired=clean(r.table - r.owned_before), delivered=delivered,
                             owned=clean(r.owned_before + delivered),
-                            fielded=clean(r.var.varValue or 0.0)))
+                            fielded=clean(used or 0.0)))
     year_of = fm.snapshot_of_phase
     if len(allocations):
         running = allocations.assign(snapshot=allocations["phase"].map(year_of))

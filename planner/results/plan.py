@@ -432,7 +432,8 @@ def make_plan(instance: Instance, model: PlanningModel, solution: Solution, *,
     stock_periods, stocks, transfers, stock_cost, stock_shortfalls = stock_results(
         model.stocks, solution.duals, solution.objective is not None, short_cells
     ) if model.stocks else ([], [], [], 0.0, [])
-    force = force_results(instance, model, solution.duals, used, coverage) if (
+    force = force_results(instance, model, solution.duals, used, coverage,
+                          solution.force) if (
         model.force is not None and solution.status in ("optimal", "time_limit", "not_proven")
         and solution.objective is not None) else None
     leads = [Lead(policy=row.policy, task=row.task, region=row.region, country=row.country)

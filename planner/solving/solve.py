@@ -59,6 +59,8 @@ class Solution:
     bound: float | None = None  # for a MIP: the best bound the solver proved, if it said
     bound_note: str = ""  # why a MIP has no bound
     algorithm: str = ""  # what ran and why (planner.solving.algorithm); "" for --solver cbc
+    force: list[float] = field(default_factory=list)  # a multi-year model's orders, then
+    # its fielded units (``ForceModel``: the core's columns after the shortfalls)
 
     @property
     def optimal(self) -> bool:
@@ -157,6 +159,9 @@ def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float |
     units = [clean(v.varValue) for v in model.units["var"]] if has_values else []
     shortfalls = [clean(v.varValue) for v in model.shortfalls["var"]] if has_values else []
     leads = [clean(v.varValue) for v in model.leads["var"]] if has_values else []
+    n_core = len(model.units) + len(model.shortfalls)
+    force = ([clean(v.varValue) for v in model.core_columns.take(
+        np.arange(n_core, model.core.size))] if has_values else [])
     slacks = {n: slack(c) for n, c in model.constraints.items()} if has_values else {}
     duals: dict[str, float] = {}
     duals_from = "none"
@@ -168,7 +173,7 @@ def solve_model(model: PlanningModel, solver: str = "highs", time_limit: float |
         duals_from = "lp"
     return Solution(solver, status, objective, units, shortfalls, duals, slacks, leads,
                     duals_from, None, gap if model.integer else None,
-                    clean(bound) if bound is not None else None, note)
+                    clean(bound) if bound is not None else None, note, force=force)
 
 
 CBC_RESULT = re.compile(r"^Result - (?P<result>.*)$", re.MULTILINE)
@@ -410,7 +415,8 @@ def read_solution(model: PlanningModel, fast: HighsModel | clp.Solved, at: np.nd
         duals = priced.duals
         duals_from = ("fixed_lp" if fast.integer else "lp") if len(duals) else "none"
         if highs_ranges and isinstance(fast, HighsModel):
-            ranges = read_ranging(fast, priced, highs_ranges, model.core.names)
+            ranges = read_ranging(fast, priced, highs_ranges, model.core.names[
+                :n_units + n_short])  # the units' and shortfalls' costs
     rows = model.pulp_rows  # the PuLP rows the model has made carry their prices
     if len(duals) and rows:
         for name, dual in zip(a.rows, duals.tolist(), strict=True):
@@ -421,10 +427,11 @@ def read_solution(model: PlanningModel, fast: HighsModel | clp.Solved, at: np.nd
         values[n_units:n_units + n_short].tolist(),
         dict(zip(a.rows, (np.round(duals, 9) + 0.0).tolist(), strict=True)) if len(duals)
         else {},
-        slacks, values[n_units + n_short:n_units + n_short + len(model.leads)].tolist(),
+        slacks, values[model.core.size:model.core.size + len(model.leads)].tolist(),
         duals_from, ranges, tolerance,
         clean(result.bound) if result.bound is not None else None,
-        "" if result.bound is not None or not fast.integer else "highs found no finite bound")
+        "" if result.bound is not None or not fast.integer else "highs found no finite bound",
+        force=values[n_units + n_short:model.core.size].tolist())
 
 
 def read_ranging(fast: HighsModel, result: Result, ranges: highspy.HighsRanging,
