@@ -559,3 +559,26 @@ def test_rows_placed_last_refuse_a_name_given_twice() -> None:
         model.add_rows_last([row], RowBlock.of([row.name], [0.0], [1.0],
                                                [(np.array([0]), np.array([1.0]))]))
     assert model.tail is None
+
+
+def test_columns_join_the_core_only_before_a_row_holds_one_beyond_it() -> None:
+    """``add_core_columns`` moves the columns beyond the core up: it refuses once a row
+    holds one of those by position (a core row's added entry, a row kept as arrays, the
+    rows placed last), and otherwise adds arrays, not PuLP variables."""
+    from planner.formulation.core import RowBlock
+
+    model = build_model(pipeline.prepare("lead-nation"))
+    size = model.core.size
+    first = model.add_core_columns(["extra_a_", "extra_b_"], np.array([2.0, 0.0]),
+                                   np.array([0, 1]))
+    assert first == size and model.core.size == size + 2
+    assert model.core.cost[-2:].tolist() == [2.0, 0.0] and model.core.integer[-1] == 1
+    assert model.core_columns.known()[0].max() < size  # no PuLP variable made for them
+    model.add_to_core_rows(np.array([0]), np.array([model.core.size]), np.array([1.0]),
+                           float(model.core.row_upper[0]))  # a lead, beyond the core
+    with pytest.raises(ValueError, match="before any row holds a column beyond it"):
+        model.add_core_columns(["extra_c_"], np.zeros(1), np.zeros(1, dtype=int))
+    other = build_model(pipeline.prepare("baseline"))
+    other.add_rows_last([], RowBlock.empty())
+    with pytest.raises(ValueError, match="before any row holds a column beyond it"):
+        other.add_core_columns(["extra_c_"], np.zeros(1), np.zeros(1, dtype=int))

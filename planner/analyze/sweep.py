@@ -330,9 +330,10 @@ class Prepared:
     instance: Instance
     model: PlanningModel
     fast: HighsModel
-    units_at: np.ndarray  # where each units, shortfall and lead column sits in HiGHS
+    units_at: np.ndarray  # where each units and shortfall column sits in HiGHS
     shortfalls_at: np.ndarray
-    leads_at: np.ndarray
+    leads_at: np.ndarray  # and every column after them: a multi-year model's orders and
+    # fielded units (the core's last), then leads, then stock columns
     summarizer: Summarizer  # what a solution's arrays add up to (planner.results.summary)
     fresh: bool = False  # every solve of ``run`` starts from ``start`` (or cold without one)
     start: Any = None  # the basis every case starts from
@@ -413,9 +414,12 @@ class Prepared:
         depend on a link with one of them (and of the policies named in ``aside``): as a
         mission whose ``countries`` leaves them out."""
         model = self.model
+        first = model.core.size - len(model.units) - len(model.shortfalls)  # the leads'
+        leads_at = self.leads_at[first:first + len(model.leads)]
         columns = np.concatenate([
             self.units_at[model.units["country"].isin(absent).to_numpy()],
-            self.leads_at[model.leads["country"].isin(absent).to_numpy()]]).astype(np.int32)
+            leads_at[model.leads["country"].isin(absent).to_numpy(dtype=bool)]]
+        ).astype(np.int32)
         present = set(self.countries) - absent
         gone = {p.name for p in self.instance.links if not concerns_only(p, present)}
         policies = {p.name: p for p in self.instance.policies}

@@ -1,13 +1,15 @@
-"""The bulk of the model as arrays: units and shortfall columns, pool and cover rows.
+"""The bulk of the model as arrays: units and shortfall columns (and a multi-year model's
+orders and fielded units), pool and cover rows.
 
 A mission's units columns are hundreds of thousands on a large theatre, and the pool and
 cover rows hold nearly all the nonzeros. Made as PuLP objects (a variable, a name, a
 dictionary entry per nonzero) they cost about 650 bytes a column and most of the build's
-time, though HiGHS needs only arrays. So the build makes these two families' rows here,
-as compressed-row arrays over column positions (units first, then shortfalls), straight
-from the grouped tables; ``PlanningModel.complete`` makes the same rows as PuLP objects
-where PuLP is used (CBC, conflict search, analyses that add rows over units columns), and
-``tests/test_core.py`` checks that both routes give the same matrix on every mission.
+time, though HiGHS needs only arrays. So the build makes these two families' rows here, as
+compressed-row arrays over column positions (units first, then shortfalls, then any columns
+``Core.with_columns`` adds), straight from the grouped tables; ``PlanningModel.complete``
+makes the same rows as PuLP objects where PuLP is used (CBC, conflict search, analyses that
+add rows over units columns), and ``tests/test_core.py`` checks that both routes give the
+same matrix on every mission.
 """
 
 from __future__ import annotations
@@ -139,7 +141,8 @@ class RowBlock:
 
 @dataclass(frozen=True)
 class Core(RowBlock):
-    """The units and shortfall columns and the pool and cover rows, as HiGHS reads them.
+    """The core's columns (units, shortfalls, a multi-year model's orders and fielded units)
+    and the pool and cover rows, as HiGHS reads them.
 
     Columns are numbered units first (the units table's order), then shortfalls (the
     requirements' order), then a multi-year model's orders and fielded units; rows are the
@@ -168,9 +171,9 @@ class Core(RowBlock):
     def with_entries(self, rows: np.ndarray, columns: np.ndarray, values: np.ndarray,
                      upper: float) -> Core:
         """The same core with one more nonzero at the end of each of ``rows`` (distinct),
-        over a column that may lie beyond the core (a multi-year model's pool row bounded
-        by the units fielded that year, ``planner.formulation.force``), and those rows'
-        upper bounds set to ``upper``."""
+        over any column (a multi-year model's pool row bounded by the units fielded that
+        year, ``planner.formulation.force``), and those rows' upper bounds set to
+        ``upper``."""
         order = np.argsort(rows, kind="stable")  # an empty row's end is the next one's
         rows = np.asarray(rows, dtype=np.int64)[order]
         ends = self.start[rows + 1]

@@ -65,10 +65,10 @@ class PlanningModel:
 
     The units and shortfall columns and the pool and cover rows, nearly all of a large
     model, are held as arrays (``core``, ``planner.formulation.core``), and so are the
-    policy rows over units columns alone (``array_rows``); ``lp`` holds the rest as PuLP
-    objects (lead-nation and stock rows, lead columns, a multi-year model's orders and
-    fielded units), but for the rows that come last as arrays (``tail``: a multi-year
-    model's fleet, crew, line and budget rows).
+    policy rows over units columns alone (``array_rows``), and a multi-year model's orders
+    and fielded units (the core's last columns); ``lp`` holds the rest as PuLP objects
+    (lead-nation and stock rows, lead and stock columns), but for the rows that come last
+    as arrays (``tail``: a multi-year model's fleet, crew, line and budget rows).
     ``complete`` makes the core's, the policies' and the tail's PuLP objects too, for what
     uses PuLP's model (``problem``, ``constraints``, the ``var`` column of ``units`` and
     ``shortfalls``)."""
@@ -138,8 +138,8 @@ class PlanningModel:
         and fielded units, arrays like the units columns, PuLP variables only when asked
         for), and the position of the first. Those beyond the core move up, so no row may
         hold them by position yet (none does before the force family's rows)."""
-        if self.tail is not None or any((r.at >= self.core.size).any()
-                                        for r in self.array_rows.values()):
+        if self.tail is not None or (self.core.index >= self.core.size).any() or any(
+                (r.at >= self.core.size).any() for r in self.array_rows.values()):
             raise ValueError("columns join the core before any row holds a column beyond it")
         first = self.core.size
         self.core = self.core.with_columns(names, cost, integer)
@@ -220,8 +220,10 @@ class PlanningModel:
         return self.lp.objective
 
     def scale_core_costs(self, factor: np.ndarray) -> None:
-        """Each core column's cost (units, then shortfalls) times its factor, with what the
-        rows beyond the core added to it (a multi-year model's discounting)."""
+        """Each core column's cost times its factor (one for each units column, then
+        shortfall; the core's columns after those keep theirs), with what the rows beyond
+        the core added to it (a multi-year model's discounting)."""
+        factor = np.concatenate([factor, np.ones(self.core.size - len(factor))])
         at, made = ((np.arange(self.core.size), self.core_columns.take()) if self.completed
                     else self.core_columns.known())
         objective = self.lp.objective
@@ -235,8 +237,8 @@ class PlanningModel:
     def add_to_core_rows(self, rows: np.ndarray, columns: np.ndarray, values: np.ndarray,
                          upper: float) -> None:
         """One more nonzero in each of these core rows (positions among the core's rows),
-        over a column that may lie beyond the core (positions as ``every_column``), each
-        row's bound then ``upper``."""
+        over any column (positions as ``every_column``: a multi-year model's fielded units,
+        the core's own), each row's bound then ``upper``."""
         if self.completed:
             listed = self.every_column()
             for at, j, value in zip(rows.tolist(), columns.tolist(), values.tolist(),

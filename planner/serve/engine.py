@@ -40,7 +40,7 @@ class Warm:
     """One set of flags' model in HiGHS, and where its pool rows are."""
 
     prepared: Prepared
-    at: np.ndarray  # every column's position in HiGHS (units, shortfalls, leads)
+    at: np.ndarray  # every column's position in HiGHS (units, shortfalls, then the others)
     pool_rows: np.ndarray  # HiGHS positions of the pool rows
     pool_names: list[str]  # their names, e.g. pool[JPN,aegis_ddg,conflict]
     pool_keys: list[tuple[str, str, str]]  # (country, pool, phase) of each

@@ -307,7 +307,8 @@ def keyed_order(family: Family, keys: dict[str, tuple[np.ndarray, Any]], size: i
 
 
 def model_arrays(model: PlanningModel) -> Arrays:
-    """The model's arrays in model order (units, shortfalls, the other columns; rows as
+    """The model's arrays in model order (the core's columns: units, shortfalls, a multi-year
+    model's orders and fielded units; then the others: leads, stock columns; rows as
     ``model.rows`` lists them). The core's come from its arrays; the rows beyond it are
     read from PuLP's objects, over the core's columns some of them name, and the rows given
     as arrays after them (``PlanningModel.tail``) come last. A model made
