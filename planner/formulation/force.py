@@ -298,10 +298,10 @@ def add_force(model: Any, instance: Instance,
             snapshot = force.snapshot_of(year)
             pledge = budget.pledge(year, force.first_year, float(gdp[budget.country]))
             force_model.pledges[(budget.country, year)] = pledge
-            ordered = by_order_year.get((budget.country, year), [])
+            placed = by_order_year.get((budget.country, year), [])
             units = running.get((budget.country, snapshot), np.zeros(0, dtype=np.int64))
-            spending = ([k for k, _ in ordered] + units.tolist(),
-                        [float(cost) for _, cost in ordered] + unit_cost[units].tolist())
+            spending = ([k for k, _ in placed] + units.tolist(),
+                        [float(cost) for _, cost in placed] + unit_cost[units].tolist())
             force_rows.append(BUDGET.row(
                 {"country": budget.country, "year": year},
                 f"{names[budget.country]} spends at most its pledge of {pledge:,.1f} USD m "
@@ -391,6 +391,7 @@ class Entries:
         self.lengths.append(len(at))
 
     def block(self, rows: list[str], lower: list[float], upper: list[float]) -> RowBlock:
+        """The rows named ``rows``, with these bounds, over the nonzeros gathered."""
         start = np.zeros(len(self.lengths) + 1, dtype=np.int64)
         np.cumsum(self.lengths, out=start[1:])
         return RowBlock(rows, np.array(lower, dtype=float), np.array(upper, dtype=float),
