@@ -30,6 +30,16 @@ def objects(items: Iterable[Any]) -> np.ndarray:
     return np.array([None, *items], dtype=object)[1:]
 
 
+def starts(counts: Iterable[int] | np.ndarray) -> np.ndarray:
+    """Where each of consecutive runs of these lengths begins, and where the last ends
+    (``len(counts) + 1`` offsets, as compressed rows' ``start``)."""
+    counts = np.asarray(counts if isinstance(counts, np.ndarray) else list(counts),
+                        dtype=np.int64)
+    start = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=start[1:])
+    return start
+
+
 def stable_order(codes: np.ndarray, size: int) -> np.ndarray:
     """``np.argsort(codes, kind="stable")`` for codes in ``[0, size)`` (a code outside it, -1
     included, would be misplaced: callers keep them out), sorted in the narrowest unsigned
@@ -45,10 +55,7 @@ def grouped(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """Positions ordered by their code in ``[0, size)`` (``stable_order``: in table order
     within a code), and where each code's positions start in that order (``size + 1``
     entries): ``order[start[c]:start[c + 1]]`` are those of code c."""
-    order = stable_order(codes, size)
-    start = np.zeros(size + 1, dtype=np.int64)
-    np.cumsum(np.bincount(codes, minlength=size), out=start[1:])
-    return order, start
+    return stable_order(codes, size), starts(np.bincount(codes, minlength=size))
 
 
 def lexical_order(keys: list[tuple[np.ndarray, int]]) -> np.ndarray:

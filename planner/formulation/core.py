@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from planner.formulation.bulk import grouped, objects
+from planner.formulation.bulk import grouped, objects, starts
 from planner.formulation.families import new_columns
 from planner.formulation.names import Names
 
@@ -78,9 +78,8 @@ class RowBlock:
     def of(cls, rows: list[str], lower: Sequence[float], upper: Sequence[float],
            entries: Sequence[tuple[np.ndarray, np.ndarray]]) -> RowBlock:
         """Rows from each row's bounds and its entries (column positions, values)."""
-        start = np.zeros(len(entries) + 1, dtype=np.int64)
-        np.cumsum([len(at) for at, _ in entries], out=start[1:])
-        return cls(rows, np.array(lower, dtype=float), np.array(upper, dtype=float), start,
+        return cls(rows, np.array(lower, dtype=float), np.array(upper, dtype=float),
+                   starts([len(at) for at, _ in entries]),
                    np.concatenate([at for at, _ in entries] or [np.zeros(0, dtype=np.int64)]
                                   ).astype(np.int32),
                    np.concatenate([value for _, value in entries] or [np.zeros(0)]))
@@ -98,8 +97,7 @@ class RowBlock:
         lengths[~taken], lengths[taken] = np.diff(self.start), np.diff(other.start)
         begin = np.empty(len(taken), dtype=np.int64)  # in this index, then other's
         begin[~taken], begin[taken] = self.start[:-1], len(self.index) + other.start[:-1]
-        start = np.zeros(len(taken) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=start[1:])
+        start = starts(lengths)
         gather = np.repeat(begin - start[:-1], lengths) + np.arange(int(start[-1]))
         rows, mine, theirs = [], iter(self.rows), iter(other.rows)
         for t in taken.tolist():
@@ -137,6 +135,30 @@ class RowBlock:
             else:
                 raise ValueError(f"row {self.rows[i]} has two bounds ({lower:g}, {upper:g})")
         return made
+
+
+class Entries:
+    """Rows' nonzeros gathered as flat lists, row after row, and made a ``RowBlock`` at once:
+    hundreds of small arrays, one a row, would cost more than the rows' lists."""
+
+    def __init__(self) -> None:
+        self.index: list[int] = []
+        self.value: list[float] = []
+        self.lengths: list[int] = []
+
+    def add(self, at: list[int], coefficient: list[float]) -> None:
+        """The next row's columns (positions) and coefficients."""
+        if len(at) != len(coefficient):
+            raise ValueError(f"{len(at)} columns and {len(coefficient)} coefficients")
+        self.index += at
+        self.value += coefficient
+        self.lengths.append(len(at))
+
+    def block(self, rows: list[str], lower: list[float], upper: list[float]) -> RowBlock:
+        """The rows named ``rows``, with these bounds, over the nonzeros gathered."""
+        return RowBlock(rows, np.array(lower, dtype=float), np.array(upper, dtype=float),
+                        starts(self.lengths), np.array(self.index, dtype=np.int32),
+                        np.array(self.value, dtype=float))
 
 
 @dataclass(frozen=True)
@@ -249,8 +271,7 @@ def cover_rows(units: pd.DataFrame, shortfalls: pd.DataFrame, by_need: Groups
     has = wanted_at >= 0
     sizes = np.ones(len(shortfalls), dtype=np.int64)  # the shortfall column, and the units
     sizes[has] += by_need.sizes[wanted_at[has]]
-    start = np.zeros(len(shortfalls) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=start[1:])
+    start = starts(sizes)
     index = np.empty(int(start[-1]), dtype=np.int32)
     value = np.empty(int(start[-1]))
     delivers = units["delivers"].to_numpy(dtype=float)

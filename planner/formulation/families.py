@@ -196,7 +196,7 @@ def lazy_labels(name: str, frame: pd.DataFrame, keys: Sequence[str],
         clean = np.array([str(v).translate(TRANSLATE) for v in distinct] + [""],  # [-1]: NaN
                          dtype=object)
         parts.append((codes, clean))
-    return Names(parts, pulp_parts(name))
+    return Names([(parts, pulp_parts(name))])
 
 
 def new_columns(names: Iterable[str], categories: Iterable[str]) -> list[pulp.LpVariable]:

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.formulation.core import Groups, RowBlock
+from planner.formulation.core import Entries, Groups
 from planner.formulation.families import Row, declare
 from planner.formulation.policy_rows import pulp_bound
 from planner.scenario.instance import Instance
@@ -245,11 +245,10 @@ def add_force(model: Any, instance: Instance,
         if c in country_at and p in pool_at:
             slot[country_at[c], pool_at[p]] = first_fielded + k * len(years)
             ready[country_at[c], pool_at[p]] = r
-    year_place = np.array([years.index(year_of[h]) for h in phases.tolist()],
-                          dtype=np.int64)
+    year_place = year_places(phases, year_of, years)
     c, p, h = country[pool_first], pool[pool_first], phase[pool_first]
-    if (slot[c, p] < 0).any():
-        raise ValueError("a pool row's pool has no fielded units column")
+    if (slot[c, p] < 0).any() or (year_place[h] < 0).any():
+        raise ValueError("a pool row's pool or phase has no fielded units column")
     model.add_to_core_rows(np.arange(len(pool_first)),  # the core's rows begin with its pools'
                            slot[c, p] + year_place[h], -ready[c, p], 0.0)
 
@@ -349,14 +348,20 @@ def units_by_country_and_snapshot(model: Any, year_of: dict[str, int]
     country, countries = model.unit_keys["country"]
     phase, phases = model.unit_keys["phase"]
     years = sorted(set(year_of.values()))
-    year = np.array([years.index(year_of[h]) if h in year_of else -1 for h in phases]
-                    + [-1])[phase]
+    year = year_places(phases, year_of, years)[phase]
     groups = Groups.of({"country": (country, countries), "year": (year, years)},
                        ["country", "year"])
     return {(countries[country[f]], years[year[f]]): groups.order[a:b]
             for f, a, b in zip(groups.first.tolist(), groups.start[:-1].tolist(),
                                groups.start[1:].tolist(), strict=True)
             if country[f] >= 0 and year[f] >= 0}
+
+
+def year_places(phases: Any, year_of: dict[str, int], years: list[int]) -> np.ndarray:
+    """Each phase's operating year as its place in ``years`` (-1 for a phase outside the
+    snapshots), and a last -1 where a code of -1 lands: read by the units' phase codes."""
+    return np.array([years.index(year_of[h]) if h in year_of else -1 for h in phases]
+                    + [-1], dtype=np.int64)
 
 
 def listed(frame: pd.DataFrame, *columns: str) -> list[list[Any]]:
@@ -372,28 +377,3 @@ def columns_of(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)] if rows else [
         [] for _ in range(width)]
 
-
-class Entries:
-    """Rows' nonzeros gathered as flat lists, row after row, and made a ``RowBlock`` at once:
-    hundreds of small arrays, one a row, would cost more than the rows' lists."""
-
-    def __init__(self) -> None:
-        self.index: list[int] = []
-        self.value: list[float] = []
-        self.lengths: list[int] = []
-
-    def add(self, at: list[int], coefficient: list[float]) -> None:
-        """The next row's columns (positions) and coefficients."""
-        if len(at) != len(coefficient):
-            raise ValueError(f"{len(at)} columns and {len(coefficient)} coefficients")
-        self.index += at
-        self.value += coefficient
-        self.lengths.append(len(at))
-
-    def block(self, rows: list[str], lower: list[float], upper: list[float]) -> RowBlock:
-        """The rows named ``rows``, with these bounds, over the nonzeros gathered."""
-        start = np.zeros(len(self.lengths) + 1, dtype=np.int64)
-        np.cumsum(self.lengths, out=start[1:])
-        return RowBlock(rows, np.array(lower, dtype=float), np.array(upper, dtype=float),
-                        start, np.array(self.index, dtype=np.int32),
-                        np.array(self.value, dtype=float))

@@ -27,13 +27,10 @@ class Names(Sequence[str]):
     ``order`` (positions in that base) when one is given. Equal to any sequence of the same
     names."""
 
-    def __init__(self, parts: Sequence[tuple[np.ndarray, np.ndarray]] = (),
-                 joints: tuple[str, str, str] = ("", "", ""),
-                 rest: Sequence[str] = (), order: np.ndarray | None = None,
-                 blocks: Sequence[Block] | None = None) -> None:
+    def __init__(self, blocks: Sequence[Block] = (), rest: Sequence[str] = (),
+                 order: np.ndarray | None = None) -> None:
         # each block: each key's (codes of every member, texts by code), and the joints
-        self.blocks = list(blocks) if blocks is not None else (
-            [(list(parts), joints)] if parts else [])
+        self.blocks = list(blocks)
         sizes = [len(block[0][0][0]) for block in self.blocks]
         self.starts = np.cumsum([0, *sizes])  # where each block's names begin
         self.keyed = int(self.starts[-1])  # the names made from keys

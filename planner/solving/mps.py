@@ -29,6 +29,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
+from planner.formulation.bulk import starts
 from planner.solving.highs import Arrays
 
 # COLUMNS lines made and written at a time (about 100 KB of records). In a fresh process on
@@ -51,8 +52,7 @@ def write(arrays: Arrays, path: Path) -> None:
     # within a column by row), each column's cost line before them
     by_column = np.argsort(a.index, kind="stable")
     row_of = a.row_of
-    first = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(a.index, minlength=n), out=first[1:])
+    first = starts(np.bincount(a.index, minlength=n))
     # a model has a few thousand distinct numbers: each is written once as text (by
     # hashing, not sorting: pandas' factorize is 10 times faster than numpy's unique)
     cost_code, cost_number = pd.factorize(a.cost)
